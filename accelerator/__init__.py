@@ -1,0 +1,3 @@
+"""GitOps accelerator for Databricks Unity Catalog."""
+
+__version__ = "0.1.0"

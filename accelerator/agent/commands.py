@@ -1,0 +1,160 @@
+"""PR comment -> typed commands (the way Atlantis' comment_parser turns a comment into a command).
+
+A comment is one turn. It is cut into statements (`statements.py`: lines or `;`-separated parts,
+skipping Markdown quotes and fenced code), each is parsed with the LALR grammar `commands.lark`,
+and each tree becomes a typed command (`command_builders.py`).
+
+Decision: parsing never raises. `parse_commands` returns every command it understood and a
+`CommandSyntaxError` for every statement it did not, so a reply can report all problems of a
+comment at once. Because the commands of one comment are meant together, the agent applies a turn
+only when it has no errors (`ParsedComment.ok`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from pydantic import ValidationError
+
+from accelerator.agent.command_builders import BUILDERS, MisplacedValue
+from accelerator.agent.edits import EditBase, EditOp, ParsedCommand
+from accelerator.agent.help import closest_forms
+from accelerator.agent.statements import DEFAULT_BOT_NAMES, Statement, split_statements
+from accelerator.errors import CommandSyntaxError
+
+__all__ = ["ParsedComment", "Statement", "parse_commands", "parse_statement", "split_statements"]
+
+
+@dataclass
+class ParsedComment:
+    """What a comment says: the commands understood, in order, and an error per bad statement."""
+
+    commands: list[ParsedCommand] = field(default_factory=list)
+    errors: list[CommandSyntaxError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every statement parsed: only then is the turn applied."""
+        return not self.errors
+
+    @property
+    def edits(self) -> list[EditOp]:
+        return [command for command in self.commands if isinstance(command, EditBase)]
+
+
+def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -> ParsedComment:
+    """Parse a comment into typed commands and located syntax errors (never raises)."""
+    parsed = ParsedComment()
+    for statement in split_statements(text, bot_names=bot_names):
+        try:
+            parsed.commands.append(parse_statement(statement, source=text))
+        except CommandSyntaxError as error:
+            parsed.errors.append(error)
+    return parsed
+
+
+def parse_statement(statement: Statement, *, source: str | None = None) -> ParsedCommand:
+    """Parse one statement; raise `CommandSyntaxError` located in the comment."""
+    try:
+        tree = _parser().parse(statement.text)
+    except UnexpectedInput as error:
+        raise _syntax_error(statement, error, source) from None
+    try:
+        return BUILDERS[str(tree.data)](tree, statement.text)
+    except MisplacedValue as error:
+        raise _error_at(statement, error.offset, error.message, error.hint, source) from None
+    except ValidationError as error:
+        message = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        raise _error_at(statement, 0, message, None, source) from None
+
+
+# -- the parser and its errors --------------------------------------------------------------------
+
+
+@cache
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "commands.lark").read_text(encoding="utf-8")
+    return Lark(grammar, start="command", parser="lalr", lexer="contextual", propagate_positions=True)
+
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "QUOTED_NAME": "a name",
+    "STRING": 'a "quoted" text',
+    "PRINCIPAL": "a principal",
+    "TAG_WORD": "a value",
+    "SIGNED_NUMBER": "a number",
+    "$END": "the end of the command",
+    "<END-OF-FILE>": "the end of the command",
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    if name.startswith("_") and name[1:].isalpha():
+        return f"`{name[1:].lower()}`"
+    try:
+        return f"`{_parser().get_terminal(name).pattern.value}`"
+    except KeyError:  # a name lark made up for a state, not one of the grammar's terminals
+        return name.lower()
+
+
+def _syntax_error(statement: Statement, error: UnexpectedInput, source: str | None) -> CommandSyntaxError:
+    if isinstance(error, UnexpectedToken):
+        # exact, unlike `error.expected`: LALR merges the states after a name across contexts
+        parser_state = error.interactive_parser
+        accepted = parser_state.accepts() if parser_state else error.expected  # type: ignore[no-untyped-call]
+        expected_names = set(accepted)
+        token = error.token
+        at_end = token.type == "$END"
+        offset = len(statement.text) if at_end else (token.start_pos or 0)
+        found = "the command ends" if at_end else f"found `{token.value}`"
+    elif isinstance(error, UnexpectedCharacters):
+        expected_names = set(error.allowed)
+        offset = error.pos_in_stream or 0
+        found = f"found `{statement.text[offset]}`"
+    else:  # pragma: no cover - LALR raises only the two above
+        expected_names, offset, found = set(), 0, "the command does not parse"
+    expected = sorted({_describe_terminal(name) for name in expected_names})
+    suggestions = closest_forms(statement.text)
+    if offset == 0:
+        message = f"`{statement.text.split()[0]}` is not a command"
+    else:
+        message = f"expected {_join(expected)}, but {found}"
+    error_out = _error_at(statement, offset, message, _hint(suggestions), source)
+    error_out.expected = expected
+    error_out.suggestions = suggestions
+    return error_out
+
+
+def _hint(suggestions: list[str]) -> str:
+    if not suggestions:
+        return "write `help` for the list of commands"
+    return "did you mean " + " or ".join(f"`{form}`" for form in suggestions) + "?"
+
+
+def _form_hint(text: str) -> str:
+    """For a statement that parsed but says something invalid: show its form."""
+    forms = closest_forms(text, limit=1)
+    return f"the form is `{forms[0]}`" if forms else "write `help` for the list of commands"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _error_at(
+    statement: Statement, offset: int, message: str, hint: str | None, source: str | None
+) -> CommandSyntaxError:
+    return CommandSyntaxError(
+        message,
+        line=statement.line,
+        column=statement.column + offset,
+        hint=hint if hint is not None else _form_hint(statement.text),
+        source=source,
+    )

@@ -1,0 +1,314 @@
+"""The graph's nodes. Each takes the state and the runtime context and returns a state update.
+
+Side effects happen in `publish` only (messages and files, through the context's store, inside the
+turn's transaction); everything else is a pure function of the state, so a turn that dies before
+its transaction commits is simply done again from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from pydantic import TypeAdapter
+
+from accelerator.agent import replies
+from accelerator.agent.commands import parse_commands
+from accelerator.agent.crash import crash_point
+from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.describe import describe
+from accelerator.agent.edits import EditBase, EditOp, Explain, Help, ParsedCommand, Status, Undo
+from accelerator.agent.llm import LlmError, ToolCallingModel, propose_edits
+from accelerator.agent.patch import patch_sources
+from accelerator.agent.resolve import resolve
+from accelerator.agent.state import ConversationState, Turn, hashes_of, sha256
+from accelerator.errors import AcceleratorError
+from accelerator.generate import Generation, Governed
+from accelerator.memory import FileKind, MemoryStore, Role
+
+EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
+COMMANDS: TypeAdapter[ParsedCommand] = TypeAdapter(ParsedCommand)
+
+
+@dataclass
+class AgentContext:
+    """What the nodes use besides the state; never checkpointed."""
+
+    store: MemoryStore  # bound to the turn's transaction
+    derived: DerivedCache = field(default_factory=DerivedCache)
+    llm: ToolCallingModel | None = None
+    terraform: bool = False
+    backend: dict[str, dict[str, Any]] | None = None
+    output_prefix: str = "generated"  # where generated files are recorded, relative to the project
+    record_generated: bool = True
+    generation: Generation | None = None  # the last render, for the channel to write out
+
+
+Ctx = Runtime[AgentContext]
+
+
+def _governed(state: ConversationState, ctx: AgentContext, sources: dict[str, str] | None = None) -> Governed:
+    return ctx.derived.governed(Inputs.of(state), sources if sources is not None else state["sources"])
+
+
+def _governed_or_none(state: ConversationState, ctx: AgentContext) -> Governed | None:
+    try:
+        return _governed(state, ctx)
+    except AcceleratorError:
+        return None
+
+
+# -- opening ----------------------------------------------------------------------------------------
+
+
+def load(state: ConversationState) -> dict[str, Any]:
+    """The session's first step: the working tree's sources become the thread's."""
+    sources = state["sources"]
+    return {
+        "hashes": hashes_of(sources),
+        "previous": {},
+        "undoable": False,
+        "turn": 0,
+        "last_edits": [],
+        "artifacts": {},
+        "outcome": "opened",
+        "message": None,
+        "changed": sorted(sources),
+    }
+
+
+def govern(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
+    try:
+        summary = replies.summarize_findings(_governed(state, runtime.context).findings)
+    except AcceleratorError as error:
+        summary = replies.broken_sources(error)
+    crash_point("govern.done")
+    return {"findings": summary}
+
+
+def render(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
+    ctx = runtime.context
+    try:
+        generation = ctx.derived.generation(
+            Inputs.of(state), state["sources"], terraform=ctx.terraform, backend=ctx.backend
+        )
+    except AcceleratorError:
+        return {}  # broken sources: `govern` reported why; the last good artifacts stay
+    ctx.generation = generation
+    artifacts = hashes_of(generation.files)
+    before = state.get("artifacts") or {}
+    crash_point("render.done")
+    return {
+        "artifacts": artifacts,
+        "changed_artifacts": [path for path, digest in artifacts.items() if before.get(path) != digest],
+    }
+
+
+# -- a human turn -----------------------------------------------------------------------------------
+
+
+def wait(state: ConversationState) -> dict[str, Any]:
+    """Stop until the next human turn; nothing before `interrupt()` has effects (it runs again on resume)."""
+    crash_point("wait.before_interrupt")
+    turn: Turn = interrupt({"thread_id": state["thread_id"], "turn": state.get("turn", 0)})
+    return {"message": turn, "reply": "", "outcome": "answered", "pending": [], "info": [], "changed": []}
+
+
+def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
+    """Message -> validated commands. Hand edits of the working tree are adopted first."""
+    message = state["message"]
+    assert message is not None
+    update: dict[str, Any] = {"turn": state.get("turn", 0) + 1}
+    adopted = {f: t for f, t in (message.get("adopted") or {}).items() if state["sources"].get(f) != t}
+    if adopted:
+        sources = {**state["sources"], **adopted}
+        update |= _changed_sources(state, sources, list(adopted), undoable=False)
+        state = {**state, **update}  # type: ignore[typeddict-item]
+    parsed = parse_commands(message["text"])
+    crash_point("interpret.parsed")
+    commands: list[ParsedCommand] = list(parsed.commands)
+    if parsed.errors:
+        llm = runtime.context.llm
+        governed = _governed_or_none(state, runtime.context)
+        if llm is None or governed is None:
+            return update | {"outcome": "rejected", "reply": replies.syntax_errors(parsed.errors)}
+        try:
+            commands = list(propose_edits(llm, message["text"], governed.project))  # type: ignore[arg-type]
+        except LlmError as error:
+            return update | {"outcome": "rejected", "reply": replies.rejected(error.format())}
+        if not commands:
+            return update | {"outcome": "rejected", "reply": replies.syntax_errors(parsed.errors)}
+    edits = [c for c in commands if isinstance(c, EditBase)]
+    others = [c for c in commands if not isinstance(c, EditBase)]
+    if edits and any(isinstance(c, Undo) for c in others):
+        reason = "`undo` cannot be combined with edits in one message: send it on its own."
+        return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
+    if not commands:
+        return update | {"reply": replies.help_text()}
+    crash_point("interpret.done")
+    return update | {
+        "pending": [e.model_dump(mode="json") for e in edits],
+        "info": [c.model_dump(mode="json") for c in others],
+    }
+
+
+def after_interpret(state: ConversationState) -> str:
+    if state.get("outcome") == "rejected":
+        return "publish"
+    if any(c["op"] == "undo" for c in state.get("info") or []):
+        return "undo"
+    return "apply" if state.get("pending") else "publish"
+
+
+def _changed_sources(
+    state: ConversationState, sources: dict[str, str], changed: list[str], *, undoable: bool
+) -> dict[str, Any]:
+    """The update for a turn that changes `changed`: previous texts kept for undo and crash repair."""
+    earlier = dict(state.get("previous") or {}) if state.get("changed") else {}
+    previous = {**{f: state["sources"][f] for f in changed if f in state["sources"]}, **earlier}
+    return {
+        "sources": sources,
+        "hashes": hashes_of(sources),
+        "previous": previous,
+        "undoable": undoable,
+        "changed": sorted({*(state.get("changed") or []), *changed}),
+    }
+
+
+def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
+    """Patch the sources, op by op, each resolved against the model the previous one produced."""
+    ctx, inputs = runtime.context, Inputs.of(state)
+    ops = [EDIT_OPS.validate_python(raw) for raw in state.get("pending") or []]
+    sources = dict(state["sources"])
+    descriptions: list[str] = []
+    changed: list[str] = []
+    try:
+        before = _governed(state, ctx).findings
+        for op in ops:
+            governed = ctx.derived.governed(inputs, sources)
+            try:
+                descriptions.append(describe(resolve(op, governed.project).op))
+                patched = patch_sources(
+                    op,
+                    governed.project,
+                    sources,
+                    policy_file=inputs.policy_file,
+                    formats=inputs.formats,
+                    dialects=inputs.dialects,
+                    default_schemas=inputs.default_schemas,
+                )
+            except AcceleratorError as error:
+                raise _TurnRejected(f"`{describe(op)}`: {error.format()}") from None
+            sources.update(patched)
+            changed.extend(file for file in patched if file not in changed)
+            crash_point("apply.patched")
+        after = ctx.derived.governed(inputs, sources).findings
+    except _TurnRejected as rejected:
+        return {"outcome": "rejected", "reply": replies.rejected(rejected.reason)}
+    except AcceleratorError as error:  # the patched sources no longer build a valid model
+        return {"outcome": "rejected", "reply": replies.rejected(error.format())}
+    summary, previous_summary = replies.summarize_findings(after), replies.summarize_findings(before)
+    new_errors = {
+        rule: count - previous_summary["by_rule"].get(rule, 0)
+        for rule, count in summary["by_rule"].items()
+        if count > previous_summary["by_rule"].get(rule, 0)
+    }
+    if new_errors:
+        return {"outcome": "rejected", "reply": replies.governance_gate(new_errors, summary)}
+    crash_point("apply.done")
+    update = _changed_sources(state, sources, changed, undoable=True)
+    return update | {
+        "outcome": "applied",
+        "last_edits": descriptions,
+        "reply": replies.applied(descriptions, summary, changed),
+    }
+
+
+class _TurnRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def undo(state: ConversationState) -> dict[str, Any]:
+    previous = state.get("previous") or {}
+    if not state.get("undoable") or not previous:
+        return {"outcome": "answered", "reply": "Nothing to undo."}
+    restored = {**state["sources"], **previous}
+    update = _changed_sources(state, restored, list(previous), undoable=False)
+    undone = state.get("last_edits") or []
+    crash_point("undo.done")
+    return update | {
+        "outcome": "undone",
+        "last_edits": [f"undo: {text}" for text in undone],
+        "reply": "Undone: "
+        + ("; ".join(undone) or "the last turn")
+        + f"\nrestored: {', '.join(sorted(previous))}",
+    }
+
+
+def after_change(state: ConversationState) -> str:
+    return "govern" if state.get("outcome") in ("applied", "undone") or state.get("changed") else "publish"
+
+
+# -- publish --------------------------------------------------------------------------------------------
+
+
+def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
+    """Compose the reply and record the turn: messages and changed files, in the turn's transaction."""
+    ctx = runtime.context
+    reply = state.get("reply") or ""
+    if state.get("outcome") == "opened":
+        reply = replies.opening(state)
+    if state.get("outcome") == "undone":
+        reply = _join(reply, replies.findings_line(state["findings"]))
+    for raw in state.get("info") or []:
+        answer = _answer(COMMANDS.validate_python(raw), state, ctx)
+        reply = _join(reply, answer) if answer else reply
+    store, thread = ctx.store, state["thread_id"]
+    message = state.get("message")
+    crash_point("publish.before_messages")
+    if message is not None:
+        store.append_message(thread, Role.USER, message["text"], author=message.get("author"),
+                             source_id=f"{message['event']}:user")  # fmt: skip
+        crash_point("publish.user_message")
+        payload = {"turn": state.get("turn", 0), "outcome": state.get("outcome"), "edits": state.get("last_edits")
+                   if state.get("outcome") in ("applied", "undone") else [], "hashes": state.get("hashes")}  # fmt: skip
+        store.append_message(thread, Role.ASSISTANT, reply, author="accelerator", payload=payload,
+                             source_id=f"{message['event']}:assistant")  # fmt: skip
+        crash_point("publish.assistant_message")
+    policy_file = state.get("policy_file")
+    for file in state.get("changed") or []:
+        kind = FileKind.POLICY if file == policy_file else FileKind.ERD
+        store.record_file(thread, file, kind, state["sources"][file])
+    if ctx.record_generated and ctx.generation is not None:
+        for path in state.get("changed_artifacts") or []:
+            text = ctx.generation.files.get(path)
+            if text is not None and sha256(text) == (state.get("artifacts") or {}).get(path):
+                store.record_file(thread, f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text)
+    crash_point("publish.files")
+    return {
+        "reply": reply,
+        "message": None,
+        "pending": [],
+        "info": [],
+        "changed": [],
+        "changed_artifacts": [],
+    }
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}\n\n{second}" if first else second
+
+
+def _answer(command: ParsedCommand, state: ConversationState, ctx: AgentContext) -> str:
+    if isinstance(command, Status):
+        return replies.status(state)
+    if isinstance(command, Help):
+        return replies.help_text()
+    if isinstance(command, Explain):
+        governed = _governed_or_none(state, ctx)
+        return replies.explain(command.target, state, governed.project if governed else None)
+    return ""  # undo answered in its own node

@@ -1,0 +1,212 @@
+"""Land a typed edit in the source files as a minimal textual patch, and prove it means the edit.
+
+`plan_patch` turns an edit into `TextEdit`s of the ERD file that declares the table (DBML, Mermaid,
+Markdown or SQL, through a patcher per format) or of the policy YAML (tags, classification, grants,
+owners). `patch_sources` applies them and re-parses the patched ERD file: its tables must equal
+those of `apply_edit(project, op)`, compared as canonical JSON without spans and without what the
+policy adds, else `PatchVerificationError` (with a short diff) and the caller keeps the old text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Protocol
+
+from accelerator.agent.apply import apply_edit
+from accelerator.agent.edits import (
+    AddColumn,
+    ChangeType,
+    Classify,
+    DropColumn,
+    EditBase,
+    Grant,
+    RenameColumn,
+    RenameTable,
+    Revoke,
+    SetComment,
+    SetNotNull,
+    SetOwner,
+    SetTag,
+)
+from accelerator.agent.patch_dbml import DbmlPatcher
+from accelerator.agent.patch_mermaid import MermaidPatcher
+from accelerator.agent.patch_policy import plan_policy_patch
+from accelerator.agent.patch_sql import SqlPatcher
+from accelerator.agent.patch_text import TextEdit, apply_text_edits
+from accelerator.agent.patch_types import NewColumn, TableTarget
+from accelerator.agent.resolve import resolve
+from accelerator.erd import detect_format, parse_erd
+from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
+from accelerator.model import Catalog, Project, Schema, Table, canonical_json
+
+__all__ = [
+    "PatchVerificationError",
+    "TextEdit",
+    "UnsupportedEditError",
+    "apply_text_edits",
+    "patch_sources",
+    "plan_patch",
+]
+
+POLICY_OPS = (SetTag, Classify, Grant, Revoke, SetOwner)
+# What the policy adds to the model; an ERD file neither holds nor changes these.
+_POLICY_TABLE_FIELDS = ("tags", "owner", "grants", "properties", "cluster_by")
+_POLICY_COLUMN_FIELDS = ("tags", "classification", "mask")
+
+
+class ErdPatcher(Protocol):
+    def rename_table(self, target: TableTarget, new_name: str) -> list[TextEdit]: ...
+    def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]: ...
+    def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]: ...
+    def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]: ...
+    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]: ...
+    def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]: ...
+    def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]: ...
+
+
+def _patcher(file: str, text: str, kind: str, dialect: str) -> ErdPatcher:
+    if kind == "dbml":
+        return DbmlPatcher(file, text)
+    if kind in ("mermaid", "markdown"):
+        return MermaidPatcher(file, text, markdown=kind == "markdown")
+    if kind == "sql":
+        return SqlPatcher(file, text, dialect)
+    raise UnsupportedEditError(f"cannot patch {file}: unknown ERD format {kind!r}")
+
+
+# One planner per edit type, the way sqlglot's generator maps node types to functions.
+_Planner = Callable[[ErdPatcher, TableTarget, EditBase], list[TextEdit]]
+
+
+def _column_of(op: EditBase) -> str:
+    column = getattr(op, "column", None)
+    assert isinstance(column, str)
+    return column
+
+
+_ERD_PLANNERS: dict[type[EditBase], _Planner] = {
+    RenameTable: lambda p, t, op: p.rename_table(t, op.new_name),  # type: ignore[attr-defined]
+    RenameColumn: lambda p, t, op: p.rename_column(t, _column_of(op), op.new_name),  # type: ignore[attr-defined]
+    AddColumn: lambda p, t, op: p.add_column(
+        t,
+        NewColumn(op.column, op.type, op.not_null, op.default, op.comment),  # type: ignore[attr-defined]
+    ),
+    DropColumn: lambda p, t, op: p.drop_column(t, _column_of(op)),
+    ChangeType: lambda p, t, op: p.change_type(t, _column_of(op), op.type),  # type: ignore[attr-defined]
+    SetNotNull: lambda p, t, op: p.set_not_null(t, _column_of(op), op.not_null),  # type: ignore[attr-defined]
+    SetComment: lambda p, t, op: p.set_comment(t, op.column, op.comment or None),  # type: ignore[attr-defined]
+}
+
+
+def _target(project: Project, op: EditBase) -> tuple[TableTarget, EditBase]:
+    """The model table the edit changes, and the edit with the model's spelling of names."""
+    resolved = resolve(op, project)
+    catalog = project.catalog(resolved.catalog)
+    schema = catalog.schema(resolved.schema) if catalog and resolved.schema else None
+    table = schema.table(resolved.table) if schema and resolved.table else None
+    if schema is None or table is None:
+        raise EditConflictError(f"{op.__class__.__name__} names no table of the model")
+    return TableTarget(schema=schema.name, table=table), resolved.op
+
+
+def _file_of(table: Table) -> str:
+    span = table.name_span or table.span
+    if span is None:
+        raise UnsupportedEditError(
+            f"table {table.name} has no source location, so its ERD file cannot be patched",
+            hint="parse the project from its ERD files (spans are kept by every parser)",
+        )
+    return span.file
+
+
+def plan_patch(
+    op: EditBase,
+    project: Project,
+    sources: dict[str, str],
+    *,
+    policy_file: str | None,
+    formats: dict[str, str],
+    dialects: dict[str, str],
+) -> list[TextEdit]:
+    """The text edits that make the sources say `op`; raise a typed error when they cannot."""
+    if isinstance(op, POLICY_OPS):
+        if policy_file is None or policy_file not in sources:
+            raise UnsupportedEditError(
+                f"{op.op} edits the governance policy, and the project has no policy file",
+                hint="add `policy: policies/governance.yaml` to accelerator.yaml",
+            )
+        return plan_policy_patch(op, project, policy_file, sources[policy_file])
+    planner = _ERD_PLANNERS.get(type(op))
+    if planner is None:
+        raise UnsupportedEditError(f"{op.__class__.__name__} cannot be written to a source file")
+    target, resolved_op = _target(project, op)
+    file = _file_of(target.table)
+    if file not in sources:
+        raise UnsupportedEditError(f"no source text for {file}, which declares {target.qualified}")
+    kind = formats.get(file) or detect_format(file)
+    patcher = _patcher(file, sources[file], kind, dialects.get(file, "postgres"))
+    return planner(patcher, target, resolved_op)
+
+
+def patch_sources(
+    op: EditBase,
+    project: Project,
+    sources: dict[str, str],
+    *,
+    policy_file: str | None = None,
+    formats: dict[str, str] | None = None,
+    dialects: dict[str, str] | None = None,
+    default_schemas: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The texts of the files `op` changes, patched and verified; the input is never modified."""
+    formats, dialects = formats or {}, dialects or {}
+    edits = plan_patch(op, project, sources, policy_file=policy_file, formats=formats, dialects=dialects)
+    patched = apply_text_edits(sources, edits)
+    changed = {
+        file: patched[file] for file in {edit.file for edit in edits} if patched[file] != sources[file]
+    }
+    if not isinstance(op, POLICY_OPS):
+        expected = apply_edit(project, op)
+        for file, text in changed.items():
+            kind = formats.get(file) or detect_format(file)
+            schema = (default_schemas or {}).get(file, "default")
+            _verify(file, text, expected, kind, dialects.get(file, "postgres"), schema)
+    return changed
+
+
+def erd_tables_json(project: Project, file: str) -> str:
+    """Canonical JSON of the tables declared in `file`, without what the policy adds."""
+    catalogs = []
+    for catalog in project.catalogs:
+        schemas = []
+        for schema in catalog.schemas:
+            tables = [_erd_only(t) for t in schema.tables if (t.name_span or t.span) and _file_of(t) == file]
+            if tables:
+                schemas.append(Schema(name=schema.name, tables=tables))
+        if schemas:
+            catalogs.append(Catalog(name="catalog", schemas=schemas))
+    return canonical_json(Project(name="erd", catalogs=catalogs))
+
+
+def _erd_only(table: Table) -> Table:
+    copy = table.model_copy(deep=True)
+    for name in _POLICY_TABLE_FIELDS:
+        setattr(copy, name, Table.model_fields[name].get_default(call_default_factory=True))
+    for column in copy.columns:
+        column.tags, column.classification, column.mask = {}, None, None
+    return copy
+
+
+def _verify(file: str, text: str, expected: Project, kind: str, dialect: str, default_schema: str) -> None:
+    parsed = parse_erd(text, file, format=kind, dialect=dialect, default_schema=default_schema)
+    actual = Project(name="erd", catalogs=[Catalog(name="catalog", schemas=parsed.schemas)])
+    want, got = erd_tables_json(expected, file), erd_tables_json(actual, file)
+    if want != got:
+        diff = difflib.unified_diff(
+            want.splitlines(), got.splitlines(), "intended model", f"{file} patched", n=1, lineterm=""
+        )
+        raise PatchVerificationError(
+            f"the patched {file} does not re-parse to the intended model:\n" + "\n".join(list(diff)[:40]),
+            hint=f"the {kind} file was left unchanged; edit it by hand, or keep this table in another ERD format",
+        )

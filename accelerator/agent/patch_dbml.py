@@ -1,0 +1,273 @@
+"""Minimal textual edits of a DBML file, planned on the located syntax tree of `erd/dbml_syntax.py`.
+
+The scanner knows comments and strings, so a rename touches name tokens only: the table or column
+name, every `ref: > s.t.c` and long-form `Ref` endpoint naming it, and the table's `indexes` block.
+"""
+
+from __future__ import annotations
+
+import re
+
+from accelerator.agent.patch_text import (
+    TextEdit,
+    delete_lines,
+    indentation_at,
+    insert_line_after,
+    line_start,
+    span_offsets,
+)
+from accelerator.agent.patch_types import NewColumn, TableTarget, source_type
+from accelerator.erd.dbml_syntax import (
+    ColumnNode,
+    DbmlDocument,
+    Endpoint,
+    Setting,
+    TableNode,
+    parse_dbml_syntax,
+)
+from accelerator.erd.dbml_tokens import Token
+from accelerator.errors import EditConflictError
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_SQL_STRING = re.compile(r"^'((?:[^'\\]|\\.|'')*)'$", re.DOTALL)
+
+
+def dbml_name(name: str) -> str:
+    return name if _PLAIN_NAME.match(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dbml_string(text: str) -> str:
+    """A DBML single-quoted string: backslash escapes for `\\`, `'` and line breaks."""
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+    return f"'{escaped}'"
+
+
+def dbml_default(expression: str) -> str:
+    """A Databricks SQL default -> the DBML default that `erd/dbml.py` reads back to it."""
+    text = expression.strip()
+    if _NUMBER.match(text) or text.lower() in ("true", "false", "null"):
+        return text.lower() if not _NUMBER.match(text) else text
+    literal = _SQL_STRING.match(text)
+    if literal:
+        inner = re.sub(r"\\(.)|''", lambda m: m.group(1) or "'", literal.group(1))
+        return dbml_string(inner)
+    return f"`{text}`"
+
+
+def _renamed(token: Token, new_name: str) -> str:
+    """Keep a quoted name quoted; quote a plain one only when the new name needs it."""
+    if token.kind == "quoted":
+        return '"' + new_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return dbml_name(new_name)
+
+
+class DbmlPatcher:
+    """Plans edits of one DBML file."""
+
+    def __init__(self, file: str, text: str, dialect: str = "") -> None:
+        self.file = file
+        self.text = text
+        self.document: DbmlDocument = parse_dbml_syntax(text, file)
+
+    # -- finding nodes ----------------------------------------------------------------------------
+
+    def table_node(self, target: TableTarget) -> TableNode:
+        span = target.table.name_span or target.table.span
+        if span is not None and span.file == self.file:
+            offset, _ = span_offsets(self.text, span)
+            for node in self.document.tables:
+                if node.start <= offset < node.end:
+                    return node
+        for node in self.document.tables:
+            if node.name[-1].value.lower() == target.table.name.lower() and (
+                len(node.name) == 1 or node.name[0].value.lower() == target.schema.lower()
+            ):
+                return node
+        raise EditConflictError(f"{self.file} does not declare table {target.qualified}")
+
+    def column_node(self, node: TableNode, column: str) -> ColumnNode:
+        for column_node in node.columns:
+            if column_node.name.value.lower() == column.lower():
+                return column_node
+        raise EditConflictError(f"table {node.name[-1].value} in {self.file} has no column {column!r}")
+
+    def _endpoint_table(self, endpoint: Endpoint) -> TableNode | None:
+        names = [token.value.lower() for token in endpoint.table]
+        for node in self.document.tables:
+            declared = [token.value.lower() for token in node.name]
+            if names == declared:
+                return node
+            if len(names) == 1 and node.alias is not None and node.alias.value.lower() == names[0]:
+                return node
+        return None
+
+    def _endpoints(self) -> list[tuple[Endpoint, TableNode | None]]:
+        found: list[Endpoint] = []
+        for table in self.document.tables:
+            for column in table.columns:
+                found.extend(s.endpoint for s in column.settings if s.endpoint is not None)
+        for ref in self.document.refs:
+            found.extend((ref.left, ref.right))
+        return [(endpoint, self._endpoint_table(endpoint)) for endpoint in found]
+
+    def _replace(self, token: Token, new_name: str) -> TextEdit:
+        return TextEdit(self.file, token.start, token.end, _renamed(token, new_name))
+
+    # -- edits ------------------------------------------------------------------------------------
+
+    def rename_table(self, target: TableTarget, new_name: str) -> list[TextEdit]:
+        node = self.table_node(target)
+        edits = [self._replace(node.name[-1], new_name)]
+        for endpoint, table in self._endpoints():
+            # an endpoint written with the table's alias keeps the alias
+            if table is node and endpoint.table[-1].value.lower() == node.name[-1].value.lower():
+                edits.append(self._replace(endpoint.table[-1], new_name))
+        return edits
+
+    def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]:
+        node = self.table_node(target)
+        edits = [self._replace(self.column_node(node, column).name, new_name)]
+        for endpoint, table in self._endpoints():
+            if table is node:
+                edits += [
+                    self._replace(t, new_name) for t in endpoint.columns if t.value.lower() == column.lower()
+                ]
+        for index in node.indexes:
+            for subject in index.subjects:
+                if subject.kind in ("word", "quoted") and subject.value.lower() == column.lower():
+                    edits.append(self._replace(subject, new_name))
+        return edits
+
+    def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]:
+        node = self.table_node(target)
+        last = node.columns[-1]
+        settings = []
+        if column.not_null:
+            settings.append("not null")
+        if column.default is not None:
+            settings.append(f"default: {dbml_default(column.default)}")
+        if column.comment:
+            settings.append(f"note: {dbml_string(column.comment)}")
+        line = f"{dbml_name(column.name)} {source_type(column.type, 'dbml')}"
+        if settings:
+            line += " [" + ", ".join(settings) + "]"
+        return [
+            insert_line_after(self.file, self.text, last.end, indentation_at(self.text, last.start) + line)
+        ]
+
+    def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]:
+        node = self.table_node(target)
+        column_node = self.column_node(node, column)
+        edits = [delete_lines(self.file, self.text, column_node.start, column_node.end)]
+        for ref in self.document.refs:  # a long-form Ref to or from the dropped column goes with it
+            for endpoint in (ref.left, ref.right):
+                if self._endpoint_table(endpoint) is node and any(
+                    t.value.lower() == column.lower() for t in endpoint.columns
+                ):
+                    edits.append(delete_lines(self.file, self.text, ref.start, ref.end))
+                    break
+        for table in self.document.tables:
+            for other in table.columns:
+                for setting in other.settings:
+                    if setting.endpoint is None or self._endpoint_table(setting.endpoint) is not node:
+                        continue
+                    if any(t.value.lower() == column.lower() for t in setting.endpoint.columns):
+                        edits.append(self._remove_setting(other, setting))
+        return edits
+
+    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]:
+        column_node = self.column_node(self.table_node(target), column)
+        written = source_type(new_type, "dbml")
+        if " " in written:
+            written = f'"{written}"'
+        return [TextEdit(self.file, column_node.type.start, column_node.type.end, written)]
+
+    def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]:
+        column_node = self.column_node(self.table_node(target), column)
+        current = next((s for s in column_node.settings if s.key in ("not null", "null")), None)
+        if not_null:
+            if current is not None and current.key == "not null":
+                return []
+            if current is not None:
+                return [TextEdit(self.file, current.start, current.end, "not null")]
+            return [self._add_setting(column_node, "not null", first=True)]
+        if current is None or current.key == "null":
+            return []
+        return [self._remove_setting(column_node, current)]
+
+    def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]:
+        node = self.table_node(target)
+        if column is None:
+            return self._set_table_note(node, comment)
+        column_node = self.column_node(node, column)
+        note = next((s for s in column_node.settings if s.key == "note"), None)
+        if note is not None and note.value is not None:
+            if comment is None:
+                return [self._remove_setting(column_node, note)]
+            return [TextEdit(self.file, note.value.start, note.value.end, dbml_string(comment))]
+        if comment is None:
+            return []
+        return [self._add_setting(column_node, f"note: {dbml_string(comment)}", first=False)]
+
+    # -- settings lists ---------------------------------------------------------------------------
+
+    def _bracketed(self, column: ColumnNode) -> list[Setting]:
+        """The settings written inside `[...]` (not the old bare `pk unique` form)."""
+        return [s for s in column.settings if "[" in self.text[column.type.end : s.start]]
+
+    def _add_setting(self, column: ColumnNode, setting: str, *, first: bool) -> TextEdit:
+        listed = self._bracketed(column)
+        if not listed:
+            return TextEdit(self.file, column.end, column.end, f" [{setting}]")
+        if first:
+            return TextEdit(self.file, listed[0].start, listed[0].start, f"{setting}, ")
+        return TextEdit(self.file, listed[-1].end, listed[-1].end, f", {setting}")
+
+    def _remove_setting(self, column: ColumnNode, setting: Setting) -> TextEdit:
+        listed = self._bracketed(column)
+        if setting not in listed:
+            return TextEdit(self.file, setting.start, setting.end, "")
+        if len(listed) == 1:  # the whole ` [setting]`
+            opening = self.text.rfind("[", column.type.end, setting.start)
+            closing = self.text.find("]", setting.end)
+            while opening > 0 and self.text[opening - 1] in " \t":
+                opening -= 1
+            return TextEdit(self.file, opening, closing + 1, "")
+        position = listed.index(setting)
+        if position + 1 < len(listed):
+            return TextEdit(self.file, setting.start, listed[position + 1].start, "")
+        return TextEdit(self.file, listed[position - 1].end, setting.end, "")
+
+    def _set_table_note(self, node: TableNode, comment: str | None) -> list[TextEdit]:
+        in_settings = next((s for s in node.settings if s.key == "note"), None)
+        note = node.note or (in_settings.value if in_settings else None)
+        if note is not None:
+            if comment is not None:
+                return [TextEdit(self.file, note.start, note.end, dbml_string(comment))]
+            if node.note is not None:
+                return [delete_lines(self.file, self.text, self._note_keyword(node.note), node.note.end)]
+            assert in_settings is not None
+            return [self._remove_table_setting(node, in_settings)]
+        if comment is None:
+            return []
+        last_end = max([c.end for c in node.columns] + [i.end for i in node.indexes])
+        indent = indentation_at(self.text, node.columns[-1].start)
+        return [insert_line_after(self.file, self.text, last_end, f"{indent}Note: {dbml_string(comment)}")]
+
+    def _note_keyword(self, note: Token) -> int:
+        """Where the `Note:` (or `Note {`) that holds `note` starts."""
+        found = self.text.lower().rfind("note", 0, note.start)
+        return found if found >= 0 else line_start(self.text, note.start)
+
+    def _remove_table_setting(self, node: TableNode, setting: Setting) -> TextEdit:
+        if len(node.settings) == 1:
+            opening = self.text.rfind("[", node.name[-1].end, setting.start)
+            closing = self.text.find("]", setting.end)
+            while opening > 0 and self.text[opening - 1] in " \t":
+                opening -= 1
+            return TextEdit(self.file, opening, closing + 1, "")
+        position = node.settings.index(setting)
+        if position + 1 < len(node.settings):
+            return TextEdit(self.file, setting.start, node.settings[position + 1].start, "")
+        return TextEdit(self.file, node.settings[position - 1].end, setting.end, "")

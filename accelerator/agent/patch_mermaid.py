@@ -1,0 +1,280 @@
+"""Minimal textual edits of a Mermaid `erDiagram` (a `.mmd` file or ```mermaid fences in Markdown).
+
+The file is re-scanned with the parser's own grammar (`erd/mermaid.lark`), which knows `%%` comments
+and quoted strings, so a rename touches entity-name and attribute-name tokens only (declarations and
+relationship lines). Mermaid has no NOT NULL, no DEFAULT and no escape for `"` in a comment: such
+edits raise `UnsupportedEditError` rather than writing something the diagram cannot say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+
+from accelerator.agent.patch_text import (
+    TextEdit,
+    delete_lines,
+    indentation_at,
+    insert_line_after,
+    line_start,
+    next_line_start,
+    only_blank_before,
+    span_offsets,
+)
+from accelerator.agent.patch_types import NewColumn, TableTarget, source_type
+from accelerator.erd.mermaid import extract_mermaid_blocks
+from accelerator.errors import EditConflictError, UnsupportedEditError
+
+_GRAMMAR = Path(__file__).resolve().parent.parent / "erd" / "mermaid.lark"
+_ENTITY_NAME = re.compile(r"^[\w.*\u0080-\uFFFF-]+$")
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF-]*$")
+_SCHEMA_DIRECTIVE = re.compile(r"^[ \t]*%%[ \t]*schema[ \t]*:", re.I)
+_KEEP_IN = "keep this table in a DBML or SQL ERD for that"
+_parser: Lark | None = None
+
+
+def _grammar() -> Lark:
+    global _parser
+    if _parser is None:  # compiled once, on first use: most processes never patch Mermaid
+        _parser = Lark(
+            _GRAMMAR.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False
+        )
+    return _parser
+
+
+@dataclass
+class _Attribute:
+    type: Token
+    name: Token
+    last: Token  # the last token of the attribute (name, key or comment)
+    comment: Token | None
+    start: int  # character offsets in the file
+    offset: int  # what to add to a token's position to get the file's
+
+
+@dataclass
+class _Entity:
+    name: Token
+    offset: int
+    attributes: list[_Attribute] = field(default_factory=list)
+    opening: Token | None = None  # `{` of the block
+    closing: Token | None = None
+
+
+def _bare(token: Token) -> str:
+    text = str(token)
+    return text[1:-1] if text[:1] in ('"', "`") else text
+
+
+def _short(token: Token) -> str:
+    """The table part of an entity name: `sales.orders` -> `orders`."""
+    return _bare(token).rsplit(".", 1)[-1]
+
+
+def _check_comment(comment: str) -> None:
+    if '"' in comment or "\n" in comment or "\r" in comment:
+        raise UnsupportedEditError(
+            "a Mermaid erDiagram comment cannot contain a double quote or a line break",
+            hint="use single quotes (') and one line, or " + _KEEP_IN,
+        )
+
+
+class MermaidPatcher:
+    """Plans edits of one Mermaid diagram file (or of every diagram of a Markdown file)."""
+
+    def __init__(self, file: str, text: str, dialect: str = "", *, markdown: bool = False) -> None:
+        self.file = file
+        self.text = text
+        self.entities: list[_Entity] = []
+        self.mentions: list[tuple[Token, int]] = []  # every entity-name token, with its offset
+        if markdown:
+            line_offsets = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+            for first_line, body in extract_mermaid_blocks(text):
+                self._scan(body, line_offsets[first_line])
+        else:
+            self._scan(text, 0)
+
+    def _scan(self, diagram: str, offset: int) -> None:
+        tree = _grammar().parse(diagram)
+        for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
+            if node.data == "entity_name":
+                token = node.children[0]
+                assert isinstance(token, Token)
+                self.mentions.append((token, offset))
+            elif node.data == "entity":
+                self.entities.append(self._entity(node, offset))
+
+    def _entity(self, node: Tree[Token], offset: int) -> _Entity:
+        name_tree = node.children[0]
+        assert isinstance(name_tree, Tree) and isinstance(name_tree.children[0], Token)
+        entity = _Entity(name=name_tree.children[0], offset=offset)
+        block = next((c for c in node.children if isinstance(c, Tree) and c.data == "block"), None)
+        if block is None:
+            return entity
+        for child in block.children:
+            if isinstance(child, Token) and child.type == "LBRACE":
+                entity.opening = child
+            elif isinstance(child, Token) and child.type == "RBRACE":
+                entity.closing = child
+            elif isinstance(child, Tree) and child.data == "attribute":
+                tokens = [t for t in child.scan_values(lambda v: isinstance(v, Token))]
+                comment = tokens[-1] if tokens[-1].type == "QUOTED" else None
+                start = offset + (tokens[0].start_pos or 0)
+                entity.attributes.append(_Attribute(tokens[0], tokens[1], tokens[-1], comment, start, offset))
+        return entity
+
+    # -- positions --------------------------------------------------------------------------------
+
+    def _at(self, token: Token, offset: int) -> tuple[int, int]:
+        return offset + (token.start_pos or 0), offset + (token.end_pos or 0)
+
+    def entity(self, target: TableTarget) -> _Entity:
+        span = target.table.name_span or target.table.span
+        if span is not None and span.file == self.file:
+            wanted, _ = span_offsets(self.text, span)
+            for entity in self.entities:
+                start, end = self._at(entity.name, entity.offset)
+                if start <= wanted < end and entity.opening is not None:
+                    return entity
+        named = [e for e in self.entities if _short(e.name).lower() == target.table.name.lower()]
+        with_block = [e for e in named if e.opening is not None] or named
+        if not with_block:
+            raise EditConflictError(f"{self.file} does not declare entity {target.table.name}")
+        return with_block[0]
+
+    def attribute(self, entity: _Entity, column: str) -> _Attribute:
+        for attribute in entity.attributes:
+            if _bare(attribute.name).lower() == column.lower():
+                return attribute
+        raise EditConflictError(f"entity {_short(entity.name)} in {self.file} has no attribute {column!r}")
+
+    # -- edits ------------------------------------------------------------------------------------
+
+    def rename_table(self, target: TableTarget, new_name: str) -> list[TextEdit]:
+        if not _ENTITY_NAME.match(new_name) and '"' in new_name:
+            raise UnsupportedEditError(f"a Mermaid entity name cannot contain '\"': {new_name!r}")
+        entity = self.entity(target)
+        declared = _bare(entity.name).lower()
+        edits = []
+        for token, offset in self.mentions:
+            if _bare(token).lower() in (declared, target.table.name.lower(), target.qualified.lower()):
+                edits.append(self._rename_entity_token(token, offset, new_name))
+        return edits
+
+    def _rename_entity_token(self, token: Token, offset: int, new_name: str) -> TextEdit:
+        start, end = self._at(token, offset)
+        bare = _bare(token)
+        prefix = bare[: -len(_short(token))]  # keeps `sales.` of `sales.orders`
+        text = prefix + new_name
+        quoted = str(token).startswith('"') or not _ENTITY_NAME.match(text)
+        return TextEdit(self.file, start, end, f'"{text}"' if quoted else text)
+
+    def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]:
+        attribute = self.attribute(self.entity(target), column)
+        start, end = self._at(attribute.name, attribute.offset)
+        if _ATTRIBUTE_NAME.match(new_name) and not str(attribute.name).startswith("`"):
+            return [TextEdit(self.file, start, end, new_name)]
+        if "`" in new_name:
+            raise UnsupportedEditError(f"a Mermaid attribute name cannot contain '`': {new_name!r}")
+        return [TextEdit(self.file, start, end, f"`{new_name}`")]
+
+    def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]:
+        if column.not_null:
+            raise self._unsupported("NOT NULL")
+        if column.default is not None:
+            raise self._unsupported("a DEFAULT value")
+        written_type = self._type(column.type)
+        name = column.name if _ATTRIBUTE_NAME.match(column.name) else f"`{column.name}`"
+        line = f"{written_type} {name}"
+        if column.comment:
+            _check_comment(column.comment)
+            line += f' "{column.comment}"'
+        entity = self.entity(target)
+        if entity.attributes:
+            last = entity.attributes[-1]
+            last_end = self._at(last.last, last.offset)[1]
+            return [
+                insert_line_after(
+                    self.file, self.text, last_end, indentation_at(self.text, last.start) + line
+                )
+            ]
+        if entity.opening is None or entity.closing is None:
+            name_end = self._at(entity.name, entity.offset)[1]
+            indent = indentation_at(self.text, name_end)
+            return [TextEdit(self.file, name_end, name_end, f" {{\n{indent}    {line}\n{indent}}}")]
+        opening_end = self._at(entity.opening, entity.offset)[1]
+        indent = indentation_at(self.text, opening_end) + "    "
+        return [insert_line_after(self.file, self.text, opening_end, indent + line)]
+
+    def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]:
+        entity = self.entity(target)
+        attribute = self.attribute(entity, column)
+        end = self._at(attribute.last, attribute.offset)[1]
+        rest_of_line = self.text[end : next_line_start(self.text, end)]
+        if only_blank_before(self.text, attribute.start) and (
+            not rest_of_line.strip() or rest_of_line.strip().startswith("%%")
+        ):
+            return [delete_lines(self.file, self.text, attribute.start, end)]
+        position = entity.attributes.index(attribute)
+        following = entity.attributes[position + 1].start if position + 1 < len(entity.attributes) else end
+        return [TextEdit(self.file, attribute.start, following, "")]
+
+    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]:
+        attribute = self.attribute(self.entity(target), column)
+        start, end = self._at(attribute.type, attribute.offset)
+        return [TextEdit(self.file, start, end, self._type(new_type))]
+
+    def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]:
+        raise self._unsupported(
+            "NOT NULL" if not_null else "dropping NOT NULL (only PK attributes are NOT NULL)"
+        )
+
+    def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]:
+        entity = self.entity(target)
+        if comment is not None:
+            _check_comment(comment)
+        if column is None:
+            return self._set_table_comment(entity, comment)
+        attribute = self.attribute(entity, column)
+        if attribute.comment is not None:
+            start, end = self._at(attribute.comment, attribute.offset)
+            if comment is None:
+                while start > 0 and self.text[start - 1] in " \t":
+                    start -= 1
+                return [TextEdit(self.file, start, end, "")]
+            return [TextEdit(self.file, start, end, f'"{comment}"')]
+        if comment is None:
+            return []
+        end = self._at(attribute.last, attribute.offset)[1]
+        return [TextEdit(self.file, end, end, f' "{comment}"')]
+
+    def _set_table_comment(self, entity: _Entity, comment: str | None) -> list[TextEdit]:
+        """The table comment is the run of `%%` lines directly above the entity (our convention)."""
+        entity_line = line_start(self.text, self._at(entity.name, entity.offset)[0])
+        first = entity_line
+        while first > 0:
+            previous = line_start(self.text, first - 1)
+            line = self.text[previous : first - 1]
+            if not line.lstrip().startswith("%%") or _SCHEMA_DIRECTIVE.match(line):
+                break
+            first = previous
+        indent = indentation_at(self.text, entity_line)
+        if comment is None:
+            return [TextEdit(self.file, first, entity_line, "")] if first < entity_line else []
+        return [TextEdit(self.file, first, entity_line, f"{indent}%% {comment}\n")]
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _type(self, databricks_type: str) -> str:
+        written = source_type(databricks_type, "mermaid")
+        if re.search(r"\s", re.sub(r"\([^)]*\)|<[^>]*>", "", written)) or '"' in written:
+            raise UnsupportedEditError(
+                f"a Mermaid attribute type cannot be written as {written!r}", hint=_KEEP_IN
+            )
+        return written
+
+    def _unsupported(self, what: str) -> UnsupportedEditError:
+        return UnsupportedEditError(f"Mermaid erDiagram cannot express {what}", hint=_KEEP_IN)

@@ -1,0 +1,115 @@
+"""The texts of the agent's replies: opening, applied, rejected, status, explain, help."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from accelerator.agent.help import HELP_TEXT
+from accelerator.agent.resolve import ModelNames
+from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary
+from accelerator.errors import AcceleratorError, CommandSyntaxError
+from accelerator.model import Finding, Project
+from accelerator.report import location
+
+
+def summarize_findings(findings: Sequence[Finding]) -> FindingSummary:
+    by_rule: dict[str, int] = {}
+    for finding in findings:
+        if finding.severity == "error":
+            by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+    listed = [f for f in findings if f.severity == "error"] or [f for f in findings if f.severity == "warn"]
+    return FindingSummary(
+        error=sum(1 for f in findings if f.severity == "error"),
+        warn=sum(1 for f in findings if f.severity == "warn"),
+        info=sum(1 for f in findings if f.severity == "info"),
+        by_rule=by_rule,
+        first=[f"{location(f)}: {f.rule}: {f.message}" for f in listed[:MAX_LISTED_FINDINGS]],
+    )
+
+
+def broken_sources(error: AcceleratorError) -> FindingSummary:
+    """The summary when the sources do not even parse: the error is the only finding."""
+    return FindingSummary(error=1, warn=0, info=0, by_rule={"input": 1}, first=[error.format()])
+
+
+def findings_line(summary: FindingSummary) -> str:
+    return f"findings: {summary['error']} error(s), {summary['warn']} warning(s), {summary['info']} info"
+
+
+def opening(state: ConversationState) -> str:
+    files = ", ".join(sorted(state.get("sources", {})))
+    return f"Session {state['thread_id']} on {files}.\n{findings_line(state['findings'])}"
+
+
+def applied(descriptions: Sequence[str], summary: FindingSummary, changed: Sequence[str]) -> str:
+    lines = ["Applied:", *(f"- {text}" for text in descriptions)]
+    lines.append(f"changed: {', '.join(changed) or 'no source text'}")
+    lines.append(findings_line(summary))
+    return "\n".join(lines)
+
+
+def rejected(reason: str) -> str:
+    return f"Nothing was applied.\n{reason}"
+
+
+def syntax_errors(errors: Sequence[CommandSyntaxError]) -> str:
+    parts = [error.format() for error in errors]
+    parts.append("Write `help` for the list of commands.")
+    return rejected("\n".join(parts))
+
+
+def governance_gate(new_errors: dict[str, int], summary: FindingSummary) -> str:
+    rules = ", ".join(f"{rule} (+{count})" for rule, count in sorted(new_errors.items()))
+    listed = "\n".join(f"- {line}" for line in summary["first"])
+    return rejected(
+        f"These edits would add error-severity governance findings: {rules}.\n{listed}\n"
+        "Adjust the edit (e.g. a snake_case name, a comment, a classification) and try again."
+    )
+
+
+def status(state: ConversationState) -> str:
+    last = state.get("last_edits") or []
+    lines = [
+        f"thread: {state['thread_id']}",
+        f"turns: {state.get('turn', 0)}",
+        "last edits: " + ("; ".join(last) if last else "none"),
+        "undo available: " + ("yes" if state.get("undoable") else "no"),
+        findings_line(state["findings"]),
+        "sources: " + ", ".join(f"{file} ({digest[:8]})" for file, digest in state.get("hashes", {}).items()),
+    ]
+    return "\n".join(lines)
+
+
+def explain(target: str | None, state: ConversationState, project: Project | None) -> str:
+    if target is None:
+        last = state.get("last_edits") or []
+        return "The last turn: " + ("; ".join(last) if last else "no edits yet")
+    if project is None:
+        return f"Cannot explain {target}: the sources do not parse."
+    names = ModelNames(project)
+    try:
+        ref = names.table(target)
+        table = ref[2]
+        columns = ", ".join(c.name for c in table.columns)
+        return (
+            f"table {names.qualified_table(ref)}: {table.comment or 'no comment'}; owner {table.owner}; "
+            f"tags {table.tags}; columns: {columns}"
+        )
+    except AcceleratorError:
+        pass
+    table_name, _, column_name = target.rpartition(".")
+    try:
+        ref = names.table(table_name)
+        column = names.column(ref, column_name)
+    except AcceleratorError as error:
+        return error.format()
+    return (
+        f"column {names.qualified_table(ref)}.{column.name}: {column.type}"
+        f"{'' if column.nullable else ' NOT NULL'}; {column.comment or 'no comment'}; "
+        f"classification {column.classification or 'none'}; mask {column.mask.strategy if column.mask else 'none'}; "
+        f"tags {column.tags}"
+    )
+
+
+def help_text() -> str:
+    return HELP_TEXT

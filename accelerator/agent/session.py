@@ -1,0 +1,153 @@
+"""One conversation thread on the memory: each turn is one PostgreSQL transaction.
+
+A turn's transaction holds the graph's checkpoint (PostgresSaver on the turn's connection), the
+user and assistant messages (keyed by the turn's event id) and the new file versions. Killed at any
+point before COMMIT, the turn leaves no trace and is done again; after COMMIT it is complete, and
+the channel writes the working tree from the committed state, idempotently. Callers hold
+`lock()` (the thread's advisory lock) around each turn so that turns of one thread never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.types import Command
+from psycopg import Connection
+from psycopg.rows import DictRow
+
+from accelerator.agent.crash import crash_point
+from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.graph import build_graph
+from accelerator.agent.llm import ToolCallingModel
+from accelerator.agent.nodes import AgentContext
+from accelerator.agent.state import ConversationState, Turn
+from accelerator.errors import AcceleratorError
+from accelerator.generate import Generation
+from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
+from accelerator.memory.schema import compose
+
+SELECT_REPLY_SQL = "SELECT body FROM {schema}.messages WHERE source_id = %(source_id)s"
+
+
+@dataclass
+class TurnResult:
+    reply: str
+    state: ConversationState
+    duplicate: bool = False  # the event was handled before (a redelivery): nothing ran
+
+
+class _OneConnection:
+    """A pool that always hands out the same connection: runs MemoryStore calls in our transaction."""
+
+    def __init__(self, conn: Connection[DictRow]) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection[DictRow]]:
+        yield self.conn
+
+
+class ConversationSession:
+    def __init__(
+        self,
+        pool: MemoryPool,
+        thread_id: str,
+        *,
+        schema: str = "accelerator",
+        channel: str = "cli",
+        llm: ToolCallingModel | None = None,
+        terraform: bool = False,
+        backend: dict[str, dict[str, Any]] | None = None,
+        output_prefix: str = "generated",
+        record_generated: bool = True,
+    ) -> None:
+        self.pool = pool
+        self.thread_id = thread_id
+        self.schema = schema
+        self.channel = channel
+        self.store = MemoryStore(pool, schema)
+        self.derived = DerivedCache()
+        self.llm = llm
+        self.terraform = terraform
+        self.backend = backend
+        self.output_prefix = output_prefix
+        self.record_generated = record_generated
+        self.builder = build_graph()
+        self.config: Any = {"configurable": {"thread_id": thread_id}}
+        checkpointer(pool, schema)  # creates the checkpoint tables once per process
+
+    def open(self, repo: str | None = None, pr_number: int | None = None) -> Conversation:
+        return self.store.open_conversation(self.thread_id, self.channel, repo=repo, pr_number=pr_number)
+
+    def lock(self) -> AbstractContextManager[None]:
+        return self.store.thread_lock(self.thread_id)
+
+    def state(self) -> ConversationState | None:
+        """The state as of the last completed turn, or None for a thread that never started."""
+        with self.pool.connection() as conn:
+            snapshot = self._graph(conn).get_state(self.config)
+        return cast(ConversationState, snapshot.values) if snapshot.values else None
+
+    def start(self, initial: ConversationState) -> TurnResult:
+        """Load the sources into a new thread; a thread that already started is returned as it is."""
+        with self._transaction() as (conn, context):
+            graph = self._graph(conn)
+            existing = graph.get_state(self.config).values
+            if existing:
+                return TurnResult(
+                    existing.get("reply", ""), cast(ConversationState, existing), duplicate=True
+                )
+            values = graph.invoke(initial, self.config, context=context, durability="exit")
+            crash_point("turn.checkpointed")
+        crash_point("turn.committed")
+        return TurnResult(values["reply"], cast(ConversationState, values))
+
+    def turn(self, turn: Turn) -> TurnResult:
+        """Run one human turn; an event already handled returns its stored reply and runs nothing."""
+        crash_point("turn.begin")
+        with self._transaction() as (conn, context):
+            graph = self._graph(conn)
+            stored = conn.execute(
+                compose(SELECT_REPLY_SQL, self.schema), {"source_id": f"{turn['event']}:assistant"}
+            ).fetchone()
+            crash_point("turn.event_checked")
+            if stored is not None:
+                state = cast(ConversationState, graph.get_state(self.config).values)
+                return TurnResult(stored["body"], state, duplicate=True)
+            values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
+            crash_point("turn.checkpointed")
+        crash_point("turn.committed")
+        return TurnResult(values["reply"], cast(ConversationState, values))
+
+    def generation(self, state: ConversationState) -> Generation | None:
+        """The generated files of a state (cached; recomputed after a restart), None if it does not build."""
+        try:
+            return self.derived.generation(
+                Inputs.of(state), state["sources"], terraform=self.terraform, backend=self.backend
+            )
+        except AcceleratorError:
+            return None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[tuple[Connection[DictRow], AgentContext]]:
+        with self.pool.connection() as conn, conn.transaction():
+            store = MemoryStore(cast(MemoryPool, _OneConnection(conn)), self.schema)
+            yield (
+                conn,
+                AgentContext(
+                    store=store,
+                    derived=self.derived,
+                    llm=self.llm,
+                    terraform=self.terraform,
+                    backend=self.backend,
+                    output_prefix=self.output_prefix,
+                    record_generated=self.record_generated,
+                ),
+            )
+
+    def _graph(self, conn: Connection[DictRow]) -> Any:
+        return self.builder.compile(checkpointer=PostgresSaver(conn))

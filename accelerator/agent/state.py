@@ -1,0 +1,88 @@
+"""The conversation's LangGraph state, and what a human turn carries in.
+
+Decision (checkpoint bytes per turn matter): the state holds what cannot be recomputed (the source
+texts of the ERDs and the policy, the texts before the last turn for `undo`, the turn counter, the
+last edits and reply) and small digests of what can: SHA-256 hashes of the sources and of the
+generated files, and a findings summary (counts and the first error messages). The governed model,
+the findings and the rendered files are recomputed deterministically from the sources (and cached
+per process by source hash), so a turn that changes one ERD line checkpoints that file's text once,
+not megabytes of SQL. LangGraph stores each channel as its own blob, so a turn that changes no
+source (status, help, a rejected edit) writes no new source blob at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal, TypedDict
+
+MAX_LISTED_FINDINGS = 10
+
+
+class ErdSpec(TypedDict):
+    """How to read one ERD file (everything `ErdInput` needs except the text)."""
+
+    file: str  # the key in `sources`: relative to the project root
+    catalog: str
+    format: str | None
+    dialect: str
+    default_schema: str
+
+
+class FindingSummary(TypedDict):
+    error: int
+    warn: int
+    info: int
+    by_rule: dict[str, int]  # error-severity findings per rule: the governance gate compares these
+    first: list[str]  # the first error (else warning) messages, located, for replies
+
+
+class Turn(TypedDict, total=False):
+    """A human turn, as `Command(resume=...)` carries it into the graph's `wait` node."""
+
+    event: str  # idempotency key: a comment id, a line of a turns file; unique in the memory
+    text: str
+    author: str | None
+    # Sources the working tree changed by hand since the last turn: adopted before the edits.
+    adopted: dict[str, str]
+
+
+Outcome = Literal["opened", "applied", "undone", "rejected", "answered"]
+
+
+class ConversationState(TypedDict, total=False):
+    thread_id: str
+    project: str
+    erds: list[ErdSpec]
+    policy_file: str | None
+    environments: list[str]
+    sources: dict[str, str]  # file -> text: the ERDs and the policy as of the last completed turn
+    hashes: dict[str, str]  # file -> sha256 of `sources`
+    previous: dict[str, str]  # file -> text before the last turn that changed it (undo, crash repair)
+    undoable: bool
+    turn: int  # completed human turns
+    findings: FindingSummary
+    artifacts: dict[str, str]  # generated file (relative to the output directory) -> sha256
+    last_edits: list[str]  # descriptions of the last applied turn's edits
+    reply: str
+    outcome: Outcome
+    message: Turn | None  # the turn being processed; None between turns
+    pending: list[dict[str, Any]]  # the turn's validated EditOps, as JSON
+    info: list[dict[str, Any]]  # the turn's other commands (status, help, explain), as JSON
+    changed: list[str]  # sources this turn changed (recorded as files by `publish`)
+    changed_artifacts: list[str]  # generated files whose content this turn changed
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hashes_of(sources: dict[str, str]) -> dict[str, str]:
+    return {file: sha256(text) for file, text in sorted(sources.items())}
+
+
+def sources_key(sources: dict[str, str]) -> str:
+    """One digest for a whole set of sources: the cache key of everything derived from them."""
+    digest = hashlib.sha256()
+    for file, text in sorted(sources.items()):
+        digest.update(file.encode("utf-8") + b"\0" + sha256(text).encode("ascii") + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,255 @@
+"""The local channel: `accelerator chat`, a conversation bound to a working tree.
+
+The thread id is derived from the absolute paths of the config, ERDs and policy (`local:<sha>`), so
+the same tree and inputs resume the same thread in any later process; `--resume THREAD` picks one.
+Each non-empty line of `--turns FILE` (else of stdin) is one turn. A line of a turns file has an
+identity (the file, its line number and text), so running a file again after a crash redoes only
+the turns that never committed; stdin lines are always new turns. Every turn runs under the thread's
+advisory lock, then the committed state is written to the working tree and the output directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from accelerator.agent.crash import crash_point
+from accelerator.channels import memory_cli
+from accelerator.channels.memory_cli import DatabaseUrlOption, memory_source
+from accelerator.cli import (
+    ConfigOption,
+    DialectOption,
+    ErdOption,
+    PolicyOption,
+    app,
+    collect_erds,
+    collect_policy,
+    fail,
+    out,
+    resolve_config,
+)
+from accelerator.config import ProjectConfig
+from accelerator.errors import AcceleratorError
+
+if TYPE_CHECKING:
+    from accelerator.agent.session import ConversationSession, TurnResult
+    from accelerator.agent.state import ConversationState, ErdSpec
+
+__all__ = ["LocalSession", "chat", "local_thread_id", "memory_cli"]
+
+
+@dataclass
+class LocalInputs:
+    root: Path  # the project root: source keys are relative to it
+    config: ProjectConfig
+    thread_id: str
+    initial: ConversationState
+    out_dir: Path
+
+
+def _key(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def local_thread_id(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256("\n".join(sorted(str(p) for p in paths)).encode()).hexdigest()
+    return f"local:{digest[:16]}"
+
+
+def read_inputs(
+    config_path: Path | None, erd: list[str] | None, policy: Path | None, dialect: str | None
+) -> LocalInputs:
+    from accelerator.agent.state import ConversationState, ErdSpec
+
+    config = resolve_config(config_path)
+    root = config.root.resolve()
+    erds = collect_erds(config, erd, dialect)
+    policy_input = collect_policy(config, policy)
+    specs: list[ErdSpec] = []
+    sources: dict[str, str] = {}
+    absolute: list[Path] = [(config_path or root / "accelerator.yaml").resolve()]
+    for item in erds:
+        path = Path(item.file).resolve()  # collect_erds shows paths relative to the working directory
+        key = _key(root, path)
+        absolute.append(path)
+        specs.append(
+            ErdSpec(
+                file=key,
+                catalog=item.catalog,
+                format=item.format,
+                dialect=item.dialect,
+                default_schema=item.default_schema,
+            )
+        )
+        sources[key] = item.text
+    policy_key = None
+    if policy_input.file is not None and policy_input.text is not None:
+        policy_path = Path(policy_input.file).resolve()
+        policy_key = _key(root, policy_path)
+        absolute.append(policy_path)
+        sources[policy_key] = policy_input.text
+    thread_id = local_thread_id(absolute)
+    initial = ConversationState(
+        thread_id=thread_id,
+        project=config.project,
+        erds=specs,
+        policy_file=policy_key,
+        environments=list(config.environments),
+        sources=sources,
+    )
+    return LocalInputs(root, config, thread_id, initial, (root / config.output).resolve())
+
+
+def turn_lines(turns: Path | None) -> Iterator[tuple[str, str]]:
+    """(event suffix, text) per non-empty line of the turns file, else of stdin."""
+    if turns is not None:
+        path = turns.resolve()
+        file_id = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                text_id = hashlib.sha256(line.strip().encode()).hexdigest()[:12]
+                yield f"{file_id}:{number}:{text_id}", line.strip()
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield f"stdin:{uuid.uuid4().hex}", line.strip()
+
+
+class LocalSession:
+    """A ConversationSession plus the working tree it mirrors."""
+
+    def __init__(self, session: ConversationSession, inputs: LocalInputs) -> None:
+        self.session = session
+        self.inputs = inputs
+
+    def open(self) -> TurnResult | None:
+        """Start the thread, or repair the working tree from its committed state; the opening reply."""
+        from accelerator.channels.worktree import check_working_tree
+
+        self.session.open()
+        crash_point("session.opened")
+        with self.session.lock():
+            crash_point("session.locked")
+            state = self.session.state()
+            if state is None:
+                result = self.session.start(self.inputs.initial)
+                self.materialize(result.state)
+                return result
+            check = check_working_tree(self.inputs.root, state)
+            if check.stale:
+                out.print(f"restored from the memory: {', '.join(check.stale)}")
+            if check.hand_edited:
+                out.print(f"edited by hand, taken in at the next turn: {', '.join(check.hand_edited)}")
+            self.materialize(state, sources=False)
+            crash_point("session.materialized")
+        return None
+
+    def turn(self, event: str, text: str) -> TurnResult:
+        from accelerator.agent.state import Turn
+        from accelerator.channels.worktree import check_working_tree
+
+        with self.session.lock():
+            state = self.session.state()
+            assert state is not None  # open() started the thread
+            check = check_working_tree(self.inputs.root, state)
+            turn = Turn(event=f"{self.inputs.thread_id}:{event}", text=text, author=_author())
+            if check.hand_edited:
+                turn["adopted"] = check.hand_edited
+            result = self.session.turn(turn)
+            self.materialize(result.state)
+        crash_point("turn.unlocked")
+        return result
+
+    def materialize(self, state: ConversationState, *, sources: bool = True) -> None:
+        from accelerator.channels.worktree import write_generated, write_sources
+
+        if sources:
+            write_sources(self.inputs.root, state["sources"])
+        generation = self.session.generation(state)
+        if generation is not None:
+            write_generated(self.inputs.out_dir, generation.files)
+
+
+def _author() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def print_turn(number: int, text: str, result: TurnResult) -> None:
+    out.print(
+        f"\n[bold cyan]> {text}[/bold cyan]" + (" [dim](already done)[/dim]" if result.duplicate else "")
+    )
+    out.print(result.reply, markup=False)
+    del number
+
+
+@app.command()
+def chat(
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    dialect: DialectOption = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="thread id to continue")] = None,
+    turns: Annotated[
+        Path | None, typer.Option("--turns", help="one turn per non-empty line (default: stdin)")
+    ] = None,
+    database_url: DatabaseUrlOption = None,
+    terraform: Annotated[
+        bool, typer.Option("--terraform/--no-terraform", help="synthesize Terraform every turn (slow)")
+    ] = False,
+) -> None:
+    """Talk to the agent about this working tree: edits land in the ERD/policy and regenerate."""
+    from accelerator.agent.llm import configured_model
+    from accelerator.agent.session import ConversationSession
+    from accelerator.memory import open_pool
+
+    try:
+        inputs = read_inputs(config, erd, policy, dialect)
+        if turns is not None and not turns.is_file():
+            raise AcceleratorError(f"turns file {turns} not found", hint="one command per line")
+        if resume:
+            inputs.thread_id = inputs.initial["thread_id"] = resume
+        source, _ = memory_source(config, database_url)
+        pool = open_pool(source, min_size=1, max_size=4)
+    except AcceleratorError as error:
+        fail(error)
+    try:
+        from accelerator.memory import MemoryStore
+
+        MemoryStore(pool, source.schema).migrate()
+        session = ConversationSession(
+            pool,
+            inputs.thread_id,
+            schema=source.schema,
+            llm=configured_model(),
+            terraform=terraform and inputs.config.terraform.enabled,
+            backend=inputs.config.terraform.backend,
+            output_prefix=_key(inputs.root, inputs.out_dir),
+        )
+        local = LocalSession(session, inputs)
+        opening = local.open()
+        out.print(f"[bold]session {inputs.thread_id}[/bold]")
+        if opening is not None:
+            out.print(opening.reply, markup=False)
+        for number, (event, text) in enumerate(turn_lines(turns), start=1):
+            result = local.turn(event, text)
+            print_turn(number, text, result)
+            crash_point("turn.replied")
+    except AcceleratorError as error:
+        fail(error)
+    finally:
+        pool.close()

@@ -1,0 +1,38 @@
+"""What every ERD parser returns, and helpers they share for positions."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from accelerator.model import Finding, Schema, Span
+
+
+@dataclass
+class ParsedErd:
+    """The schemas one ERD file declares (all in one catalog), plus parser findings."""
+
+    file: str
+    source: str
+    schemas: list[Schema] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class LineIndex:  # spans are built with model_construct: 100,000 validations cost a second
+    """Turns character offsets into 1-based (line, column) pairs and spans."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.file = file
+        self.starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span.model_construct(
+            file=self.file, line=line, column=column, end_line=end_line, end_column=end_column
+        )

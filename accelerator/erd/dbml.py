@@ -1,0 +1,351 @@
+"""DBML -> the canonical model, with the exact span of every table, column and name.
+
+`dbml_syntax.py` scans the text into a located syntax tree; this module turns it into Schema, Table
+and Column objects: types through `map_type(family="dbml")`, `[pk]` columns into one primary key in
+column order, `indexes { (a, b) [pk] }` into keys, references into foreign keys on the table that
+holds them (`>` and `-`: the left side, `<`: the right side; `<>` creates none and is a finding).
+Dangling references and duplicate names are left to `build_project`, which reports them at the spans
+set here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from accelerator.erd.base import LineIndex, ParsedErd
+from accelerator.erd.dbml_check import check_with_pydbml
+from accelerator.erd.dbml_syntax import (
+    ColumnNode,
+    DbmlDocument,
+    Endpoint,
+    EnumNode,
+    IndexNode,
+    TableNode,
+    Token,
+    parse_dbml_syntax,
+)
+from accelerator.erd.types import MappedType, map_type
+from accelerator.errors import ErdSyntaxError, ModelError, UnknownTypeError
+from accelerator.model import (
+    Column,
+    Finding,
+    Fix,
+    ForeignKey,
+    Identity,
+    PrimaryKey,
+    Schema,
+    Span,
+    Table,
+    UniqueKey,
+)
+
+# pydbml needs ~25 ms per 20-column table (~900 characters): larger files get our scanner only.
+PYDBML_CHECK_LIMIT = 10_000
+MANY_TO_MANY_RULE = "erd.dbml.many_to_many"
+
+
+def parse_dbml(
+    text: str, file: str, *, default_schema: str = "default", check_with_reference_parser: bool | None = None
+) -> ParsedErd:
+    """Parse DBML `text` (read from `file`) into schemas of located tables.
+
+    Raises `ErdSyntaxError` for malformed DBML, `UnknownTypeError` for an unknown column type and
+    `ModelError` for what cannot be placed (a reference from an undeclared table, two primary keys).
+    `check_with_reference_parser` also runs pydbml's grammar; by default only on small files.
+    """
+    document = parse_dbml_syntax(text, file)
+    if check_with_reference_parser is None:
+        check_with_reference_parser = len(text) <= PYDBML_CHECK_LIMIT
+    if check_with_reference_parser:
+        check_with_pydbml(text, file, document)
+    return _ModelBuilder(text, file, default_schema).build(document)
+
+
+@dataclass
+class _Side:
+    """One end of a reference, resolved against the tables of this file."""
+
+    schema: str
+    table_name: str
+    table: Table | None
+    columns: list[str]
+    span: Span
+
+
+class _ModelBuilder:
+    def __init__(self, text: str, file: str, default_schema: str) -> None:
+        self.text = text
+        self.file = file
+        self.default_schema = default_schema
+        self.lines = LineIndex(text, file)
+        self.tables: dict[tuple[str, str], tuple[str, Table]] = {}  # lower (schema, table) -> first one
+        self.aliases: dict[str, tuple[str, str]] = {}
+        self.enums: dict[str, list[str]] = {}
+        self.mapped_types: dict[str, MappedType] = {}  # the same few types repeat over thousands of columns
+        self.findings: list[Finding] = []
+
+    def span(self, start: int, end: int) -> Span:
+        return self.lines.span(start, end)
+
+    def name_span(self, token: Token) -> Span:
+        """The name itself: inside the quotes of a "quoted name", so a rename keeps them."""
+        if token.kind in ("quoted", "string"):
+            return self.span(token.start + 1, token.end - 1)
+        return self.span(token.start, token.end)
+
+    def schema_of(self, name: list[Token]) -> str:
+        return name[0].value if len(name) == 2 else self.default_schema
+
+    def build(self, document: DbmlDocument) -> ParsedErd:
+        for enum in document.enums:
+            self.add_enum(enum)
+        schemas: dict[str, Schema] = {}
+        built: list[tuple[TableNode, str, Table]] = []
+        for node in document.tables:
+            schema_name = self.schema_of(node.name)
+            schema = schemas.get(schema_name.lower())
+            if schema is None:
+                schema_span = self.name_span(node.name[0]) if len(node.name) == 2 else None
+                schema = schemas[schema_name.lower()] = Schema(name=schema_name, name_span=schema_span)
+            table = self.table(node)
+            schema.tables.append(table)
+            built.append((node, schema.name, table))
+            key = (schema.name.lower(), table.name.lower())
+            self.tables.setdefault(key, (schema.name, table))
+            if node.alias is not None:
+                self.aliases.setdefault(node.alias.value.lower(), key)
+        for node, schema_name, table in built:  # references need every table of the file declared first
+            self.inline_references(node, schema_name, table)
+        for ref in document.refs:
+            left, right = self.side(ref.left), self.side(ref.right)
+            self.reference(left, ref.relation, right, ref.name, self.span(ref.start, ref.end))
+        return ParsedErd(
+            file=self.file, source=self.text, schemas=list(schemas.values()), findings=self.findings
+        )
+
+    # -- enums and columns ----------------------------------------------------------------------
+
+    def add_enum(self, node: EnumNode) -> None:
+        short = node.name[-1].value
+        qualified = f"{self.schema_of(node.name)}.{short}"
+        if qualified.lower() in {name.lower() for name in self.enums}:
+            raise self.model_error(
+                f"duplicate enum {qualified!r}", node.name[-1], "rename or remove one of the two enums"
+            )
+        values = [value.value for value in node.values]
+        for name in (qualified, short):  # map_type looks names up without spaces
+            self.enums.setdefault(name, values)
+            self.enums.setdefault(name.replace(" ", ""), values)
+
+    def table(self, node: TableNode) -> Table:
+        table_name = node.name[-1]
+        table = Table(
+            name=table_name.value, span=self.span(node.start, node.end), name_span=self.name_span(table_name)
+        )
+        notes = [setting.value for setting in node.settings if setting.key == "note"]
+        note = node.note or (notes[0] if notes else None)  # a Note in the body wins, as in pydbml
+        table.comment = note.value if note else None
+        primary_key: PrimaryKey | None = None
+        for column_node in node.columns:
+            column = self.column(column_node)
+            table.columns.append(column)
+            for setting in column_node.settings:
+                if setting.key == "pk":
+                    if primary_key is None:
+                        primary_key = PrimaryKey(columns=[], span=self.span(setting.start, setting.end))
+                    primary_key.columns.append(column.name)
+                elif setting.key == "unique":
+                    unique_span = self.span(setting.start, setting.end)
+                    table.unique_keys.append(UniqueKey(columns=[column.name], span=unique_span))
+        table.primary_key = primary_key
+        for index in node.indexes:
+            self.index(table, index)
+        if table.primary_key:
+            key_columns = {name.lower() for name in table.primary_key.columns}
+            for column in table.columns:
+                column.nullable = column.nullable and column.name.lower() not in key_columns
+        return table
+
+    def column(self, node: ColumnNode) -> Column:
+        mapped = self.mapped_type(node.type)
+        identity = Identity(span=self.span(node.type.start, node.type.end)) if mapped.identity else None
+        nullable, comment, default = True, None, None
+        for setting in node.settings:
+            if setting.key in ("not null", "pk"):
+                nullable = False
+            elif setting.key == "increment":
+                identity = Identity(span=self.span(setting.start, setting.end))
+            elif setting.key == "note" and setting.value is not None:
+                comment = setting.value.value
+            elif setting.key == "default" and setting.value is not None:
+                default = _default_sql(setting.value)
+        return Column(
+            name=node.name.value,
+            type=mapped.type,
+            source_type=node.type.value,
+            nullable=nullable,
+            default=default,
+            identity=identity,
+            comment=comment,
+            allowed_values=mapped.allowed_values,
+            span=self.span(node.start, node.end),
+            name_span=self.name_span(node.name),
+        )
+
+    def mapped_type(self, type_token: Token) -> MappedType:
+        raw_type = type_token.value
+        mapped = self.mapped_types.get(raw_type)
+        if mapped is not None:
+            return mapped
+        type_span = self.span(type_token.start, type_token.end)
+        try:
+            mapped = map_type(raw_type, family="dbml", enums=self.enums, span=type_span, source=self.text)
+        except (ValueError, IndexError) as unreadable:  # e.g. decimal(a,b): map_type expects digits
+            raise UnknownTypeError(
+                f"cannot read type {raw_type!r}: {unreadable}",
+                file=self.file,
+                line=type_span.line,
+                column=type_span.column,
+                hint="write a type such as varchar(255), decimal(10,2) or array<string>",
+                source=self.text,
+            ) from None
+        self.mapped_types[raw_type] = mapped
+        return mapped
+
+    def index(self, table: Table, node: IndexNode) -> None:
+        keys = {setting.key for setting in node.settings}
+        if not keys & {"pk", "unique"}:
+            return  # plain indexes have no Unity Catalog counterpart
+        expression = next((s for s in node.subjects if s.kind == "expr"), None)
+        if expression is not None:
+            raise ErdSyntaxError(
+                "a primary key or unique index must list columns, not an `expression`",
+                file=self.file,
+                line=self.span(expression.start, expression.end).line,
+                column=self.span(expression.start, expression.end).column,
+                hint="name the columns: (a, b) [pk]",
+                source=self.text,
+            )
+        columns = [self.declared_name(table, subject.value) for subject in node.subjects]
+        name_token = next((s.value for s in node.settings if s.key == "name"), None)
+        name = name_token.value if name_token else None
+        name_span = self.name_span(name_token) if name_token else None
+        span = self.span(node.start, node.end)
+        if "pk" not in keys:
+            table.unique_keys.append(UniqueKey(name=name, columns=columns, span=span, name_span=name_span))
+        elif table.primary_key is not None:
+            raise ModelError(
+                f"table {table.name} declares a second primary key",
+                file=self.file,
+                line=span.line,
+                column=span.column,
+                hint="keep either the [pk] column settings or one [pk] index",
+                source=self.text,
+            )
+        else:
+            table.primary_key = PrimaryKey(name=name, columns=columns, span=span, name_span=name_span)
+
+    @staticmethod
+    def declared_name(table: Table, name: str) -> str:
+        column = table.column(name)
+        return column.name if column else name
+
+    # -- references -----------------------------------------------------------------------------
+
+    def inline_references(self, node: TableNode, schema_name: str, table: Table) -> None:
+        for column_node in node.columns:
+            for setting in column_node.settings:
+                if setting.key != "ref" or setting.relation is None or setting.endpoint is None:
+                    continue
+                own_name = self.declared_name(table, column_node.name.value)
+                own = _Side(schema_name, table.name, table, [own_name], self.name_span(column_node.name))
+                span = self.span(setting.start, setting.end)
+                self.reference(own, setting.relation, self.side(setting.endpoint), None, span)
+
+    def side(self, endpoint: Endpoint) -> _Side:
+        names = [token.value for token in endpoint.table]
+        key = (names[0] if len(names) == 2 else self.default_schema).lower(), names[-1].lower()
+        if len(names) == 1 and key not in self.tables and names[0].lower() in self.aliases:
+            key = self.aliases[names[0].lower()]
+        schema_name, table = self.tables.get(
+            key, (names[0] if len(names) == 2 else self.default_schema, None)
+        )
+        columns = [token.value for token in endpoint.columns]
+        if table is not None:
+            columns = [self.declared_name(table, column) for column in columns]
+        table_name = table.name if table else names[-1]
+        return _Side(schema_name, table_name, table, columns, self.span(endpoint.start, endpoint.end))
+
+    def reference(self, left: _Side, relation: Token, right: _Side, name: Token | None, span: Span) -> None:
+        if relation.text == "<>":
+            self.findings.append(
+                Finding(
+                    rule=MANY_TO_MANY_RULE,
+                    severity="warn",
+                    message=f"many-to-many reference {_describe(left)} <> {_describe(right)} creates no foreign key",
+                    span=span,
+                    object=f"{left.schema}.{left.table_name}",
+                    fix=Fix(description="add a junction table with a foreign key to each side"),
+                )
+            )
+            return
+        holder, target = (right, left) if relation.text == "<" else (left, right)
+        if holder.table is None:
+            known = [f"{schema}.{table.name}" for schema, table in self.tables.values()]
+            raise self.model_error_at(
+                f"reference from table {holder.schema}.{holder.table_name}, which this file does not define",
+                holder.span,
+                _closest(f"{holder.schema}.{holder.table_name}", known),
+            )
+        for column in holder.columns:
+            if holder.table.column(column) is None:
+                raise self.model_error_at(
+                    f"reference from column {holder.table_name}.{column}, which {holder.table_name} does not have",
+                    holder.span,
+                    _closest(column, [c.name for c in holder.table.columns]),
+                )
+        holder.table.foreign_keys.append(
+            ForeignKey(
+                name=name.value if name else None,
+                columns=holder.columns,
+                ref_schema=target.schema,
+                ref_table=target.table_name,
+                ref_columns=target.columns,
+                span=target.span,  # build_project's dangling-reference errors point at the referenced side
+                name_span=self.name_span(name) if name else None,
+            )
+        )
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def model_error(self, message: str, token: Token, hint: str | None) -> ModelError:
+        return self.model_error_at(message, self.span(token.start, token.end), hint)
+
+    def model_error_at(self, message: str, span: Span, hint: str | None) -> ModelError:
+        return ModelError(
+            message, file=self.file, line=span.line, column=span.column, hint=hint, source=self.text
+        )
+
+
+def _default_sql(value: Token) -> str:
+    """A DBML default as a Databricks SQL expression."""
+    if value.kind in ("string", "quoted"):
+        escaped = value.value.replace("\\", "\\\\").replace("'", "\\'")
+        return f"'{escaped}'"
+    if value.kind == "word":  # true, false, null
+        return value.text.upper()
+    return value.value  # a number, or an `expression` as written
+
+
+def _describe(side: _Side) -> str:
+    columns = side.columns[0] if len(side.columns) == 1 else f"({', '.join(side.columns)})"
+    return f"{side.schema}.{side.table_name}.{columns}"
+
+
+def _closest(name: str, candidates: list[str]) -> str | None:
+    lowered = {candidate.lower(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {lowered[close[0]]!r}?"
+    return "declared: " + ", ".join(sorted(candidates)[:20]) if candidates else None

@@ -1,0 +1,88 @@
+"""pydbml's second opinion on a DBML file, for files small enough to afford it.
+
+Our scanner (`dbml_syntax.py`) reads the structure with positions; pydbml, the reference Python DBML
+parser, then checks that the file is DBML it accepts too, so files stay portable to dbdiagram.io
+tools. pydbml is pyparsing-based and slow (~25 ms per 20-column table), hence the size limit in
+`dbml.py`. Only its grammar runs: its model building would reject references to tables of other
+files, which `build_project` judges instead.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+
+import pyparsing as pp
+
+from accelerator.erd.dbml_syntax import DbmlDocument
+from accelerator.errors import ErdSyntaxError
+
+# Types pydbml reads itself: `int`, `int[]`, `schema.enum`, `varchar(255)`; others get a placeholder.
+_PYDBML_TYPE = re.compile(r"[A-Za-z0-9_]+(?:\[\]|\.[A-Za-z0-9_]+|\([^()]*\))?")
+_LONGEST_USEFUL_MESSAGE = 80
+
+
+@cache
+def _grammar() -> pp.ParserElement:
+    with warnings.catch_warnings():  # pydbml uses pyparsing's deprecated camelCase names
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _build_grammar()
+
+
+def _build_grammar() -> pp.ParserElement:
+    from pydbml.definitions.common import comment
+    from pydbml.definitions.enum import enum
+    from pydbml.definitions.project import project
+    from pydbml.definitions.reference import ref
+    from pydbml.definitions.sticky_note import sticky_note
+    from pydbml.definitions.table import table
+    from pydbml.definitions.table_group import table_group
+
+    element = table | ref | enum | table_group | project | sticky_note
+    grammar: pp.ParserElement = element[...] + ("\n" | comment)[...] + pp.StringEnd()
+    return grammar.parse_with_tabs()  # keep tabs so that columns match the source
+
+
+def check_with_pydbml(text: str, file: str, document: DbmlDocument) -> None:
+    """Raise `ErdSyntaxError` where pydbml's grammar rejects `text` (already scanned into `document`)."""
+    try:
+        _grammar().parse_string(_pydbml_readable(text, document), parse_all=True)
+    except pp.ParseBaseException as error:
+        raise ErdSyntaxError(
+            _message(error, text),
+            file=file,
+            line=error.lineno,
+            column=error.col,
+            hint="pydbml, the reference DBML parser, rejects this; see https://dbml.dbdiagram.io/docs",
+            source=text,
+        ) from None
+    except Exception as error:  # pydbml's parse actions raise bare SyntaxError/ValueError
+        raise ErdSyntaxError(
+            f"pydbml cannot read this file: {error}",
+            file=file,
+            line=1,
+            column=1,
+            hint="check the file against https://dbml.dbdiagram.io/docs",
+            source=text,
+        ) from None
+
+
+def _pydbml_readable(text: str, document: DbmlDocument) -> str:
+    """Replace types pydbml cannot read (`array<string>`) with a name of the same length."""
+    chars = list(text.replace("\ufeff", " "))
+    for table in document.tables:
+        for column in table.columns:
+            token = column.type
+            if token.kind == "type" and not _PYDBML_TYPE.fullmatch(token.text):
+                chars[token.start : token.end] = "t" + "_" * (token.end - token.start - 1)
+    return "".join(chars)
+
+
+def _message(error: pp.ParseBaseException, text: str) -> str:
+    expected = error.msg if len(error.msg) <= _LONGEST_USEFUL_MESSAGE else "unexpected text"
+    found = re.match(r"\S{1,20}", text[error.loc :]) if error.loc < len(text) else None
+    if found is None:
+        where = "the end of the file" if error.loc >= len(text) else "the end of the line"
+        return f"{expected}, found {where}"
+    return f"{expected}, found {found.group()!r}"

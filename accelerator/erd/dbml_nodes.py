@@ -1,0 +1,89 @@
+"""The located syntax tree of a DBML file: what `dbml_syntax.py` reads and `dbml.py` builds from.
+
+Offsets are character offsets into the source text (end exclusive); `erd/base.LineIndex` turns them
+into spans, and the agent's DBML patcher edits the text at them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accelerator.erd.dbml_tokens import Token
+
+
+@dataclass
+class Setting:
+    """One entry of a `[...]` list: `pk`, `note: '...'`, `default: 0`, `ref: > t.c`."""
+
+    key: str  # normalized: "pk", "not null", "note", "default", "ref", "headercolor", ...
+    start: int
+    end: int
+    value: Token | None = None  # note text, default literal, index name or type
+    relation: Token | None = None  # inline ref only
+    endpoint: Endpoint | None = None  # inline ref only
+
+
+@dataclass
+class Endpoint:
+    """`table.column`, `schema.table.column` or `schema.table.(a, b)` in a reference."""
+
+    table: list[Token]  # [table] or [schema, table]
+    columns: list[Token]
+    start: int
+    end: int
+
+
+@dataclass
+class ColumnNode:
+    name: Token
+    type: Token  # kind "type" (or "quoted"); `value` is the type as written, without quotes
+    settings: list[Setting]
+    start: int
+    end: int
+
+
+@dataclass
+class IndexNode:
+    subjects: list[Token]  # names or `expressions`
+    settings: list[Setting]
+    start: int
+    end: int
+
+
+@dataclass
+class TableNode:
+    name: list[Token]  # [table] or [schema, table]
+    alias: Token | None
+    settings: list[Setting]
+    start: int
+    end: int = 0
+    columns: list[ColumnNode] = field(default_factory=list)
+    indexes: list[IndexNode] = field(default_factory=list)
+    note: Token | None = None
+
+
+@dataclass
+class EnumNode:
+    name: list[Token]
+    values: list[Token]
+    start: int
+    end: int
+
+
+@dataclass
+class RefNode:
+    """A long-form `Ref name: a.b > c.d` or `Ref { ... }`."""
+
+    name: Token | None
+    left: Endpoint
+    relation: Token
+    right: Endpoint
+    start: int
+    end: int
+
+
+@dataclass
+class DbmlDocument:
+    tables: list[TableNode] = field(default_factory=list)
+    enums: list[EnumNode] = field(default_factory=list)
+    refs: list[RefNode] = field(default_factory=list)

@@ -1,0 +1,491 @@
+"""DBML text -> a syntax tree that keeps the offset of every name, type and setting.
+
+pydbml records no positions and spends ~25 ms per 20-column table, so the structure comes from this
+scanner; `dbml.py` still runs pydbml over small files as a second opinion. The language accepted is
+pydbml 1.2's grammar (keywords case-insensitive, `key:` written without a space as pydbml requires)
+plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `struct<a:int>`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from accelerator.erd.dbml_nodes import (
+    ColumnNode,
+    DbmlDocument,
+    Endpoint,
+    EnumNode,
+    IndexNode,
+    RefNode,
+    Setting,
+    TableNode,
+)
+from accelerator.erd.dbml_tokens import Token, TokenCursor
+
+_TYPE_NAME = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?")
+_TYPE_ARGUMENT_ODD = re.compile(r"[^A-Za-z0-9_\"'`,.+\- \t()]")  # what pydbml rejects inside `type(...)`
+_ARRAY_SUFFIX = re.compile(r"\[[ \t]*\d*[ \t]*\]")
+_TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
+RELATIONS = (">", "<", "-", "<>")
+COLUMN_SETTINGS = "pk, primary key, not null, null, unique, increment, default: ..., note: '...', ref: > t.c"
+INDEX_TYPES = ("btree", "hash", "gin", "gist", "brin", "spgist")
+REF_ACTIONS = ("cascade", "restrict", "no action", "set null", "set default")
+
+
+def parse_dbml_syntax(text: str, file: str) -> DbmlDocument:
+    """Scan DBML into a located syntax tree; raise `ErdSyntaxError` at the first mistake."""
+    return _Parser(text, file).document()
+
+
+class _Parser(TokenCursor):
+    # -- top level ------------------------------------------------------------------------------
+
+    def document(self) -> DbmlDocument:
+        document = DbmlDocument()
+        while (token := self.peek()).kind != "eof":
+            if token.kind == "newline":
+                self.take()
+                continue
+            if token.is_word("table"):
+                document.tables.append(self.table())
+            elif token.is_word("enum"):
+                document.enums.append(self.enum())
+            elif token.is_word("ref"):
+                document.refs.append(self.long_ref())
+            elif token.is_word("project"):
+                self.project()
+            elif token.is_word("tablegroup"):
+                self.table_group()
+            elif token.is_word("note"):
+                self.sticky_note()
+            else:
+                raise self.error(
+                    token,
+                    "expected Table, Ref, Enum, TableGroup, Project or Note",
+                    "check the spelling of the keyword, and that the previous block is closed with '}'",
+                )
+            self.end_of_line(f"after the {token.text} block")
+        return document
+
+    # Project, TableGroup and sticky notes do not shape the model: they are checked, then dropped.
+
+    def project(self) -> None:
+        self.take()
+        self.name("a project name after 'Project'")
+        self.skip_newlines()
+        self.expect("{", "to open the Project block", "write: Project name { database_type: '...' }")
+        while not self.closed("Project"):
+            if self.peek().is_word("note") and self.peek_second().is_punct("{", ":"):
+                self.table_note()
+                continue
+            key = self.name("a project setting such as database_type: '...'")
+            self.expect(":", f"after {key.text}", f"write {key.text}: 'value'")
+            self.skip_newlines()
+            self.string(f"the value of {key.text}")
+
+    def table_group(self) -> None:
+        self.take()
+        self.name("a table group name after 'TableGroup'")
+        if self.peek().is_punct("["):
+            self.settings(lambda: self.table_setting("color"), "of the table group")
+        self.skip_newlines()
+        self.expect("{", "to open the TableGroup block", "write: TableGroup name { schema.table ... }")
+        while not self.closed("TableGroup"):
+            if self.peek().is_word("note") and self.peek_second().is_punct("{", ":"):
+                self.table_note()
+            else:
+                self.qualified_name("a table name in the table group")
+
+    def sticky_note(self) -> None:
+        self.take()
+        self.name("a note name after 'Note'")
+        self.skip_newlines()
+        self.expect("{", "to open the Note block", "write: Note name { 'text' }")
+        self.skip_newlines()
+        self.string("the note")
+        self.skip_newlines()
+        self.expect("}", "to close the Note block")
+
+    def closed(self, block: str) -> bool:
+        """Skip blank lines; consume and report the '}' that closes `block`."""
+        self.skip_newlines()
+        token = self.peek()
+        if token.kind == "eof":
+            raise self.error(token, f"expected '}}' to close the {block} block", "add the missing '}'")
+        if token.is_punct("}"):
+            self.take()
+            return True
+        return False
+
+    def qualified_name(self, what: str) -> list[Token]:
+        parts = [self.name(what)]
+        if self.peek().is_punct("."):
+            self.take()
+            parts.append(self.name(what))
+        return parts
+
+    def settings(self, one: Callable[[], Setting], context: str) -> list[Setting]:
+        self.expect("[", context)
+        found: list[Setting] = []
+        while True:
+            self.skip_newlines()
+            found.append(one())
+            self.skip_newlines()
+            token = self.take()
+            if token.is_punct("]"):
+                return found
+            if not token.is_punct(","):
+                raise self.error(token, f"expected ',' or ']' in the settings {context}")
+
+    # -- tables ---------------------------------------------------------------------------------
+
+    def table(self) -> TableNode:
+        keyword = self.take()
+        name = self.qualified_name("a table name after 'Table'")
+        alias = None
+        if self.peek().is_word("as"):
+            self.take()
+            alias = self.name("an alias after 'as'")
+        settings = self.settings(self.table_setting, "of the table") if self.peek().is_punct("[") else []
+        self.skip_newlines()
+        opening = self.expect("{", f"to open table {name[-1].text}", "write: Table name { ... }")
+        node = TableNode(name=name, alias=alias, settings=settings, start=keyword.start)
+        while True:
+            token = self.peek()
+            if token.kind == "newline":
+                self.take()
+            elif token.is_punct("}"):
+                node.end = self.take().end
+                break
+            elif token.is_word("note") and self.peek_second().is_punct(":", "{"):
+                node.note = self.table_note()
+            elif token.is_word("indexes") and self.peek_second().is_punct("{"):
+                node.indexes.extend(self.indexes())
+            elif token.kind == "eof" or self._starts_block(token):
+                line, _ = self.location(opening.start)
+                raise self.error(
+                    token,
+                    f"expected '}}' to close table {name[-1].text} opened at line {line}",
+                    "add the missing '}' at the end of the table",
+                )
+            else:
+                node.columns.append(self.column())
+        if not node.columns:
+            raise self.error_at(
+                keyword.start, f"table {name[-1].text} has no columns", "declare columns: name type"
+            )
+        return node
+
+    def _starts_block(self, token: Token) -> bool:
+        """`Table b {` inside a table body means the previous table was not closed."""
+        if not token.is_word(*_TOP_LEVEL):
+            return False
+        line_end = self.text.find("\n", token.end)
+        rest = self.text[token.end : line_end if line_end >= 0 else len(self.text)]
+        return "{" in rest or (token.is_word("ref") and rest.lstrip().startswith(":"))
+
+    def table_setting(self, colour_key: str = "headercolor") -> Setting:
+        """`note: '...'` or a colour: `headercolor:` for a table, `color:` for a table group."""
+        key = self.take()
+        if key.is_word("note"):
+            self.colon_after(key)
+            value = self.string("the note")
+            return Setting("note", key.start, value.end, value=value)
+        if key.is_word(colour_key):
+            self.colon_after(key)
+            value = self.take()
+            if value.kind != "color" or len(value.text) not in (4, 7):
+                raise self.error(value, "expected a colour such as #3498db")
+            return Setting(colour_key, key.start, value.end, value=value)
+        raise self.error(
+            key, "expected a setting", f"the settings here are note: '...' and {colour_key}: #rrggbb"
+        )
+
+    def table_note(self) -> Token:
+        keyword = self.take()
+        if self.peek().is_punct(":"):
+            self.colon_after(keyword)
+            return self.string("the note")
+        self.take()  # "{"
+        self.skip_newlines()
+        value = self.string("the note")
+        self.skip_newlines()
+        self.expect("}", "to close the note")
+        return value
+
+    def column(self) -> ColumnNode:
+        name = self.name("a column name, a Note or an indexes block")
+        type_token = self.column_type(name)
+        settings: list[Setting] = []
+        while self.peek().is_word("pk", "unique"):  # pydbml's older form: `id int pk unique`
+            word = self.take()
+            settings.append(Setting(word.text.lower(), word.start, word.end))
+        end = type_token.end if not settings else settings[-1].end
+        if self.peek().is_punct("["):
+            settings.extend(self.settings(self.column_setting, f"of column {name.text}"))
+            end = self.pos
+        self.end_of_line(
+            f"after column {name.text}",
+            "one column per line: name type [settings]; put '}' on its own line",
+        )
+        return ColumnNode(name=name, type=type_token, settings=settings, start=name.start, end=end)
+
+    def column_type(self, name: Token) -> Token:
+        """Read the type as raw text: `decimal(10,2)`, `array<string>`, `int[]`, `"time zone"`."""
+        text, pos = self.text, name.end
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        self._peeked = None
+        self.pos = pos
+        if text.startswith('"', pos):
+            return self.take()
+        match = _TYPE_NAME.match(text, pos)
+        if match is None:
+            raise self.error(
+                self.peek(), f"expected a type after column {name.text}", "write: name type [settings]"
+            )
+        end = match.end()
+        if text.startswith("<", end):
+            end = self._balanced(end, "<", ">")
+        if text.startswith("(", end):
+            arguments_start, end = end, self._balanced(end, "(", ")")
+            if odd := _TYPE_ARGUMENT_ODD.search(text, arguments_start, end):
+                raise self.error_at(
+                    odd.start(),
+                    f"unexpected {odd.group()!r} in the type arguments",
+                    "write e.g. decimal(10,2)",
+                )
+        while suffix := _ARRAY_SUFFIX.match(text, end):
+            end = suffix.end()
+        self.pos = end
+        return Token("type", text[pos:end], pos, end)
+
+    def _balanced(self, start: int, opening: str, closing: str) -> int:
+        depth = 0
+        for pos in range(start, len(self.text)):
+            char = self.text[pos]
+            if char == "\n":
+                break
+            depth += (char == opening) - (char == closing)
+            if depth == 0:
+                return pos + 1
+        raise self.error_at(start, f"unclosed '{opening}' in the column type", f"close it with '{closing}'")
+
+    def column_setting(self) -> Setting:
+        key = self.take()
+        word = key.text.lower() if key.kind == "word" else ""
+        if word in ("pk", "unique", "increment", "null"):
+            return Setting(word, key.start, key.end)
+        if word in ("primary", "not"):
+            second = self.expect_word(
+                "key" if word == "primary" else "null", f"after '{key.text}'", after=key
+            )
+            return Setting("pk" if word == "primary" else "not null", key.start, second.end)
+        if word == "note":
+            self.colon_after(key)
+            value = self.string("the column note")
+            return Setting("note", key.start, value.end, value=value)
+        if word == "default":
+            self.colon_after(key)
+            value = self.default_value()
+            return Setting("default", key.start, value.end, value=value)
+        if word == "ref":
+            if key.text != "ref":
+                raise self.error(key, "write 'ref:' in lower case")
+            self.colon_after(key)
+            relation = self.relation()
+            endpoint = self.endpoint(composite=False)
+            return Setting("ref", key.start, endpoint.end, relation=relation, endpoint=endpoint)
+        raise self.error(key, "expected a column setting", f"column settings are: {COLUMN_SETTINGS}")
+
+    def default_value(self) -> Token:
+        token = self.take()
+        if token.kind in ("string", "quoted", "expr") or token.is_word("true", "false", "null"):
+            return token
+        if token.kind == "word" and token.text.isdigit():
+            if self.peek().is_punct(".") and self.peek().start == token.end:
+                self.take()
+                fraction = self.take()
+                if fraction.kind != "word" or not fraction.text.isdigit() or fraction.start != token.end + 1:
+                    raise self.error(fraction, "expected the digits of a decimal number")
+                return Token("number", self.text[token.start : fraction.end], token.start, fraction.end)
+            return Token("number", token.text, token.start, token.end)
+        raise self.error(
+            token,
+            "expected a default value",
+            "write a number, 'text', true, false, null or an `expression` (e.g. `-1`, `now()`)",
+        )
+
+    # -- indexes, enums, references -------------------------------------------------------------
+
+    def indexes(self) -> list[IndexNode]:
+        self.take()
+        self.expect("{", "to open the indexes block")
+        found: list[IndexNode] = []
+        while not (token := self.peek()).is_punct("}"):
+            if token.kind == "newline":
+                self.take()
+                continue
+            if token.kind == "eof":
+                raise self.error(token, "expected '}' to close the indexes block")
+            if token.is_punct("("):
+                self.take()
+                subjects = [self.index_subject()]
+                while self.peek().is_punct(","):
+                    self.take()
+                    subjects.append(self.index_subject())
+                self.expect(")", "to close the index columns")
+            else:
+                subjects = [self.index_subject()]
+            settings = self.settings(self.index_setting, "of the index") if self.peek().is_punct("[") else []
+            found.append(IndexNode(subjects=subjects, settings=settings, start=token.start, end=self.pos))
+            self.end_of_line("after the index", "one index per line: (a, b) [pk]")
+        self.take()
+        if not found:
+            raise self.error(token, "an indexes block needs at least one index", "remove the empty block")
+        return found
+
+    def index_subject(self) -> Token:
+        token = self.take()
+        if token.kind not in ("word", "quoted", "expr"):
+            raise self.error(token, "expected a column name or an `expression` in the index")
+        return token
+
+    def index_setting(self) -> Setting:
+        key = self.take()
+        if key.is_word("pk", "unique"):
+            return Setting(key.text.lower(), key.start, key.end)
+        if key.is_word("name", "note"):
+            self.colon_after(key)
+            value = self.string(f"the index {key.text.lower()}")
+            return Setting(key.text.lower(), key.start, value.end, value=value)
+        if key.is_word("type"):
+            self.colon_after(key)
+            value = self.take()
+            if not value.is_word(*INDEX_TYPES):
+                raise self.error(
+                    value, "expected an index type", "index types are: " + ", ".join(INDEX_TYPES)
+                )
+            return Setting("type", key.start, value.end, value=value)
+        raise self.error(
+            key, "expected an index setting", "index settings are pk, unique, name:, type:, note:"
+        )
+
+    def enum(self) -> EnumNode:
+        keyword = self.take()
+        name = self.qualified_name("an enum name after 'enum'")
+        self.skip_newlines()
+        self.expect("{", f"to open enum {name[-1].text}")
+        values: list[Token] = []
+        while not (token := self.peek()).is_punct("}"):
+            if token.kind == "newline":
+                self.take()
+                continue
+            if token.kind == "eof":
+                raise self.error(token, f"expected '}}' to close enum {name[-1].text}")
+            values.append(
+                self.name(
+                    "an enum value", 'write one value per line; quote values with spaces: "in progress"'
+                )
+            )
+            if self.peek().is_punct("["):
+                self.settings(self.enum_setting, "of the enum value")
+            self.end_of_line("after the enum value", "write one value per line, and '}' on its own line")
+        if not values:
+            raise self.error(token, f"enum {name[-1].text} needs at least one value")
+        return EnumNode(name=name, values=values, start=keyword.start, end=self.take().end)
+
+    def enum_setting(self) -> Setting:
+        key = self.take()
+        if not key.is_word("note"):
+            raise self.error(key, "expected note: '...'", "enum values only take a note")
+        self.colon_after(key)
+        value = self.string("the note")
+        return Setting("note", key.start, value.end, value=value)
+
+    def relation(self) -> Token:
+        token = self.take()
+        if not token.is_punct(*RELATIONS):
+            raise self.error(
+                token, "expected a relation: >, <, - or <>", "> many-to-one, < one-to-many, - one-to-one"
+            )
+        return token
+
+    def endpoint(self, *, composite: bool) -> Endpoint:
+        parts = [self.name("a table name in the reference")]
+        columns: list[Token] = []
+        while self.peek().is_punct(".") and not columns:
+            self.take()
+            if composite and self.peek().is_punct("("):
+                self.take()
+                columns = [self.name("a column name")]
+                while self.peek().is_punct(","):
+                    self.take()
+                    columns.append(self.name("a column name"))
+                self.expect(")", "to close the column list")
+            else:
+                parts.append(self.name("a column name in the reference"))
+        if not columns and len(parts) >= 2:
+            columns = [parts.pop()]
+        if not columns or len(parts) > 2:
+            raise self.error_at(
+                parts[0].start,
+                "expected table.column or schema.table.column",
+                "write e.g. ref: > sales.orders.id",
+            )
+        return Endpoint(table=parts, columns=columns, start=parts[0].start, end=self.pos)
+
+    def long_ref(self) -> RefNode:
+        keyword = self.take()
+        name = self.take() if self.peek().kind in ("word", "quoted") else None
+        if self.peek().is_punct(":"):
+            self.take()
+            left, relation, right = self.ref_body()
+        else:
+            self.skip_newlines()
+            self.expect("{", "or ':' after Ref", "write: Ref: a.id > b.a_id, or Ref { a.id > b.a_id }")
+            self.skip_newlines()
+            left, relation, right = self.ref_body()
+            self.skip_newlines()
+            self.expect("}", "to close the Ref block")
+        return RefNode(
+            name=name, left=left, relation=relation, right=right, start=keyword.start, end=self.pos
+        )
+
+    def ref_body(self) -> tuple[Endpoint, Token, Endpoint]:
+        left = self.endpoint(composite=True)
+        relation = self.relation()
+        right = self.endpoint(composite=True)
+        if self.peek().is_punct("["):
+            self.settings(self.ref_setting, "of the reference")
+        return left, relation, right
+
+    def ref_setting(self) -> Setting:
+        key = self.take()
+        if not key.is_word("update", "delete"):
+            raise self.error(key, "expected update: or delete:", "e.g. [delete: cascade]")
+        self.colon_after(key)
+        action = self.take()
+        words = action.text.lower()
+        if action.is_word("no", "set"):
+            words += " " + self.take().text.lower()
+        if words not in REF_ACTIONS:
+            raise self.error(
+                action, "expected a referential action", "actions are: " + ", ".join(REF_ACTIONS)
+            )
+        return Setting(key.text.lower(), key.start, self.pos, value=action)
+
+
+__all__ = [
+    "ColumnNode",
+    "DbmlDocument",
+    "Endpoint",
+    "EnumNode",
+    "IndexNode",
+    "RefNode",
+    "Setting",
+    "TableNode",
+    "Token",
+    "parse_dbml_syntax",
+]

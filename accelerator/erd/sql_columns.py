@@ -1,0 +1,250 @@
+"""Column definitions in SQL DDL -> located `Column`s, with their inline keys.
+
+Inline constraints are dispatched through a table from sqlglot node type to reader, the way
+sqlglot's generator dispatches on node types; a constraint absent from the table (CHECK, COLLATE,
+ON UPDATE, CHARACTER SET, ...) changes nothing in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+from sqlglot.tokenizer_core import TokenType
+
+from accelerator.erd.sql_keys import Key, reference_target
+from accelerator.erd.sql_source import DdlSource, Item
+from accelerator.erd.sql_tokens import Statement, matching_close, type_end
+from accelerator.model import Column, ForeignKey, Identity, PrimaryKey, Span, UniqueKey
+
+
+@dataclass
+class _ColumnReading:
+    source: DdlSource
+    statement: Statement
+    item: Item
+    column: Column
+    default_schema: str
+    keys: list[Key] = field(default_factory=list)
+
+
+def read_column(
+    source: DdlSource, statement: Statement, definition: exp.ColumnDef, item: Item, default_schema: str
+) -> tuple[Column, list[Key]]:
+    """A column definition (the tokens `item`) -> a located Column and its inline keys."""
+    identifier = definition.this
+    name_index = statement.index_at(identifier.meta["start"])
+    column = Column(
+        name=identifier.name,
+        type="STRING",
+        span=source.item_span(statement, item),
+        name_span=source.name_span(identifier),
+    )
+    reading = _ColumnReading(source, statement, item, column, default_schema)
+    _read_type(reading, definition.args.get("kind"), name_index + 1)
+    for constraint in definition.args.get("constraints") or []:
+        reader = _CONSTRAINT_READERS.get(type(constraint.args.get("kind")))
+        if reader is not None:
+            reader(reading, constraint)
+    return column, reading.keys
+
+
+def _read_type(reading: _ColumnReading, datatype: exp.DataType | None, first: int) -> None:
+    source, column, tokens = reading.source, reading.column, reading.statement.tokens
+    if datatype is None or first >= reading.item[1]:  # SQLite allows columns without a type
+        source.note(
+            "sql.column.untyped",
+            "warn",
+            f"column {column.name} has no type; it is read as STRING",
+            column.name_span,
+            column.name,
+        )
+        return
+    end = type_end(tokens, first, reading.item[1])
+    start_offset, end_offset = tokens[first].start, tokens[end - 1].end + 1
+    raw = source.text[start_offset:end_offset]
+    mapped = source.map_type(raw, datatype, source.span(start_offset, end_offset))
+    column.type, column.source_type = mapped.type, raw
+    if mapped.allowed_values is not None:
+        column.allowed_values = list(mapped.allowed_values)
+    if mapped.identity:  # serial types
+        _set_identity(reading, Identity(always=False, span=column.span))
+
+
+def _set_identity(reading: _ColumnReading, identity: Identity) -> None:
+    reading.column.identity = identity
+    reading.column.nullable = False
+
+
+def _literal_int(node: exp.Expr | None) -> int | None:
+    if node is None:
+        return None
+    try:
+        return int(node.sql())
+    except ValueError:
+        return None
+
+
+def _identity(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    kind = constraint.args["kind"]
+    if kind.args.get("expression") is not None:  # GENERATED ALWAYS AS (expr): computed, not identity
+        _computed(reading, constraint)
+        return
+    identity = Identity(
+        always=kind.args.get("this") is True,
+        start=_literal_int(kind.args.get("start")),
+        increment=_literal_int(kind.args.get("increment")),
+        span=reading.column.span,
+    )
+    _set_identity(reading, identity)
+
+
+def _auto_increment(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    _set_identity(reading, Identity(always=False, span=reading.column.span))
+
+
+def _computed(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    column = reading.column
+    reading.source.note(
+        "sql.column.computed",
+        "warn",
+        f"column {column.name} is computed from an expression; it is kept as a plain column",
+        column.span,
+        column.name,
+    )
+
+
+def _not_null(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    # `NULL` parses as NotNullColumnConstraint(allow_null=True)
+    if reading.column.identity is None:
+        reading.column.nullable = bool(constraint.args["kind"].args.get("allow_null"))
+
+
+def _comment(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    reading.column.comment = constraint.args["kind"].this.name
+
+
+def _default(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    column = reading.column
+    expression = constraint.args["kind"].this
+    if is_sequence_call(expression):  # `DEFAULT nextval('t_id_seq')` is how an identity is spelled
+        _set_identity(reading, Identity(always=False, span=column.span))
+        return
+    if isinstance(expression, exp.Literal):  # most defaults: translate each literal once
+        key = (expression.this, expression.is_string)
+        if key not in reading.source.literal_defaults:
+            reading.source.literal_defaults[key] = databricks_expression(expression)
+        column.default = reading.source.literal_defaults[key]
+    else:
+        column.default = databricks_expression(expression)
+    if column.default is None:
+        reading.source.note(
+            "sql.default.untranslatable",
+            "warn",
+            f"default {expression.sql(dialect=reading.source.dialect)} of column {column.name} has no "
+            "Databricks SQL equivalent; the column is kept without a default",
+            column.span,
+            column.name,
+        )
+
+
+def is_sequence_call(expression: exp.Expr) -> bool:
+    if isinstance(expression, exp.Anonymous) and expression.name.lower() == "nextval":
+        return True
+    return type(expression).__name__ == "NextValueFor"
+
+
+def databricks_expression(expression: exp.Expr) -> str | None:
+    """A default expression in Databricks SQL, or None if it has no equivalent there."""
+    while isinstance(expression, exp.Paren):  # T-SQL writes DEFAULT ((0))
+        expression = expression.this
+    if (
+        isinstance(expression, exp.Cast)
+        and isinstance(expression.this, exp.Literal)
+        and expression.to.is_type(*exp.DataType.TEXT_TYPES)
+    ):
+        expression = expression.this  # pg_dump's 'x'::character varying is just 'x'
+    if expression.find(exp.Anonymous) is not None:  # a function sqlglot cannot translate
+        return None
+    try:
+        # copy=False: the statement's tree is not used again, and copying it dominates the cost
+        return expression.sql(dialect="databricks", copy=False, unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError:
+        return None
+
+
+def _key_clause_span(
+    reading: _ColumnReading, constraint: exp.ColumnConstraint, kinds: set[TokenType]
+) -> Span:
+    """The span of an inline key: `[CONSTRAINT name] PRIMARY KEY`, `REFERENCES t (c)`."""
+    tokens, (first, last) = reading.statement.tokens, reading.item
+    index = next((i for i in range(first + 1, last) if tokens[i].token_type in kinds), first)
+    start = index
+    name = constraint.args.get("this")
+    if isinstance(name, exp.Identifier) and "start" in name.meta:
+        start = max(reading.statement.index_at(name.meta["start"]) - 1, first)  # the CONSTRAINT word
+    end = index + 1
+    if tokens[index].token_type == TokenType.REFERENCES:
+        end = index + 2  # the referenced table, then `.name` parts and a column list
+        while end + 1 < last and tokens[end].token_type == TokenType.DOT:
+            end += 2
+        if end < last and tokens[end].token_type == TokenType.L_PAREN:
+            end = matching_close(tokens, end) + 1
+    elif end < last and tokens[end].token_type == TokenType.KEY:  # MySQL `UNIQUE KEY`
+        end += 1
+    return reading.source.item_span(reading.statement, (start, min(end, last)))
+
+
+def _constraint_name(
+    reading: _ColumnReading, constraint: exp.ColumnConstraint
+) -> tuple[str | None, Span | None]:
+    name = constraint.args.get("this")
+    if isinstance(name, exp.Identifier):
+        return name.name, reading.source.name_span(name)
+    return None, None
+
+
+def _primary_key(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    name, name_span = _constraint_name(reading, constraint)
+    span = _key_clause_span(reading, constraint, {TokenType.PRIMARY_KEY})
+    reading.keys.append(PrimaryKey(name=name, columns=[reading.column.name], span=span, name_span=name_span))
+
+
+def _unique(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    name, name_span = _constraint_name(reading, constraint)
+    span = _key_clause_span(reading, constraint, {TokenType.UNIQUE})
+    reading.keys.append(UniqueKey(name=name, columns=[reading.column.name], span=span, name_span=name_span))
+
+
+def _references(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    name, name_span = _constraint_name(reading, constraint)
+    schema, table, columns = reference_target(constraint.args["kind"], reading.default_schema)
+    reading.keys.append(
+        ForeignKey(
+            name=name,
+            columns=[reading.column.name],
+            ref_schema=schema,
+            ref_table=table,
+            ref_columns=columns,
+            span=_key_clause_span(reading, constraint, {TokenType.REFERENCES}),
+            name_span=name_span,
+        )
+    )
+
+
+_ConstraintReader = Callable[[_ColumnReading, exp.ColumnConstraint], None]
+# Constraints absent from this table (CHECK, COLLATE, ON UPDATE, CHARACTER SET, ...) change
+# nothing in the model and are passed over.
+_CONSTRAINT_READERS: dict[type[exp.Expr], _ConstraintReader] = {
+    exp.NotNullColumnConstraint: _not_null,
+    exp.DefaultColumnConstraint: _default,
+    exp.CommentColumnConstraint: _comment,
+    exp.GeneratedAsIdentityColumnConstraint: _identity,
+    exp.AutoIncrementColumnConstraint: _auto_increment,
+    exp.ComputedColumnConstraint: _computed,
+    exp.PrimaryKeyColumnConstraint: _primary_key,
+    exp.UniqueColumnConstraint: _unique,
+    exp.Reference: _references,
+}

@@ -1,0 +1,173 @@
+"""Token-level helpers for the SQL DDL reader: statements, element lists, type extents.
+
+sqlglot's tokens carry exact character offsets (`start`, `end` inclusive); the AST keeps them only
+on identifiers. The reader tokenizes the file once, splits it into statements here, and uses these
+helpers to find the extent of what the AST does not locate (a column definition, a key clause, a
+type) so that every model element gets an exact span.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from sqlglot.tokenizer_core import Token, TokenType
+
+_OPENERS = {TokenType.L_PAREN: TokenType.R_PAREN, TokenType.L_BRACKET: TokenType.R_BRACKET}
+_CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET}
+# Words that continue a type after its name: `double precision`, `timestamp(3) with time zone`,
+# `character varying(20)`, `int unsigned`, `int array`.
+_TYPE_CONTINUATIONS = {
+    "with",
+    "without",
+    "time",
+    "zone",
+    "local",
+    "varying",
+    "precision",
+    "unsigned",
+    "signed",
+    "zerofill",
+    "array",
+}
+_NESTED_TYPES = {"ARRAY", "MAP", "STRUCT"}
+# T-SQL physical-storage words that change nothing in the model and that sqlglot does not read
+# everywhere (`PRIMARY KEY CLUSTERED (...)`, `ALTER TABLE t WITH CHECK ADD ...`).
+_TSQL_NOISE = {"CLUSTERED", "NONCLUSTERED"}
+
+
+@dataclass
+class Statement:
+    """The tokens of one statement; `start`/`end` are character offsets (end exclusive)."""
+
+    tokens: list[Token]
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts = [token.start for token in self.tokens]
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end + 1
+
+    def index_at(self, offset: int) -> int:
+        """Index of the token that contains character `offset` (or the last one before it)."""
+        return max(bisect_right(self.starts, offset) - 1, 0)
+
+    def keyword(self) -> str:
+        """The statement's leading words, for messages: `CREATE INDEX`, `GRANT`."""
+        words = [t.text.upper() for t in self.tokens[:3] if t.token_type != TokenType.L_PAREN]
+        if len(words) > 1 and words[0] in ("CREATE", "ALTER", "DROP", "COMMENT"):
+            if words[1] in ("OR", "UNIQUE", "TEMPORARY", "TEMP", "GLOBAL", "LOCAL"):
+                return " ".join(words[:3])
+            return " ".join(words[:2])
+        return words[0]
+
+
+def split_statements(tokens: list[Token], *, batch_separator: bool = False) -> list[Statement]:
+    """Split a file's tokens on `;` (and T-SQL's `GO` batch separator)."""
+    statements: list[Statement] = []
+    current: list[Token] = []
+    for token in tokens:
+        is_go = batch_separator and token.token_type == TokenType.COMMAND and token.text.upper() == "GO"
+        if token.token_type == TokenType.SEMICOLON or is_go:
+            if current:
+                statements.append(Statement(current))
+            current = []
+        else:
+            current.append(token)
+    if current:
+        statements.append(Statement(current))
+    return statements
+
+
+def drop_tsql_noise(tokens: list[Token]) -> list[Token]:
+    """Remove `CLUSTERED`, `NONCLUSTERED`, `WITH [NO]CHECK` and `TEXTIMAGE_ON x` from T-SQL."""
+    kept: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        upper = token.text.upper()
+        following = tokens[index + 1].text.upper() if index + 1 < len(tokens) else ""
+        if token.token_type != TokenType.IDENTIFIER and upper in _TSQL_NOISE:
+            index += 1
+            continue
+        if (upper == "WITH" and following in ("CHECK", "NOCHECK")) or upper == "TEXTIMAGE_ON":
+            index += 2  # `WITH CHECK ADD ...`, `TEXTIMAGE_ON [PRIMARY]`
+            continue
+        kept.append(token)
+        index += 1
+    return kept
+
+
+def matching_close(tokens: list[Token], open_index: int) -> int:
+    """Index of the bracket that closes the one at `open_index` (or the last token)."""
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        kind = tokens[index].token_type
+        if kind in _OPENERS:
+            depth += 1
+        elif kind in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens) - 1
+
+
+def top_level_items(tokens: list[Token], first: int, last: int) -> list[tuple[int, int]]:
+    """Split tokens[first:last] on commas outside brackets into (first, last) index pairs."""
+    items: list[tuple[int, int]] = []
+    depth = 0
+    angles = 0  # inside `map<k, v>` and the like, where `<` follows a nested type's name
+    item_start = first
+    for index in range(first, last):
+        kind = tokens[index].token_type
+        if kind in _OPENERS:
+            depth += 1
+        elif kind in _CLOSERS:
+            depth -= 1
+        elif kind == TokenType.LT and (angles or tokens[index - 1].text.upper() in _NESTED_TYPES):
+            angles += 1
+        elif kind == TokenType.GT and angles:
+            angles -= 1
+        elif kind == TokenType.COMMA and depth == 0 and not angles:
+            if index > item_start:
+                items.append((item_start, index))
+            item_start = index + 1
+    if last > item_start:
+        items.append((item_start, last))
+    return items
+
+
+def type_end(tokens: list[Token], first: int, stop: int) -> int:
+    """Index just past the type that starts at tokens[first] (a column's data type)."""
+    index = first + 1
+    while index < stop:
+        token = tokens[index]
+        text = token.text.lower()
+        if token.token_type in _OPENERS:
+            index = matching_close(tokens, index) + 1
+        elif token.token_type == TokenType.LT:  # array<...>, map<...>, struct<...>
+            index = _angle_end(tokens, index, stop)
+        elif token.token_type == TokenType.DOT and index + 1 < stop:  # schema.enum_type
+            index += 2
+        elif text in _TYPE_CONTINUATIONS and token.token_type != TokenType.IDENTIFIER:
+            index += 1
+        else:
+            break
+    return index
+
+
+def _angle_end(tokens: list[Token], index: int, stop: int) -> int:
+    depth = 0
+    while index < stop:
+        kind = tokens[index].token_type
+        depth += (kind == TokenType.LT) - (kind == TokenType.GT)
+        index += 1
+        if depth <= 0:
+            break
+    return index

@@ -1,0 +1,142 @@
+"""The core pipeline: ERD texts + policy text -> governed model, findings and generated files.
+
+Pure: it takes texts and returns texts (the CLI and the agent read and write the files). Used by
+`accelerator check`, `accelerator plan` and the conversation agent alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from accelerator.erd import parse_erd
+from accelerator.errors import AcceleratorError
+from accelerator.model import Finding, Project, canonical_json, sorted_findings
+from accelerator.model.build import build_project
+from accelerator.policy import Policy, default_policy, govern, parse_policy
+
+
+@dataclass(frozen=True)
+class ErdInput:
+    file: str  # as shown in messages, relative to the repository
+    text: str
+    catalog: str
+    format: str | None = None
+    dialect: str = "postgres"
+    default_schema: str = "default"
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    file: str | None = None  # None: the built-in default policy
+    text: str | None = None
+
+
+@dataclass
+class Governed:
+    project: Project
+    findings: list[Finding]
+    policy: Policy
+    sources: dict[str, str] = field(default_factory=dict)  # file -> text, for error snippets
+
+
+@dataclass
+class Generation:
+    governed: Governed
+    environments: list[str]
+    files: dict[str, str]  # path relative to the output directory -> content
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.governed.findings
+
+
+def load_policy(policy: PolicyInput) -> Policy:
+    if policy.text is None or policy.file is None:
+        return default_policy()
+    return parse_policy(policy.text, policy.file)
+
+
+def govern_inputs(name: str, erds: Sequence[ErdInput], policy_input: PolicyInput) -> Governed:
+    """Parse every ERD, assemble and validate the model, apply the policy."""
+    if not erds:
+        raise AcceleratorError(
+            "no ERD files to read",
+            hint="pass --erd PATH, or list ERD files under `erd:` in accelerator.yaml",
+        )
+    policy = load_policy(policy_input)
+    parts = []
+    findings: list[Finding] = []
+    for erd in erds:
+        parsed = parse_erd(
+            erd.text, erd.file, format=erd.format, dialect=erd.dialect, default_schema=erd.default_schema
+        )
+        parts.append((erd.catalog, parsed))
+        findings.extend(parsed.findings)
+    project = build_project(name, parts)
+    result = govern(project, policy)
+    sources = {erd.file: erd.text for erd in erds}
+    if policy_input.file and policy_input.text is not None:
+        sources[policy_input.file] = policy_input.text
+    return Governed(result.project, sorted_findings(findings + result.findings), policy, sources)
+
+
+def select_environments(project: Project, requested: Sequence[str], configured: Sequence[str]) -> list[str]:
+    """--env wins, then accelerator.yaml's list, then the policy's environments, else dev."""
+    known = [env.name for env in project.environments]
+    chosen = list(requested) or list(configured) or known or ["dev"]
+    unknown = [env for env in chosen if env not in known]
+    if unknown:
+        raise AcceleratorError(
+            f"environment {unknown[0]!r} is not defined by the policy",
+            hint="known environments: " + ", ".join(known) + "; add it under `environments:` in the policy",
+        )
+    return chosen
+
+
+def generate(
+    governed: Governed,
+    environments: Sequence[str],
+    *,
+    terraform: bool = True,
+    backend: dict[str, dict[str, Any]] | None = None,
+) -> Generation:
+    """Render model.json, SQL per environment, Terraform per environment and the docs."""
+    from accelerator.render import render_docs, render_sql, render_terraform
+
+    project = governed.project
+    files: dict[str, str] = {"model.json": canonical_json(project)}
+    for env in environments:
+        for path, text in render_sql(project, env).items():
+            files[f"sql/{env}/{path}"] = text
+    if terraform:
+        for env in environments:
+            env_backend = _backend_for(backend, env)
+            for path, text in render_terraform(project, [env], backend=env_backend).items():
+                files[f"terraform/{path}"] = text
+    for path, text in render_docs(project, governed.findings).items():
+        files[f"docs/{path}"] = text
+    return Generation(governed, list(environments), dict(sorted(files.items())))
+
+
+def _backend_for(backend: dict[str, dict[str, Any]] | None, env: str) -> dict[str, dict[str, Any]] | None:
+    if backend is None:
+        return None
+    text = json.dumps(backend).replace("{env}", env)
+    resolved: dict[str, dict[str, Any]] = json.loads(text)
+    return resolved
+
+
+def summary(generation: Generation) -> dict[str, Any]:
+    """The JSON shape of `accelerator plan --format json`."""
+    project = generation.governed.project
+    tables = project.iter_tables()
+    return {
+        "tables": len(tables),
+        "columns": sum(len(table.columns) for _, _, table in tables),
+        "environments": generation.environments,
+        "findings": [finding.to_json() for finding in generation.findings],
+        "files": sorted(generation.files),
+    }

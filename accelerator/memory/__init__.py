@@ -1,0 +1,51 @@
+"""Memory on PostgreSQL (Lakebase in production): connections, schema, store, checkpoints.
+
+Typical use:
+
+    source = resolve_connection(MemoryConfig(...))       # or from the environment
+    pool = open_pool(source)                               # one per process
+    store = MemoryStore(pool, source.schema)
+    store.migrate()
+    saver = checkpointer(pool, source.schema)              # LangGraph PostgresSaver on the same pool
+"""
+
+from accelerator.memory.checkpoints import checkpointer
+from accelerator.memory.config import MemoryConfig
+from accelerator.memory.connection import AuthMode, ConnectionSource, resolve_connection
+from accelerator.memory.credentials import CachedCredential, Credential
+from accelerator.memory.ops import doctor, transcript
+from accelerator.memory.pool import MemoryPool, open_pool
+from accelerator.memory.records import (
+    Conversation,
+    ConversationSummary,
+    DeliveryStatus,
+    FileKind,
+    Message,
+    Role,
+    StoredFile,
+    User,
+)
+from accelerator.memory.store import MemoryStore
+
+__all__ = [
+    "AuthMode",
+    "CachedCredential",
+    "ConnectionSource",
+    "Conversation",
+    "ConversationSummary",
+    "Credential",
+    "DeliveryStatus",
+    "FileKind",
+    "MemoryConfig",
+    "MemoryPool",
+    "MemoryStore",
+    "Message",
+    "Role",
+    "StoredFile",
+    "User",
+    "checkpointer",
+    "doctor",
+    "open_pool",
+    "resolve_connection",
+    "transcript",
+]

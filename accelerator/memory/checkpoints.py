@@ -1,0 +1,53 @@
+"""LangGraph's PostgresSaver on the memory pool, with its tables in the memory schema.
+
+Why the memory schema and not `public`: one schema to grant, back up and drop; `prune` deletes a
+thread's checkpoints next to its messages; and since PostgreSQL 15 ordinary roles (such as a Lakebase
+OAuth identity) may not create tables in `public`. PostgresSaver uses unqualified table names, so the
+pool's `search_path` (`<schema>, public`, set by `open_pool`) puts them there.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from langgraph.checkpoint.postgres import PostgresSaver
+
+from accelerator.errors import DatabaseConfigError
+from accelerator.memory.pool import MemoryPool
+from accelerator.memory.schema import CREATE_SCHEMA_SQL, compose
+
+SETUP_LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended(%s, 0))"
+SETUP_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
+CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
+
+_set_up: set[tuple[int, str]] = set()
+_set_up_lock = threading.Lock()
+
+
+def checkpointer(pool: MemoryPool, schema: str = "accelerator") -> PostgresSaver:
+    """A PostgresSaver sharing `pool`; its `setup()` runs once per process and pool, serialized across processes."""
+    with _set_up_lock:
+        if (id(pool), schema) not in _set_up:
+            _setup(pool, schema)
+            _set_up.add((id(pool), schema))
+    return PostgresSaver(pool)
+
+
+def _setup(pool: MemoryPool, schema: str) -> None:
+    lock_name = f"accelerator.checkpoints:{schema}"
+    # One autocommit connection for all of it: setup() runs CREATE INDEX CONCURRENTLY, which cannot
+    # run inside a transaction, so the cross-process lock is a session lock on that same connection.
+    with pool.connection() as conn:
+        conn.execute(SETUP_LOCK_SQL, (lock_name,))
+        try:
+            conn.execute(compose(CREATE_SCHEMA_SQL, schema))
+            row = conn.execute(CURRENT_SCHEMA_SQL).fetchone()
+            if row is None or row["name"] != schema:
+                raise DatabaseConfigError(
+                    f"checkpoint tables would land in schema {row and row['name']!r}, not {schema!r}",
+                    hint="create the pool with accelerator.memory.open_pool, which sets the search_path",
+                )
+            PostgresSaver(conn).setup()
+        finally:
+            if not conn.closed:
+                conn.execute(SETUP_UNLOCK_SQL, (lock_name,))

@@ -1,0 +1,396 @@
+"""`MemoryStore`: users, conversations, ordered messages, files and webhook deliveries, in PostgreSQL.
+
+Each method is one transaction on a pooled connection. A method whose connection died under it (server
+restart, failover) is retried once on a fresh connection; every write is idempotent or keyed so that the
+retry cannot duplicate it, except `append_message` without a `source_id` if the connection dies exactly
+while its COMMIT is in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import Connection, sql
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from accelerator.errors import ConversationNotFoundError
+from accelerator.memory import schema as memory_schema
+from accelerator.memory.pool import MemoryPool, is_connection_lost
+from accelerator.memory.records import (
+    Conversation,
+    ConversationSummary,
+    DeliveryStatus,
+    FileKind,
+    Message,
+    Role,
+    StoredFile,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+UPSERT_USER_BY_GITHUB_SQL = """
+INSERT INTO {schema}.users (github_login, databricks_user, display_name)
+VALUES (%(github_login)s, %(databricks_user)s, %(display_name)s)
+ON CONFLICT (github_login) DO UPDATE SET
+    databricks_user = coalesce(users.databricks_user, EXCLUDED.databricks_user),
+    display_name = coalesce(EXCLUDED.display_name, users.display_name),
+    last_active_at = now()
+RETURNING *"""
+
+UPSERT_USER_BY_DATABRICKS_SQL = """
+INSERT INTO {schema}.users (databricks_user, display_name)
+VALUES (%(databricks_user)s, %(display_name)s)
+ON CONFLICT (databricks_user) DO UPDATE SET
+    display_name = coalesce(EXCLUDED.display_name, users.display_name),
+    last_active_at = now()
+RETURNING *"""
+
+OPEN_CONVERSATION_SQL = """
+INSERT INTO {schema}.conversations (thread_id, channel, repo, pr_number, created_by)
+VALUES (%(thread_id)s, %(channel)s, %(repo)s, %(pr_number)s, %(created_by)s)
+ON CONFLICT (thread_id) DO UPDATE SET
+    repo = coalesce(EXCLUDED.repo, conversations.repo),
+    pr_number = coalesce(EXCLUDED.pr_number, conversations.pr_number),
+    status = 'open',
+    closed_at = NULL,
+    updated_at = now()
+RETURNING *"""
+
+SELECT_CONVERSATION_SQL = "SELECT * FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
+
+LOCK_CONVERSATION_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s FOR UPDATE"
+
+SET_HEAD_SHA_SQL = """
+UPDATE {schema}.conversations SET head_sha = %(head_sha)s, updated_at = now()
+WHERE thread_id = %(thread_id)s RETURNING *"""
+
+CLOSE_CONVERSATION_SQL = """
+UPDATE {schema}.conversations SET status = 'closed', closed_at = now(), updated_at = now()
+WHERE thread_id = %(thread_id)s AND status = 'open' RETURNING id"""
+
+SELECT_MESSAGE_BY_SOURCE_SQL = "SELECT * FROM {schema}.messages WHERE source_id = %(source_id)s"
+
+# Runs after LOCK_CONVERSATION_SQL: the row lock serializes appends, so last_seq + 1 never skips or repeats.
+APPEND_MESSAGE_SQL = """
+WITH bumped AS (
+    UPDATE {schema}.conversations SET last_seq = last_seq + 1, updated_at = now()
+    WHERE id = %(conversation_id)s
+    RETURNING id, last_seq
+)
+INSERT INTO {schema}.messages (conversation_id, seq, role, author, body, payload, source_id)
+SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s FROM bumped
+RETURNING *"""
+
+SELECT_MESSAGES_SQL = """
+SELECT m.* FROM {schema}.messages m JOIN {schema}.conversations c ON c.id = m.conversation_id
+WHERE c.thread_id = %(thread_id)s ORDER BY m.seq"""
+
+RECORD_FILE_SQL = """
+INSERT INTO {schema}.files (conversation_id, path, kind, sha256, content, git_sha)
+VALUES (%(conversation_id)s, %(path)s, %(kind)s, %(sha256)s, %(content)s, %(git_sha)s)
+ON CONFLICT (conversation_id, path, sha256) DO UPDATE SET
+    last_recorded_at = clock_timestamp(),
+    git_sha = coalesce(EXCLUDED.git_sha, files.git_sha)
+RETURNING *"""
+
+LATEST_FILES_SQL = """
+SELECT DISTINCT ON (f.path) f.* FROM {schema}.files f
+JOIN {schema}.conversations c ON c.id = f.conversation_id
+WHERE c.thread_id = %(thread_id)s
+ORDER BY f.path, f.last_recorded_at DESC, f.id DESC"""
+
+LIST_CONVERSATIONS_SQL = """
+SELECT c.thread_id, c.channel, c.repo, c.pr_number, c.status, c.updated_at,
+       (SELECT count(*) FROM {schema}.messages m WHERE m.conversation_id = c.id) AS message_count
+FROM {schema}.conversations c ORDER BY c.updated_at DESC, c.id DESC"""
+
+# A failed delivery may be claimed again (GitHub redelivers it); a received/processing/done one may not.
+BEGIN_DELIVERY_SQL = """
+INSERT INTO {schema}.deliveries (id, event, status) VALUES (%(id)s, %(event)s, 'processing')
+ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = deliveries.attempts + 1,
+    updated_at = now(), error = NULL
+WHERE deliveries.status = 'failed'
+RETURNING id"""
+
+FINISH_DELIVERY_SQL = """
+UPDATE {schema}.deliveries SET status = %(status)s, error = %(error)s, updated_at = now()
+WHERE id = %(id)s RETURNING id"""
+
+SELECT_DELIVERY_STATUS_SQL = "SELECT status FROM {schema}.deliveries WHERE id = %(id)s"
+
+DELETE_CLOSED_CONVERSATIONS_SQL = """
+DELETE FROM {schema}.conversations
+WHERE status = 'closed' AND closed_at < now() - %(age)s
+RETURNING thread_id"""
+
+CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+TABLE_EXISTS_SQL = "SELECT to_regclass(%(table)s) IS NOT NULL AS present"
+DELETE_CHECKPOINTS_SQL = "DELETE FROM {schema}.{table} WHERE thread_id = ANY(%(thread_ids)s)"
+
+THREAD_LOCK_SQL = "SELECT pg_advisory_lock(%(key)s)"
+THREAD_UNLOCK_SQL = "SELECT pg_advisory_unlock(%(key)s)"
+
+
+def thread_lock_key(thread_id: str) -> int:
+    """A stable signed 64-bit key: the same thread id gives the same lock in every process."""
+    digest = hashlib.sha256(f"accelerator.thread:{thread_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class MemoryStore:
+    """Typed access to the memory tables. Thread-safe: every call borrows its own pooled connection."""
+
+    def __init__(self, pool: MemoryPool, schema: str = "accelerator") -> None:
+        self.pool = pool
+        self.schema = schema
+
+    # -- schema ------------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        return self._run(lambda conn: memory_schema.migrate(conn, self.schema), transaction=False)
+
+    def schema_version(self) -> int:
+        return self._run(lambda conn: memory_schema.current_version(conn, self.schema))
+
+    # -- users and conversations ---------------------------------------------------------------------
+
+    def upsert_user(
+        self,
+        *,
+        github_login: str | None = None,
+        databricks_user: str | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        if github_login is None and databricks_user is None:
+            raise ValueError("a user needs a github_login or a databricks_user")
+        statement = UPSERT_USER_BY_GITHUB_SQL if github_login is not None else UPSERT_USER_BY_DATABRICKS_SQL
+        params = {
+            "github_login": github_login,
+            "databricks_user": databricks_user,
+            "display_name": display_name,
+        }
+        return User.from_row(self._one(statement, params))
+
+    def open_conversation(
+        self,
+        thread_id: str,
+        channel: str,
+        repo: str | None = None,
+        pr_number: int | None = None,
+        created_by: int | None = None,
+    ) -> Conversation:
+        """Create the conversation, or reopen and return the existing one for this thread."""
+        params = {
+            "thread_id": thread_id,
+            "channel": channel,
+            "repo": repo,
+            "pr_number": pr_number,
+            "created_by": created_by,
+        }
+        return Conversation.from_row(self._one(OPEN_CONVERSATION_SQL, params))
+
+    def conversation(self, thread_id: str) -> Conversation:
+        row = self._run(lambda conn: self._fetch_one(conn, SELECT_CONVERSATION_SQL, {"thread_id": thread_id}))
+        if row is None:
+            raise _not_found(thread_id)
+        return Conversation.from_row(row)
+
+    def set_head_sha(self, thread_id: str, head_sha: str) -> Conversation:
+        row = self._run(
+            lambda conn: self._fetch_one(
+                conn, SET_HEAD_SHA_SQL, {"thread_id": thread_id, "head_sha": head_sha}
+            )
+        )
+        if row is None:
+            raise _not_found(thread_id)
+        return Conversation.from_row(row)
+
+    def close_conversation(self, thread_id: str) -> bool:
+        """Mark it closed; False if it was already closed. Unknown threads raise."""
+        self.conversation(thread_id)
+        closed = self._run(
+            lambda conn: self._fetch_one(conn, CLOSE_CONVERSATION_SQL, {"thread_id": thread_id})
+        )
+        return closed is not None
+
+    def list_conversations(self) -> list[ConversationSummary]:
+        rows = self._run(lambda conn: conn.execute(self._sql(LIST_CONVERSATIONS_SQL)).fetchall())
+        return [ConversationSummary.from_row(row) for row in rows]
+
+    # -- messages -------------------------------------------------------------------------------------
+
+    def append_message(
+        self,
+        thread_id: str,
+        role: Role | str,
+        body: str,
+        author: str | None = None,
+        payload: Any = None,
+        source_id: str | None = None,
+    ) -> Message:
+        """Append with the next gapless seq; a `source_id` already stored returns the stored message."""
+        params = {
+            "role": Role(role).value,
+            "author": author,
+            "body": body,
+            "payload": None if payload is None else Jsonb(payload),
+            "source_id": source_id,
+        }
+
+        def append(conn: Connection[DictRow]) -> dict[str, Any]:
+            locked = self._fetch_one(conn, LOCK_CONVERSATION_SQL, {"thread_id": thread_id})
+            if locked is None:
+                raise _not_found(thread_id)
+            if source_id is not None:
+                existing = self._fetch_one(conn, SELECT_MESSAGE_BY_SOURCE_SQL, {"source_id": source_id})
+                if existing is not None:
+                    return existing
+            inserted = self._fetch_one(conn, APPEND_MESSAGE_SQL, {**params, "conversation_id": locked["id"]})
+            assert inserted is not None  # the locked row exists, so the CTE inserts exactly one message
+            return inserted
+
+        return Message.from_row(self._run(append))
+
+    def messages(self, thread_id: str) -> list[Message]:
+        rows = self._run(
+            lambda conn: conn.execute(self._sql(SELECT_MESSAGES_SQL), {"thread_id": thread_id}).fetchall()
+        )
+        return [Message.from_row(row) for row in rows]
+
+    # -- files ------------------------------------------------------------------------------------------
+
+    def record_file(
+        self, thread_id: str, path: str, kind: FileKind | str, content: str, git_sha: str | None = None
+    ) -> StoredFile:
+        """Store this version of a file once per content hash; recording it again makes it the latest."""
+        params = {
+            "path": path,
+            "kind": FileKind(kind).value,
+            "sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "content": content,
+            "git_sha": git_sha,
+        }
+
+        def record(conn: Connection[DictRow]) -> dict[str, Any]:
+            found = self._fetch_one(conn, SELECT_CONVERSATION_SQL, {"thread_id": thread_id})
+            if found is None:
+                raise _not_found(thread_id)
+            row = self._fetch_one(conn, RECORD_FILE_SQL, {**params, "conversation_id": found["id"]})
+            assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
+            return row
+
+        return StoredFile.from_row(self._run(record))
+
+    def latest_files(self, thread_id: str) -> list[StoredFile]:
+        rows = self._run(
+            lambda conn: conn.execute(self._sql(LATEST_FILES_SQL), {"thread_id": thread_id}).fetchall()
+        )
+        return [StoredFile.from_row(row) for row in rows]
+
+    # -- deliveries ---------------------------------------------------------------------------------------
+
+    def begin_delivery(self, delivery_id: str, event: str) -> bool:
+        """Claim an external event; False if it was seen before (and did not fail): process it exactly once."""
+        claimed = self._run(
+            lambda conn: self._fetch_one(conn, BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
+        )
+        return claimed is not None
+
+    def finish_delivery(
+        self, delivery_id: str, status: DeliveryStatus | str, error: str | None = None
+    ) -> None:
+        params = {"id": delivery_id, "status": DeliveryStatus(status).value, "error": error}
+        if self._run(lambda conn: self._fetch_one(conn, FINISH_DELIVERY_SQL, params)) is None:
+            raise KeyError(f"no delivery {delivery_id!r} was begun")
+
+    def delivery_status(self, delivery_id: str) -> DeliveryStatus | None:
+        row = self._run(lambda conn: self._fetch_one(conn, SELECT_DELIVERY_STATUS_SQL, {"id": delivery_id}))
+        return None if row is None else DeliveryStatus(row["status"])
+
+    # -- retention and concurrency --------------------------------------------------------------------------
+
+    def prune(self, closed_older_than: timedelta) -> int:
+        """Delete conversations closed longer ago than that, with messages, files and LangGraph checkpoints."""
+
+        def delete(conn: Connection[DictRow]) -> int:
+            rows = conn.execute(
+                self._sql(DELETE_CLOSED_CONVERSATIONS_SQL), {"age": closed_older_than}
+            ).fetchall()
+            thread_ids = [row["thread_id"] for row in rows]
+            if thread_ids:
+                for table in self._checkpoint_tables(conn):
+                    statement = sql.SQL(DELETE_CHECKPOINTS_SQL).format(
+                        schema=sql.Identifier(self.schema), table=sql.Identifier(table)
+                    )
+                    conn.execute(statement, {"thread_ids": thread_ids})
+            return len(thread_ids)
+
+        return self._run(delete)
+
+    @contextmanager
+    def thread_lock(self, thread_id: str) -> Iterator[None]:
+        """Hold the thread's session advisory lock on a dedicated connection; a second holder waits."""
+        key = thread_lock_key(thread_id)
+        with self.pool.connection() as conn:
+            conn.execute(THREAD_LOCK_SQL, {"key": key})
+            try:
+                yield
+            finally:
+                # If the connection died, the server already released the lock with the session.
+                if not conn.closed:
+                    conn.execute(THREAD_UNLOCK_SQL, {"key": key})
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+
+    def _checkpoint_tables(self, conn: Connection[DictRow]) -> list[str]:
+        """The LangGraph tables present in our schema; absent until `checkpointer()` first ran."""
+        present = []
+        for table in CHECKPOINT_TABLES:
+            row = conn.execute(TABLE_EXISTS_SQL, {"table": f'"{self.schema}".{table}'}).fetchone()
+            if row is not None and row["present"]:
+                present.append(table)
+        return present
+
+    def _sql(self, statement: str) -> sql.Composed:
+        return memory_schema.compose(statement, self.schema)
+
+    def _fetch_one(
+        self, conn: Connection[DictRow], statement: str, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        return conn.execute(self._sql(statement), params).fetchone()
+
+    def _one(self, statement: str, params: dict[str, Any]) -> dict[str, Any]:
+        row = self._run(lambda conn: self._fetch_one(conn, statement, params))
+        assert row is not None  # only used for INSERT .. RETURNING, which always returns a row
+        return row
+
+    def _run(self, work: Callable[[Connection[DictRow]], T], *, transaction: bool = True) -> T:
+        """Run `work` in one transaction; once more on a fresh connection if the first one was lost."""
+        for attempt in (1, 2):
+            try:
+                with self.pool.connection() as conn:
+                    if not transaction:
+                        return work(conn)
+                    with conn.transaction():
+                        return work(conn)
+            except psycopg.OperationalError as error:
+                if attempt == 2 or not is_connection_lost(error):
+                    raise
+                logger.warning("memory database connection lost (%s); retrying once", type(error).__name__)
+        raise AssertionError("unreachable")
+
+
+def _not_found(thread_id: str) -> ConversationNotFoundError:
+    return ConversationNotFoundError(
+        f"no conversation for thread {thread_id!r}",
+        hint="list the stored threads with `accelerator memory show` or open the conversation first",
+    )

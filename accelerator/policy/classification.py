@@ -1,0 +1,100 @@
+"""Classification: the policy's classes (pii.email, ...) matched to columns, which get the class,
+its tags and its mask; a classified column must say what it holds (`classification.comment`).
+
+Mask functions are shared per (strategy, column type, exempt groups) within a schema, so their
+names are `mask_<strategy>_<type>[_<groups>]`: `mask_redact_string_pii_readers`,
+`mask_hash_decimal_10_2` (long group lists become a short hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from accelerator.model.elements import Column, Mask, Project
+from accelerator.policy.copying import copied
+from accelerator.policy.policy import CompiledClass, Policy
+from accelerator.policy.reporting import Reporter, name_location
+
+_NOT_IDENTIFIER = re.compile(r"[^a-z0-9]+")
+
+
+def mask_function_name(strategy: str, column_type: str, exempt_groups: list[str] | None = None) -> str:
+    name = f"mask_{strategy}_{_slug(column_type)}"
+    groups = "_".join(_slug(group) for group in sorted(set(exempt_groups or [])))
+    if len(groups) > 40:
+        groups = hashlib.sha256(groups.encode()).hexdigest()[:10]
+    return f"{name}_{groups}" if groups else name
+
+
+def _slug(text: str) -> str:
+    return _NOT_IDENTIFIER.sub("_", text.lower()).strip("_")
+
+
+def classify(project: Project, policy: Policy, reporter: Reporter) -> None:
+    classes = policy.classes
+    by_name = policy.classes_by_name
+    name_matches: dict[str, list[CompiledClass]] = {}  # column names repeat across tables
+    masks: dict[tuple[int, str], Mask] = {}  # one Mask per (class, type): masks are never mutated
+    check_comment = reporter.enabled("classification.comment")
+    for catalog, schema, table in project.iter_tables():
+        for position, column in enumerate(table.columns):
+            if column.classification:
+                chosen = by_name.get(column.classification)
+            else:
+                lowered = column.name.lower()
+                candidates = name_matches.get(lowered)
+                if candidates is None:
+                    candidates = name_matches[lowered] = [c for c in classes if _name_matches(c, lowered)]
+                chosen = None
+                for candidate in candidates:
+                    if _tags_match(candidate, column):
+                        chosen = candidate
+                        break
+            if chosen is not None:
+                column = table.columns[position] = _classified(column, chosen, policy, masks)
+            if check_comment and column.classification and not (column.comment or "").strip():
+                reporter.report(
+                    "classification.comment",
+                    f"column {schema.name}.{table.name}.{column.name} is classified "
+                    f"{column.classification} but has no comment saying what it holds",
+                    span=name_location(column),
+                    object=f"{catalog.name}.{schema.name}.{table.name}.{column.name}",
+                )
+
+
+def _name_matches(compiled: CompiledClass, lowered: str) -> bool:
+    if not compiled.names and compiled.regex is None:
+        return True  # a tags-only match
+    return lowered in compiled.names or (
+        compiled.regex is not None and compiled.regex.search(lowered) is not None
+    )
+
+
+def _tags_match(compiled: CompiledClass, column: Column) -> bool:
+    required = compiled.rule.match.tags
+    return not required or all(column.tags.get(key) == value for key, value in required.items())
+
+
+def _classified(
+    column: Column, compiled: CompiledClass, policy: Policy, masks: dict[tuple[int, str], Mask]
+) -> Column:
+    """The column with the class, its tags and its mask (a copy: the input project is shared)."""
+    rule = compiled.rule
+    update: dict[str, object] = {}
+    if column.classification is None:
+        update["classification"] = rule.name
+    if rule.tags and any(key not in column.tags for key in rule.tags):
+        update["tags"] = {**rule.tags, **column.tags}
+    if rule.mask is not None and column.mask is None:
+        key = (compiled.index, column.type)
+        mask = masks.get(key)
+        if mask is None:
+            mask = masks[key] = Mask(
+                function=mask_function_name(rule.mask.strategy, column.type, rule.mask.exempt_groups),
+                strategy=rule.mask.strategy,
+                exempt_groups=list(rule.mask.exempt_groups),
+                span=policy.locations.span(("classification", compiled.index, "mask")),
+            )
+        update["mask"] = mask
+    return copied(column, **update) if update else column

@@ -1,0 +1,96 @@
+"""A Mermaid `erDiagram` of one catalog: an entity per table, attributes, relationships from FKs.
+
+Mermaid's grammar is narrow (entity and attribute names are words, comments are double-quoted
+strings with no escape), so every name is reduced to `[A-Za-z0-9_-]` and every comment loses its
+double quotes, angle brackets and line breaks; the data dictionary next to the diagram keeps the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from accelerator.model.elements import Catalog, Column, Table
+from accelerator.render.sql_context import sorted_by_name
+
+_NOT_WORD = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def mermaid_word(text: str) -> str:
+    word = _NOT_WORD.sub("_", text).strip("_") or "_"
+    return word if word[0].isalpha() or word[0] == "_" else f"_{word}"
+
+
+def mermaid_type(type_text: str) -> str:
+    """`DECIMAL(12,2)` -> `DECIMAL_12_2`, `ARRAY<STRING>` -> `ARRAY_STRING`: Mermaid types are words."""
+    return mermaid_word(type_text)
+
+
+def mermaid_string(text: str) -> str:
+    """Mermaid labels have no escape and may be read as HTML: no `"`, no `<`/`>`, one line."""
+    return " ".join(text.replace('"', "'").replace("<", "‹").replace(">", "›").split())
+
+
+def entity_names(catalog: Catalog) -> dict[tuple[str, str], str]:
+    """`schema.table` -> a unique entity name (`schema_table`, then `_2`, `_3` if two collide)."""
+    names: dict[tuple[str, str], str] = {}
+    used: set[str] = set()
+    for schema in sorted_by_name(catalog.schemas):
+        for table in sorted_by_name(schema.tables):
+            base = mermaid_word(f"{schema.name}_{table.name}")
+            name, counter = base, 1
+            while name.lower() in used:
+                counter += 1
+                name = f"{base}_{counter}"
+            used.add(name.lower())
+            names[(schema.name.lower(), table.name.lower())] = name
+    return names
+
+
+def render_er_diagram(catalog: Catalog) -> str:
+    names = entity_names(catalog)
+    lines = ["erDiagram"]
+    relationships: list[str] = []
+    for schema in sorted_by_name(catalog.schemas):
+        for table in sorted_by_name(schema.tables):
+            entity = names[(schema.name.lower(), table.name.lower())]
+            lines.append(f"    {entity} {{")
+            lines.extend(f"        {_attribute(table, column)}" for column in table.columns)
+            lines.append("    }")
+            relationships.extend(_relationships(table, entity, names))
+    return "\n".join(lines + relationships) + "\n"
+
+
+def _attribute(table: Table, column: Column) -> str:
+    keys = column_keys(table, column)
+    text = f"{mermaid_type(column.type)} {mermaid_word(column.name)}"
+    if keys:
+        text += " " + ", ".join(keys)
+    if column.comment:
+        text += f' "{mermaid_string(column.comment)}"'
+    return text
+
+
+def column_keys(table: Table, column: Column) -> list[str]:
+    """`PK`, `FK`, `UK` markers of a column, in that order."""
+    name = column.name.lower()
+    keys = []
+    if table.primary_key and name in (c.lower() for c in table.primary_key.columns):
+        keys.append("PK")
+    if any(name in (c.lower() for c in fk.columns) for fk in table.foreign_keys):
+        keys.append("FK")
+    if any(name in (c.lower() for c in uk.columns) for uk in table.unique_keys):
+        keys.append("UK")
+    return keys
+
+
+def _relationships(table: Table, entity: str, names: dict[tuple[str, str], str]) -> list[str]:
+    lines = []
+    for fk in table.foreign_keys:
+        parent = names.get((fk.ref_schema.lower(), fk.ref_table.lower()))
+        if parent is None:
+            continue  # a reference outside this catalog: build_project reports dangling ones
+        optional = any((c := table.column(name)) is None or c.nullable for name in fk.columns)
+        parent_side = "|o" if optional else "||"
+        label = mermaid_string(fk.label or ", ".join(fk.columns))
+        lines.append(f'    {parent} {parent_side}--o{{ {entity} : "{label}"')
+    return lines

@@ -1,0 +1,80 @@
+"""Databricks SQL for one environment: one file per catalog, `<physical catalog>.sql`.
+
+Layout of a file (every statement is idempotent, so a file can be applied again):
+
+1. `CREATE CATALOG IF NOT EXISTS` (comment), its owner and tags;
+2. per schema (sorted by name): `CREATE SCHEMA IF NOT EXISTS` (comment), owner, tags; plus the
+   `deployment.masks_schema` when the model does not declare it;
+3. the column mask functions (`CREATE OR REPLACE FUNCTION`);
+4. when `deployment.tables_in == "sql"`: per table `CREATE TABLE IF NOT EXISTS` (columns, PK,
+   comment, CLUSTER BY, TBLPROPERTIES);
+5. per table the governance Terraform's `databricks_sql_table` cannot express: CHECK constraints
+   for allowed values, owner (SQL tables only), tags, column tags and column masks;
+   with `tables_in == "terraform"` also the primary key, which foreign keys need;
+6. foreign keys, once every table exists (drop-if-exists then add, to stay re-runnable);
+7. when `deployment.grants_in` is `sql` or `both`: the grants of this environment on the catalog,
+   the schemas and the tables.
+
+File names are slugs of the physical catalog name (`naming.slug`), so a hostile name cannot escape
+the directory.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from accelerator.errors import RenderError
+from accelerator.model.elements import Project
+from accelerator.render.environments import environment_named
+from accelerator.render.naming import file_stem
+from accelerator.render.sql_context import catalog_context
+from accelerator.render.sql_quoting import quote_identifier, quote_literal
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+CATALOG_TEMPLATE = "sql/catalog.sql.j2"
+
+
+def _identifier_list(names: list[str]) -> str:
+    return ", ".join(quote_identifier(name) for name in names)
+
+
+def _literal_list(values: list[str]) -> str:
+    return ", ".join(quote_literal(value) for value in values)
+
+
+@lru_cache(maxsize=1)
+def sql_templates() -> jinja2.Environment:
+    """Compiled once per process: loading and compiling the templates dominates a small render."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=False,  # SQL, not HTML: quoting is done by the ident/literal filters
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["ident"] = quote_identifier
+    environment.filters["literal"] = quote_literal
+    environment.filters["ident_list"] = _identifier_list
+    environment.filters["literal_list"] = _literal_list
+    return environment
+
+
+def render_sql(project: Project, env: str) -> dict[str, str]:
+    """`{"<physical catalog>.sql": text}` for environment `env`, sorted by file name."""
+    environment = environment_named(project, env)
+    template = sql_templates().get_template(CATALOG_TEMPLATE)
+    files: dict[str, str] = {}
+    for catalog in project.catalogs:
+        context = catalog_context(catalog, environment, project.deployment)
+        path = f"{file_stem(context.name)}.sql"
+        if path in files:
+            raise RenderError(
+                f"two catalogs map to the same SQL file {path!r} in environment {env!r}",
+                hint="check the policy's catalog naming template: each domain needs its own catalog",
+            )
+        files[path] = template.render(catalog=context)
+    return dict(sorted(files.items()))

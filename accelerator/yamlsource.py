@@ -1,0 +1,138 @@
+"""YAML files validated by pydantic models, with errors located at the offending YAML line.
+
+The YAML is composed into nodes (which know their line and column) and constructed into plain data;
+a pydantic validation error's `loc` path is walked through the nodes to find where to point.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from accelerator.errors import PolicyError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def compose(text: str, file: str) -> yaml.Node | None:
+    """Parse YAML text into a node tree; a YAML syntax error is a located PolicyError."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as bad:
+        mark = bad.problem_mark or bad.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise PolicyError(
+            f"invalid YAML: {bad.problem or bad.context}",
+            file=file,
+            line=line,
+            column=column,
+            hint="check indentation and quoting around this position",
+            source=text,
+        ) from None
+
+
+def construct(node: yaml.Node | None) -> Any:
+    if node is None:
+        return {}
+    return yaml.SafeLoader("").construct_document(node)
+
+
+def node_at(root: yaml.Node | None, path: tuple[int | str, ...]) -> yaml.Node | None:
+    """The deepest node along `path` that exists."""
+    node = root
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((pair for pair in node.value if pair[0].value == str(part)), None)
+            if match is None:
+                return node
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def key_node_at(root: yaml.Node | None, path: tuple[int | str, ...]) -> yaml.Node | None:
+    """The key node of the last mapping key in `path` (for 'unknown key' errors)."""
+    parent = node_at(root, path[:-1])
+    if isinstance(parent, yaml.MappingNode):
+        for key_node, _ in parent.value:
+            if key_node.value == str(path[-1]):
+                return cast(yaml.Node, key_node)
+    return parent
+
+
+def load_yaml_model(text: str, file: str, model: type[ModelT]) -> ModelT:
+    root = compose(text, file)
+    data = construct(root)
+    if not isinstance(data, dict):
+        raise PolicyError(
+            f"expected a mapping at the top of {file}, got {type(data).__name__}",
+            file=file,
+            line=1,
+            column=1,
+            hint="the file must be a YAML mapping of keys to values",
+            source=text,
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        raise validation_error(invalid, root, text, file, model) from None
+
+
+def validation_error(
+    invalid: ValidationError, root: yaml.Node | None, text: str, file: str, model: type[BaseModel]
+) -> PolicyError:
+    """Turn the first pydantic error into a PolicyError at the YAML node it concerns."""
+    error = invalid.errors()[0]
+    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        node = key_node_at(root, loc)
+        message = f"{dotted}: unknown key"
+        hint = _allowed_keys_hint(model, loc)
+    else:
+        node = node_at(root, loc)
+        message = f"{dotted}: {error['msg']}"
+        got = error.get("input")
+        if got is not None and not isinstance(got, dict | list):
+            message += f", got {got!r}"
+        hint = "see the documented format of this file"
+    mark = node.start_mark if node is not None else None
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return PolicyError(message, file=file, line=line, column=column, hint=hint, source=text)
+
+
+def _is_union_tag(part: int | str) -> bool:
+    # pydantic inserts the union member's name (e.g. 'ErdSource', 'str') into `loc`
+    return isinstance(part, str) and (part[:1].isupper() or part in ("str", "int", "bool"))
+
+
+def _allowed_keys_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            return "remove this key"
+        current = _model_in(field.annotation)
+        if current is None:
+            return "remove this key"
+    if not hasattr(current, "model_fields"):
+        return "remove this key"
+    names = [f.alias or n for n, f in current.model_fields.items() if not f.exclude]
+    return "allowed keys: " + ", ".join(names)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,108 @@
+"""One-line descriptions for replies, and the help text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from accelerator.agent import (
+    HELP_TEXT,
+    AddColumn,
+    ChangeType,
+    Classify,
+    CommandBase,
+    DropColumn,
+    EditBase,
+    Explain,
+    Grant,
+    Help,
+    RenameColumn,
+    RenameTable,
+    Revoke,
+    SetComment,
+    SetNotNull,
+    SetOwner,
+    SetTag,
+    Status,
+    Undo,
+    describe,
+    resolve,
+)
+from accelerator.agent.describe import _DESCRIBERS
+from accelerator.model import Project
+
+CASES: list[tuple[EditBase | CommandBase, str]] = [
+    (RenameTable(table="crm.clients", new_name="customers"), "rename table crm.clients → customers"),
+    (
+        RenameColumn(table="crm.customers", column="email_addr", new_name="email"),
+        "rename column crm.customers.email_addr → email",
+    ),
+    (AddColumn(table="sales.orders", column="note", type="string"), "add column sales.orders.note STRING"),
+    (
+        AddColumn(table="o", column="c", type="int", not_null=True, default="0", comment='say "x"'),
+        'add column o.c INT NOT NULL DEFAULT 0 comment "say \\"x\\""',
+    ),
+    (DropColumn(table="sales.orders", column="ip_address"), "drop column sales.orders.ip_address"),
+    (ChangeType(table="o", column="c", type="decimal(14,2)"), "change type of o.c → DECIMAL(14,2)"),
+    (SetNotNull(table="o", column="c", not_null=True), "set NOT NULL on o.c"),
+    (SetNotNull(table="o", column="c", not_null=False), "drop NOT NULL on o.c"),
+    (SetComment(table="o", comment="Orders"), 'comment on o: "Orders"'),
+    (SetComment(table="o", column="c", comment=""), "remove the comment on o.c"),
+    (SetTag(table="o", column="c", key="k", value="v"), "tag o.c k=v"),
+    (
+        Classify(table="crm.customers", column="phone", classification="pii.phone"),
+        "classify crm.customers.phone as pii.phone",
+    ),
+    (
+        Grant(
+            privileges=["select", "use schema"],
+            securable_kind="schema",
+            securable="sales",
+            principal="analysts",
+            environment="prod",
+        ),
+        "grant SELECT, USE_SCHEMA on schema sales to `analysts` in prod",
+    ),
+    (
+        Revoke(privileges=["SELECT"], securable_kind="table", securable="sales.orders", principal="bi"),
+        "revoke SELECT on table sales.orders from `bi` in every environment",
+    ),
+    (
+        SetOwner(securable_kind="schema", securable="crm", principal="data engineers"),
+        "set owner of schema crm to `data engineers`",
+    ),
+    (SetOwner(securable="orders", principal="x"), "set owner of orders to `x`"),
+    (Undo(), "undo the last turn's edits"),
+    (Explain(), "explain the last change"),
+    (Explain(target="crm.customers"), "explain crm.customers"),
+    (Status(), "show the status"),
+    (Help(), "show the commands"),
+]
+
+
+@pytest.mark.parametrize(("op", "text"), CASES, ids=[text for _, text in CASES])
+def test_every_command_has_a_one_line_description(op: EditBase | CommandBase, text: str) -> None:
+    assert describe(op) == text
+    assert "\n" not in describe(op)
+
+
+def test_every_command_type_is_covered() -> None:
+    assert {type(op) for op, _ in CASES} == set(_DESCRIBERS)
+
+
+def test_a_resolved_op_is_described_with_the_models_names(retail: Project) -> None:
+    resolved = resolve(RenameColumn(table="CUSTOMERS", column="EMAIL_ADDR", new_name="email"), retail)
+    assert describe(resolved.op) == "rename column crm.customers.email_addr → email"
+    owner = resolve(SetOwner(securable="sales", principal="p"), retail)
+    assert describe(owner.op) == "set owner of schema sales to `p`"
+
+
+def test_help_lists_every_command_once() -> None:
+    for keyword in ["rename table", "rename column", "add column", "drop column", "change type of", "set not null on",
+                    "drop not null on", "comment on", "tag ", "classify", "grant", "revoke", "set owner of", "undo",
+                    "explain", "status", "help"]:  # fmt: skip
+        assert f"| `{keyword}" in HELP_TEXT, keyword
+    assert HELP_TEXT.count("\n| `") == 17
+    for row in HELP_TEXT.splitlines()[3:-2]:  # every row has exactly 3 cells: no unescaped `|`
+        assert len(re.split(r"(?<!\\)\|", row)) == 5, row

@@ -1,0 +1,154 @@
+"""`accelerator chat`, `sessions` and `memory ...` on a copy of the retail example and a fresh database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from accelerator.channels.cli import local_thread_id
+from accelerator.channels.memory_cli import parse_age
+from accelerator.cli import app
+from accelerator.errors import AcceleratorError
+from accelerator.memory import checkpoints
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retail"
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    root = tmp_path / "retail"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("generated", ".accelerator"))
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    checkpoints._set_up.clear()  # pools of earlier tests are gone; their ids may be reused
+    yield root
+
+
+def invoke(*args: str, turns: str | None = None, database_url: str, directory: Path) -> Result:
+    command = list(args)
+    if turns is not None:
+        path = directory / f"turns-{abs(hash((turns, len(args))))}.txt"
+        path.write_text(turns)
+        command += ["--turns", str(path)]
+    return runner.invoke(app, [*command, "--database-url", database_url])
+
+
+def thread_of(root: Path) -> str:
+    return local_thread_id(
+        [root / "accelerator.yaml", root / "erd/retail.dbml", root / "policies/governance.yaml"]
+    )
+
+
+def test_a_session_edits_the_tree_and_a_new_process_remembers_it(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    turns = "rename column crm.customers.full_name to customer_name\n\ngrant select on table crm.customers to `support` in prod\nstatus\n"
+    first = invoke("chat", turns=turns, database_url=database_url, directory=tmp_path)
+    assert first.exit_code == 0, first.output
+    assert f"session {thread_of(project)}" in first.output and "turns: 3" in first.output
+    assert "customer_name varchar(200)" in (project / "erd/retail.dbml").read_text()
+    assert "support" in (project / "policies/governance.yaml").read_text()
+    assert "customer_name" in (project / "generated/model.json").read_text()
+    assert not (project / "generated/terraform").exists()  # Terraform is opt-in in the chat loop
+
+    again = invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path)
+    assert (
+        "turns: 4" in again.output
+        and "grant SELECT on table crm.customers to `support` in prod" in again.output
+    )
+
+    listed = json.loads(
+        invoke("sessions", "--format", "json", database_url=database_url, directory=tmp_path).output
+    )
+    assert [(s["thread_id"], s["channel"], s["messages"]) for s in listed] == [(thread_of(project), "cli", 8)]
+    shown = invoke(
+        "memory",
+        "show",
+        thread_of(project),
+        "--format",
+        "json",
+        database_url=database_url,
+        directory=tmp_path,
+    )
+    transcript = json.loads(shown.output)
+    assert [m["seq"] for m in transcript] == list(range(1, 9))
+    assert [m["role"] for m in transcript[:2]] == ["user", "assistant"]
+    text = invoke("memory", "show", thread_of(project), database_url=database_url, directory=tmp_path)
+    assert "#1 user" in text.output and "rename column crm.customers.full_name" in text.output
+
+
+def test_the_same_turns_file_is_not_applied_twice(project: Path, database_url: str, tmp_path: Path) -> None:
+    turns = tmp_path / "turns.txt"
+    turns.write_text("tag crm.customers tier=gold\nstatus\n")
+    for _ in range(2):
+        result = runner.invoke(app, ["chat", "--turns", str(turns), "--database-url", database_url])
+        assert result.exit_code == 0, result.output
+    assert result.output.count("(already done)") == 2
+    shown = invoke(
+        "memory",
+        "show",
+        thread_of(project),
+        "--format",
+        "json",
+        database_url=database_url,
+        directory=tmp_path,
+    )
+    assert len(json.loads(shown.output)) == 4
+
+
+def test_hand_edits_are_taken_in_and_stale_files_restored(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    assert invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path).exit_code == 0
+    erd = project / "erd/retail.dbml"
+    erd.write_text(erd.read_text().replace("city varchar(100)", "town varchar(100)"))
+    result = invoke("chat", turns="explain crm.addresses\n", database_url=database_url, directory=tmp_path)
+    assert "edited by hand" in result.output and "town" in result.output
+    assert "town" in (project / "generated/model.json").read_text()
+
+    (project / "generated/model.json").unlink()
+    erd.write_text((EXAMPLE / "erd/retail.dbml").read_text())  # the text before the last change: stale
+    result = invoke("chat", database_url=database_url, directory=tmp_path)
+    assert "restored from the memory: erd/retail.dbml" in result.output
+    assert "town varchar(100)" in erd.read_text() and (project / "generated/model.json").is_file()
+
+
+def test_resume_names_the_thread(project: Path, database_url: str, tmp_path: Path) -> None:
+    result = invoke(
+        "chat", "--resume", "pr:42", turns="help\n", database_url=database_url, directory=tmp_path
+    )
+    assert result.exit_code == 0 and "session pr:42" in result.output and "rename table" in result.output
+
+
+def test_bad_usage_is_a_clear_error(project: Path, database_url: str, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["chat", "--turns", "nope.txt", "--database-url", database_url])
+    assert missing.exit_code == 2 and "turns file nope.txt not found" in missing.output
+    unknown = invoke("memory", "show", "no-such-thread", database_url=database_url, directory=tmp_path)
+    assert unknown.exit_code == 2 and "no conversation for thread 'no-such-thread'" in unknown.output
+    bad_age = invoke(
+        "memory", "prune", "--closed-older-than", "soon", database_url=database_url, directory=tmp_path
+    )
+    assert bad_age.exit_code == 2 and "30d" in bad_age.output
+
+
+def test_memory_migrate_doctor_and_prune(project: Path, database_url: str, tmp_path: Path) -> None:
+    assert "at version 1" in invoke("memory", "migrate", database_url=database_url, directory=tmp_path).output
+    doctor = invoke("memory", "doctor", "--format", "json", database_url=database_url, directory=tmp_path)
+    report = json.loads(doctor.output)
+    assert doctor.exit_code == 0 and report["reachable"] and report["schema_version"] == 1
+    pruned = invoke(
+        "memory", "prune", "--closed-older-than", "30d", database_url=database_url, directory=tmp_path
+    )
+    assert pruned.exit_code == 0 and "pruned 0 conversation(s)" in pruned.output
+
+
+def test_durations() -> None:
+    assert parse_age("30d").days == 30 and parse_age("12h").seconds == 12 * 3600
+    with pytest.raises(AcceleratorError):
+        parse_age("30 days")

@@ -1,0 +1,89 @@
+"""Shared database fixtures.
+
+`postgres_url`: the machine's PostgreSQL at 127.0.0.1:5432 if it answers (trust auth), else an embedded
+pgserver in a temporary directory. `database_url`: a fresh database per test, dropped afterwards;
+`module_database_url`: the same, shared by one test module.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+LOCAL_SERVER_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+    "postgresql://root@127.0.0.1:5432/postgres",
+)
+
+TERMINATE_SQL = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A superuser URL to a server that tests may create databases on."""
+    for url in LOCAL_SERVER_URLS:
+        if _answers(url):
+            yield url
+            return
+    from pgserver.postgres_server import get_server
+
+    directory: Path = tmp_path_factory.mktemp("pgserver")
+    server = get_server(directory, cleanup_mode="delete")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+def _with_database(server_url: str, name: str) -> str:
+    return make_conninfo(server_url, dbname=name)
+
+
+def _create_database(server_url: str) -> str:
+    name = f"acc_test_{secrets.token_hex(6)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(TERMINATE_SQL, (name,))
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> Iterator[str]:
+    """A new, empty database for one test; terminated and dropped after it."""
+    name = _create_database(postgres_url)
+    try:
+        yield _with_database(postgres_url, name)
+    finally:
+        _drop_database(postgres_url, name)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(postgres_url: str) -> Iterator[str]:
+    """A new, empty database shared by the tests of one module."""
+    name = _create_database(postgres_url)
+    try:
+        yield _with_database(postgres_url, name)
+    finally:
+        _drop_database(postgres_url, name)

@@ -1,0 +1,152 @@
+"""End to end through the CLI: exit codes, output formats, files written, located errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlglot
+from typer.testing import CliRunner
+
+from accelerator.cli import app
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "retail"
+runner = CliRunner()
+
+
+@pytest.fixture()
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "retail"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("generated"))
+    monkeypatch.chdir(target)
+    return target
+
+
+def test_check_example_has_no_errors(example: Path) -> None:
+    result = runner.invoke(app, ["check", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert findings, "the example policy should produce at least one warning"
+    assert {f["severity"] for f in findings} <= {"warn", "info"}
+
+
+def test_plan_writes_every_artifact_and_is_deterministic(example: Path) -> None:
+    args = ["plan", "--format", "json", "--out", "out"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["tables"] == 5 and data["columns"] == 28
+    assert data["environments"] == ["dev", "staging", "prod"]
+    files = set(data["files"])
+    assert "model.json" in files
+    for env in ("dev", "staging", "prod"):
+        assert f"terraform/{env}/cdk.tf.json" in files
+        assert any(f.startswith(f"sql/{env}/") and f.endswith(".sql") for f in files)
+    assert any(f.startswith("docs/") and f.endswith(".md") for f in files)
+    assert_sql_parses(example / "out")
+    assert_terraform_structure(example / "out" / "terraform" / "prod" / "cdk.tf.json")
+    snapshot = {p: (example / "out" / p).read_bytes() for p in files}
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0
+    assert {p: (example / "out" / p).read_bytes() for p in files} == snapshot
+
+
+def assert_sql_parses(out: Path) -> None:
+    for path in sorted(out.glob("sql/*/*.sql")):
+        statements = [s for s in sqlglot.parse(path.read_text(), read="databricks") if s is not None]
+        assert len(statements) > 20, path
+
+
+def assert_terraform_structure(path: Path) -> None:
+    document = json.loads(path.read_text())
+    assert document["provider"]["databricks"] == [{}]
+    assert document["terraform"]["backend"] == {"local": {"path": "terraform.prod.tfstate"}}
+    resources = document["resource"]
+    [(catalog_id, catalog)] = resources["databricks_catalog"].items()
+    assert catalog["name"] == "prod_retail"
+    schemas = resources["databricks_schema"]
+    assert sorted(s["name"] for s in schemas.values()) == ["crm", "sales"]
+    assert {s["catalog_name"] for s in schemas.values()} == {f"${{databricks_catalog.{catalog_id}.name}}"}
+    assert "databricks_sql_table" not in resources  # tables stay in SQL migrations by default
+    grants = resources["databricks_grants"]
+    by_target = {g.get("catalog") or g.get("schema") or g.get("table"): g for g in grants.values()}
+    catalog_grants = by_target[f"${{databricks_catalog.{catalog_id}.name}}"]["grant"]
+    assert {"principal": "analysts", "privileges": ["USE_CATALOG"]} in catalog_grants
+    references = re.findall(r"\$\{(databricks_\w+)\.(\w+)\.", path.read_text())
+    assert references and all(name in resources[kind] for kind, name in references)
+
+
+def test_plan_one_env_without_terraform_text_output(example: Path) -> None:
+    result = runner.invoke(app, ["plan", "--env", "prod", "--no-terraform", "--out", "o"])
+    assert result.exit_code == 0, result.output
+    assert "5 tables, 28 columns" in result.stdout
+    assert not (example / "o" / "terraform").exists()
+    assert list((example / "o" / "sql" / "prod").glob("*.sql"))
+    assert not (example / "o" / "sql" / "dev").exists()
+
+
+def test_unknown_environment_is_a_usage_error(example: Path) -> None:
+    result = runner.invoke(app, ["plan", "--env", "qa", "--no-terraform"])
+    assert result.exit_code == 2
+    assert "environment 'qa'" in result.stderr and "known environments" in result.stderr
+
+
+@pytest.mark.parametrize("erd", ["erd/retail.mmd", "erd/retail.sql"])
+def test_other_formats_via_erd_option(example: Path, erd: str) -> None:
+    result = runner.invoke(app, ["check", "--erd", erd, "--format", "json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_github_and_sarif_formats(example: Path) -> None:
+    github = runner.invoke(app, ["check", "--format", "github"])
+    assert github.exit_code == 0
+    assert all(line.startswith(("::warning", "::notice")) for line in github.stdout.splitlines())
+    sarif = runner.invoke(app, ["check", "--format", "sarif"])
+    assert json.loads(sarif.stdout)["version"] == "2.1.0"
+
+
+def test_syntax_error_is_located_exit_2(example: Path) -> None:
+    bad = example / "erd" / "bad.dbml"
+    bad.write_text("Table sales.x {\n  id bigint [pk\n}\n")
+    result = runner.invoke(app, ["check", "--erd", "erd/bad.dbml"])
+    assert result.exit_code == 2
+    assert re.search(r"erd/bad\.dbml:[23]:\d+: error: expected", result.stderr), result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_type_is_located_exit_2(example: Path) -> None:
+    bad = example / "erd" / "bad.sql"
+    bad.write_text("CREATE TABLE s.t (\n  id bigint PRIMARY KEY,\n  x frobnicator\n);\n")
+    result = runner.invoke(app, ["plan", "--erd", "erd/bad.sql", "--no-terraform"])
+    assert result.exit_code == 2
+    assert "erd/bad.sql:3:" in result.stderr and "frobnicator" in result.stderr
+
+
+def test_error_findings_exit_1_and_files_still_written(example: Path) -> None:
+    bad = example / "erd" / "nopk.dbml"
+    bad.write_text("Table sales.No_Key {\n  value int\n}\n")
+    result = runner.invoke(app, ["plan", "--erd", "erd/nopk.dbml", "--no-terraform", "--out", "o"])
+    assert result.exit_code == 1, result.output
+    assert (example / "o" / "model.json").is_file()
+
+
+def test_missing_files_are_usage_errors(example: Path) -> None:
+    assert runner.invoke(app, ["check", "--erd", "erd/none.dbml"]).exit_code == 2
+    assert runner.invoke(app, ["check", "--policy", "nope.yaml"]).exit_code == 2
+    assert runner.invoke(app, ["check", "--config", "nope.yaml"]).exit_code == 2
+    assert runner.invoke(app, ["check", "--format", "xml"]).exit_code == 2
+
+
+def test_init_scaffolds_a_project_that_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "shop"
+    result = runner.invoke(app, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (target / "accelerator.yaml").is_file() and (target / "policies" / "governance.yaml").is_file()
+    assert runner.invoke(app, ["init", str(target)]).exit_code == 2  # refuses to overwrite
+    monkeypatch.chdir(target)
+    planned = runner.invoke(app, ["plan", "--no-terraform", "--format", "json"])
+    assert planned.exit_code in (0, 1), planned.output
+    assert json.loads(planned.stdout)["tables"] == 2
