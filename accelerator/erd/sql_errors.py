@@ -32,7 +32,7 @@ def syntax_error(source: DdlSource, error: ParseError, statement: Statement) -> 
 
 def token_error(source: DdlSource, error: TokenError) -> ErdSyntaxError:
     """Located where the tokenizer stopped (the start of an unterminated string, typically)."""
-    text, cause = source.text, str(error.__cause__ or "")
+    text, cause = source.text, str(error.__cause__ or error.__context__ or "")
     missing = re.search(r"Missing (.+) from \d+:(\d+)", cause)
     if missing:
         offset = int(missing.group(2))
