@@ -9,14 +9,17 @@ pool's `search_path` (`<schema>, public`, set by `open_pool`) puts them there.
 from __future__ import annotations
 
 import threading
+import time
 
 from langgraph.checkpoint.postgres import PostgresSaver
+from psycopg import Connection
+from psycopg.rows import DictRow
 
 from accelerator.errors import DatabaseConfigError
 from accelerator.memory.pool import MemoryPool
 from accelerator.memory.schema import CREATE_SCHEMA_SQL, compose
 
-SETUP_LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended(%s, 0))"
+SETUP_TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS locked"
 SETUP_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
 CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
 
@@ -38,7 +41,10 @@ def _setup(pool: MemoryPool, schema: str) -> None:
     # One autocommit connection for all of it: setup() runs CREATE INDEX CONCURRENTLY, which cannot
     # run inside a transaction, so the cross-process lock is a session lock on that same connection.
     with pool.connection() as conn:
-        conn.execute(SETUP_LOCK_SQL, (lock_name,))
+        # Polled, not waited on: a waiting pg_advisory_lock is a transaction, and CREATE INDEX
+        # CONCURRENTLY in the holder waits for every transaction to end, a deadlock between them.
+        while not _fetch_locked(conn, lock_name):
+            time.sleep(0.05)
         try:
             conn.execute(compose(CREATE_SCHEMA_SQL, schema))
             row = conn.execute(CURRENT_SCHEMA_SQL).fetchone()
@@ -51,3 +57,8 @@ def _setup(pool: MemoryPool, schema: str) -> None:
         finally:
             if not conn.closed:
                 conn.execute(SETUP_UNLOCK_SQL, (lock_name,))
+
+
+def _fetch_locked(conn: Connection[DictRow], lock_name: str) -> bool:
+    row = conn.execute(SETUP_TRY_LOCK_SQL, (lock_name,)).fetchone()
+    return bool(row and row["locked"])
