@@ -19,7 +19,7 @@ class ParsedErd:
     findings: list[Finding] = field(default_factory=list)
 
 
-class LineIndex:  # spans are built with model_construct: 100,000 validations cost a second
+class LineIndex:
     """Turns character offsets into 1-based (line, column) pairs and spans."""
 
     def __init__(self, text: str, file: str) -> None:
@@ -33,6 +33,6 @@ class LineIndex:  # spans are built with model_construct: 100,000 validations co
     def span(self, start: int, end: int) -> Span:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
-        return Span.model_construct(
+        return Span(
             file=self.file, line=line, column=column, end_line=end_line, end_column=end_column
         )

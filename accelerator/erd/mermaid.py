@@ -307,7 +307,7 @@ def _unquoted(token: Token) -> str:
 def _span(
     file: str, line: int | None, column: int | None, end_line: int | None, end_column: int | None
 ) -> Span:
-    return Span.model_construct(
+    return Span(
         file=file, line=line or 0, column=column or 0, end_line=end_line or 0, end_column=end_column or 0
     )
 

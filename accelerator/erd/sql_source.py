@@ -38,7 +38,7 @@ class DdlSource:
         starts = self.lines.starts
         line = bisect_right(starts, start)
         end_line = bisect_right(starts, end, lo=line - 1)
-        return Span.model_construct(
+        return Span(
             file=self.file,
             line=line,
             column=start - starts[line - 1] + 1,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 from langgraph.checkpoint.postgres import PostgresSaver
 from psycopg import Connection
@@ -23,16 +24,18 @@ SETUP_TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS lo
 SETUP_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
 CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
 
-_set_up: set[tuple[int, str]] = set()
+# Weak keys, not id(pool): a later pool (another database) may reuse a closed pool's id.
+_set_up: weakref.WeakKeyDictionary[MemoryPool, set[str]] = weakref.WeakKeyDictionary()
 _set_up_lock = threading.Lock()
 
 
 def checkpointer(pool: MemoryPool, schema: str = "accelerator") -> PostgresSaver:
     """A PostgresSaver sharing `pool`; its `setup()` runs once per process and pool, serialized across processes."""
     with _set_up_lock:
-        if (id(pool), schema) not in _set_up:
+        schemas = _set_up.setdefault(pool, set())
+        if schema not in schemas:
             _setup(pool, schema)
-            _set_up.add((id(pool), schema))
+            schemas.add(schema)
     return PostgresSaver(pool)
 
 

@@ -7,15 +7,15 @@ can patch the source in place; spans are excluded from the canonical JSON (see `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Span(BaseModel):
+@dataclass(frozen=True, slots=True)  # not a pydantic model: parsers build 100,000s of these
+class Span:
     """A range in a source file. Lines and columns are 1-based; the end is exclusive."""
-
-    model_config = ConfigDict(frozen=True)
 
     file: str
     line: int
