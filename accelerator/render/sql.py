@@ -22,7 +22,6 @@ the directory.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 
@@ -32,8 +31,8 @@ from accelerator.render.environments import environment_named
 from accelerator.render.naming import file_stem
 from accelerator.render.sql_context import catalog_context
 from accelerator.render.sql_quoting import quote_identifier, quote_literal
+from accelerator.templates import TEMPLATES_DIR
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 CATALOG_TEMPLATE = "sql/catalog.sql.j2"
 
 
