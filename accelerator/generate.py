@@ -13,6 +13,7 @@ from typing import Any
 
 from accelerator.erd import parse_erd
 from accelerator.errors import AcceleratorError
+from accelerator.gcpause import without_collection
 from accelerator.model import Finding, Project, canonical_json, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.policy import Policy, default_policy, govern, parse_policy
@@ -59,6 +60,7 @@ def load_policy(policy: PolicyInput) -> Policy:
     return parse_policy(policy.text, policy.file)
 
 
+@without_collection
 def govern_inputs(name: str, erds: Sequence[ErdInput], policy_input: PolicyInput) -> Governed:
     """Parse every ERD, assemble and validate the model, apply the policy."""
     if not erds:
@@ -96,6 +98,7 @@ def select_environments(project: Project, requested: Sequence[str], configured: 
     return chosen
 
 
+@without_collection
 def generate(
     governed: Governed,
     environments: Sequence[str],
