@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lark import Lark, Token, Tree, UnexpectedInput
 
@@ -43,9 +44,28 @@ from accelerator.erd.types import MappedType, map_type
 from accelerator.errors import ErdSyntaxError
 from accelerator.model import Column, Finding, Identity, PrimaryKey, Schema, Span, Table, UniqueKey
 
-_PARSER = Lark.open(
-    "mermaid.lark", rel_to=__file__, parser="lalr", propagate_positions=True, maybe_placeholders=False
+# `agent/patch_mermaid.py` parses with mermaid.lark as written; only this parser takes the fast path.
+# Spans come from tokens, which is cheaper than lark's propagate_positions.
+_GRAMMAR = (Path(__file__).with_name("mermaid.lark")).read_text(encoding="utf-8")
+_PARSER = Lark(
+    _GRAMMAR + "\n%override block: ATTR_BLOCK | LBRACE (_NL | attribute)* RBRACE\n",
+    parser="lalr",
+    maybe_placeholders=False,
 )
+
+
+def _terminal(name: str) -> str:
+    return _PARSER.get_terminal(name).pattern.to_regexp()
+
+
+# One attribute line of an ATTR_BLOCK, split as lark's terminals would split it.
+_BLOCK_ATTRIBUTE = re.compile(
+    rf"[ \t\r]*(?:`(?P<btype>[^`\n]+)`|(?P<type>{_terminal('ATTR_TYPE')}))"
+    rf"[ \t\r]+(?:`(?P<bname>[^`\n]+)`|(?P<name>{_terminal('ATTR_NAME')}))"
+    r"(?:[ \t\r]+(?P<keys>(?i:PK|FK|UK)(?:[ \t\r]*,[ \t\r]*(?i:PK|FK|UK))*))?"
+    r"(?:[ \t\r]+\"(?P<comment>[^\"\n]*)\")?"
+)
+_KEY_SEPARATOR = re.compile(r"[ \t\r]*,[ \t\r]*")
 _DIRECTIVE = re.compile(
     r"[ \t]*%%[ \t]*schema[ \t]*:[ \t]*(?:\"(?P<quoted>[^\"]+)\"|(?P<bare>[^\s\"]+))", re.I
 )
@@ -201,9 +221,10 @@ class _DiagramReader:
         line, column = token.line or 0, token.column or 0
         return _span(self.file, line, column + start, line, column + end)
 
-    def _meta_span(self, node: Tree[Token]) -> Span:
-        meta = node.meta
-        return _span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+    def _node_span(self, node: Tree[Token]) -> Span:
+        """From the first token of `node` to the end of its last (what propagate_positions gives)."""
+        first, last = _edge_token(node, 0), _edge_token(node, -1)
+        return Span(self.file, first.line or 0, first.column or 0, last.end_line or 0, last.end_column or 0)
 
     def _name(self, node: Tree[Token] | Token) -> _Name:
         assert isinstance(node, Tree)
@@ -240,9 +261,13 @@ class _DiagramReader:
         block = next((child for child in node.children if _is_tree(child, "block")), None)
         attributes: list[Attribute] = []
         if isinstance(block, Tree):
-            attributes = [self._attribute(child) for child in block.children if isinstance(child, Tree)]
+            first = block.children[0]
+            if isinstance(first, Token) and first.type == "ATTR_BLOCK":
+                attributes = self._block_attributes(first)
+            else:
+                attributes = [self._attribute(child) for child in block.children if isinstance(child, Tree)]
         comment = self._doc_comment(name.span.line)
-        return _Declaration(name, attributes, block is not None, self._meta_span(node), comment)
+        return _Declaration(name, attributes, block is not None, self._node_span(node), comment)
 
     def _attribute(self, node: Tree[Token]) -> Attribute:
         type_token, name_token, *rest = (child for child in node.children if isinstance(child, Token))
@@ -261,8 +286,41 @@ class _DiagramReader:
             name_span=self._unquoted_span(name_token),
             keys=keys,
             comment=comment,
-            span=self._meta_span(node),
+            span=self._node_span(node),
         )
+
+    def _block_attributes(self, block: Token) -> list[Attribute]:
+        """The attributes of an ATTR_BLOCK token: one per line, on the lines after its `{`."""
+        file, attributes = self.file, []
+        line = block.line or 0
+        for text in block.split("\n")[1:-1]:
+            line += 1
+            match = _BLOCK_ATTRIBUTE.match(text)
+            if match is None:  # a blank or comment line
+                continue
+            type_group = "btype" if match.start("btype") >= 0 else "type"
+            name_group = "bname" if match.start("bname") >= 0 else "name"
+            type_start, type_end = match.span(type_group)
+            name_start, name_end = match.span(name_group)
+            keys, comment = match.group("keys"), match.group("comment")
+            if comment is not None:
+                end = match.end("comment") + 1
+            elif keys is not None:
+                end = match.end("keys")
+            else:
+                end = name_end + (name_group == "bname")
+            attributes.append(
+                Attribute(
+                    type=match.group(type_group),
+                    type_span=Span(file, line, type_start + 1, line, type_end + 1),
+                    name=match.group(name_group),
+                    name_span=Span(file, line, name_start + 1, line, name_end + 1),
+                    keys=set(_KEY_SEPARATOR.split(keys.upper())) if keys else set(),
+                    comment=comment,
+                    span=Span(file, line, type_start + 1 - (type_group == "btype"), line, end + 1),
+                )
+            )
+        return attributes
 
     def _doc_comment(self, line: int) -> str | None:
         parts: list[str] = []
@@ -298,6 +356,12 @@ class _DiagramReader:
 
 def _is_tree(node: Tree[Token] | Token, data: str) -> bool:
     return isinstance(node, Tree) and node.data == data
+
+
+def _edge_token(node: Tree[Token] | Token, index: int) -> Token:
+    while isinstance(node, Tree):
+        node = node.children[index]
+    return node
 
 
 def _unquoted(token: Token) -> str:
