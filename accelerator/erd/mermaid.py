@@ -26,44 +26,51 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from lark import Lark, Token, Tree, UnexpectedInput
 
 from accelerator.erd.base import ParsedErd
 from accelerator.erd.mermaid_errors import syntax_error
-from accelerator.erd.mermaid_keys import (
-    Attribute,
-    Entity,
-    Relationship,
-    relationship_partners,
-    resolve_foreign_keys,
-)
-from accelerator.erd.types import MappedType, map_type
+from accelerator.erd.mermaid_keys import Attribute, Declaration, Diagram, ModelBuilder, Name
 from accelerator.errors import ErdSyntaxError
-from accelerator.model import Column, Finding, Identity, PrimaryKey, Schema, Span, Table, UniqueKey
+from accelerator.model import Finding, Span
 
-# `agent/patch_mermaid.py` parses with mermaid.lark as written; only this parser takes the fast path.
-# Spans come from tokens, which is cheaper than lark's propagate_positions.
-_GRAMMAR = (Path(__file__).with_name("mermaid.lark")).read_text(encoding="utf-8")
+# Only this parser takes the fast path of mermaid.lark (ATTR_BLOCK, REL_LINE); `agent/patch_mermaid.py`
+# and syntax errors use the grammar as written. Spans come from tokens, not propagate_positions.
+_GRAMMAR = Path(__file__).with_name("mermaid.lark").read_text(encoding="utf-8")
 _PARSER = Lark(
-    _GRAMMAR + "\n%override block: ATTR_BLOCK | LBRACE (_NL | attribute)* RBRACE\n",
+    _GRAMMAR + "\n%extend block: ATTR_BLOCK\n%extend relationship: REL_LINE\n",
     parser="lalr",
     maybe_placeholders=False,
 )
+_grammar_parser: Lark | None = None
 
 
 def _terminal(name: str) -> str:
     return _PARSER.get_terminal(name).pattern.to_regexp()
 
 
-# One attribute line of an ATTR_BLOCK, split as lark's terminals would split it.
+# One attribute line of an ATTR_BLOCK (groups: type, name, keys, comment; type and name keep their
+# backticks). ATTR_BLOCK has checked every line, so a type is what runs up to a blank outside brackets
+# (a `%` starts a comment line, never a type) and a name what runs up to a blank or `%%`: the split of
+# ATTR_TYPE and ATTR_NAME, without compiling their large character classes (~40 ms) once more.
 _BLOCK_ATTRIBUTE = re.compile(
-    rf"[ \t\r]*(?:`(?P<btype>[^`\n]+)`|(?P<type>{_terminal('ATTR_TYPE')}))"
-    rf"[ \t\r]+(?:`(?P<bname>[^`\n]+)`|(?P<name>{_terminal('ATTR_NAME')}))"
-    r"(?:[ \t\r]+(?P<keys>(?i:PK|FK|UK)(?:[ \t\r]*,[ \t\r]*(?i:PK|FK|UK))*))?"
-    r"(?:[ \t\r]+\"(?P<comment>[^\"\n]*)\")?"
+    r"[ \t\r]*(`[^`\n]+`|(?:[^ \t\r%(<~\[]|\([^()\n]*\)|<(?:[^<>\n]|<(?:[^<>\n]|<[^<>\n]*>)*>)*>"
+    r"|~[^~\n]*~|\[[^\[\]\n]*\])+)[ \t\r]+(`[^`\n]+`|[^ \t\r%]+)"
+    r"(?:[ \t\r]+((?i:PK|FK|UK)(?:[ \t\r]*,[ \t\r]*(?i:PK|FK|UK))*))?"
+    r"(?:[ \t\r]+(\"[^\"\n]*\"))?"
+)
+# A REL_LINE up to its label: the names are groups 1 and 2 (quoted, or up to what REL_LINE lets
+# follow a name).
+_CARDINALITY = "|".join(
+    _terminal(name) for name in ("ZERO_OR_ONE", "EXACTLY_ONE", "ONE_OR_MORE", "ZERO_OR_MORE")
+)
+_STYLE = rf"(?::::[ \t\r]*{_terminal('CLASS_LIST')}[ \t\r]*)?"
+_REL_LINE = re.compile(
+    rf"(\"[^\"\n]*\"|[^ \t\r\"|}}:]+)[ \t\r]*{_STYLE}(?:{_CARDINALITY})[ \t\r]*"
+    rf"(?:{_terminal('IDENTIFYING')}|{_terminal('NON_IDENTIFYING')})[ \t\r]*(?:{_CARDINALITY})[ \t\r]*"
+    rf"(\"[^\"\n]*\"|[^ \t\r\"|}}:]+)[ \t\r]*{_STYLE}:[ \t\r]*"
 )
 _KEY_SEPARATOR = re.compile(r"[ \t\r]*,[ \t\r]*")
 _DIRECTIVE = re.compile(
@@ -76,7 +83,7 @@ _DIRECTIONS = ("TB", "BT", "LR", "RL")
 
 def parse_mermaid(text: str, file: str, *, default_schema: str = "default") -> ParsedErd:
     """Parse one Mermaid `erDiagram` (a `.mmd` file)."""
-    builder = _ModelBuilder(file, text, default_schema)
+    builder = ModelBuilder(file, text, default_schema)
     builder.add(_read_diagram(text, file, text))
     return builder.build()
 
@@ -86,7 +93,7 @@ def parse_markdown(text: str, file: str, *, default_schema: str = "default") -> 
 
     Positions are those of the Markdown file; each fence starts in `default_schema` again.
     """
-    builder = _ModelBuilder(file, text, default_schema)
+    builder = ModelBuilder(file, text, default_schema)
     blocks = extract_mermaid_blocks(text)
     for line_offset, diagram in blocks:
         # Padding with the lines before the fence makes every position a position in the .md file.
@@ -137,39 +144,18 @@ def _holds_er_diagram(body: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class _Name:
-    """An entity name as written (`orders`, `sales.orders`, `"sales.orders"`), with its spans."""
-
-    schema: str | None  # written in the name
-    schema_span: Span | None
-    table: str
-    table_span: Span
-    span: Span
-    scope: str | None  # the `%% schema:` in effect where the name is written
-    scope_span: Span | None
-
-
-@dataclass
-class _Declaration:
-    name: _Name
-    attributes: list[Attribute]
-    has_block: bool
-    span: Span
-    comment: str | None
-
-
-@dataclass
-class _Diagram:
-    declarations: list[_Declaration] = field(default_factory=list)
-    relationships: list[tuple[_Name, _Name, str]] = field(default_factory=list)
-
-
-def _read_diagram(text: str, file: str, source: str) -> _Diagram:
+def _read_diagram(text: str, file: str, source: str) -> Diagram:
+    global _grammar_parser
     try:
         tree = _PARSER.parse(text)
-    except UnexpectedInput as error:
-        raise syntax_error(error, text, file, source) from None
+    except UnexpectedInput:
+        # Errors are told in the terms of the grammar as written: parse again without the fast path.
+        if _grammar_parser is None:
+            _grammar_parser = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+        try:
+            tree = _grammar_parser.parse(text)
+        except UnexpectedInput as error:
+            raise syntax_error(error, text, file, source) from None
     return _DiagramReader(text, file, source).read(tree)
 
 
@@ -182,6 +168,7 @@ class _DiagramReader:
         self.directive_lines: list[int] = []
         self.directives: list[tuple[str, Span]] = []
         self.comment_lines: dict[int, str | None] = {}  # line -> doc text; None for a directive
+        self.key_sets: dict[str, frozenset[str]] = {"": frozenset()}  # keys as written -> shared set
         for number, line in enumerate(text.split("\n"), start=1):
             stripped = line.strip()
             if stripped.startswith("%%") and not stripped.startswith("%%{"):  # `%%{init}%%` is config
@@ -195,26 +182,34 @@ class _DiagramReader:
                     self.directives.append((directive.group(group), span))
                     self.comment_lines[number] = None
 
-    def read(self, tree: Tree[Token]) -> _Diagram:
-        diagram = _Diagram()
+    def read(self, tree: Tree[Token]) -> Diagram:
+        diagram = Diagram()
         for node in tree.children:
             if not isinstance(node, Tree):
                 continue
             if node.data == "entity":
                 diagram.declarations.append(self._declaration(node))
             elif node.data == "relationship":
-                left, right = (
-                    self._name(child)
-                    for child in node.children
-                    if _is_tree(child, "entity_name") or _is_tree(child, "related_name")
-                )
-                label = node.children[-1].children[0]  # type: ignore[union-attr]  # grammar: label is last
-                assert isinstance(label, Token)
-                text = label[1:-1] if label.type == "QUOTED" else label.strip()
-                diagram.relationships.append((left, right, text))
+                diagram.relationships.append(self._relationship(node))
             elif node.data == "direction":
                 self._check_direction(node.children[0])
         return diagram
+
+    def _relationship(self, node: Tree[Token]) -> tuple[Name, Name, str]:
+        first = node.children[0]
+        if isinstance(first, Token) and first.type == "REL_LINE":
+            match = _REL_LINE.match(first)
+            assert match is not None  # REL_LINE has checked the line
+            left, right = (self._name(_name_token(first, match, group)) for group in (1, 2))
+            label = first[match.end() :]
+        else:
+            left, right = (
+                self._name(child)
+                for child in node.children
+                if _is_tree(child, "entity_name") or _is_tree(child, "related_name")
+            )
+            label = node.children[-1].children[0]  # type: ignore[union-attr,assignment]  # label is last
+        return left, right, label[1:-1] if label[:1] == '"' else label.strip()
 
     def _within(self, token: Token, start: int, end: int) -> Span:
         """The span of characters [start, end) of a one-line token."""
@@ -226,9 +221,8 @@ class _DiagramReader:
         first, last = _edge_token(node, 0), _edge_token(node, -1)
         return Span(self.file, first.line or 0, first.column or 0, last.end_line or 0, last.end_column or 0)
 
-    def _name(self, node: Tree[Token] | Token) -> _Name:
-        assert isinstance(node, Tree)
-        token = node.children[0]
+    def _name(self, node: Tree[Token] | Token) -> Name:
+        token = node.children[0] if isinstance(node, Tree) else node
         assert isinstance(token, Token)
         quoted = token.type == "QUOTED"
         start, end = (1, len(token) - 1) if quoted else (0, len(token))
@@ -244,9 +238,9 @@ class _DiagramReader:
         scope, scope_span = self.directives[at] if at >= 0 else (None, None)
         span = self._within(token, start, end)
         if len(parts) == 1:
-            return _Name(None, None, text, span, span, scope, scope_span)
+            return Name(None, None, text, span, span, scope, scope_span)
         schema_end = start + len(parts[0])
-        return _Name(
+        return Name(
             schema=parts[0],
             schema_span=self._within(token, start, schema_end),
             table=parts[1],
@@ -256,7 +250,7 @@ class _DiagramReader:
             scope_span=scope_span,
         )
 
-    def _declaration(self, node: Tree[Token]) -> _Declaration:
+    def _declaration(self, node: Tree[Token]) -> Declaration:
         name = self._name(node.children[0])
         block = next((child for child in node.children if _is_tree(child, "block")), None)
         attributes: list[Attribute] = []
@@ -267,21 +261,22 @@ class _DiagramReader:
             else:
                 attributes = [self._attribute(child) for child in block.children if isinstance(child, Tree)]
         comment = self._doc_comment(name.span.line)
-        return _Declaration(name, attributes, block is not None, self._node_span(node), comment)
+        return Declaration(name, attributes, block is not None, self._node_span(node), comment)
 
     def _attribute(self, node: Tree[Token]) -> Attribute:
         type_token, name_token, *rest = (child for child in node.children if isinstance(child, Token))
-        keys = {
+        keys = frozenset(
             part.upper()
             for child in node.children
             if isinstance(child, Tree)
             for part in child.children
             if isinstance(part, Token) and part.type == "KEY"
-        }
+        )
         comment = next((token[1:-1] for token in rest if token.type == "QUOTED"), None)
+        type_span = self._unquoted_span(type_token)
         return Attribute(
             type=_unquoted(type_token),
-            type_span=self._unquoted_span(type_token),
+            type_at=(type_span.line, type_span.column, type_span.end_column),
             name=_unquoted(name_token),
             name_span=self._unquoted_span(name_token),
             keys=keys,
@@ -291,33 +286,37 @@ class _DiagramReader:
 
     def _block_attributes(self, block: Token) -> list[Attribute]:
         """The attributes of an ATTR_BLOCK token: one per line, on the lines after its `{`."""
-        file, attributes = self.file, []
+        file, attributes, key_sets = self.file, [], self.key_sets
         line = block.line or 0
         for text in block.split("\n")[1:-1]:
             line += 1
             match = _BLOCK_ATTRIBUTE.match(text)
             if match is None:  # a blank or comment line
                 continue
-            type_group = "btype" if match.start("btype") >= 0 else "type"
-            name_group = "bname" if match.start("bname") >= 0 else "name"
-            type_start, type_end = match.span(type_group)
-            name_start, name_end = match.span(name_group)
-            keys, comment = match.group("keys"), match.group("comment")
+            type_, name, keys, comment = match.groups()
+            start, type_end = match.span(1)  # offsets in the line; columns are one more
+            name_start, end = match.span(2)
+            type_start, name_end = start, end
+            if type_[0] == "`":  # the type's and name's spans leave the backticks out
+                type_, type_start, type_end = type_[1:-1], start + 1, type_end - 1
+            if name[0] == "`":
+                name, name_start, name_end = name[1:-1], name_start + 1, end - 1
             if comment is not None:
-                end = match.end("comment") + 1
+                comment, end = comment[1:-1], match.end(4)
             elif keys is not None:
-                end = match.end("keys")
-            else:
-                end = name_end + (name_group == "bname")
+                end = match.end(3)
+            key_set = key_sets.get(keys or "")
+            if key_set is None:
+                key_set = key_sets[keys] = frozenset(_KEY_SEPARATOR.split(keys.upper()))
             attributes.append(
                 Attribute(
-                    type=match.group(type_group),
-                    type_span=Span(file, line, type_start + 1, line, type_end + 1),
-                    name=match.group(name_group),
-                    name_span=Span(file, line, name_start + 1, line, name_end + 1),
-                    keys=set(_KEY_SEPARATOR.split(keys.upper())) if keys else set(),
-                    comment=comment,
-                    span=Span(file, line, type_start + 1 - (type_group == "btype"), line, end + 1),
+                    type_,
+                    (line, type_start + 1, type_end + 1),
+                    name,
+                    Span(file, line, name_start + 1, line, name_end + 1),
+                    key_set,
+                    comment,
+                    Span(file, line, start + 1, line, end + 1),
                 )
             )
         return attributes
@@ -358,6 +357,14 @@ def _is_tree(node: Tree[Token] | Token, data: str) -> bool:
     return isinstance(node, Tree) and node.data == data
 
 
+def _name_token(line: Token, match: re.Match[str], group: int) -> Token:
+    """An entity name of a REL_LINE as the token the grammar would have made of it."""
+    text, start = match.group(group), match.start(group)
+    kind = "QUOTED" if text[0] == '"' else "ENTITY_NAME"
+    column = (line.column or 0) + start
+    return Token(kind, text, (line.start_pos or 0) + start, line.line, column, line.line, column + len(text))
+
+
 def _edge_token(node: Tree[Token] | Token, index: int) -> Token:
     while isinstance(node, Tree):
         node = node.children[index]
@@ -373,144 +380,4 @@ def _span(
 ) -> Span:
     return Span(
         file=file, line=line or 0, column=column or 0, end_line=end_line or 0, end_column=end_column or 0
-    )
-
-
-class _ModelBuilder:
-    """Merges the diagrams of one file into entities, then into schemas and tables."""
-
-    def __init__(self, file: str, source: str, default_schema: str) -> None:
-        self.file = file
-        self.source = source
-        self.default_schema = default_schema
-        self.entities: dict[tuple[str, str], Entity] = {}
-        self.mentions: list[tuple[_Name, _Name, str]] = []
-        self.declared: dict[str, list[Entity]] = {}  # table name (lower) -> its declarations
-        self.mapped_types: dict[str, MappedType] = {}  # map_type is pure: map each spelling once
-
-    def add(self, diagram: _Diagram) -> None:
-        for declaration in diagram.declarations:
-            name = declaration.name
-            schema = name.schema or name.scope or self.default_schema
-            key = (schema.lower(), name.table.lower())
-            entity = self.entities.get(key)
-            if entity is None:
-                entity = self.entities[key] = Entity(
-                    schema=schema,
-                    name=name.table,
-                    schema_span=name.schema_span or name.scope_span,
-                    span=declaration.span,
-                    name_span=name.table_span,
-                )
-                self.declared.setdefault(key[1], []).append(entity)
-            if declaration.has_block and not entity.has_block:  # the block is the declaration to point at
-                entity.span, entity.name_span, entity.has_block = declaration.span, name.table_span, True
-            entity.attributes.extend(declaration.attributes)
-            entity.comment = entity.comment or declaration.comment
-        self.mentions.extend(diagram.relationships)
-
-    def build(self) -> ParsedErd:
-        # Relationships are resolved after every declaration, so that `customers` at the end of a
-        # diagram finds the `customers { ... }` declared under an earlier `%% schema:` line.
-        relationships = [
-            Relationship(self._mentioned(left), self._mentioned(right), label)
-            for left, right, label in self.mentions
-        ]
-        partners = relationship_partners(relationships)
-        findings: list[Finding] = []
-        schemas: dict[str, Schema] = {}
-        for entity in self.entities.values():
-            table = self._table(entity)
-            table.foreign_keys = resolve_foreign_keys(entity, partners.get(id(entity), {}), findings)
-            schema = schemas.get(entity.schema.lower())
-            if schema is None:
-                schema = schemas[entity.schema.lower()] = Schema(
-                    name=entity.schema, span=entity.schema_span, name_span=entity.schema_span
-                )
-            schema.tables.append(table)
-            if not entity.attributes:
-                findings.append(_no_attributes(entity))
-        return ParsedErd(
-            file=self.file, source=self.source, schemas=list(schemas.values()), findings=findings
-        )
-
-    def _mentioned(self, name: _Name) -> Entity:
-        """The entity a relationship names: declared anywhere in the file, else created here."""
-        table = name.table.lower()
-        if name.schema is not None:
-            schema = name.schema
-        else:
-            declared = self.declared.get(table, [])
-            in_scope = (name.scope or self.default_schema).lower()
-            if len(declared) == 1:
-                return declared[0]
-            scoped = [entity for entity in declared if entity.schema.lower() == in_scope]
-            if len(scoped) == 1:
-                return scoped[0]
-            if declared:
-                choices = " or ".join(f"`{entity.qualified}`" for entity in declared)
-                raise ErdSyntaxError(
-                    f"entity {name.table} is declared in several schemas; this relationship could mean {choices}",
-                    file=self.file,
-                    line=name.span.line,
-                    column=name.span.column,
-                    hint=f"write the entity with its schema, e.g. `{declared[0].qualified}`",
-                    source=self.source,
-                )
-            schema = name.scope or self.default_schema
-        key = (schema.lower(), table)
-        if key not in self.entities:
-            self.entities[key] = Entity(
-                schema=schema,
-                name=name.table,
-                schema_span=name.schema_span or name.scope_span,
-                span=name.span,
-                name_span=name.table_span,
-            )
-        return self.entities[key]
-
-    def _table(self, entity: Entity) -> Table:
-        primary = [attribute for attribute in entity.attributes if "PK" in attribute.keys]
-        return Table(
-            name=entity.name,
-            columns=[self._column(attribute) for attribute in entity.attributes],
-            primary_key=PrimaryKey(columns=[a.name for a in primary], span=primary[0].span)
-            if primary
-            else None,
-            unique_keys=[
-                UniqueKey(columns=[a.name], span=a.span) for a in entity.attributes if "UK" in a.keys
-            ],
-            comment=entity.comment,
-            span=entity.span,
-            name_span=entity.name_span,
-        )
-
-    def _column(self, attribute: Attribute) -> Column:
-        # Mermaid types cannot hold spaces: `double-precision` means `double precision`.
-        readable = re.sub(r"~([^~]*)~", r"<\1>", attribute.type.rstrip("?")).replace("-", " ")
-        mapped = self.mapped_types.get(readable)
-        if mapped is None:
-            mapped = map_type(readable, family="generic", span=attribute.type_span, source=self.source)
-            self.mapped_types[readable] = mapped
-        return Column(
-            name=attribute.name,
-            type=mapped.type,
-            source_type=attribute.type,
-            nullable="PK" not in attribute.keys,
-            identity=Identity(span=attribute.type_span) if mapped.identity else None,
-            comment=attribute.comment,
-            allowed_values=mapped.allowed_values,
-            span=attribute.span,
-            name_span=attribute.name_span,
-        )
-
-
-def _no_attributes(entity: Entity) -> Finding:
-    return Finding(
-        rule="erd.mermaid.no_attributes",
-        severity="warn",
-        message=f"entity {entity.name} has no attributes, so table {entity.qualified} would have no columns; "
-        f"declare them in a block `{entity.name} {{ type name }}`",
-        span=entity.name_span,
-        object=entity.qualified,
     )

@@ -1,4 +1,7 @@
-"""Foreign keys of a Mermaid `erDiagram`: from `FK` marks and relationships to `ForeignKey`s.
+"""The entities of a Mermaid `erDiagram` -> schemas and tables, and their foreign keys.
+
+`ModelBuilder` merges the declarations `accelerator.erd.mermaid` reads into schemas and tables. Foreign
+keys come from `FK` marks and relationships:
 
 Mermaid marks an attribute `FK` without saying what it references; the relationships of its entity
 and the names say it. For an FK attribute of entity A, among the entities related to A:
@@ -18,20 +21,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from accelerator.model import Finding, ForeignKey, Span
+from accelerator.erd.base import ParsedErd
+from accelerator.erd.types import MappedType, map_type
+from accelerator.errors import ErdSyntaxError
+from accelerator.model import (
+    Column,
+    Finding,
+    ForeignKey,
+    Identity,
+    PrimaryKey,
+    Schema,
+    Span,
+    Table,
+    UniqueKey,
+)
 
 UNRESOLVED_FK = "erd.mermaid.unresolved_fk"
+_GENERIC = re.compile(r"~([^~]*)~")
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000s of these: no __dict__
 class Attribute:
     type: str
-    type_span: Span
+    type_at: tuple[int, int, int]  # line, column, end column: a Span is made only when one is needed
     name: str
     name_span: Span
-    keys: set[str]
+    keys: frozenset[str]  # shared between attributes: never mutated
     comment: str | None
     span: Span
+
+    @property
+    def type_span(self) -> Span:
+        line, column, end_column = self.type_at
+        return Span(self.span.file, line, column, line, end_column)
 
 
 @dataclass
@@ -63,6 +85,178 @@ class Relationship:
     left: Entity
     right: Entity
     label: str
+
+
+@dataclass(frozen=True)
+class Name:
+    """An entity name as written (`orders`, `sales.orders`, `"sales.orders"`), with its spans."""
+
+    schema: str | None  # written in the name
+    schema_span: Span | None
+    table: str
+    table_span: Span
+    span: Span
+    scope: str | None  # the `%% schema:` in effect where the name is written
+    scope_span: Span | None
+
+
+@dataclass
+class Declaration:
+    name: Name
+    attributes: list[Attribute]
+    has_block: bool
+    span: Span
+    comment: str | None
+
+
+@dataclass
+class Diagram:
+    declarations: list[Declaration] = field(default_factory=list)
+    relationships: list[tuple[Name, Name, str]] = field(default_factory=list)
+
+
+class ModelBuilder:
+    """Merges the diagrams of one file into entities, then into schemas and tables."""
+
+    def __init__(self, file: str, source: str, default_schema: str) -> None:
+        self.file = file
+        self.source = source
+        self.default_schema = default_schema
+        self.entities: dict[tuple[str, str], Entity] = {}
+        self.mentions: list[tuple[Name, Name, str]] = []
+        self.declared: dict[str, list[Entity]] = {}  # table name (lower) -> its declarations
+        self.mapped_types: dict[str, MappedType] = {}  # map_type is pure: map each spelling once
+        self.written_types: dict[str, MappedType] = {}  # the same, before `~`/`-` are read
+
+    def add(self, diagram: Diagram) -> None:
+        for declaration in diagram.declarations:
+            name = declaration.name
+            schema = name.schema or name.scope or self.default_schema
+            key = (schema.lower(), name.table.lower())
+            entity = self.entities.get(key)
+            if entity is None:
+                entity = self.entities[key] = Entity(
+                    schema=schema,
+                    name=name.table,
+                    schema_span=name.schema_span or name.scope_span,
+                    span=declaration.span,
+                    name_span=name.table_span,
+                )
+                self.declared.setdefault(key[1], []).append(entity)
+            if declaration.has_block and not entity.has_block:  # the block is the declaration to point at
+                entity.span, entity.name_span, entity.has_block = declaration.span, name.table_span, True
+            entity.attributes.extend(declaration.attributes)
+            entity.comment = entity.comment or declaration.comment
+        self.mentions.extend(diagram.relationships)
+
+    def build(self) -> ParsedErd:
+        # Relationships are resolved after every declaration, so that `customers` at the end of a
+        # diagram finds the `customers { ... }` declared under an earlier `%% schema:` line.
+        relationships = [
+            Relationship(self._mentioned(left), self._mentioned(right), label)
+            for left, right, label in self.mentions
+        ]
+        partners = relationship_partners(relationships)
+        findings: list[Finding] = []
+        schemas: dict[str, Schema] = {}
+        for entity in self.entities.values():
+            table = self._table(entity)
+            table.foreign_keys = resolve_foreign_keys(entity, partners.get(id(entity), {}), findings)
+            schema = schemas.get(entity.schema.lower())
+            if schema is None:
+                schema = schemas[entity.schema.lower()] = Schema(
+                    name=entity.schema, span=entity.schema_span, name_span=entity.schema_span
+                )
+            schema.tables.append(table)
+            if not entity.attributes:
+                findings.append(_no_attributes(entity))
+        return ParsedErd(
+            file=self.file, source=self.source, schemas=list(schemas.values()), findings=findings
+        )
+
+    def _mentioned(self, name: Name) -> Entity:
+        """The entity a relationship names: declared anywhere in the file, else created here."""
+        table = name.table.lower()
+        if name.schema is not None:
+            schema = name.schema
+        else:
+            declared = self.declared.get(table, [])
+            in_scope = (name.scope or self.default_schema).lower()
+            if len(declared) == 1:
+                return declared[0]
+            scoped = [entity for entity in declared if entity.schema.lower() == in_scope]
+            if len(scoped) == 1:
+                return scoped[0]
+            if declared:
+                choices = " or ".join(f"`{entity.qualified}`" for entity in declared)
+                raise ErdSyntaxError(
+                    f"entity {name.table} is declared in several schemas; this relationship could mean {choices}",
+                    file=self.file,
+                    line=name.span.line,
+                    column=name.span.column,
+                    hint=f"write the entity with its schema, e.g. `{declared[0].qualified}`",
+                    source=self.source,
+                )
+            schema = name.scope or self.default_schema
+        key = (schema.lower(), table)
+        if key not in self.entities:
+            self.entities[key] = Entity(
+                schema=schema,
+                name=name.table,
+                schema_span=name.schema_span or name.scope_span,
+                span=name.span,
+                name_span=name.table_span,
+            )
+        return self.entities[key]
+
+    def _table(self, entity: Entity) -> Table:
+        primary = [attribute for attribute in entity.attributes if "PK" in attribute.keys]
+        return Table(
+            name=entity.name,
+            columns=[self._column(attribute) for attribute in entity.attributes],
+            primary_key=PrimaryKey(columns=[a.name for a in primary], span=primary[0].span)
+            if primary
+            else None,
+            unique_keys=[
+                UniqueKey(columns=[a.name], span=a.span) for a in entity.attributes if "UK" in a.keys
+            ],
+            comment=entity.comment,
+            span=entity.span,
+            name_span=entity.name_span,
+        )
+
+    def _column(self, attribute: Attribute) -> Column:
+        mapped = self.written_types.get(attribute.type)
+        if mapped is None:
+            # Mermaid types cannot hold spaces: `double-precision` means `double precision`.
+            readable = _GENERIC.sub(r"<\1>", attribute.type.rstrip("?")).replace("-", " ")
+            mapped = self.mapped_types.get(readable)
+            if mapped is None:
+                mapped = map_type(readable, family="generic", span=attribute.type_span, source=self.source)
+                self.mapped_types[readable] = mapped
+            self.written_types[attribute.type] = mapped
+        return Column(
+            name=attribute.name,
+            type=mapped.type,
+            source_type=attribute.type,
+            nullable="PK" not in attribute.keys,
+            identity=Identity(span=attribute.type_span) if mapped.identity else None,
+            comment=attribute.comment,
+            allowed_values=mapped.allowed_values,
+            span=attribute.span,
+            name_span=attribute.name_span,
+        )
+
+
+def _no_attributes(entity: Entity) -> Finding:
+    return Finding(
+        rule="erd.mermaid.no_attributes",
+        severity="warn",
+        message=f"entity {entity.name} has no attributes, so table {entity.qualified} would have no columns; "
+        f"declare them in a block `{entity.name} {{ type name }}`",
+        span=entity.name_span,
+        object=entity.qualified,
+    )
 
 
 Partners = dict[int, tuple[Entity, str]]  # id(entity) -> (related entity, first relationship label)

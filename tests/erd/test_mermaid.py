@@ -349,6 +349,105 @@ def test_synthetic_diagram_of_many_entities() -> None:
     assert all(t.foreign_keys[0].ref_table == f"entity_{i}" for i, t in enumerate(tables[1:]))
 
 
+FAST_BLOCK = (
+    "erDiagram\n"
+    "  t { %% opening comment\n"
+    '    `bigint`  `a b`\tpk , Fk "c" %% trailing\n'
+    "\n"
+    "    %% a comment line\n"
+    '    map<string, int>  m UK ""\n'
+    "\tdecimal(10, 2)? d\r\n"
+    "    array~int~ arr\n"
+    "    int b\n"
+    "  }\n"
+)
+
+
+def column_facts(table: Table) -> list[tuple[object, ...]]:
+    return [
+        (c.name, c.source_type, c.type, c.nullable, c.comment, c.span, c.name_span) for c in table.columns
+    ]
+
+
+def token_types(text: str) -> set[str]:
+    from lark import Token
+
+    from accelerator.erd.mermaid import _PARSER
+
+    return {token.type for token in _PARSER.parse(text).scan_values(lambda v: isinstance(v, Token))}
+
+
+def test_a_block_of_plain_lines_is_one_token_read_like_the_grammar_reads_it() -> None:
+    assert "ATTR_BLOCK" in token_types(FAST_BLOCK)
+    # `int b }` keeps the block out of the fast path: both paths must give the same columns and spans.
+    slow = FAST_BLOCK.replace("    int b\n  }\n", "    int b }\n")
+    assert "ATTR_BLOCK" not in token_types(slow)
+    fast_table, slow_table = only_table(FAST_BLOCK), only_table(slow)
+    assert column_facts(fast_table) == column_facts(slow_table)
+    assert fast_table.primary_key == slow_table.primary_key
+    assert fast_table.unique_keys == slow_table.unique_keys
+    first = fast_table.columns[0]
+    assert (first.name, first.source_type, first.nullable, first.comment) == ("a b", "bigint", False, "c")
+    assert sliced(FAST_BLOCK, first.span) == '`bigint`  `a b`\tpk , Fk "c"'
+    assert sliced(FAST_BLOCK, first.name_span) == "a b"
+    assert fast_table.span is not None and sliced(FAST_BLOCK, fast_table.span).endswith("int b\n  }")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["int a PKX", "int a PK FK", "int a b c", 'int a "x" y', "int a,", "int %% no name", "int a }"],
+)
+def test_lines_the_fast_path_rejects_are_parsed_by_the_grammar(line: str) -> None:
+    text = f"erDiagram\n  t {{\n    int id PK\n    {line}\n  }}\n"
+    try:
+        parsed: object = [column_facts(t) for t in parse_mermaid(text, "t.mmd").schemas[0].tables]
+    except (ErdSyntaxError, UnknownTypeError) as error:
+        parsed = (error.message, error.line, error.column, error.hint)
+    lines = text.split("\n")
+    lines[2] += " int spare"  # two attributes on one line: never the fast path
+    try:
+        expected: object = [
+            column_facts(t) for t in parse_mermaid("\n".join(lines), "t.mmd").schemas[0].tables
+        ]
+    except (ErdSyntaxError, UnknownTypeError) as error:
+        expected = (error.message, error.line, error.column, error.hint)
+    if isinstance(expected, list):  # drop the spare column
+        expected = [[facts for facts in table if facts[0] != "spare"] for table in expected]
+    assert parsed == expected
+
+
+RELATIONSHIPS = (
+    "erDiagram\n"
+    "  %% schema: sales\n"
+    '  orders ||--o{ "line items" : "has lines"\n'
+    "  orders}o--||crm.customers:placed by\n"
+    "  orders one or more optionally to only one products : a:b %% not the label\n"
+    '  "sales.orders":::hot |o..|{ customers:::a , b : two words \r\n'
+    "\ta-b many(1)\t-.\tzero or one LINE-ITEM :: x\n"
+    "  caf\u00e9\u00a0bar 1+ to 0+ x1 : y\n"
+)
+
+
+def test_the_fast_path_reads_like_the_grammar_as_written() -> None:
+    from lark import Lark
+
+    from accelerator.erd import mermaid
+
+    grammar = Lark(mermaid._GRAMMAR, parser="lalr", maybe_placeholders=False)
+    assert "REL_LINE" in token_types(RELATIONSHIPS)
+    for text in (FAST_BLOCK, RELATIONSHIPS, RETAIL.read_text(), synthetic_diagram(5, 4)):
+        fast = mermaid._DiagramReader(text, "t.mmd", text).read(mermaid._PARSER.parse(text))
+        slow = mermaid._DiagramReader(text, "t.mmd", text).read(grammar.parse(text))
+        assert fast == slow
+
+
+def test_syntax_errors_are_those_of_the_grammar_as_written() -> None:
+    # `x||--o{ y` would lex as one REL_LINE token; the error still names what the grammar expects.
+    error = syntax_error('erDiagram x||--o{ y : "a b"\n')
+    assert (error.line, error.column) == (1, 11)
+    assert error.message == "found `x`; expected the end of the line"
+
+
 def synthetic_diagram(entities: int, attributes: int) -> str:
     """A chain of entities, each holding the previous one's key (also used to measure the speed)."""
     lines = ["erDiagram", "    %% schema: bench"]
