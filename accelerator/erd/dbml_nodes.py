@@ -7,11 +7,13 @@ into spans, and the agent's DBML patcher edits the text at them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from accelerator.erd.dbml_tokens import Token
+if TYPE_CHECKING:
+    from accelerator.erd.dbml_tokens import Token
 
 
-@dataclass
+@dataclass(slots=True)
 class Setting:
     """One entry of a `[...]` list: `pk`, `note: '...'`, `default: 0`, `ref: > t.c`."""
 
@@ -23,7 +25,7 @@ class Setting:
     endpoint: Endpoint | None = None  # inline ref only
 
 
-@dataclass
+@dataclass(slots=True)
 class Endpoint:
     """`table.column`, `schema.table.column` or `schema.table.(a, b)` in a reference."""
 
@@ -33,7 +35,7 @@ class Endpoint:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ColumnNode:
     name: Token
     type: Token  # kind "type" (or "quoted"); `value` is the type as written, without quotes
@@ -42,7 +44,7 @@ class ColumnNode:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexNode:
     subjects: list[Token]  # names or `expressions`
     settings: list[Setting]
@@ -50,7 +52,7 @@ class IndexNode:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class TableNode:
     name: list[Token]  # [table] or [schema, table]
     alias: Token | None
@@ -62,7 +64,7 @@ class TableNode:
     note: Token | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class EnumNode:
     name: list[Token]
     values: list[Token]
@@ -70,7 +72,7 @@ class EnumNode:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class RefNode:
     """A long-form `Ref name: a.b > c.d` or `Ref { ... }`."""
 
@@ -82,7 +84,7 @@ class RefNode:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class DbmlDocument:
     tables: list[TableNode] = field(default_factory=list)
     enums: list[EnumNode] = field(default_factory=list)

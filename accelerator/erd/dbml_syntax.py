@@ -8,9 +8,6 @@ plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `s
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
 from accelerator.erd.dbml_nodes import (
     ColumnNode,
     DbmlDocument,
@@ -21,11 +18,8 @@ from accelerator.erd.dbml_nodes import (
     Setting,
     TableNode,
 )
-from accelerator.erd.dbml_tokens import Token, TokenCursor
+from accelerator.erd.dbml_tokens import Token, TokenCursor, read_plain_column
 
-_TYPE_NAME = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?")
-_TYPE_ARGUMENT_ODD = re.compile(r"[^A-Za-z0-9_\"'`,.+\- \t()]")  # what pydbml rejects inside `type(...)`
-_ARRAY_SUFFIX = re.compile(r"\[[ \t]*\d*[ \t]*\]")
 _TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
 RELATIONS = (">", "<", "-", "<>")
 COLUMN_SETTINGS = "pk, primary key, not null, null, unique, increment, default: ..., note: '...', ref: > t.c"
@@ -118,26 +112,6 @@ class _Parser(TokenCursor):
             return True
         return False
 
-    def qualified_name(self, what: str) -> list[Token]:
-        parts = [self.name(what)]
-        if self.peek().is_punct("."):
-            self.take()
-            parts.append(self.name(what))
-        return parts
-
-    def settings(self, one: Callable[[], Setting], context: str) -> list[Setting]:
-        self.expect("[", context)
-        found: list[Setting] = []
-        while True:
-            self.skip_newlines()
-            found.append(one())
-            self.skip_newlines()
-            token = self.take()
-            if token.is_punct("]"):
-                return found
-            if not token.is_punct(","):
-                raise self.error(token, f"expected ',' or ']' in the settings {context}")
-
     # -- tables ---------------------------------------------------------------------------------
 
     def table(self) -> TableNode:
@@ -151,7 +125,12 @@ class _Parser(TokenCursor):
         self.skip_newlines()
         opening = self.expect("{", f"to open table {name[-1].text}", "write: Table name { ... }")
         node = TableNode(name=name, alias=alias, settings=settings, start=keyword.start)
-        while True:
+        text = self.text
+        while True:  # most lines are plain `name type [settings]` columns, read in one go
+            if self._peeked is None and (plain := read_plain_column(text, self.pos)) is not None:
+                column, self.pos = plain
+                node.columns.append(column)
+                continue
             token = self.peek()
             if token.kind == "newline":
                 self.take()
@@ -230,47 +209,6 @@ class _Parser(TokenCursor):
             "one column per line: name type [settings]; put '}' on its own line",
         )
         return ColumnNode(name=name, type=type_token, settings=settings, start=name.start, end=end)
-
-    def column_type(self, name: Token) -> Token:
-        """Read the type as raw text: `decimal(10,2)`, `array<string>`, `int[]`, `"time zone"`."""
-        text, pos = self.text, name.end
-        while pos < len(text) and text[pos] in " \t":
-            pos += 1
-        self._peeked = None
-        self.pos = pos
-        if text.startswith('"', pos):
-            return self.take()
-        match = _TYPE_NAME.match(text, pos)
-        if match is None:
-            raise self.error(
-                self.peek(), f"expected a type after column {name.text}", "write: name type [settings]"
-            )
-        end = match.end()
-        if text.startswith("<", end):
-            end = self._balanced(end, "<", ">")
-        if text.startswith("(", end):
-            arguments_start, end = end, self._balanced(end, "(", ")")
-            if odd := _TYPE_ARGUMENT_ODD.search(text, arguments_start, end):
-                raise self.error_at(
-                    odd.start(),
-                    f"unexpected {odd.group()!r} in the type arguments",
-                    "write e.g. decimal(10,2)",
-                )
-        while suffix := _ARRAY_SUFFIX.match(text, end):
-            end = suffix.end()
-        self.pos = end
-        return Token("type", text[pos:end], pos, end)
-
-    def _balanced(self, start: int, opening: str, closing: str) -> int:
-        depth = 0
-        for pos in range(start, len(self.text)):
-            char = self.text[pos]
-            if char == "\n":
-                break
-            depth += (char == opening) - (char == closing)
-            if depth == 0:
-                return pos + 1
-        raise self.error_at(start, f"unclosed '{opening}' in the column type", f"close it with '{closing}'")
 
     def column_setting(self) -> Setting:
         key = self.take()

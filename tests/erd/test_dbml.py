@@ -10,7 +10,7 @@ import pytest
 from accelerator.erd.base import ParsedErd
 from accelerator.erd.dbml import MANY_TO_MANY_RULE, parse_dbml
 from accelerator.erd.dbml_check import check_with_pydbml
-from accelerator.erd.dbml_syntax import DbmlDocument
+from accelerator.erd.dbml_syntax import DbmlDocument, parse_dbml_syntax
 from accelerator.errors import AcceleratorError, ErdSyntaxError, ModelError, SourceError, UnknownTypeError
 from accelerator.model import Column, Span, Table
 from accelerator.model.build import build_project
@@ -516,3 +516,94 @@ def test_mangled_inputs_raise_only_located_errors() -> None:
             parse_dbml(text, "mangled.dbml", check_with_reference_parser=attempt % 10 == 0)
         except AcceleratorError as error:
             assert isinstance(error, SourceError) and error.line >= 1 and error.column >= 1
+
+
+# -- the plain-column shortcut --------------------------------------------------------------------
+
+PLAIN_PIECES = [
+    "pk",
+    "PK",
+    "primary key",
+    "Primary Key",
+    "primary  key",
+    "not null",
+    "NOT NULL",
+    "null",
+    "unique",
+    "increment",
+    "note: 'x'",
+    "note:'x y'",
+    "note : 'x'",
+    'note: "q"',
+    "note: 1",
+    "note: '''x'''",
+    "note: 'it\\'s'",
+    "note: ''",
+    "default: 1.5",
+    "default: 1.",
+    "default: 12ab",
+    "default: true",
+    "default: TRUE",
+    "default: nope",
+    "default: `now()`",
+    "default: 'a'",
+    "default: -1",
+    "ref: > s.t.c",
+    "ref: - t.c",
+    "ref: <> t.c",
+    "ref: < t.c",
+    "Ref: > t.c",
+    "ref: > t",
+    "ref: > a.b.c.d",
+    "ref:> t.c",
+    "ref: >> t.c",
+    "bogus",
+    "pk1",
+    "",
+]
+PLAIN_TYPES = [
+    "int",
+    "varchar(255)",
+    "decimal(12, 2)",
+    "decimal(12,2)",
+    "a.b",
+    "int[]",
+    "array<string>",
+    '"time zone"',
+    "t(')",
+    "x(a)",
+    "int[1]",
+]
+
+
+def test_plain_column_lines_read_as_the_token_grammar_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`read_plain_column` is a shortcut: with and without it, documents and errors are the same."""
+    generator = random.Random(11)
+    texts = []
+    for _ in range(400):
+        settings = generator.sample(PLAIN_PIECES, generator.randint(0, 3))
+        separator = generator.choice([", ", ",", " ,", " , "])
+        listed = f"{generator.choice(['', ' ', '  '])}[{separator.join(settings)}]" if settings else ""
+        name = generator.choice(["id", "col_1", '"q n"', "note", "Table", "1x", "ref"])
+        blank = generator.choice([" ", "\t", "  "])
+        end = generator.choice(["", " ", " // c", "\r", " /* c */", "x", " pk", "\t"])
+        line = f"{name}{blank}{generator.choice(PLAIN_TYPES)}{listed}{end}"
+        texts.append(
+            f"Table t {{\n  {line}\n  other int\n}}\n"
+            if generator.random() < 0.9
+            else f"Table t {{\n  {line}"
+        )
+
+    def read_all() -> list[object]:
+        results: list[object] = []
+        for text in texts:
+            try:
+                results.append(parse_dbml_syntax(text, "p.dbml"))
+            except ErdSyntaxError as error:
+                results.append((error.message, error.line, error.column, error.hint))
+        return results
+
+    fast = read_all()
+    monkeypatch.setattr("accelerator.erd.dbml_syntax.read_plain_column", lambda text, pos: None)
+    assert read_all() == fast
+    assert sum(isinstance(result, DbmlDocument) for result in fast) > 50
