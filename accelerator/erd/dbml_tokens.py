@@ -187,9 +187,9 @@ class TokenCursor:
             if kind == "line_comment" or (kind == "block_comment" and "\n" not in value):
                 pos = match.end()
                 continue
+            start, end = match.span(kind)
             if kind == "block_comment":  # a comment spanning lines still ends the line it starts on
                 kind = "newline"
-            start, end = match.span(kind)
             return new_token(Token, (kind, value, start, end))
 
     def peek(self) -> Token:

@@ -607,3 +607,14 @@ def test_plain_column_lines_read_as_the_token_grammar_reads_them(monkeypatch: py
     monkeypatch.setattr("accelerator.erd.dbml_syntax.read_plain_column", lambda text, pos: None)
     assert read_all() == fast
     assert sum(isinstance(result, DbmlDocument) for result in fast) > 50
+
+
+def test_a_block_comment_over_several_lines_ends_its_line_and_keeps_positions() -> None:
+    # it once restarted the scan at offset -1: a wrong error or, here, a parse that never returned
+    text = "/* a model\n   of one table */\nTable a {\n  x int [pk]\n  /* note\n  */ y text\n}\n"
+    parsed = parse_dbml(text, "c.dbml")
+    table = parsed.schemas[0].tables[0]
+    assert [c.name for c in table.columns] == ["x", "y"]
+    assert table.name_span is not None and (table.name_span.line, table.name_span.column) == (3, 7)
+    y = table.columns[1]
+    assert y.name_span is not None and (y.name_span.line, y.name_span.column) == (6, 6)
