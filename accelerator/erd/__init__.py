@@ -10,6 +10,7 @@ from pathlib import PurePath
 
 from accelerator.erd.base import ParsedErd
 from accelerator.errors import AcceleratorError
+from accelerator.gcpause import without_collection
 
 FORMATS = ("dbml", "mermaid", "markdown", "sql")
 EXTENSIONS = {
@@ -33,6 +34,7 @@ def detect_format(file: str) -> str:
     return EXTENSIONS[suffix]
 
 
+@without_collection  # a parse builds a large graph that stays alive: see gcpause.py
 def parse_erd(
     text: str,
     file: str,

@@ -31,8 +31,10 @@ class LineIndex:
         return line + 1, offset - self.starts[line] + 1
 
     def span(self, start: int, end: int) -> Span:
-        line, column = self.position(start)
+        starts = self.starts
+        line = bisect.bisect_right(starts, start)  # 1-based
+        line_start = starts[line - 1]
+        if line == len(starts) or end < starts[line]:  # the usual span, on one line: one bisect
+            return Span(self.file, line, start - line_start + 1, line, end - line_start + 1)
         end_line, end_column = self.position(end)
-        return Span(
-            file=self.file, line=line, column=column, end_line=end_line, end_column=end_column
-        )
+        return Span(self.file, line, start - line_start + 1, end_line, end_column)

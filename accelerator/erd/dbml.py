@@ -11,7 +11,6 @@ set here.
 from __future__ import annotations
 
 import difflib
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from accelerator.erd.base import LineIndex, ParsedErd
@@ -80,28 +79,17 @@ class _ModelBuilder:
         self.file = file
         self.default_schema = default_schema
         self.lines = LineIndex(text, file)
-        self.line_starts = self.lines.starts
         self.tables: dict[tuple[str, str], tuple[str, Table]] = {}  # lower (schema, table) -> first one
         self.aliases: dict[str, tuple[str, str]] = {}
         self.enums: dict[str, list[str]] = {}
         self.mapped_types: dict[str, MappedType] = {}  # the same few types repeat over thousands of columns
         self.findings: list[Finding] = []
 
-    def span(self, start: int, end: int) -> Span:
-        # LineIndex.span with one bisect for the usual span that ends on the line it starts on: a
-        # 1,000-table file has ~50,000 spans
-        starts = self.line_starts
-        line = bisect_right(starts, start)
-        line_start = starts[line - 1]
-        if line == len(starts) or end < starts[line]:
-            return Span(self.file, line, start - line_start + 1, line, end - line_start + 1)
-        return self.lines.span(start, end)
-
     def name_span(self, token: Token) -> Span:
         """The name itself: inside the quotes of a "quoted name", so a rename keeps them."""
         if token.kind in ("quoted", "string"):
-            return self.span(token.start + 1, token.end - 1)
-        return self.span(token.start, token.end)
+            return self.lines.span(token.start + 1, token.end - 1)
+        return self.lines.span(token.start, token.end)
 
     def schema_of(self, name: list[Token]) -> str:
         return name[0].value if len(name) == 2 else self.default_schema
@@ -128,7 +116,7 @@ class _ModelBuilder:
             self.inline_references(node, schema_name, table)
         for ref in document.refs:
             left, right = self.side(ref.left), self.side(ref.right)
-            self.reference(left, ref.relation, right, ref.name, self.span(ref.start, ref.end))
+            self.reference(left, ref.relation, right, ref.name, self.lines.span(ref.start, ref.end))
         return ParsedErd(
             file=self.file, source=self.text, schemas=list(schemas.values()), findings=self.findings
         )
@@ -150,7 +138,9 @@ class _ModelBuilder:
     def table(self, node: TableNode) -> Table:
         table_name = node.name[-1]
         table = Table(
-            name=table_name.value, span=self.span(node.start, node.end), name_span=self.name_span(table_name)
+            name=table_name.value,
+            span=self.lines.span(node.start, node.end),
+            name_span=self.name_span(table_name),
         )
         notes = [setting.value for setting in node.settings if setting.key == "note"]
         note = node.note or (notes[0] if notes else None)  # a Note in the body wins, as in pydbml
@@ -162,10 +152,10 @@ class _ModelBuilder:
             for setting in column_node.settings:
                 if setting.key == "pk":
                     if primary_key is None:
-                        primary_key = PrimaryKey(columns=[], span=self.span(setting.start, setting.end))
+                        primary_key = PrimaryKey(columns=[], span=self.lines.span(setting.start, setting.end))
                     primary_key.columns.append(column.name)
                 elif setting.key == "unique":
-                    unique_span = self.span(setting.start, setting.end)
+                    unique_span = self.lines.span(setting.start, setting.end)
                     table.unique_keys.append(UniqueKey(columns=[column.name], span=unique_span))
         table.primary_key = primary_key
         for index in node.indexes:
@@ -183,19 +173,21 @@ class _ModelBuilder:
         mapped = self.mapped_types.get(source_type)
         if mapped is None:
             mapped = self.mapped_type(type_token)
-        identity = Identity(span=self.span(type_token.start, type_token.end)) if mapped.identity else None
+        identity = (
+            Identity(span=self.lines.span(type_token.start, type_token.end)) if mapped.identity else None
+        )
         nullable, comment, default = True, None, None
         for setting in node.settings:
             if setting.key in ("not null", "pk"):
                 nullable = False
             elif setting.key == "increment":
-                identity = Identity(span=self.span(setting.start, setting.end))
+                identity = Identity(span=self.lines.span(setting.start, setting.end))
             elif setting.key == "note" and setting.value is not None:
                 comment = setting.value.value
             elif setting.key == "default" and setting.value is not None:
                 default = _default_sql(setting.value)
         name = node.name
-        span = self.span(node.start, node.end)
+        span = self.lines.span(node.start, node.end)
         if name.kind == "word" and span.end_line == span.line:  # the name opens the column's one line
             name_span = Span(
                 self.file, span.line, span.column, span.line, span.column + name.end - name.start
@@ -220,7 +212,7 @@ class _ModelBuilder:
         mapped = self.mapped_types.get(raw_type)
         if mapped is not None:
             return mapped
-        type_span = self.span(type_token.start, type_token.end)
+        type_span = self.lines.span(type_token.start, type_token.end)
         try:
             mapped = map_type(raw_type, family="dbml", enums=self.enums, span=type_span, source=self.text)
         except (ValueError, IndexError) as unreadable:  # e.g. decimal(a,b): map_type expects digits
@@ -244,8 +236,8 @@ class _ModelBuilder:
             raise ErdSyntaxError(
                 "a primary key or unique index must list columns, not an `expression`",
                 file=self.file,
-                line=self.span(expression.start, expression.end).line,
-                column=self.span(expression.start, expression.end).column,
+                line=self.lines.span(expression.start, expression.end).line,
+                column=self.lines.span(expression.start, expression.end).column,
                 hint="name the columns: (a, b) [pk]",
                 source=self.text,
             )
@@ -253,7 +245,7 @@ class _ModelBuilder:
         name_token = next((s.value for s in node.settings if s.key == "name"), None)
         name = name_token.value if name_token else None
         name_span = self.name_span(name_token) if name_token else None
-        span = self.span(node.start, node.end)
+        span = self.lines.span(node.start, node.end)
         if "pk" not in keys:
             table.unique_keys.append(UniqueKey(name=name, columns=columns, span=span, name_span=name_span))
         elif table.primary_key is not None:
@@ -282,7 +274,7 @@ class _ModelBuilder:
                     continue
                 own_name = self.declared_name(table, column_node.name.value)
                 own = _Side(schema_name, table.name, table, [own_name], self.name_span(column_node.name))
-                span = self.span(setting.start, setting.end)
+                span = self.lines.span(setting.start, setting.end)
                 self.reference(own, setting.relation, self.side(setting.endpoint), None, span)
 
     def side(self, endpoint: Endpoint) -> _Side:
@@ -297,7 +289,7 @@ class _ModelBuilder:
         if table is not None:
             columns = [self.declared_name(table, column) for column in columns]
         table_name = table.name if table else names[-1]
-        return _Side(schema_name, table_name, table, columns, self.span(endpoint.start, endpoint.end))
+        return _Side(schema_name, table_name, table, columns, self.lines.span(endpoint.start, endpoint.end))
 
     def reference(self, left: _Side, relation: Token, right: _Side, name: Token | None, span: Span) -> None:
         if relation.text == "<>":
@@ -342,7 +334,7 @@ class _ModelBuilder:
     # -- errors ---------------------------------------------------------------------------------
 
     def model_error(self, message: str, token: Token, hint: str | None) -> ModelError:
-        return self.model_error_at(message, self.span(token.start, token.end), hint)
+        return self.model_error_at(message, self.lines.span(token.start, token.end), hint)
 
     def model_error_at(self, message: str, span: Span, hint: str | None) -> ModelError:
         return ModelError(

@@ -14,7 +14,12 @@ Statements are dispatched through a table from sqlglot node type to reader:
 - COMMENT ON SCHEMA / TABLE / COLUMN.
 
 Pieces live beside this file: `sql_tokens` (statements, element extents), `sql_source` (spans, type
-mapping), `sql_columns` (column definitions), `sql_keys` (table constraints), `sql_errors`.
+mapping, the fast reading of plain comments), `sql_columns` (column definitions), `sql_keys` (table
+constraints), `sql_errors`.
+
+A pg_dump-style file is mostly `COMMENT ON ... IS '...'`: where the dialect reads those the standard
+way, the plain ones are read from their tokens, or from the text (`CommentLane`) without tokenizing
+them; anything unusual falls back to the plain read, so the result is the same either way.
 
 Every other statement is skipped. Session and data statements (SET, SELECT, INSERT, transaction
 control) are skipped silently; any other statement (CREATE INDEX, CREATE VIEW, GRANT, DROP, ...)
@@ -23,22 +28,29 @@ leaves an `info` finding `sql.statement.skipped`, so a reader of the report know
 
 from __future__ import annotations
 
-import logging
-from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import re
+from collections.abc import Callable
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
-from sqlglot.tokenizer_core import Token, TokenType
+from sqlglot.tokenizer_core import TokenType
 
 from accelerator.erd.base import LineIndex, ParsedErd
-from accelerator.erd.sql_columns import databricks_expression, is_sequence_call, read_column
+from accelerator.erd.sql_columns import read_column, set_default
 from accelerator.erd.sql_errors import closest_hint, syntax_error, token_error
-from accelerator.erd.sql_keys import attach_key, read_key
-from accelerator.erd.sql_source import DdlSource, Item
+from accelerator.erd.sql_keys import attach_key, read_key, resolve_foreign_keys
+from accelerator.erd.sql_source import (
+    CommentLane,
+    DdlSource,
+    SimpleComment,
+    apply_comment,
+    quiet_sqlglot,
+    reads_comments_plainly,
+    simple_comment,
+)
 from accelerator.erd.sql_tokens import (
+    Items,
     Statement,
     drop_tsql_noise,
     matching_close,
@@ -46,7 +58,7 @@ from accelerator.erd.sql_tokens import (
     top_level_items,
 )
 from accelerator.errors import AcceleratorError, ErdSyntaxError
-from accelerator.model import Identity, Schema, Severity, Span, Table
+from accelerator.model import Column, Schema, Severity, Span, Table
 
 SUPPORTED_DIALECTS = sorted(d.value for d in Dialects if d.value)
 _DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
@@ -55,6 +67,8 @@ _SILENT_COMMANDS = {"SET", "COPY", "BEGIN", "START", "COMMIT", "SELECT", "\\"}
 _KEY_TOKENS = {TokenType.PRIMARY_KEY, TokenType.FOREIGN_KEY, TokenType.UNIQUE, TokenType.REFERENCES}
 # Dialects whose plain `USE x` selects a schema (elsewhere it selects a database or catalog).
 _USE_SELECTS_SCHEMA = {"mysql", "databricks", "spark", "spark2", "hive", "starrocks", "doris"}
+# A file that may declare a type (an enum) is parsed whole before it is read: enums are read first.
+_DECLARES_TYPE = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?TYPE\b", re.IGNORECASE)
 
 
 def parse_sql(
@@ -66,60 +80,88 @@ def parse_sql(
         raise AcceleratorError(
             f"unsupported SQL dialect {dialect!r}", hint="use one of: " + ", ".join(SUPPORTED_DIALECTS)
         )
-    return _DdlReader(text, file, name, default_schema).read()
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs a warning when it falls back to an opaque Command; the reader reports those
-    statements itself, so the log line is noise for the user."""
-    logger = logging.getLogger("sqlglot")
-
-    def drop_fallback(record: logging.LogRecord) -> bool:
-        return "contains unsupported syntax" not in record.getMessage()
-
-    logger.addFilter(drop_fallback)
-    try:
-        yield
-    finally:
-        logger.removeFilter(drop_fallback)
+    with quiet_sqlglot():
+        read = _DdlReader(text, file, name, default_schema).read_with_lane()
+        return read if read is not None else _DdlReader(text, file, name, default_schema).read()
 
 
 class _DdlReader:
     def __init__(self, text: str, file: str, dialect: str, default_schema: str) -> None:
         self.dialect = Dialect.get_or_raise(dialect)
+        self.parser = self.dialect.parser(error_level=ErrorLevel.RAISE)  # parse() resets it
+        self.simple_comments = reads_comments_plainly(type(self.parser))
+        self.lane = None
+        if self.simple_comments and dialect not in ("tsql", "fabric"):
+            self.lane = CommentLane.for_tokenizer(type(self.dialect).tokenizer_class, self.dialect.tokenize)
         self.source = DdlSource(text=text, file=file, dialect=dialect, lines=LineIndex(text, file))
         self.current_schema = default_schema
         self.schemas: dict[str, Schema] = {}
         self.tables: dict[tuple[str, str], Table] = {}
+        self.columns: dict[int, dict[str, Column]] = {}  # id(table) -> lower name -> first column
 
     # -- reading ---------------------------------------------------------------------------------
 
     def read(self) -> ParsedErd:
-        with _quiet_sqlglot():
-            parsed = [(statement, self._parse(statement)) for statement in self._statements()]
-        for statement, expression in parsed:  # enums first: a column may use one declared later
-            if isinstance(expression, exp.Create) and expression.kind == "TYPE":
-                self._create_type(statement, expression)
-        for statement, expression in parsed:
-            handler = _HANDLERS.get(type(expression)) if expression is not None else None
-            if handler is None or expression is None:
-                self._skip(statement, expression)
-                continue
-            try:
-                handler(self, statement, expression)
-            except (LookupError, AttributeError, TypeError, ValueError, StopIteration) as error:
-                # a shape of statement the readers do not expect: located, never a traceback
-                raise self._error(
-                    f"could not read this {statement.keyword()} statement ({type(error).__name__}: {error})",
-                    self._statement_span(statement),
-                    "simplify the statement, or report it with the SQL that caused it",
-                ) from error
-        self._resolve_foreign_keys()
+        return self._read(self._statements(), stream=False)
+
+    def read_with_lane(self) -> ParsedErd | None:
+        """The file read with its plain comments taken from the text (`CommentLane`); None where
+        the lane does not apply, and on any error, for `read` to report it from the tokenized file."""
+        try:
+            statements = self.lane.read(self.source.text) if self.lane is not None else None
+            if statements is None:
+                return None
+            return self._read(statements, stream=_DECLARES_TYPE.search(self.source.text) is None)
+        except Exception:
+            return None
+
+    def _read(self, statements: list[Statement | SimpleComment], *, stream: bool) -> ParsedErd:
+        """Parse every statement, then read them in order, enums first (a column may use one
+        declared later). `stream` reads each statement as soon as it is parsed, while its tokens
+        and tree are still in the processor's caches; only for a file without enums, read with the
+        lane, which starts over on any error (a later syntax error is reported first)."""
+        if stream:
+            for statement in statements:
+                entry = statement if isinstance(statement, SimpleComment) else self._parsed(statement)
+                if isinstance(entry, tuple) and isinstance(entry[1], exp.Create) and entry[1].kind == "TYPE":
+                    raise _LaneMiss
+                self._handle(entry)
+        else:
+            parsed = [s if isinstance(s, SimpleComment) else self._parsed(s) for s in statements]
+            for entry in parsed:
+                if isinstance(entry, tuple) and isinstance(entry[1], exp.Create) and entry[1].kind == "TYPE":
+                    self.source.add_enum(entry[1])
+            for entry in parsed:
+                self._handle(entry)
+        resolve_foreign_keys(self.source, self.tables)
         source = self.source
         return ParsedErd(source.file, source.text, list(self.schemas.values()), source.findings)
 
-    def _statements(self) -> list[Statement]:
+    def _handle(self, entry: SimpleComment | _Parsed) -> None:
+        if isinstance(entry, SimpleComment):  # read by the lane: it must apply
+            if not apply_comment(entry, self.tables, self.columns, self.current_schema):
+                raise _LaneMiss
+            return
+        statement, read = entry
+        if isinstance(read, SimpleComment):
+            if apply_comment(read, self.tables, self.columns, self.current_schema):
+                return
+            read = self._parse(statement)  # sqlglot's tree, for `_comment` to report the error
+        handler = _HANDLERS.get(type(read)) if read is not None else None
+        if handler is None or read is None:
+            self._skip(statement, read)
+            return
+        try:
+            handler(self, statement, read)
+        except (LookupError, AttributeError, TypeError, ValueError, StopIteration) as error:
+            # a shape of statement the readers do not expect: located, never a traceback
+            raise self._error(
+                f"could not read this {statement.keyword()} statement ({type(error).__name__}: {error})",
+                self._statement_span(statement),
+                "simplify the statement, or report it with the SQL that caused it",
+            ) from error
+
+    def _statements(self) -> list[Statement | SimpleComment]:
         try:
             tokens = self.dialect.tokenize(self.source.text)
         except TokenError as error:
@@ -128,12 +170,15 @@ class _DdlReader:
         statements = split_statements(tokens, batch_separator=is_tsql)
         if is_tsql:
             statements = [Statement(drop_tsql_noise(s.tokens)) for s in statements]
-        return statements
+        return list(statements)
+
+    def _parsed(self, statement: Statement) -> _Parsed:
+        comment = simple_comment(statement.tokens) if self.simple_comments else None
+        return statement, comment if comment is not None else self._parse(statement)
 
     def _parse(self, statement: Statement) -> exp.Expr | None:
-        parser = self.dialect.parser(error_level=ErrorLevel.RAISE)
         try:
-            expressions = parser.parse(statement.tokens, self.source.text)
+            expressions = self.parser.parse(statement.tokens, self.source.text)
         except ParseError as error:
             raise syntax_error(self.source, error, statement) from None
         return expressions[0] if expressions else None
@@ -177,16 +222,6 @@ class _DdlReader:
         schema.span, schema.name_span = self._statement_span(statement), self.source.name_span(identifier)
         schema.comment = _property_comment(create) or schema.comment
 
-    def _create_type(self, statement: Statement, create: exp.Expr) -> None:
-        datatype = create.args.get("expression")
-        if not isinstance(datatype, exp.DataType) or not datatype.is_type(exp.DataType.Type.ENUM):
-            return
-        values = [value.name for value in datatype.expressions]
-        target = create.this
-        self.source.enums[target.name] = values
-        if target.args.get("db") is not None:
-            self.source.enums[f"{target.args['db'].name}.{target.name}"] = values
-
     def _create_table(self, statement: Statement, create: exp.Expr) -> None:
         definition = create.this
         if not isinstance(definition, exp.Schema):  # CREATE TABLE ... AS SELECT / LIKE
@@ -220,14 +255,16 @@ class _DdlReader:
         open_index = next(
             i for i in range(after_name, len(tokens)) if tokens[i].token_type == TokenType.L_PAREN
         )
-        items = _Items(top_level_items(tokens, open_index + 1, matching_close(tokens, open_index)), tokens)
+        items = Items(top_level_items(tokens, open_index + 1, matching_close(tokens, open_index)), tokens)
+        columns, by_name = table.columns, self.columns.setdefault(id(table), {})
         for element in definition.expressions:
             item = items.holding(element)
             if isinstance(element, exp.Identifier):  # SQLite: a column without a type
                 element = exp.ColumnDef(this=element)
             if isinstance(element, exp.ColumnDef):
                 column, keys = read_column(self.source, statement, element, item, self.current_schema)
-                table.columns.append(column)
+                columns.append(column)  # `_add_column`, inlined: a file has 1,000s of columns
+                by_name.setdefault(column.name.lower(), column)
             else:
                 key = read_key(
                     self.source, element, self.source.item_span(statement, item), self.current_schema
@@ -245,7 +282,7 @@ class _DdlReader:
         table = self._existing_table(alter.this, "ALTER TABLE")
         tokens = statement.tokens
         after_name = statement.index_at(alter.this.this.meta["start"]) + 1
-        items = _Items(top_level_items(tokens, after_name, len(tokens)), tokens)
+        items = Items(top_level_items(tokens, after_name, len(tokens)), tokens)
         for action in alter.args.get("actions") or []:
             item = items.holding(action)
             if isinstance(action, exp.AddConstraint):
@@ -257,11 +294,11 @@ class _DdlReader:
             elif isinstance(action, exp.ColumnDef):
                 column_item = (statement.index_at(action.this.meta["start"]), item[1])
                 column, keys = read_column(self.source, statement, action, column_item, self.current_schema)
-                table.columns.append(column)
+                self._add_column(table, column)
                 for key in keys:
                     attach_key(self.source, table, key)
             elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
-                self._set_default(table, action, self.source.item_span(statement, item))
+                set_default(self.source, table, action, self.source.item_span(statement, item))
             else:
                 self.source.note(
                     "sql.statement.skipped",
@@ -270,21 +307,6 @@ class _DdlReader:
                     self.source.item_span(statement, item),
                     table.name,
                 )
-
-    def _set_default(self, table: Table, action: exp.Expr, span: Span) -> None:
-        column = table.column(action.name)
-        if column is None:
-            raise self._error(
-                f"ALTER TABLE {table.name} names column {action.name!r}, which {table.name} does not have",
-                self.source.name_span(action.this) or span,
-                closest_hint(action.name, [c.name for c in table.columns]),
-                model=True,
-            )
-        default = action.args["default"]
-        if is_sequence_call(default):
-            column.identity, column.nullable = Identity(always=False, span=span), False
-        else:
-            column.default = databricks_expression(default)
 
     def _comment(self, statement: Statement, comment: exp.Expr) -> None:
         kind = str(comment.args.get("kind") or "").upper()
@@ -317,6 +339,10 @@ class _DdlReader:
 
     # -- helpers ----------------------------------------------------------------------------------
 
+    def _add_column(self, table: Table, column: Column) -> None:
+        table.columns.append(column)
+        self.columns.setdefault(id(table), {}).setdefault(column.name.lower(), column)
+
     def _qualified(self, table: exp.Expr) -> tuple[str, exp.Expr]:
         schema = table.args.get("db")
         return (schema.name if schema is not None else self.current_schema), table
@@ -345,23 +371,6 @@ class _DdlReader:
             )
         return table
 
-    def _resolve_foreign_keys(self) -> None:
-        """`REFERENCES t` without columns means t's primary key."""
-        for table in self.tables.values():
-            for key in table.foreign_keys:
-                if key.ref_columns:
-                    continue
-                target = self.tables.get((key.ref_schema.lower(), key.ref_table.lower()))
-                if target is None or target.primary_key is None:
-                    raise self._error(
-                        f"foreign key of {table.name} references {key.ref_schema}.{key.ref_table} without "
-                        "naming columns, and that table has no primary key in this file",
-                        key.span,
-                        f"name the referenced columns: REFERENCES {key.ref_table} (column)",
-                        model=True,
-                    )
-                key.ref_columns = list(target.primary_key.columns)
-
     def _statement_span(self, statement: Statement) -> Span:
         return self.source.span(statement.start, statement.end)
 
@@ -375,25 +384,8 @@ class _DdlReader:
         )
 
 
-class _Items:
-    """The comma-separated elements of a statement, found by the offset of a name inside them."""
-
-    def __init__(self, items: list[Item], tokens: list[Token]) -> None:
-        self.items = items or [(0, len(tokens))]
-        self.starts = [tokens[first].start for first, _ in self.items]
-
-    def holding(self, element: exp.Expr) -> Item:
-        name = element.this if isinstance(element, exp.ColumnDef) else None
-        if isinstance(name, exp.Identifier) and "start" in name.meta:
-            offset = name.meta["start"]
-        else:
-            offsets = [
-                node.meta["start"] for node in element.find_all(exp.Identifier) if "start" in node.meta
-            ]
-            if not offsets:
-                return self.items[0]
-            offset = min(offsets)
-        return self.items[max(bisect_right(self.starts, offset) - 1, 0)]
+class _LaneMiss(Exception):
+    """A comment the lane read names no table or column of the file: read it again, tokenized."""
 
 
 def _property_comment(create: exp.Expr) -> str | None:
@@ -404,6 +396,7 @@ def _property_comment(create: exp.Expr) -> str | None:
     return None
 
 
+_Parsed = tuple[Statement, exp.Expr | SimpleComment | None]
 _Handler = Callable[[_DdlReader, Statement, exp.Expr], None]
 _HANDLERS: dict[type[exp.Expr], _Handler] = {
     exp.Create: _DdlReader._create,

@@ -14,10 +14,11 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
+from accelerator.erd.sql_errors import closest_hint
 from accelerator.erd.sql_keys import Key, reference_target
-from accelerator.erd.sql_source import DdlSource, Item
-from accelerator.erd.sql_tokens import Statement, matching_close, type_end
-from accelerator.model import Column, ForeignKey, Identity, PrimaryKey, Span, UniqueKey
+from accelerator.erd.sql_source import DdlSource
+from accelerator.erd.sql_tokens import Item, Statement, matching_close, type_end
+from accelerator.model import Column, ForeignKey, Identity, PrimaryKey, Span, Table, UniqueKey
 
 
 @dataclass
@@ -34,48 +35,43 @@ def read_column(
     source: DdlSource, statement: Statement, definition: exp.ColumnDef, item: Item, default_schema: str
 ) -> tuple[Column, list[Key]]:
     """A column definition (the tokens `item`) -> a located Column and its inline keys."""
-    identifier = definition.this
-    name_index = statement.index_at(identifier.meta["start"])
-    column = Column(
-        name=identifier.name,
-        type="STRING",
-        span=source.item_span(statement, item),
-        name_span=source.name_span(identifier),
-    )
+    identifier, datatype = definition.this, definition.args.get("kind")
+    tokens, (first, last) = statement.tokens, item
+    name, name_span = identifier.name, source.name_span(identifier)
+    head = tokens[first]
+    span = source.span(head.start, tokens[last - 1].end + 1)
+    name_start = identifier.meta["start"]
+    # the name is the item's first token but for odd quoting: no search for it then
+    type_first = (first if head.start == name_start else statement.index_at(name_start)) + 1
+    if datatype is None or type_first >= last:  # SQLite allows columns without a type
+        column = Column(name=name, type="STRING", span=span, name_span=name_span)
+        source.note(
+            "sql.column.untyped", "warn", f"column {name} has no type; it is read as STRING", name_span, name
+        )
+    else:
+        type_last = type_end(tokens, type_first, last) if type_first + 1 < last else last
+        start, end = tokens[type_first].start, tokens[type_last - 1].end + 1
+        raw = source.text[start:end]
+        mapped = source.map_type(raw, datatype, start, end)
+        column = Column(name=name, type=mapped.type, source_type=raw, span=span, name_span=name_span)
+        if mapped.allowed_values is not None:
+            column.allowed_values = list(mapped.allowed_values)
+        if mapped.identity:  # serial types
+            _set_identity(column, Identity(always=False, span=span))
+    constraints = definition.args.get("constraints")
+    if not constraints:
+        return column, []
     reading = _ColumnReading(source, statement, item, column, default_schema)
-    _read_type(reading, definition.args.get("kind"), name_index + 1)
-    for constraint in definition.args.get("constraints") or []:
+    for constraint in constraints:
         reader = _CONSTRAINT_READERS.get(type(constraint.args.get("kind")))
         if reader is not None:
             reader(reading, constraint)
     return column, reading.keys
 
 
-def _read_type(reading: _ColumnReading, datatype: exp.DataType | None, first: int) -> None:
-    source, column, tokens = reading.source, reading.column, reading.statement.tokens
-    if datatype is None or first >= reading.item[1]:  # SQLite allows columns without a type
-        source.note(
-            "sql.column.untyped",
-            "warn",
-            f"column {column.name} has no type; it is read as STRING",
-            column.name_span,
-            column.name,
-        )
-        return
-    end = type_end(tokens, first, reading.item[1])
-    start_offset, end_offset = tokens[first].start, tokens[end - 1].end + 1
-    raw = source.text[start_offset:end_offset]
-    mapped = source.map_type(raw, datatype, source.span(start_offset, end_offset))
-    column.type, column.source_type = mapped.type, raw
-    if mapped.allowed_values is not None:
-        column.allowed_values = list(mapped.allowed_values)
-    if mapped.identity:  # serial types
-        _set_identity(reading, Identity(always=False, span=column.span))
-
-
-def _set_identity(reading: _ColumnReading, identity: Identity) -> None:
-    reading.column.identity = identity
-    reading.column.nullable = False
+def _set_identity(column: Column, identity: Identity) -> None:
+    column.identity = identity
+    column.nullable = False
 
 
 def _literal_int(node: exp.Expr | None) -> int | None:
@@ -98,11 +94,11 @@ def _identity(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None
         increment=_literal_int(kind.args.get("increment")),
         span=reading.column.span,
     )
-    _set_identity(reading, identity)
+    _set_identity(reading.column, identity)
 
 
 def _auto_increment(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
-    _set_identity(reading, Identity(always=False, span=reading.column.span))
+    _set_identity(reading.column, Identity(always=False, span=reading.column.span))
 
 
 def _computed(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
@@ -130,7 +126,7 @@ def _default(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
     column = reading.column
     expression = constraint.args["kind"].this
     if is_sequence_call(expression):  # `DEFAULT nextval('t_id_seq')` is how an identity is spelled
-        _set_identity(reading, Identity(always=False, span=column.span))
+        _set_identity(reading.column, Identity(always=False, span=column.span))
         return
     if isinstance(expression, exp.Literal):  # most defaults: translate each literal once
         key = (expression.this, expression.is_string)
@@ -148,6 +144,22 @@ def _default(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
             column.span,
             column.name,
         )
+
+
+def set_default(source: DdlSource, table: Table, action: exp.Expr, span: Span) -> None:
+    """`ALTER TABLE t ALTER COLUMN c SET DEFAULT x` (pg_dump's `nextval(...)`: an identity)."""
+    column = table.column(action.name)
+    if column is None:
+        raise source.model_error(
+            f"ALTER TABLE {table.name} names column {action.name!r}, which {table.name} does not have",
+            source.name_span(action.this) or span,
+            closest_hint(action.name, [c.name for c in table.columns]),
+        )
+    default = action.args["default"]
+    if is_sequence_call(default):
+        column.identity, column.nullable = Identity(always=False, span=span), False
+    else:
+        column.default = databricks_expression(default)
 
 
 def is_sequence_call(expression: exp.Expr) -> bool:

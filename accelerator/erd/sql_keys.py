@@ -94,3 +94,20 @@ def attach_key(source: DdlSource, table: Table, key: Key) -> None:
         table.unique_keys.append(key)
     else:
         table.foreign_keys.append(key)
+
+
+def resolve_foreign_keys(source: DdlSource, tables: dict[tuple[str, str], Table]) -> None:
+    """`REFERENCES t` without columns means t's primary key (`tables` by lower schema and name)."""
+    for table in tables.values():
+        for key in table.foreign_keys:
+            if key.ref_columns:
+                continue
+            target = tables.get((key.ref_schema.lower(), key.ref_table.lower()))
+            if target is None or target.primary_key is None:
+                raise source.model_error(
+                    f"foreign key of {table.name} references {key.ref_schema}.{key.ref_table} without "
+                    "naming columns, and that table has no primary key in this file",
+                    key.span,
+                    f"name the referenced columns: REFERENCES {key.ref_table} (column)",
+                )
+            key.ref_columns = list(target.primary_key.columns)

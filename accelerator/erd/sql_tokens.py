@@ -9,8 +9,11 @@ type) so that every model element gets an exact span.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from itertools import compress
+from operator import attrgetter
 
+from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
 _OPENERS = {TokenType.L_PAREN: TokenType.R_PAREN, TokenType.L_BRACKET: TokenType.R_BRACKET}
@@ -36,15 +39,14 @@ _NESTED_TYPES = {"ARRAY", "MAP", "STRUCT"}
 _TSQL_NOISE = {"CLUSTERED", "NONCLUSTERED"}
 
 
-@dataclass
 class Statement:
     """The tokens of one statement; `start`/`end` are character offsets (end exclusive)."""
 
-    tokens: list[Token]
-    starts: list[int] = field(default_factory=list)
+    __slots__ = ("_starts", "tokens")
 
-    def __post_init__(self) -> None:
-        self.starts = [token.start for token in self.tokens]
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self._starts: list[int] | None = None  # built on first use: most statements never need it
 
     @property
     def start(self) -> int:
@@ -56,7 +58,9 @@ class Statement:
 
     def index_at(self, offset: int) -> int:
         """Index of the token that contains character `offset` (or the last one before it)."""
-        return max(bisect_right(self.starts, offset) - 1, 0)
+        if self._starts is None:
+            self._starts = [token.start for token in self.tokens]
+        return max(bisect_right(self._starts, offset) - 1, 0)
 
     def keyword(self) -> str:
         """The statement's leading words, for messages: `CREATE INDEX`, `GRANT`."""
@@ -70,19 +74,34 @@ class Statement:
 
 def split_statements(tokens: list[Token], *, batch_separator: bool = False) -> list[Statement]:
     """Split a file's tokens on `;` (and T-SQL's `GO` batch separator)."""
+    # list.index scans in C: a file has 100,000s of tokens and few statements per token
+    kinds = list(map(_token_type, tokens))
+    cuts: list[int] = []
+    index = -1
+    try:
+        while True:
+            index = kinds.index(TokenType.SEMICOLON, index + 1)
+            cuts.append(index)
+    except ValueError:
+        pass
+    if batch_separator:
+        cuts += [i for i, kind in enumerate(kinds) if kind == TokenType.COMMAND and _is_go(tokens[i])]
+        cuts.sort()
+    cuts.append(len(tokens))
     statements: list[Statement] = []
-    current: list[Token] = []
-    for token in tokens:
-        is_go = batch_separator and token.token_type == TokenType.COMMAND and token.text.upper() == "GO"
-        if token.token_type == TokenType.SEMICOLON or is_go:
-            if current:
-                statements.append(Statement(current))
-            current = []
-        else:
-            current.append(token)
-    if current:
-        statements.append(Statement(current))
+    begin = 0
+    for cut in cuts:
+        if cut > begin:
+            statements.append(Statement(tokens[begin:cut]))
+        begin = cut + 1
     return statements
+
+
+_token_type = attrgetter("token_type")
+
+
+def _is_go(token: Token) -> bool:
+    return token.text.upper() == "GO"
 
 
 def drop_tsql_noise(tokens: list[Token]) -> list[Token]:
@@ -107,11 +126,10 @@ def drop_tsql_noise(tokens: list[Token]) -> list[Token]:
 def matching_close(tokens: list[Token], open_index: int) -> int:
     """Index of the bracket that closes the one at `open_index` (or the last token)."""
     depth = 0
-    for index in range(open_index, len(tokens)):
-        kind = tokens[index].token_type
-        if kind in _OPENERS:
+    for index in _positions(tokens, open_index, len(tokens), _BRACKETS):
+        if tokens[index].token_type in _OPENERS:
             depth += 1
-        elif kind in _CLOSERS:
+        else:
             depth -= 1
             if depth == 0:
                 return index
@@ -124,7 +142,7 @@ def top_level_items(tokens: list[Token], first: int, last: int) -> list[tuple[in
     depth = 0
     angles = 0  # inside `map<k, v>` and the like, where `<` follows a nested type's name
     item_start = first
-    for index in range(first, last):
+    for index in _positions(tokens, first, last, _ITEM_TOKENS):
         kind = tokens[index].token_type
         if kind in _OPENERS:
             depth += 1
@@ -141,6 +159,17 @@ def top_level_items(tokens: list[Token], first: int, last: int) -> list[tuple[in
     if last > item_start:
         items.append((item_start, last))
     return items
+
+
+def _positions(tokens: list[Token], first: int, last: int, kinds: set[TokenType]) -> Iterator[int]:
+    """The indexes in [first, last) of the tokens of `kinds`, lazily: the scan runs in C, and only
+    the few brackets and commas of a statement reach the Python loops above."""
+    found = map(kinds.__contains__, map(_token_type, tokens[first:last]))
+    return compress(range(first, last), found)
+
+
+_BRACKETS = {*_OPENERS, *_CLOSERS}
+_ITEM_TOKENS = {*_BRACKETS, TokenType.LT, TokenType.GT, TokenType.COMMA}
 
 
 def type_end(tokens: list[Token], first: int, stop: int) -> int:
@@ -171,3 +200,27 @@ def _angle_end(tokens: list[Token], index: int, stop: int) -> int:
         if depth <= 0:
             break
     return index
+
+
+Item = tuple[int, int]  # token indexes [first, last) of one element of a statement
+
+
+class Items:
+    """The comma-separated elements of a statement, found by the offset of a name inside them."""
+
+    def __init__(self, items: list[Item], tokens: list[Token]) -> None:
+        self.items = items or [(0, len(tokens))]
+        self.starts = [tokens[first].start for first, _ in self.items]
+
+    def holding(self, element: exp.Expr) -> Item:
+        name = element.this if isinstance(element, exp.ColumnDef) else None
+        if isinstance(name, exp.Identifier) and "start" in name.meta:
+            offset = name.meta["start"]
+        else:
+            offsets = [
+                node.meta["start"] for node in element.find_all(exp.Identifier) if "start" in node.meta
+            ]
+            if not offsets:
+                return self.items[0]
+            offset = min(offsets)
+        return self.items[max(bisect_right(self.starts, offset) - 1, 0)]

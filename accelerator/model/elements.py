@@ -13,7 +13,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-@dataclass(frozen=True, slots=True)  # not a pydantic model: parsers build 100,000s of these
+# Not a pydantic model, and not frozen (a frozen dataclass pays object.__setattr__ per field): parsers
+# build 100,000s of these. Treat a Span as immutable; it hashes by value.
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """A range in a source file. Lines and columns are 1-based; the end is exclusive."""
 

@@ -579,6 +579,68 @@ def test_unsupported_dialect_lists_the_dialects() -> None:
     assert "snowflake" in SUPPORTED_DIALECTS
 
 
+# -- the fast reading of plain comments ---------------------------------------------------------
+
+COMMENTED = "CREATE TABLE s.t (id int PRIMARY KEY, name text, type int);\n"
+COMMENT_CASES = [
+    "COMMENT ON TABLE s.t IS 'a';\ncomment on column S.T.ID is 'b' ;\n",
+    "/* COMMENT ON TABLE s.t IS 'hidden'; */\nCOMMENT ON COLUMN s.t.id IS 'n';\n",
+    "-- COMMENT ON TABLE s.t IS 'hidden';\nCOMMENT ON COLUMN s.t.id IS 'n';\n",
+    "COMMENT ON COLUMN s.t.id IS 'n'; -- trailing\nCOMMENT ON TABLE s.t IS 'x';\n",
+    "INSERT INTO s.t VALUES (1, 'COMMENT ON TABLE s.t IS ''x'';');\nCOMMENT ON COLUMN s.t.id IS 'n';\n",
+    "SELECT $$\nCOMMENT ON TABLE s.t IS 'in a dollar string';\n$$;\nCOMMENT ON COLUMN s.t.id IS 'n';\n",
+    "COMMENT ON COLUMN s.t.type IS 'a keyword';\nCOMMENT ON COLUMN s.t.id IS 'n';\n",
+    "COMMENT ON COLUMN s.t.id IS 'n';\nCOMMENT ON COLUMN s.t.nope IS 'no such column';\n",
+    "COMMENT ON COLUMN s.t.id IS 'n';\nCOMMENT ON TABLE s.nope IS 'no such table';\n",
+    "COMMENT ON COLUMN s.t.id IS 'n';\nCREATE TABLE u (a int\n b int);\n",
+    "COMMENT ON COLUMN s.t.id IS 'n';\nCREATE TYPE mood AS ENUM ('a');\nCREATE TABLE s.u (m mood);\n",
+    "COMMENT ON COLUMN s.t.id IS 'two\nlines';\nCOMMENT ON COLUMN s.t.name IS 'it''s';\n",
+    "COMMENT ON COLUMN s.t.id IS 'n';COMMENT ON COLUMN s.t.name IS 'm';ALTER TABLE s.t ADD COLUMN z int;\n"
+    "COMMENT ON COLUMN s.t.z IS 'z';\nCOMMENT ON COLUMN s.t.id IS 'unterminated;\n",
+]
+
+
+def read_plainly(ddl: str, dialect: str) -> object:
+    """What the reader makes of `ddl` with every statement tokenized and parsed by sqlglot."""
+    from accelerator.erd.sql import _DdlReader
+
+    reader = _DdlReader(ddl, "c.sql", dialect, "default")
+    reader.lane, reader.simple_comments = None, False
+    return outcome(reader.read)
+
+
+def outcome(read: object) -> object:
+    try:
+        parsed = read()  # type: ignore[operator]
+    except AcceleratorError as error:
+        return (type(error).__name__, error.format())
+    assert isinstance(parsed, ParsedErd)
+    spans = [
+        (c.name, c.span, c.name_span, c.comment) for s in parsed.schemas for t in s.tables for c in t.columns
+    ]
+    tables = [(t.name, t.span, t.comment) for s in parsed.schemas for t in s.tables]
+    return [s.model_dump() for s in parsed.schemas], spans, tables, parsed.findings
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "databricks", "sqlite", "trino", "snowflake"])
+@pytest.mark.parametrize("case", COMMENT_CASES)
+def test_plain_comments_read_fast_as_sqlglot_reads_them(dialect: str, case: str) -> None:
+    ddl = COMMENTED + case
+    assert outcome(lambda: parse_sql(ddl, "c.sql", dialect=dialect)) == read_plainly(ddl, dialect)
+
+
+def test_plain_comments_of_a_big_file_read_fast_as_sqlglot_reads_them() -> None:
+    ddl = "\n".join(
+        f"CREATE TABLE s{i % 3}.t{i} (id int PRIMARY KEY, a_{i} text);\n"
+        f"COMMENT ON TABLE s{i % 3}.t{i} IS 'table {i}';\nCOMMENT ON COLUMN s{i % 3}.t{i}.a_{i} IS 'a {i}';"
+        for i in range(30)
+    )
+    from accelerator.erd.sql import _DdlReader
+
+    assert _DdlReader(ddl, "c.sql", "postgres", "default").read_with_lane() is not None  # no fallback
+    assert outcome(lambda: parse_sql(ddl, "c.sql")) == read_plainly(ddl, "postgres")
+
+
 # -- speed ----------------------------------------------------------------------------------------
 
 

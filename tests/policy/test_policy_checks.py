@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import column, only, policy_from, project_of, table
 
 from accelerator.model import ForeignKey, UniqueKey
 from accelerator.policy import apply_fixes, govern
+
+from .conftest import column, only, policy_from, project_of, table
 
 
 def facts(findings: list) -> list[tuple[str, str, int | None]]:  # type: ignore[type-arg]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import column, only, policy_from, project_of, table
-
 from accelerator.model import Mask
 from accelerator.policy import default_policy, govern
+
+from .conftest import column, only, policy_from, project_of, table
 
 CLASSES = """
 classification:

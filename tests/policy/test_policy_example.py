@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, column, policy_from, project_of, retail_project, table
 
 from accelerator.model import Deployment, PrimaryKey, canonical_json, has_errors
 from accelerator.policy import Policy, apply_fixes, govern
+
+from .conftest import ROOT, column, policy_from, project_of, retail_project, table
 
 
 def test_example_policy_governs_the_example_without_errors_but_with_a_warning(retail_policy: Policy) -> None:

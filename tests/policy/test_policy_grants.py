@@ -3,11 +3,11 @@ Catalog, errors located in the policy file."""
 
 from __future__ import annotations
 
-from conftest import column, line_of, policy_from, project_of, table
-
 from accelerator.model import Grant
 from accelerator.policy import govern
 from accelerator.policy.privileges import PRIVILEGES, normalize_privilege
+
+from .conftest import column, line_of, policy_from, project_of, table
 
 GRANTS = """
 severity: {'*': off, grants.*: error}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import line_of, policy_from
 
 from accelerator.errors import PolicyError
 from accelerator.policy import default_policy, parse_policy
+
+from .conftest import line_of, policy_from
 
 BAD_CASE = """
 version: 1

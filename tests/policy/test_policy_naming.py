@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import column, only, project_of, table
 
 from accelerator.model import PrimaryKey
 from accelerator.model.elements import ForeignKey, Schema, UniqueKey
 from accelerator.policy import apply_fixes, govern
 from accelerator.policy.identifiers import convert_case
+
+from .conftest import column, only, project_of, table
 
 NAMING = """
 rules:

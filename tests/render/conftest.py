@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from render_fixtures import governed_project
 
 from accelerator.model import Project
+
+from .render_fixtures import governed_project
 
 
 @pytest.fixture

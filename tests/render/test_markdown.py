@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from render_fixtures import governed_project, span
-
 from accelerator.model import Catalog, Column, Finding, Project, Schema, Table
 from accelerator.render import render_docs
 from accelerator.render.markdown import code
+
+from .render_fixtures import governed_project, span
 
 FINDINGS = [
     Finding(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
-from render_fixtures import governed_project, span
 
 from accelerator.errors import ModelError, RenderError
 from accelerator.model import Column, Grant, Mask, Project
 from accelerator.render import render_sql
+
+from .render_fixtures import governed_project, span
 
 
 def statements(text: str) -> list[str]:

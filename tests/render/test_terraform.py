@@ -12,11 +12,12 @@ import shutil
 from typing import Any
 
 import pytest
-from render_fixtures import governed_project
 
 from accelerator.errors import RenderError, ToolMissingError
 from accelerator.model import Project, Table
 from accelerator.render import render_terraform
+
+from .render_fixtures import governed_project
 
 HOSTILE_COMMENT = '${TfToken[TOKEN.1]} %{ if true }x%{ endif } ${var.secret} "quoted"\nline'
 HOSTILE_TABLE = "weird name; `--${x}"
