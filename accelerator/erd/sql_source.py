@@ -291,7 +291,7 @@ class CommentLane:
             and single.get(";") is TokenType.SEMICOLON
             and "." not in tokenizer.VAR_SINGLE_TOKENS
             and not any(char.isalnum() or char == "_" for char in single)
-            and tokenizer._QUOTES.get("'") == "'"
+            and getattr(tokenizer, "_QUOTES", {}).get("'") == "'"  # private: a new sqlglot may drop it
             and not any(
                 name in vars(c)
                 for c in tokenizer.__mro__[: tokenizer.__mro__.index(Tokenizer)]
