@@ -30,6 +30,7 @@ from accelerator.agent.grants import grant_privileges, revoke_privileges
 from accelerator.agent.resolve import ModelNames, ResolvedOp, resolve
 from accelerator.errors import EditConflictError
 from accelerator.model.elements import Catalog, Column, Project, Schema, Table
+from accelerator.policy.copying import deep_copied
 
 __all__ = ["ResolvedOp", "apply_edit", "resolve"]
 
@@ -37,7 +38,7 @@ __all__ = ["ResolvedOp", "apply_edit", "resolve"]
 def apply_edit(project: Project, op: EditBase) -> Project:
     """A copy of `project` with `op` applied; raise `EditError` if it does not fit the model."""
     resolved = resolve(op, project)
-    updated = project.model_copy(deep=True)
+    updated = deep_copied(project)
     _APPLIERS[type(resolved.op)](_Target.locate(updated, resolved))
     return updated
 

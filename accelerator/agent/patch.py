@@ -10,8 +10,9 @@ policy adds, else `PatchVerificationError` (with a short diff) and the caller ke
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from accelerator.agent.apply import apply_edit
 from accelerator.agent.edits import (
@@ -38,7 +39,8 @@ from accelerator.agent.patch_types import NewColumn, TableTarget
 from accelerator.agent.resolve import resolve
 from accelerator.erd import detect_format, parse_erd
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
-from accelerator.model import Catalog, Project, Schema, Table, canonical_json
+from accelerator.model import Catalog, Project, Schema, Table
+from accelerator.model.canonical import canonical_dict
 
 __all__ = [
     "PatchVerificationError",
@@ -175,36 +177,35 @@ def patch_sources(
     return changed
 
 
-def erd_tables_json(project: Project, file: str) -> str:
-    """Canonical JSON of the tables declared in `file`, without what the policy adds."""
+def erd_tables(project: Project, file: str) -> dict[str, Any]:
+    """Canonical form of the tables declared in `file`, without what the policy adds."""
     catalogs = []
     for catalog in project.catalogs:
         schemas = []
         for schema in catalog.schemas:
-            tables = [_erd_only(t) for t in schema.tables if (t.name_span or t.span) and _file_of(t) == file]
+            tables = [t for t in schema.tables if (t.name_span or t.span) and _file_of(t) == file]
             if tables:
                 schemas.append(Schema(name=schema.name, tables=tables))
         if schemas:
             catalogs.append(Catalog(name="catalog", schemas=schemas))
-    return canonical_json(Project(name="erd", catalogs=catalogs))
-
-
-def _erd_only(table: Table) -> Table:
-    copy = table.model_copy(deep=True)
-    for name in _POLICY_TABLE_FIELDS:
-        setattr(copy, name, Table.model_fields[name].get_default(call_default_factory=True))
-    for column in copy.columns:
-        column.tags, column.classification, column.mask = {}, None, None
-    return copy
+    data = canonical_dict(Project(name="erd", catalogs=catalogs))
+    for table in (t for c in data["catalogs"] for s in c["schemas"] for t in s["tables"]):
+        for name in _POLICY_TABLE_FIELDS:
+            del table[name]
+        for column in table["columns"]:
+            for name in _POLICY_COLUMN_FIELDS:
+                del column[name]
+    return data
 
 
 def _verify(file: str, text: str, expected: Project, kind: str, dialect: str, default_schema: str) -> None:
     parsed = parse_erd(text, file, format=kind, dialect=dialect, default_schema=default_schema)
     actual = Project(name="erd", catalogs=[Catalog(name="catalog", schemas=parsed.schemas)])
-    want, got = erd_tables_json(expected, file), erd_tables_json(actual, file)
+    want, got = erd_tables(expected, file), erd_tables(actual, file)
     if want != got:
+        want_lines, got_lines = (json.dumps(d, indent=2, sort_keys=True).splitlines() for d in (want, got))
         diff = difflib.unified_diff(
-            want.splitlines(), got.splitlines(), "intended model", f"{file} patched", n=1, lineterm=""
+            want_lines, got_lines, "intended model", f"{file} patched", n=1, lineterm=""
         )
         raise PatchVerificationError(
             f"the patched {file} does not re-parse to the intended model:\n" + "\n".join(list(diff)[:40]),

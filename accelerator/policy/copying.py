@@ -3,7 +3,8 @@
 Copy-on-write below the table: catalogs, schemas and tables are shallow-copied with fresh
 containers; columns are shared until a step changes one, which then replaces it in its table
 with `copied(column)`. Keys, grants and masks are never mutated, only replaced. This is ~20x
-faster than a deep copy, which matters at 1,000 tables.
+faster than a deep copy, which matters at 1,000 tables. `deep_copied` is the deep copy, for the
+agent's edits, which change nested objects in place.
 """
 
 from __future__ import annotations
@@ -30,6 +31,27 @@ def copied(model: ModelT, **update: Any) -> ModelT:
     object.__setattr__(clone, "__pydantic_extra__", None)
     object.__setattr__(clone, "__pydantic_private__", None)
     return clone
+
+
+def deep_copied(model: ModelT) -> ModelT:
+    """A deep copy of a model tree, what `model_copy(deep=True)` gives, ~5x faster: no validation
+    and no `copy.deepcopy` memo. Spans, strings and numbers are shared (they are never mutated)."""
+    clone = model.__class__.__new__(model.__class__)
+    object.__setattr__(clone, "__dict__", {name: _deep(value) for name, value in model.__dict__.items()})
+    object.__setattr__(clone, "__pydantic_fields_set__", set(model.__pydantic_fields_set__))
+    object.__setattr__(clone, "__pydantic_extra__", None)
+    object.__setattr__(clone, "__pydantic_private__", None)
+    return clone
+
+
+def _deep(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return deep_copied(value)
+    if isinstance(value, list):
+        return [_deep(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _deep(item) for key, item in value.items()}
+    return value
 
 
 def copy_project(project: Project) -> Project:

@@ -28,7 +28,7 @@ from accelerator.agent.patch import (
     TextEdit,
     UnsupportedEditError,
     apply_text_edits,
-    erd_tables_json,
+    erd_tables,
     patch_sources,
 )
 from accelerator.erd import parse_erd
@@ -67,7 +67,7 @@ def patch(
     patched = patch_sources(op, project, sources, formats={file: kind}, dialects={file: dialect})
     after = patched[file]
     reparsed = build_project("retail", [("retail", parse_erd(after, file, format=kind, dialect=dialect))])
-    assert erd_tables_json(reparsed, file) == erd_tables_json(apply_edit(project, op), file)
+    assert erd_tables(reparsed, file) == erd_tables(apply_edit(project, op), file)
     return sources[file], after, project
 
 
