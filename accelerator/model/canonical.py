@@ -1,7 +1,7 @@
 """Canonical JSON of a model: sorted, stable, byte-identical for the same input, no spans.
 
 Catalogs, schemas and tables are sorted by name; columns and key columns keep their declared order
-(order is meaning there); grants are sorted; dict keys are sorted by `json.dumps`.
+(order is meaning there); grants are sorted; dict keys are sorted.
 """
 
 from __future__ import annotations
@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from accelerator.model.elements import Project
+
+# orjson writes what json.dumps(sort_keys=True, indent=2, ensure_ascii=False) writes, ~15x faster.
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
 
 def canonical_dict(project: Project) -> dict[str, Any]:
@@ -29,7 +34,7 @@ def canonical_dict(project: Project) -> dict[str, Any]:
 
 
 def canonical_json(project: Project) -> str:
-    return json.dumps(canonical_dict(project), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return orjson.dumps(canonical_dict(project), option=_OPTIONS).decode() + "\n"
 
 
 def _sort_grants(node: dict[str, Any]) -> None:
