@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from accelerator.erd import parse_erd
@@ -54,6 +55,7 @@ class Generation:
         return self.governed.findings
 
 
+@lru_cache(maxsize=8)  # a Policy is immutable; a conversation re-reads the same one every turn
 def load_policy(policy: PolicyInput) -> Policy:
     if policy.text is None or policy.file is None:
         return default_policy()

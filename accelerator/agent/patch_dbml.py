@@ -7,6 +7,7 @@ name, every `ref: > s.t.c` and long-form `Ref` endpoint naming it, and the table
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from accelerator.agent.patch_text import (
     TextEdit,
@@ -92,15 +93,24 @@ class DbmlPatcher:
                 return column_node
         raise EditConflictError(f"table {node.name[-1].value} in {self.file} has no column {column!r}")
 
+    @cached_property
+    def _table_index(self) -> tuple[dict[tuple[str, ...], int], dict[str, int]]:
+        """Positions of the tables by declared name and by alias (the first declaration wins)."""
+        by_name: dict[tuple[str, ...], int] = {}
+        by_alias: dict[str, int] = {}
+        for position, node in enumerate(self.document.tables):
+            by_name.setdefault(tuple(token.value.lower() for token in node.name), position)
+            if node.alias is not None:
+                by_alias.setdefault(node.alias.value.lower(), position)
+        return by_name, by_alias
+
     def _endpoint_table(self, endpoint: Endpoint) -> TableNode | None:
-        names = [token.value.lower() for token in endpoint.table]
-        for node in self.document.tables:
-            declared = [token.value.lower() for token in node.name]
-            if names == declared:
-                return node
-            if len(names) == 1 and node.alias is not None and node.alias.value.lower() == names[0]:
-                return node
-        return None
+        """The first table, in document order, that the endpoint names or (one name) aliases."""
+        names = tuple(token.value.lower() for token in endpoint.table)
+        by_name, by_alias = self._table_index
+        found = [by_name.get(names), by_alias.get(names[0]) if len(names) == 1 else None]
+        positions = [position for position in found if position is not None]
+        return self.document.tables[min(positions)] if positions else None
 
     def _endpoints(self) -> list[tuple[Endpoint, TableNode | None]]:
         found: list[Endpoint] = []
