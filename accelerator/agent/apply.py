@@ -30,7 +30,7 @@ from accelerator.agent.grants import grant_privileges, revoke_privileges
 from accelerator.agent.resolve import ModelNames, ResolvedOp, resolve
 from accelerator.errors import EditConflictError
 from accelerator.model.elements import Catalog, Column, Project, Schema, Table
-from accelerator.policy.copying import deep_copied
+from accelerator.policy.copying import copy_project, deep_copied
 
 __all__ = ["ResolvedOp", "apply_edit", "resolve"]
 
@@ -38,8 +38,32 @@ __all__ = ["ResolvedOp", "apply_edit", "resolve"]
 def apply_edit(project: Project, op: EditBase) -> Project:
     """A copy of `project` with `op` applied; raise `EditError` if it does not fit the model."""
     resolved = resolve(op, project)
-    updated = deep_copied(project)
+    updated = _copied_for(project, resolved)
     _APPLIERS[type(resolved.op)](_Target.locate(updated, resolved))
+    return updated
+
+
+def _copied_for(project: Project, resolved: ResolvedOp) -> Project:
+    """A copy that `resolved` may change in place: fresh containers down to every table (see
+    `copy_project`), and deep copies of the tables it can touch, the target and, in its catalog,
+    the tables whose foreign keys reference it. The other tables' columns and keys stay shared."""
+    updated = copy_project(project)
+    if resolved.table is None or resolved.schema is None:
+        return updated  # catalog and schema edits assign new values to the copied objects
+    catalog = updated.catalog(resolved.catalog)
+    assert catalog is not None  # resolved against this project
+    schema_name, table_name = resolved.schema.lower(), resolved.table.lower()
+    for schema in catalog.schemas:
+        schema.tables = [
+            deep_copied(table)
+            if (schema.name.lower() == schema_name and table.name.lower() == table_name)
+            or any(
+                fk.ref_schema.lower() == schema_name and fk.ref_table.lower() == table_name
+                for fk in table.foreign_keys
+            )
+            else table
+            for table in schema.tables
+        ]
     return updated
 
 

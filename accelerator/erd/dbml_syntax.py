@@ -8,6 +8,8 @@ plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `s
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from accelerator.erd.dbml_nodes import (
     ColumnNode,
     DbmlDocument,
@@ -27,6 +29,9 @@ INDEX_TYPES = ("btree", "hash", "gin", "gist", "brin", "spgist")
 REF_ACTIONS = ("cascade", "restrict", "no action", "set null", "set default")
 
 
+# The tree is never modified after parsing, so it is shared: a conversation turn reads one text up to
+# three times (the patcher, the re-parse that verifies the patch, governance).
+@lru_cache(maxsize=2)
 def parse_dbml_syntax(text: str, file: str) -> DbmlDocument:
     """Scan DBML into a located syntax tree; raise `ErdSyntaxError` at the first mistake."""
     return _Parser(text, file).document()
