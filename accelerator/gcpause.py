@@ -2,15 +2,16 @@
 
 A 1,000-table model is a graph of ~10^6 objects that all stay alive until the pipeline returns, so
 the collections its allocations trigger find nothing and cost a third of the run (see benchmarks/).
-Reference counting still frees everything acyclic; afterwards the collector resumes, as it was, and
-collects the young generation once, so that this deferred work is paid here and not at some later
-allocation.
+Reference counting still frees everything acyclic. The collector is process-wide, so pauses nest and
+count across threads: the first one in switches it off (if it was on), the last one out switches it
+back on and collects the young generation once, so the deferred work is paid there.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
@@ -18,17 +19,28 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_lock = threading.Lock()
+_depth = 0
+_was_enabled = False
+
 
 @contextmanager
 def collection_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
-            # the young objects' one collection, here rather than at whichever allocation comes next
+        with _lock:
+            _depth -= 1
+            resume = _depth == 0 and _was_enabled
+            if resume:
+                gc.enable()
+        if resume:
             gc.collect(0)
 
 

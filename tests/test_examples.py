@@ -40,3 +40,9 @@ def test_example_model_shape() -> None:
         ("sales", "orders"),
         ("sales", "products"),
     ]
+
+
+def test_an_integer_beyond_64_bits_still_writes_the_canonical_json() -> None:
+    ddl = "CREATE TABLE t (id BIGINT GENERATED ALWAYS AS IDENTITY (START WITH 18446744073709551616) PRIMARY KEY);"
+    text = canonical_json(build_project("x", [("x", parse_erd(ddl, "x.sql"))]))
+    assert '"start": 18446744073709551616' in text

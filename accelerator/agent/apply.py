@@ -29,7 +29,7 @@ from accelerator.agent.edits import (
 from accelerator.agent.grants import grant_privileges, revoke_privileges
 from accelerator.agent.resolve import ModelNames, ResolvedOp, resolve
 from accelerator.errors import EditConflictError
-from accelerator.model.elements import Catalog, Column, Project, Schema, Table
+from accelerator.model.elements import Catalog, Column, ForeignKey, Project, Schema, Table
 from accelerator.policy.copying import copy_project, deep_copied
 
 __all__ = ["ResolvedOp", "apply_edit", "resolve"]
@@ -57,10 +57,7 @@ def _copied_for(project: Project, resolved: ResolvedOp) -> Project:
         schema.tables = [
             deep_copied(table)
             if (schema.name.lower() == schema_name and table.name.lower() == table_name)
-            or any(
-                fk.ref_schema.lower() == schema_name and fk.ref_table.lower() == table_name
-                for fk in table.foreign_keys
-            )
+            or any(_references_table(fk, schema_name, table_name) for fk in table.foreign_keys)
             else table
             for table in schema.tables
         ]
@@ -120,8 +117,13 @@ def _references(target: _Target) -> list[tuple[Table, int]]:
         for other_schema in target.catalog.schemas
         for other in other_schema.tables
         for index, fk in enumerate(other.foreign_keys)
-        if fk.ref_schema.lower() == schema.name.lower() and fk.ref_table.lower() == table.name.lower()
+        if _references_table(fk, schema.name.lower(), table.name.lower())
     ]
+
+
+def _references_table(fk: ForeignKey, schema: str, table: str) -> bool:
+    """Whether `fk` references `schema.table` (both lower-case)."""
+    return fk.ref_schema.lower() == schema and fk.ref_table.lower() == table
 
 
 def _rename_table(target: _Target) -> None:

@@ -26,7 +26,6 @@ from accelerator.agent.llm import ToolCallingModel
 from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState, Turn
 from accelerator.errors import AcceleratorError
-from accelerator.gcpause import without_collection
 from accelerator.generate import Generation
 from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
 from accelerator.memory.schema import compose
@@ -107,7 +106,6 @@ class ConversationSession:
         crash_point("turn.committed")
         return TurnResult(values["reply"], cast(ConversationState, values))
 
-    @without_collection  # a turn builds models that live on in the caches: see gcpause.py
     def turn(self, turn: Turn) -> TurnResult:
         """Run one human turn; an event already handled returns its stored reply and runs nothing."""
         crash_point("turn.begin")

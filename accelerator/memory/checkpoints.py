@@ -23,6 +23,7 @@ from accelerator.memory.schema import CREATE_SCHEMA_SQL, compose
 SETUP_TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS locked"
 SETUP_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
 CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
+SETUP_LOCK_TIMEOUT_S = 60.0
 
 # Weak keys, not id(pool): a later pool (another database) may reuse a closed pool's id.
 _set_up: weakref.WeakKeyDictionary[MemoryPool, set[str]] = weakref.WeakKeyDictionary()
@@ -46,7 +47,14 @@ def _setup(pool: MemoryPool, schema: str) -> None:
     with pool.connection() as conn:
         # Polled, not waited on: a waiting pg_advisory_lock is a transaction, and CREATE INDEX
         # CONCURRENTLY in the holder waits for every transaction to end, a deadlock between them.
+        deadline = time.monotonic() + SETUP_LOCK_TIMEOUT_S
         while not _fetch_locked(conn, lock_name):
+            if time.monotonic() > deadline:
+                raise DatabaseConfigError(
+                    f"another process has held the checkpoint setup lock {lock_name!r} for "
+                    f"{SETUP_LOCK_TIMEOUT_S:.0f} s",
+                    hint="see pg_stat_activity for a stuck `accelerator` process, end it, and retry",
+                )
             time.sleep(0.05)
         try:
             conn.execute(compose(CREATE_SCHEMA_SQL, schema))

@@ -34,7 +34,11 @@ def canonical_dict(project: Project) -> dict[str, Any]:
 
 
 def canonical_json(project: Project) -> str:
-    return orjson.dumps(canonical_dict(project), option=_OPTIONS).decode() + "\n"
+    data = canonical_dict(project)
+    try:
+        return orjson.dumps(data, option=_OPTIONS).decode() + "\n"
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits (an identity START WITH, say)
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def _sort_grants(node: dict[str, Any]) -> None:
