@@ -34,8 +34,9 @@ postgres:
 test: $(STAMP) postgres
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) postgres
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_turns.py --terraform
 
 lint: $(STAMP)
 	$(BIN)/ruff check accelerator tests benchmarks
