@@ -169,10 +169,8 @@ class _ModelBuilder:
 
     def column(self, node: ColumnNode) -> Column:
         type_token = node.type
-        source_type = type_token.text if type_token.kind == "type" else type_token.value
-        mapped = self.mapped_types.get(source_type)
-        if mapped is None:
-            mapped = self.mapped_type(type_token)
+        source_type = type_token.value
+        mapped = self.mapped_type(type_token)
         identity = (
             Identity(span=self.lines.span(type_token.start, type_token.end)) if mapped.identity else None
         )
@@ -186,16 +184,8 @@ class _ModelBuilder:
                 comment = setting.value.value
             elif setting.key == "default" and setting.value is not None:
                 default = _default_sql(setting.value)
-        name = node.name
-        span = self.lines.span(node.start, node.end)
-        if name.kind == "word" and span.end_line == span.line:  # the name opens the column's one line
-            name_span = Span(
-                self.file, span.line, span.column, span.line, span.column + name.end - name.start
-            )
-        else:
-            name_span = self.name_span(name)
         return Column(
-            name=name.text if name.kind == "word" else name.value,
+            name=node.name.value,
             type=mapped.type,
             source_type=source_type,
             nullable=nullable,
@@ -203,8 +193,8 @@ class _ModelBuilder:
             identity=identity,
             comment=comment,
             allowed_values=mapped.allowed_values,
-            span=span,
-            name_span=name_span,
+            span=self.lines.span(node.start, node.end),
+            name_span=self.name_span(node.name),
         )
 
     def mapped_type(self, type_token: Token) -> MappedType:
