@@ -100,7 +100,7 @@ VALUES (%(conversation_id)s, %(path)s, %(kind)s, %(sha256)s, %(content)s, %(git_
 ON CONFLICT (conversation_id, path, sha256) DO UPDATE SET
     last_recorded_at = clock_timestamp(),
     git_sha = coalesce(EXCLUDED.git_sha, files.git_sha)
-RETURNING *"""
+RETURNING id, conversation_id, path, kind, sha256, git_sha, created_at, last_recorded_at"""
 
 LATEST_FILES_SQL = """
 SELECT DISTINCT ON (f.path) f.* FROM {schema}.files f
@@ -286,7 +286,7 @@ class MemoryStore:
                 raise _not_found(thread_id)
             row = self._fetch_one(conn, RECORD_FILE_SQL, {**params, "conversation_id": found["id"]})
             assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
-            return row
+            return {**row, "content": content}  # not sent back: equal to what was stored, by its hash
 
         return StoredFile.from_row(self._run(record))
 
