@@ -42,6 +42,7 @@ class Governed:
     findings: list[Finding]
     policy: Policy
     sources: dict[str, str] = field(default_factory=dict)  # file -> text, for error snippets
+    model: Project | None = None  # the ERDs' model before the policy (the agent verifies patches on it)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def govern_inputs(name: str, erds: Sequence[ErdInput], policy_input: PolicyInput
     sources = {erd.file: erd.text for erd in erds}
     if policy_input.file and policy_input.text is not None:
         sources[policy_input.file] = policy_input.text
-    return Governed(result.project, sorted_findings(findings + result.findings), policy, sources)
+    return Governed(result.project, sorted_findings(findings + result.findings), policy, sources, project)
 
 
 def select_environments(project: Project, requested: Sequence[str], configured: Sequence[str]) -> list[str]:

@@ -82,7 +82,9 @@ def breakdown(session: Any, tables: int, repeats: int = 5) -> None:
             table=f"s{(tables - 1) % 10}.t{tables - 1}", column="col_3", new_name=f"col_3_{repeat}"
         )
         started = time.perf_counter()
-        patched = patch_sources(op, governed.project, state["sources"], policy_file=inputs.policy_file)
+        patched = patch_sources(
+            op, governed.project, state["sources"], policy_file=inputs.policy_file, erd_model=governed.model
+        )
         figures["patch+verify"].append(time.perf_counter() - started)
         sources = {**state["sources"], **patched}
         cache = DerivedCache()

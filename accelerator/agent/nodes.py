@@ -198,6 +198,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                     formats=inputs.formats,
                     dialects=inputs.dialects,
                     default_schemas=inputs.default_schemas,
+                    erd_model=governed.model,
                 )
             except AcceleratorError as error:
                 raise _TurnRejected(f"`{describe(op)}`: {error.format()}") from None

@@ -160,8 +160,12 @@ def patch_sources(
     formats: dict[str, str] | None = None,
     dialects: dict[str, str] | None = None,
     default_schemas: dict[str, str] | None = None,
+    erd_model: Project | None = None,
 ) -> dict[str, str]:
-    """The texts of the files `op` changes, patched and verified; the input is never modified."""
+    """The texts of the files `op` changes, patched and verified; the input is never modified.
+
+    `erd_model` is `project` before the policy (`Governed.model`): given, the check compares plain
+    JSON of the tables instead of their canonical form without the policy's fields, ~3x cheaper."""
     formats, dialects = formats or {}, dialects or {}
     edits = plan_patch(op, project, sources, policy_file=policy_file, formats=formats, dialects=dialects)
     patched = apply_text_edits(sources, edits)
@@ -169,11 +173,19 @@ def patch_sources(
         file: patched[file] for file in {edit.file for edit in edits} if patched[file] != sources[file]
     }
     if not isinstance(op, POLICY_OPS):
-        expected = apply_edit(project, op)
+        expected = apply_edit(erd_model or project, op)
         for file, text in changed.items():
             kind = formats.get(file) or detect_format(file)
             schema = (default_schemas or {}).get(file, "default")
-            _verify(file, text, expected, kind, dialects.get(file, "postgres"), schema)
+            _verify(
+                file,
+                text,
+                expected,
+                kind,
+                dialects.get(file, "postgres"),
+                schema,
+                plain=erd_model is not None,
+            )
     return changed
 
 
@@ -198,11 +210,49 @@ def erd_tables(project: Project, file: str) -> dict[str, Any]:
     return data
 
 
-def _verify(file: str, text: str, expected: Project, kind: str, dialect: str, default_schema: str) -> None:
+# `erd_tables` without the policy's fields, as pydantic's exclude: one table's JSON in one Rust call.
+_ERD_JSON_EXCLUDE: Any = {
+    **{name: True for name in _POLICY_TABLE_FIELDS},
+    "columns": {"__all__": set(_POLICY_COLUMN_FIELDS)},
+}
+
+
+def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bool) -> bool:
+    """`erd_tables(expected, file) == erd_tables(actual, file)`, table by table: equal JSON first
+    (the usual case), the canonical comparison (which sorts keys) when it differs. `plain`: the
+    expected model has no policy fields either, so the JSON of whole tables is compared."""
+    exclude = None if plain else _ERD_JSON_EXCLUDE
+
+    def tables(project: Project) -> list[tuple[str, str, Table]]:
+        return sorted(
+            ((schema.name, table.name, table) for catalog in project.catalogs for schema in catalog.schemas
+             for table in schema.tables if (table.name_span or table.span) and _file_of(table) == file),
+            key=lambda item: (item[0], item[1]),
+        )  # fmt: skip
+
+    def canonical(schema: str, table: Table) -> dict[str, Any]:
+        return erd_tables(
+            Project(name="erd", catalogs=[Catalog(name="c", schemas=[Schema(name=schema, tables=[table])])]),
+            file,
+        )
+
+    want, got = tables(expected), tables(actual)
+    if [item[:2] for item in want] != [item[:2] for item in got]:
+        return False
+    return all(
+        mine.model_dump_json(exclude=exclude) == theirs.model_dump_json(exclude=exclude)
+        or canonical(schema, mine) == canonical(schema, theirs)
+        for (schema, _, mine), (_, _, theirs) in zip(want, got, strict=True)
+    )
+
+
+def _verify(
+    file: str, text: str, expected: Project, kind: str, dialect: str, default_schema: str, *, plain: bool
+) -> None:
     parsed = parse_erd(text, file, format=kind, dialect=dialect, default_schema=default_schema)
     actual = Project(name="erd", catalogs=[Catalog(name="catalog", schemas=parsed.schemas)])
-    want, got = erd_tables(expected, file), erd_tables(actual, file)
-    if want != got:
+    if not _same_erd_tables(expected, actual, file, plain=plain):
+        want, got = erd_tables(expected, file), erd_tables(actual, file)
         want_lines, got_lines = (json.dumps(d, indent=2, sort_keys=True).splitlines() for d in (want, got))
         diff = difflib.unified_diff(
             want_lines, got_lines, "intended model", f"{file} patched", n=1, lineterm=""

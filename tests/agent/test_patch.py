@@ -32,6 +32,7 @@ from accelerator.agent.patch import (
     patch_sources,
 )
 from accelerator.erd import parse_erd
+from accelerator.generate import ErdInput, PolicyInput, govern_inputs
 from accelerator.model import Project
 from accelerator.model.build import build_project
 
@@ -357,6 +358,28 @@ def test_mermaid_fk_rename_that_breaks_inference_is_caught_by_verification() -> 
     op = RenameColumn(table="sales.orders", column="customer_id", new_name="buyer")
     with pytest.raises(PatchVerificationError, match="does not re-parse"):
         patch_sources(op, project, sources, formats={file: "mermaid"})
+
+
+def test_verification_against_the_model_before_the_policy_accepts_and_catches_the_same() -> None:
+    """The agent passes `erd_model` (Governed.model): plain JSON per table instead of the canonical
+    form without policy fields. Both paths accept a good patch and catch a wrong one."""
+    for kind, op in (
+        ("dbml", RenameColumn(table="crm.customers", column="email", new_name="email_address")),
+        ("sql", DropColumn(table="sales.orders", column="status")),
+    ):
+        file = ERD_FILES[kind]
+        governed = govern_inputs(
+            "retail",
+            [ErdInput(file, (EXAMPLES / file).read_text(), "retail", kind)],
+            PolicyInput(POLICY, (EXAMPLES / POLICY).read_text()),
+        )
+        sources = {file: (EXAMPLES / file).read_text()}
+        plain = patch_sources(op, governed.project, sources, formats={file: kind}, erd_model=governed.model)
+        assert plain == patch_sources(op, governed.project, sources, formats={file: kind})
+    project, sources, file = load("mermaid")
+    op = RenameColumn(table="sales.orders", column="customer_id", new_name="buyer")
+    with pytest.raises(PatchVerificationError, match="does not re-parse"):
+        patch_sources(op, project, sources, formats={file: "mermaid"}, erd_model=project)
 
 
 def policy_sources() -> tuple[Project, dict[str, str]]:
