@@ -286,9 +286,11 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         store.record_file(thread, file, kind, state["sources"][file])
     if ctx.record_generated and ctx.generation is not None:
         for path in state.get("changed_artifacts") or []:
-            text = ctx.generation.files.get(path)
-            if text is not None and sha256(text) == (state.get("artifacts") or {}).get(path):
-                store.record_file(thread, f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text)
+            text, digest = ctx.generation.files.get(path), (state.get("artifacts") or {}).get(path)
+            if text is not None and digest is not None and sha256(text) == digest:
+                store.record_file(
+                    thread, f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest
+                )
     crash_point("publish.files")
     return {
         "reply": reply,

@@ -269,13 +269,21 @@ class MemoryStore:
     # -- files ------------------------------------------------------------------------------------------
 
     def record_file(
-        self, thread_id: str, path: str, kind: FileKind | str, content: str, git_sha: str | None = None
+        self,
+        thread_id: str,
+        path: str,
+        kind: FileKind | str,
+        content: str,
+        git_sha: str | None = None,
+        *,
+        sha256: str | None = None,
     ) -> StoredFile:
-        """Store this version of a file once per content hash; recording it again makes it the latest."""
+        """Store this version of a file once per content hash; recording it again makes it the latest.
+        `sha256`: the content's digest when the caller has it (the agent hashes what it renders)."""
         params = {
             "path": path,
             "kind": FileKind(kind).value,
-            "sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "sha256": sha256 or hashlib.sha256(content.encode()).hexdigest(),
             "content": content,
             "git_sha": git_sha,
         }
