@@ -26,7 +26,7 @@ from accelerator.agent.resolve import resolve
 from accelerator.agent.state import ConversationState, Turn, hashes_of, sha256
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
-from accelerator.memory import FileKind, MemoryStore, Role
+from accelerator.memory import FileKind, MemoryStore, NewFile, Role
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
 COMMANDS: TypeAdapter[ParsedCommand] = TypeAdapter(ParsedCommand)
@@ -281,16 +281,16 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                              source_id=f"{message['event']}:assistant")  # fmt: skip
         crash_point("publish.assistant_message")
     policy_file = state.get("policy_file")
-    for file in state.get("changed") or []:
-        kind = FileKind.POLICY if file == policy_file else FileKind.ERD
-        store.record_file(thread, file, kind, state["sources"][file])
+    files = [
+        NewFile(file, FileKind.POLICY if file == policy_file else FileKind.ERD, state["sources"][file])
+        for file in state.get("changed") or []
+    ]
     if ctx.record_generated and ctx.generation is not None:
         for path in state.get("changed_artifacts") or []:
             text, digest = ctx.generation.files.get(path), (state.get("artifacts") or {}).get(path)
             if text is not None and digest is not None and sha256(text) == digest:
-                store.record_file(
-                    thread, f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest
-                )
+                files.append(NewFile(f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest))
+    store.record_files(thread, files)
     crash_point("publish.files")
     return {
         "reply": reply,

@@ -93,6 +93,17 @@ class StoredFile(_Row):
 
 
 @dataclass(frozen=True)
+class NewFile:
+    """A file version for `MemoryStore.record_files`; `sha256` when the caller has the digest."""
+
+    path: str
+    kind: FileKind | str
+    content: str
+    git_sha: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
 class ConversationSummary(_Row):
     thread_id: str
     channel: str

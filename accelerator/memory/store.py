@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from accelerator.memory.records import (
     DeliveryStatus,
     FileKind,
     Message,
+    NewFile,
     Role,
     StoredFile,
     User,
@@ -66,6 +67,8 @@ ON CONFLICT (thread_id) DO UPDATE SET
 RETURNING *"""
 
 SELECT_CONVERSATION_SQL = "SELECT * FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
+
+SELECT_CONVERSATION_ID_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
 
 LOCK_CONVERSATION_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s FOR UPDATE"
 
@@ -269,18 +272,43 @@ class MemoryStore:
     # -- files ------------------------------------------------------------------------------------------
 
     def record_file(
-        self,
-        thread_id: str,
-        path: str,
-        kind: FileKind | str,
-        content: str,
-        git_sha: str | None = None,
-        *,
-        sha256: str | None = None,
+        self, thread_id: str, path: str, kind: FileKind | str, content: str, git_sha: str | None = None
     ) -> StoredFile:
-        """Store this version of a file once per content hash; recording it again makes it the latest.
-        `sha256`: the content's digest when the caller has it (the agent hashes what it renders)."""
-        params = {
+        """Store this version of a file once per content hash; recording it again makes it the latest."""
+        params = self._file_params(path, kind, content, git_sha)
+
+        def record(conn: Connection[DictRow]) -> dict[str, Any]:
+            conversation_id = self._conversation_id(conn, thread_id)
+            row = self._fetch_one(conn, RECORD_FILE_SQL, {**params, "conversation_id": conversation_id})
+            assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
+            return {**row, "content": content}  # not sent back: equal to what was stored, by its hash
+
+        return StoredFile.from_row(self._run(record))
+
+    def record_files(self, thread_id: str, files: Sequence[NewFile]) -> None:
+        """`record_file` for several files in one transaction and one round trip (a pipeline)."""
+        if not files:
+            return
+
+        def record(conn: Connection[DictRow]) -> None:
+            conversation_id = self._conversation_id(conn, thread_id)
+            rows = [
+                {
+                    **self._file_params(f.path, f.kind, f.content, f.git_sha, f.sha256),
+                    "conversation_id": conversation_id,
+                }
+                for f in files
+            ]
+            with conn.cursor() as cursor:
+                cursor.executemany(self._sql(RECORD_FILE_SQL), rows)
+
+        self._run(record)
+
+    @staticmethod
+    def _file_params(
+        path: str, kind: FileKind | str, content: str, git_sha: str | None, sha256: str | None = None
+    ) -> dict[str, Any]:
+        return {
             "path": path,
             "kind": FileKind(kind).value,
             "sha256": sha256 or hashlib.sha256(content.encode()).hexdigest(),
@@ -288,15 +316,11 @@ class MemoryStore:
             "git_sha": git_sha,
         }
 
-        def record(conn: Connection[DictRow]) -> dict[str, Any]:
-            found = self._fetch_one(conn, SELECT_CONVERSATION_SQL, {"thread_id": thread_id})
-            if found is None:
-                raise _not_found(thread_id)
-            row = self._fetch_one(conn, RECORD_FILE_SQL, {**params, "conversation_id": found["id"]})
-            assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
-            return {**row, "content": content}  # not sent back: equal to what was stored, by its hash
-
-        return StoredFile.from_row(self._run(record))
+    def _conversation_id(self, conn: Connection[DictRow], thread_id: str) -> int:
+        found = self._fetch_one(conn, SELECT_CONVERSATION_ID_SQL, {"thread_id": thread_id})
+        if found is None:
+            raise _not_found(thread_id)
+        return int(found["id"])
 
     def latest_files(self, thread_id: str) -> list[StoredFile]:
         rows = self._run(

@@ -15,6 +15,7 @@ from accelerator.channels.memory_cli import parse_age
 from accelerator.cli import app
 from accelerator.errors import AcceleratorError
 from accelerator.memory import checkpoints
+from accelerator.memory.schema import LATEST_VERSION
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retail"
 runner = CliRunner()
@@ -138,10 +139,10 @@ def test_bad_usage_is_a_clear_error(project: Path, database_url: str, tmp_path: 
 
 
 def test_memory_migrate_doctor_and_prune(project: Path, database_url: str, tmp_path: Path) -> None:
-    assert "at version 1" in invoke("memory", "migrate", database_url=database_url, directory=tmp_path).output
+    assert f"at version {LATEST_VERSION}" in invoke("memory", "migrate", database_url=database_url, directory=tmp_path).output
     doctor = invoke("memory", "doctor", "--format", "json", database_url=database_url, directory=tmp_path)
     report = json.loads(doctor.output)
-    assert doctor.exit_code == 0 and report["reachable"] and report["schema_version"] == 1
+    assert doctor.exit_code == 0 and report["reachable"] and report["schema_version"] == LATEST_VERSION
     pruned = invoke(
         "memory", "prune", "--closed-older-than", "30d", database_url=database_url, directory=tmp_path
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from accelerator.memory import (
     DeliveryStatus,
     FileKind,
     MemoryStore,
+    NewFile,
     Role,
     checkpointer,
     transcript,
@@ -103,6 +105,25 @@ def test_files_are_deduplicated_by_content_and_the_latest_recording_wins(store: 
     assert latest["policies/pii.yaml"].kind is FileKind.POLICY
     with pytest.raises(ValueError):
         store.record_file(THREAD, "x", "binary", "?")
+
+
+def test_several_files_are_recorded_in_one_call_the_same_way(store: MemoryStore) -> None:
+    store.open_conversation(THREAD, "cli")
+    store.record_file(THREAD, "erd/retail.dbml", "erd", "Table a {}")
+    store.record_files(
+        THREAD,
+        [
+            NewFile("erd/retail.dbml", FileKind.ERD, "Table b {}"),
+            NewFile("generated/model.json", "generated", "{}", sha256=hashlib.sha256(b"{}").hexdigest()),
+        ],
+    )
+    store.record_files(THREAD, [NewFile("erd/retail.dbml", "erd", "Table a {}", git_sha="c9")])  # A again
+    latest = {f.path: f for f in store.latest_files(THREAD)}
+    assert latest["erd/retail.dbml"].content == "Table a {}" and latest["erd/retail.dbml"].git_sha == "c9"
+    assert latest["generated/model.json"].kind is FileKind.GENERATED
+    store.record_files(THREAD, [])  # nothing to do
+    with pytest.raises(ConversationNotFoundError):
+        store.record_files("no-such-thread", [NewFile("a", "erd", "x")])
 
 
 def test_a_delivery_is_processed_exactly_once_unless_it_failed(store: MemoryStore) -> None:
