@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import Connection, sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
@@ -410,7 +411,9 @@ class MemoryStore:
         for attempt in (1, 2):
             try:
                 with self.pool.connection() as conn:
-                    if not transaction:
+                    # Inside the caller's transaction (a conversation turn's): a savepoint would only
+                    # cost two round trips, since an error aborts that transaction anyway.
+                    if not transaction or conn.info.transaction_status == TransactionStatus.INTRANS:
                         return work(conn)
                     with conn.transaction():
                         return work(conn)
