@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from functools import lru_cache
 
 from accelerator.model.elements import Catalog, Grant, Project, Schema, Span, Table
 from accelerator.policy.policy import Path, Policy
@@ -101,6 +102,11 @@ def _matches(parts: list[str], qualified: list[str]) -> bool:
 
 
 def _closest(name: str, known: Sequence[str]) -> str:
+    return _closest_of(name, tuple(known))
+
+
+@lru_cache(maxsize=64)  # a grant that names nothing is reported again on every governance run
+def _closest_of(name: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=1, cutoff=0.6)
     if close:
         return f"; did you mean {next(k for k in known if k.lower() == close[0])!r}?"

@@ -5,6 +5,7 @@ a wrong one silently misleads every tool that reads it.)"""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from accelerator.model.elements import Catalog, ForeignKey, Project, Schema, Table
 from accelerator.policy.policy import Policy
@@ -16,6 +17,7 @@ _STRINGS = {"STRING", "VARCHAR", "CHAR"}
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC|DEC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 
 
+@lru_cache(maxsize=1024)  # a few types repeat over every key column
 def type_family(databricks_type: str) -> str:
     """A type's comparison class: integer, float, string, decimal(scale), or the type itself."""
     normalized = re.sub(r"\s+", "", databricks_type.upper())

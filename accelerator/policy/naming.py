@@ -21,24 +21,24 @@ def check_names(project: Project, policy: Policy, reporter: Reporter) -> None:
     lower_enabled = reporter.enabled("uc.name.lowercase")
     cache: dict[tuple[str, str], list[Problem]] = {}  # names repeat (id, created_at, ...)
 
-    def check(element: Located, name: str, kind: str, where: str) -> None:
+    def check(element: Located, name: str, kind: str, *where: str) -> None:
         problems = cache.get((kind, name))
         if problems is None:
             problems = cache[(kind, name)] = _problems(name, kind, naming[kind], policy, lower_enabled)
-        span = name_location(element) if problems else None
+        if not problems:  # the usual case: no location string to build
+            return
+        span, qualified = name_location(element), ".".join(where)
         for rule, message, fix in problems:
-            reporter.report(rule, message, span=span, object=where, fix=fix)
+            reporter.report(rule, message, span=span, object=qualified, fix=fix)
 
     for catalog in project.catalogs:
         check(catalog, catalog.name, "catalog", catalog.name)
         for schema in catalog.schemas:
-            where = f"{catalog.name}.{schema.name}"
-            check(schema, schema.name, "schema", where)
+            check(schema, schema.name, "schema", catalog.name, schema.name)
             for table in schema.tables:
-                table_where = f"{where}.{table.name}"
-                check(table, table.name, "table", table_where)
+                check(table, table.name, "table", catalog.name, schema.name, table.name)
                 for column in table.columns:
-                    check(column, column.name, "column", f"{table_where}.{column.name}")
+                    check(column, column.name, "column", catalog.name, schema.name, table.name, column.name)
 
 
 def suggested_name(name: str, compiled: CompiledNameRules, lower: bool) -> str:
