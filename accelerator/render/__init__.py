@@ -1,7 +1,9 @@
 """Renderers of the governed model: Databricks SQL, Terraform (cdktn), Markdown docs.
 
 All are deterministic (the same model gives byte-identical text) and pure, apart from cdktn's
-synthesis, which writes to a temporary directory that is removed afterwards.
+synthesis, which writes to a temporary directory that is removed afterwards. The SQL and the docs
+keep each table's rendered text in memory and reuse it while the table is unchanged in content (see
+`accelerator.model.canonical`, which explains the keys); `clear_caches()` forgets it all.
 """
 
 from accelerator.render.markdown import render_docs

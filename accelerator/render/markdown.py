@@ -3,19 +3,27 @@
 `{"<catalog>.md": text}`. A finding belongs to the catalog its `object` starts with
 (`retail.sales.orders.email` -> `retail`); a finding without an object, or with one that names no
 catalog, concerns the whole project and is listed in every catalog's document.
+
+A table's section is cached (`TABLE_SECTIONS`) under its content (`canonical.content_key`) and its
+schema's name: it shows no source location (only the findings do, and they are not cached), and its
+foreign keys name their targets as written. The diagram caches per table too (see `mermaid`).
 """
 
 from __future__ import annotations
 
 import re
 
+from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import Catalog, Column, Grant, Mask, Project, Schema, Table
 from accelerator.model.findings import Finding, sorted_findings
-from accelerator.render.mermaid import column_keys, render_er_diagram
+from accelerator.render.mermaid import keys_by_column, render_er_diagram
 from accelerator.render.naming import file_stem
 from accelerator.render.sql_context import sorted_by_name
 
 _BACKTICKS = re.compile(r"`+")
+
+# A table's section, its lines joined.
+TABLE_SECTIONS: PieceCache[str] = PieceCache(maxsize=MAX_TABLE_VERSIONS)
 
 
 def render_docs(project: Project, findings: list[Finding]) -> dict[str, str]:
@@ -40,7 +48,7 @@ def _finding_catalog(finding: Finding, known: set[str]) -> str | None:
 def code(text: str) -> str:
     """An inline code span that survives backticks and line breaks in `text` (CommonMark rules)."""
     flat = " ".join(text.splitlines())
-    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0) if "`" in flat else 0
     fence = "`" * (longest + 1)
     padded = f" {flat} " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else flat
     return f"{fence}{padded}{fence}"
@@ -115,7 +123,14 @@ def _schema_section(schema: Schema) -> list[str]:
         lines += [paragraph(schema.comment), ""]
     lines += _facts(_governance_facts(schema.owner, schema.tags, schema.grants))
     for table in sorted_by_name(schema.tables):
-        lines += _table_section(schema, table)
+        key = content_key(table)
+        piece_key = None if key is None else (schema.name, key)
+        section = None if piece_key is None else TABLE_SECTIONS.get(piece_key)
+        if section is None:
+            section = "\n".join(_table_section(schema, table))
+            if piece_key is not None:
+                TABLE_SECTIONS.put(piece_key, section)
+        lines.append(section)
     return lines
 
 
@@ -128,7 +143,9 @@ def _table_section(schema: Schema, table: Table) -> list[str]:
         "| Column | Type | Nullable | Key | Classification | Mask | Comment |",
         "|---|---|---|---|---|---|---|",
     ]
-    lines += [_column_row(table, column) for column in table.columns]
+    lines += [
+        _column_row(column, keys) for column, keys in zip(table.columns, keys_by_column(table), strict=True)
+    ]
     for fk in table.foreign_keys:
         target = f"{fk.ref_schema}.{fk.ref_table}({', '.join(fk.ref_columns)})"
         lines.append("")
@@ -136,12 +153,12 @@ def _table_section(schema: Schema, table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def _column_row(table: Table, column: Column) -> str:
+def _column_row(column: Column, keys: list[str]) -> str:
     cells = [
         cell_code(column.name),
         cell(column.type),
         "yes" if column.nullable else "no",
-        ", ".join(column_keys(table, column)),
+        ", ".join(keys),
         cell(column.classification),
         _mask(column.mask),
         cell(column.comment),

@@ -3,18 +3,28 @@
 Mermaid's grammar is narrow (entity and attribute names are words, comments are double-quoted
 strings with no escape), so every name is reduced to `[A-Za-z0-9_-]` and every comment loses its
 double quotes, angle brackets and line breaks; the data dictionary next to the diagram keeps the exact text.
+
+A table's entity and relationship lines are cached (`ENTITIES`) under its content
+(`canonical.content_key`), its entity name, the entity names of the tables its foreign keys
+reference (they depend on the whole catalog) and the foreign keys' labels (not in the content key).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import Catalog, Column, Table
 from accelerator.render.sql_context import sorted_by_name
 
 _NOT_WORD = re.compile(r"[^A-Za-z0-9_-]+")
 
+# (entity lines, relationship lines) per table.
+ENTITIES: PieceCache[tuple[str, tuple[str, ...]]] = PieceCache(maxsize=MAX_TABLE_VERSIONS)
 
+
+@lru_cache(maxsize=8192)
 def mermaid_word(text: str) -> str:
     word = _NOT_WORD.sub("_", text).strip("_") or "_"
     return word if word[0].isalpha() or word[0] == "_" else f"_{word}"
@@ -53,15 +63,35 @@ def render_er_diagram(catalog: Catalog) -> str:
     for schema in sorted_by_name(catalog.schemas):
         for table in sorted_by_name(schema.tables):
             entity = names[(schema.name.lower(), table.name.lower())]
-            lines.append(f"    {entity} {{")
-            lines.extend(f"        {_attribute(table, column)}" for column in table.columns)
-            lines.append("    }")
-            relationships.extend(_relationships(table, entity, names))
+            text, table_relationships = _entity(table, entity, names)
+            lines.append(text)
+            relationships.extend(table_relationships)
     return "\n".join(lines + relationships) + "\n"
 
 
-def _attribute(table: Table, column: Column) -> str:
-    keys = column_keys(table, column)
+def _entity(table: Table, entity: str, names: dict[tuple[str, str], str]) -> tuple[str, tuple[str, ...]]:
+    """The entity's lines, joined, and its relationship lines."""
+    key = content_key(table)
+    piece_key = None
+    if key is not None:
+        parents = tuple(names.get((fk.ref_schema.lower(), fk.ref_table.lower())) for fk in table.foreign_keys)
+        piece_key = (key, entity, parents, tuple(fk.label for fk in table.foreign_keys))
+        piece = ENTITIES.get(piece_key)
+        if piece is not None:
+            return piece
+    lines = [f"    {entity} {{"]
+    lines.extend(
+        f"        {_attribute(column, keys)}"
+        for column, keys in zip(table.columns, keys_by_column(table), strict=True)
+    )
+    lines.append("    }")
+    piece = ("\n".join(lines), tuple(_relationships(table, entity, names)))
+    if piece_key is not None:
+        ENTITIES.put(piece_key, piece)
+    return piece
+
+
+def _attribute(column: Column, keys: list[str]) -> str:
     text = f"{mermaid_type(column.type)} {mermaid_word(column.name)}"
     if keys:
         text += " " + ", ".join(keys)
@@ -70,17 +100,23 @@ def _attribute(table: Table, column: Column) -> str:
     return text
 
 
-def column_keys(table: Table, column: Column) -> list[str]:
-    """`PK`, `FK`, `UK` markers of a column, in that order."""
-    name = column.name.lower()
-    keys = []
-    if table.primary_key and name in (c.lower() for c in table.primary_key.columns):
-        keys.append("PK")
-    if any(name in (c.lower() for c in fk.columns) for fk in table.foreign_keys):
-        keys.append("FK")
-    if any(name in (c.lower() for c in uk.columns) for uk in table.unique_keys):
-        keys.append("UK")
-    return keys
+def keys_by_column(table: Table) -> list[list[str]]:
+    """The `PK`, `FK`, `UK` markers (in that order) of each column of `table`, in column order."""
+    primary = {c.lower() for c in table.primary_key.columns} if table.primary_key else set()
+    foreign = {c.lower() for fk in table.foreign_keys for c in fk.columns}
+    unique = {c.lower() for uk in table.unique_keys for c in uk.columns}
+    result = []
+    for column in table.columns:
+        name = column.name.lower()
+        keys = []
+        if name in primary:
+            keys.append("PK")
+        if name in foreign:
+            keys.append("FK")
+        if name in unique:
+            keys.append("UK")
+        result.append(keys)
+    return result
 
 
 def _relationships(table: Table, entity: str, names: dict[tuple[str, str], str]) -> list[str]:

@@ -17,11 +17,20 @@ Layout of a file (every statement is idempotent, so a file can be applied again)
 
 File names are slugs of the physical catalog name (`naming.slug`), so a hostile name cannot escape
 the directory.
+
+A re-render reuses each unchanged table's statements (its part of sections 4 to 7): the macros
+`table_statements`, `table_foreign_keys` and `grants` render them once into a `TableSql`, cached in
+`sql_context.TABLE_SQL` under the table's content (`canonical.content_key`), its schema's name, the
+catalog's logical and physical names, the environment, the deployment settings and the macros
+template object (a template edited on disk is reloaded by jinja as a new object, hence a new scope).
+A foreign key renders from its own names, not from the table it references. The rest of the file
+(catalog, schemas, mask functions, the layout) is rendered every time.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 
@@ -29,11 +38,12 @@ from accelerator.errors import RenderError
 from accelerator.model.elements import Project
 from accelerator.render.environments import environment_named
 from accelerator.render.naming import file_stem
-from accelerator.render.sql_context import catalog_context
+from accelerator.render.sql_context import TableContext, TableRenderer, catalog_context
 from accelerator.render.sql_quoting import quote_identifier, quote_literal
 from accelerator.templates import TEMPLATES_DIR
 
 CATALOG_TEMPLATE = "sql/catalog.sql.j2"
+MACROS_TEMPLATE = "sql/macros.sql.j2"
 
 
 def _identifier_list(names: list[str]) -> str:
@@ -65,10 +75,13 @@ def sql_templates() -> jinja2.Environment:
 def render_sql(project: Project, env: str) -> dict[str, str]:
     """`{"<physical catalog>.sql": text}` for environment `env`, sorted by file name."""
     environment = environment_named(project, env)
-    template = sql_templates().get_template(CATALOG_TEMPLATE)
+    templates = sql_templates()
+    template = templates.get_template(CATALOG_TEMPLATE)
+    macros = templates.get_template(MACROS_TEMPLATE)
+    render_table = _table_renderer(macros.module)
     files: dict[str, str] = {}
     for catalog in project.catalogs:
-        context = catalog_context(catalog, environment, project.deployment)
+        context = catalog_context(catalog, environment, project.deployment, render_table, macros)
         path = f"{file_stem(context.name)}.sql"
         if path in files:
             raise RenderError(
@@ -77,3 +90,14 @@ def render_sql(project: Project, env: str) -> dict[str, str]:
             )
         files[path] = template.render(catalog=context)
     return dict(sorted(files.items()))
+
+
+def _table_renderer(macros: Any) -> TableRenderer:
+    def render(table: TableContext) -> tuple[str, str, str]:
+        return (
+            str(macros.table_statements(table)),
+            str(macros.table_foreign_keys(table)),
+            str(macros.grants("TABLE", table.path, table.grants)),
+        )
+
+    return render

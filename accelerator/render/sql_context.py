@@ -3,13 +3,20 @@
 Everything that needs a decision (which grants apply, what a mask returns for a type, which table
 properties a DEFAULT needs, validation of types and expressions) happens here, so the templates only
 lay out statements and quote through the `ident` and `literal` filters.
+
+A table's statements are rendered on their own (a `TableSql`, by the caller's `render_table`) and
+cached in `TABLE_SQL` under everything `_table_sql` reads: `table_sql_place`, the schema's name and the
+table's content. Tables are visited, and their errors raised, in the same order as when the whole
+catalog was one template; a mask conflict names the current table's mask, for its current location.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import (
     Catalog,
     Column,
@@ -61,12 +68,29 @@ class TableContext:
     grants: list[EffectiveGrant]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class MaskFunctionContext:
     path: tuple[str, str, str]
     type: str
     masked: str  # "redact_string" | "hash_string" | "partial_string" | "null"
-    exempt_groups: list[str]
+    exempt_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSql:
+    """One table's statements, where the catalog template places them: each whole lines, or ''."""
+
+    statements: str  # CREATE TABLE (when SQL creates tables), then the table's governance
+    foreign_keys: str
+    grants: str
+    masks: tuple[tuple[int, MaskFunctionContext], ...]  # (column position, its mask function)
+
+
+# The three texts of a TableContext: the templates' table_statements, table_foreign_keys and grants.
+TableRenderer = Callable[["TableContext"], tuple[str, str, str]]
+
+# A TableSql per table version and environment.
+TABLE_SQL: PieceCache[TableSql] = PieceCache(maxsize=4 * MAX_TABLE_VERSIONS)
 
 
 @dataclass(slots=True)
@@ -85,12 +109,25 @@ class CatalogContext:
     owner: str | None
     tags: list[tuple[str, str]]
     grants: list[EffectiveGrant]
+    create_tables: bool  # deployment.tables_in == "sql"
     schemas: list[SchemaContext] = field(default_factory=list)
     mask_functions: list[MaskFunctionContext] = field(default_factory=list)
-    tables: list[TableContext] = field(default_factory=list)
+    tables: list[TableSql] = field(default_factory=list)
+    # The tables' TableSql texts, joined in table order.
+    table_statements: str = ""
+    foreign_keys: str = ""
+    table_grants: str = ""
 
 
-def catalog_context(catalog: Catalog, environment: Environment, deployment: Deployment) -> CatalogContext:
+def catalog_context(
+    catalog: Catalog,
+    environment: Environment,
+    deployment: Deployment,
+    render_table: TableRenderer,
+    scope: Hashable,
+) -> CatalogContext:
+    """The catalog in `environment`; `render_table` renders a table's statements with the templates
+    that `scope` names (the macros template object: a reloaded template is a new scope)."""
     env = environment.name
     physical = environment.catalog_name(catalog)
     with_grants = deployment.grants_in in ("sql", "both")
@@ -104,6 +141,7 @@ def catalog_context(catalog: Catalog, environment: Environment, deployment: Depl
         owner=catalog.owner,
         tags=sorted(catalog.tags.items()),
         grants=grants(catalog),
+        create_tables=deployment.tables_in == "sql",
     )
     schemas = sorted_by_name(catalog.schemas)
     for schema in schemas:
@@ -120,17 +158,53 @@ def catalog_context(catalog: Catalog, environment: Environment, deployment: Depl
     if masks_schema and catalog.schema(masks_schema) is None:
         context.schemas.append(SchemaContext((physical, masks_schema), "Column mask functions", None, [], []))
     functions: dict[tuple[str, str, str], tuple[MaskFunctionContext, Mask]] = {}
+    place = table_sql_place(scope, catalog, physical, environment, deployment)
     for schema in schemas:
         for table in sorted_by_name(schema.tables):
-            table_context = _table_context(physical, schema, table, deployment, grants(table))
-            context.tables.append(table_context)
-            for column in table.columns:
-                if column.mask is not None:
-                    function = _mask_function(physical, masks_schema or schema.name, column, column.mask)
-                    _add_mask_function(functions, function, column.mask)
-                    table_context.column_masks.append((column.name, function.path))
+            key = content_key(table)
+            piece_key = None if key is None else (place, schema.name, key)
+            piece = None if piece_key is None else TABLE_SQL.get(piece_key)
+            if piece is None:
+                piece = _table_sql(physical, schema, table, deployment, grants(table), render_table)
+                if piece_key is not None:
+                    TABLE_SQL.put(piece_key, piece)
+            context.tables.append(piece)
+            for position, function in piece.masks:
+                mask = table.columns[position].mask  # this table's, for its span in an error
+                assert mask is not None, "a table changed in place after it was rendered"
+                _add_mask_function(functions, function, mask)
     context.mask_functions = [function for function, _ in functions.values()]
+    context.table_statements = "".join([table.statements for table in context.tables])
+    context.foreign_keys = "".join([table.foreign_keys for table in context.tables])
+    context.table_grants = "".join([table.grants for table in context.tables])
     return context
+
+
+def table_sql_place(
+    scope: Hashable, catalog: Catalog, physical: str, environment: Environment, deployment: Deployment
+) -> tuple[Hashable, ...]:
+    """What a table's statements depend on besides its schema's name and its own content: the
+    templates, the catalog's names, the environment (which grants apply) and the deployment."""
+    return (scope, catalog.name, physical, environment.model_dump_json(), deployment.model_dump_json())
+
+
+def _table_sql(
+    catalog: str,
+    schema: Schema,
+    table: Table,
+    deployment: Deployment,
+    grants: list[EffectiveGrant],
+    render_table: TableRenderer,
+) -> TableSql:
+    context = _table_context(catalog, schema, table, deployment, grants)
+    masks = []
+    for position, column in enumerate(table.columns):
+        if column.mask is not None:
+            function = _mask_function(catalog, deployment.masks_schema or schema.name, column, column.mask)
+            masks.append((position, function))
+            context.column_masks.append((column.name, function.path))
+    statements, foreign_keys, grant_lines = render_table(context)
+    return TableSql(statements, foreign_keys, grant_lines, tuple(masks))
 
 
 NamedT = TypeVar("NamedT", Schema, Table)
@@ -218,7 +292,7 @@ def _mask_function(catalog: str, schema: str, column: Column, mask: Mask) -> Mas
         path=(catalog, schema, mask.function),
         type=checked_type(column.type, column.span),
         masked=masked,
-        exempt_groups=sorted(set(mask.exempt_groups)),
+        exempt_groups=tuple(sorted(set(mask.exempt_groups))),
     )
 
 
