@@ -89,3 +89,17 @@ class DbmlDocument:
     tables: list[TableNode] = field(default_factory=list)
     enums: list[EnumNode] = field(default_factory=list)
     refs: list[RefNode] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Block:
+    """One top-level block as the scanner read it, in the text it was first read in.
+
+    Later versions of the text that hold the same block elsewhere refer to it with a shift (see
+    `dbml_syntax.Scan`) instead of holding a copy. `node` is None for Project, TableGroup and Note.
+    """
+
+    node: TableNode | EnumNode | RefNode | None
+    start: int
+    stop: int  # where the scanner went on: after the line break that ends the block, len + 1 at the end
+    built: object = None  # what the model builder made of it (`dbml._TableTemplate`): replaced, not changed

@@ -4,13 +4,29 @@ pydbml records no positions and spends ~25 ms per 20-column table, so the struct
 scanner; `dbml.py` still runs pydbml over small files as a second opinion. The language accepted is
 pydbml 1.2's grammar (keywords case-insensitive, `key:` written without a space as pydbml requires)
 plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `struct<a:int>`.
+
+A conversation turn changes a few characters of a file and parses it again, so `scan_dbml` keeps
+the last scans of each file and reads again only what changed. This is exact because the reading of
+a top-level block depends on nothing but the text from where the scanner stands before it (the
+start of the text, or right after the line break that ended the previous block) to the line break
+that ends it. Against the recent text with the longest unchanged start and end, the blocks that end
+inside the unchanged start are kept, the scanner restarts after the last of them, and it stops as
+soon as it ends a block where the recent text ends one inside the unchanged end: from there on both
+texts read the same, so the recent text's later blocks follow, shifted by the change of length.
+Errors are the full scan's too, as the scanner stands where a full scan would. Blocks are shared,
+not copied: a text refers to each with its shift from the text it was read in, and `Scan.document`
+makes shifted copies of the nodes only when the syntax tree is asked for.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from functools import cached_property
 
 from accelerator.erd.dbml_nodes import (
+    Block,
     ColumnNode,
     DbmlDocument,
     Endpoint,
@@ -20,7 +36,7 @@ from accelerator.erd.dbml_nodes import (
     Setting,
     TableNode,
 )
-from accelerator.erd.dbml_tokens import Token, TokenCursor, read_plain_column
+from accelerator.erd.dbml_tokens import Token, TokenCursor, new_token, read_plain_column
 
 _TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
 RELATIONS = (">", "<", "-", "<>")
@@ -28,30 +44,211 @@ COLUMN_SETTINGS = "pk, primary key, not null, null, unique, increment, default: 
 INDEX_TYPES = ("btree", "hash", "gin", "gist", "brin", "spgist")
 REF_ACTIONS = ("cascade", "restrict", "no action", "set null", "set default")
 
+# A turn reads the text before its edit and the text after it, an undo goes back to the one before.
+# Scans are not modified once made (but for the memos `Scan.document` and `Block.built`, which a race
+# at worst computes twice), so threads share them; the lock guards the lists.
+RECENT_TEXTS = 3  # per file
+RECENT_FILES = 8
+_recent: OrderedDict[str, list[Scan]] = OrderedDict()
+_recent_lock = threading.Lock()
 
-# The tree is never modified after parsing, so it is shared: a conversation turn reads one text up to
-# three times (the patcher, the re-parse that verifies the patch, governance).
-@lru_cache(maxsize=2)
-def parse_dbml_syntax(text: str, file: str) -> DbmlDocument:
-    """Scan DBML into a located syntax tree; raise `ErdSyntaxError` at the first mistake."""
-    return _Parser(text, file).document()
+
+class Scan:
+    """The top-level blocks of `text`, each with its shift from the text it was first read in."""
+
+    def __init__(self, text: str, blocks: list[tuple[int, Block]]) -> None:
+        self.text = text
+        self.blocks = blocks
+
+    def stop(self, index: int) -> int:
+        shift, block = self.blocks[index]
+        return block.stop + shift
+
+    @cached_property
+    def document(self) -> DbmlDocument:
+        """The syntax tree, with offsets into `text`."""
+        document = DbmlDocument()
+        for shift, block in self.blocks:
+            node = block.node
+            if isinstance(node, TableNode):
+                document.tables.append(moved_table(node, shift) if shift else node)
+            elif isinstance(node, EnumNode):
+                document.enums.append(moved_enum(node, shift) if shift else node)
+            elif isinstance(node, RefNode):
+                document.refs.append(moved_ref(node, shift) if shift else node)
+        return document
+
+
+def scan_dbml(text: str, file: str) -> Scan:
+    """The blocks of `text`; raise `ErdSyntaxError` at the first mistake.
+
+    Only what differs from a recent text of `file` is read again (see the module docstring).
+    """
+    with _recent_lock:
+        recent = list(_recent.get(file, ()))
+    scan = next((scan for scan in recent if scan.text == text), None)
+    if scan is None and recent:
+        base = max(recent, key=lambda scan: sum(_common_ends(scan.text, text)))
+        scan = _rescan(base, text, file)
+    elif scan is None:
+        scan = Scan(text, [(0, block) for block in _Parser(text, file).blocks()])
+    with _recent_lock:
+        scans = _recent.pop(file, [])
+        _recent[file] = [scan, *(other for other in scans if other is not scan)][:RECENT_TEXTS]
+        while len(_recent) > RECENT_FILES:
+            _recent.popitem(last=False)
+    return scan
+
+
+def forget_scans() -> None:
+    """Forget every recent scan: the next parse of any text reads it from scratch."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _rescan(base: Scan, text: str, file: str) -> Scan:
+    prefix, suffix = _common_ends(base.text, text)
+    shift = len(text) - len(base.text)
+    kept = 0
+    while kept < len(base.blocks) and base.stop(kept) <= prefix:
+        kept += 1
+    unchanged_end = len(base.text) - suffix
+    later = {base.stop(i): i for i in range(kept, len(base.blocks)) if base.stop(i) >= unchanged_end}
+    blocks = base.blocks[:kept]
+    parser = _Parser(text, file)
+    parser.pos = base.stop(kept - 1) if kept else 0
+    for block in parser.blocks():
+        blocks.append((0, block))
+        same = later.get(block.stop - shift)
+        if same is not None:
+            blocks += [(old_shift + shift, old) for old_shift, old in base.blocks[same + 1 :]]
+            break
+    return Scan(text, blocks)
+
+
+def _common_ends(a: str, b: str) -> tuple[int, int]:
+    """The lengths of the longest common start of `a` and `b`, and of their common end after it."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # halve what is left: string comparisons at C speed, no loop over characters
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = low
+    low, high = 0, min(len(a), len(b)) - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle : len(a) - low] == b[len(b) - middle : len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return prefix, low
+
+
+class _SyntaxTrees:
+    """`parse_dbml_syntax`: a function, with `cache_clear()` as when it was an `lru_cache`."""
+
+    def __call__(self, text: str, file: str) -> DbmlDocument:
+        """Scan DBML into a located syntax tree; raise `ErdSyntaxError` at the first mistake.
+
+        The tree is never modified after parsing, so it is shared: a conversation turn reads one text
+        up to three times (the patcher, the re-parse that verifies the patch, governance).
+        """
+        return scan_dbml(text, file).document
+
+    def cache_clear(self) -> None:
+        forget_scans()
+
+
+parse_dbml_syntax = _SyntaxTrees()
+
+
+# -- nodes moved by `shift` characters --------------------------------------------------------------
+
+
+def _token(token: Token, shift: int) -> Token:
+    kind, text, start, end = token
+    return new_token(Token, (kind, text, start + shift, end + shift))
+
+
+def _tokens(tokens: list[Token], shift: int) -> list[Token]:
+    return [new_token(Token, (kind, text, start + shift, end + shift)) for kind, text, start, end in tokens]
+
+
+def _endpoint(endpoint: Endpoint, shift: int) -> Endpoint:
+    table, columns = _tokens(endpoint.table, shift), _tokens(endpoint.columns, shift)
+    return Endpoint(table, columns, endpoint.start + shift, endpoint.end + shift)
+
+
+def _settings(settings: list[Setting], shift: int) -> list[Setting]:
+    return [
+        Setting(
+            setting.key,
+            setting.start + shift,
+            setting.end + shift,
+            None if setting.value is None else _token(setting.value, shift),
+            None if setting.relation is None else _token(setting.relation, shift),
+            None if setting.endpoint is None else _endpoint(setting.endpoint, shift),
+        )
+        for setting in settings
+    ]
+
+
+def moved_table(node: TableNode, shift: int) -> TableNode:
+    columns = [
+        ColumnNode(
+            _token(column.name, shift),
+            _token(column.type, shift),
+            _settings(column.settings, shift),
+            column.start + shift,
+            column.end + shift,
+        )
+        for column in node.columns
+    ]
+    indexes = [
+        IndexNode(
+            _tokens(index.subjects, shift),
+            _settings(index.settings, shift),
+            index.start + shift,
+            index.end + shift,
+        )
+        for index in node.indexes
+    ]
+    alias = None if node.alias is None else _token(node.alias, shift)
+    note = None if node.note is None else _token(node.note, shift)
+    name, settings = _tokens(node.name, shift), _settings(node.settings, shift)
+    return TableNode(name, alias, settings, node.start + shift, node.end + shift, columns, indexes, note)
+
+
+def moved_enum(node: EnumNode, shift: int) -> EnumNode:
+    return EnumNode(
+        _tokens(node.name, shift), _tokens(node.values, shift), node.start + shift, node.end + shift
+    )
+
+
+def moved_ref(node: RefNode, shift: int) -> RefNode:
+    name = None if node.name is None else _token(node.name, shift)
+    left, right = _endpoint(node.left, shift), _endpoint(node.right, shift)
+    return RefNode(name, left, _token(node.relation, shift), right, node.start + shift, node.end + shift)
 
 
 class _Parser(TokenCursor):
     # -- top level ------------------------------------------------------------------------------
 
-    def document(self) -> DbmlDocument:
-        document = DbmlDocument()
+    def blocks(self) -> Iterator[Block]:
+        """The top-level blocks from `pos` on, which is the start of the text or of a line."""
         while (token := self.peek()).kind != "eof":
             if token.kind == "newline":
                 self.take()
                 continue
+            node: TableNode | EnumNode | RefNode | None = None
             if token.is_word("table"):
-                document.tables.append(self.table())
+                node = self.table()
             elif token.is_word("enum"):
-                document.enums.append(self.enum())
+                node = self.enum()
             elif token.is_word("ref"):
-                document.refs.append(self.long_ref())
+                node = self.long_ref()
             elif token.is_word("project"):
                 self.project()
             elif token.is_word("tablegroup"):
@@ -65,7 +262,8 @@ class _Parser(TokenCursor):
                     "check the spelling of the keyword, and that the previous block is closed with '}'",
                 )
             self.end_of_line(f"after the {token.text} block")
-        return document
+            after = self.take()  # the line break (or a comment over several lines), or the end
+            yield Block(node, token.start, after.end if after.kind == "newline" else len(self.text) + 1)
 
     # Project, TableGroup and sticky notes do not shape the model: they are checked, then dropped.
 
@@ -421,14 +619,21 @@ class _Parser(TokenCursor):
 
 
 __all__ = [
+    "Block",
     "ColumnNode",
     "DbmlDocument",
     "Endpoint",
     "EnumNode",
     "IndexNode",
     "RefNode",
+    "Scan",
     "Setting",
     "TableNode",
     "Token",
+    "forget_scans",
+    "moved_enum",
+    "moved_ref",
+    "moved_table",
     "parse_dbml_syntax",
+    "scan_dbml",
 ]
