@@ -176,7 +176,7 @@ def _tokens(tokens: list[Token], shift: int) -> list[Token]:
     return [new_token(Token, (kind, text, start + shift, end + shift)) for kind, text, start, end in tokens]
 
 
-def _endpoint(endpoint: Endpoint, shift: int) -> Endpoint:
+def moved_endpoint(endpoint: Endpoint, shift: int) -> Endpoint:
     table, columns = _tokens(endpoint.table, shift), _tokens(endpoint.columns, shift)
     return Endpoint(table, columns, endpoint.start + shift, endpoint.end + shift)
 
@@ -189,7 +189,7 @@ def _settings(settings: list[Setting], shift: int) -> list[Setting]:
             setting.end + shift,
             None if setting.value is None else _token(setting.value, shift),
             None if setting.relation is None else _token(setting.relation, shift),
-            None if setting.endpoint is None else _endpoint(setting.endpoint, shift),
+            None if setting.endpoint is None else moved_endpoint(setting.endpoint, shift),
         )
         for setting in settings
     ]
@@ -229,7 +229,7 @@ def moved_enum(node: EnumNode, shift: int) -> EnumNode:
 
 def moved_ref(node: RefNode, shift: int) -> RefNode:
     name = None if node.name is None else _token(node.name, shift)
-    left, right = _endpoint(node.left, shift), _endpoint(node.right, shift)
+    left, right = moved_endpoint(node.left, shift), moved_endpoint(node.right, shift)
     return RefNode(name, left, _token(node.relation, shift), right, node.start + shift, node.end + shift)
 
 
