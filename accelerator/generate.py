@@ -7,12 +7,12 @@ Pure: it takes texts and returns texts (the CLI and the agent read and write the
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from accelerator.erd import parse_erd
+from accelerator.erd import ParsedErd, parse_erd
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection
 from accelerator.model import Finding, Project, canonical_json, sorted_findings
@@ -64,8 +64,16 @@ def load_policy(policy: PolicyInput) -> Policy:
 
 
 @without_collection
-def govern_inputs(name: str, erds: Sequence[ErdInput], policy_input: PolicyInput) -> Governed:
-    """Parse every ERD, assemble and validate the model, apply the policy."""
+def govern_inputs(
+    name: str,
+    erds: Sequence[ErdInput],
+    policy_input: PolicyInput,
+    parsed: Mapping[str, ParsedErd] | None = None,
+) -> Governed:
+    """Parse every ERD, assemble and validate the model, apply the policy.
+
+    `parsed`: parses the caller already has (by file; used when of the same text), e.g. the agent's
+    re-parse that verified a patch. The model takes their schemas over: never pass one twice."""
     if not erds:
         raise AcceleratorError(
             "no ERD files to read",
@@ -75,11 +83,16 @@ def govern_inputs(name: str, erds: Sequence[ErdInput], policy_input: PolicyInput
     parts = []
     findings: list[Finding] = []
     for erd in erds:
-        parsed = parse_erd(
-            erd.text, erd.file, format=erd.format, dialect=erd.dialect, default_schema=erd.default_schema
+        given = (parsed or {}).get(erd.file)
+        part = (
+            given
+            if given is not None and given.source == erd.text
+            else parse_erd(
+                erd.text, erd.file, format=erd.format, dialect=erd.dialect, default_schema=erd.default_schema
+            )
         )
-        parts.append((erd.catalog, parsed))
-        findings.extend(parsed.findings)
+        parts.append((erd.catalog, part))
+        findings.extend(part.findings)
     project = build_project(name, parts)
     result = govern(project, policy)
     sources = {erd.file: erd.text for erd in erds}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accelerator.agent.state import ErdSpec, sources_key
+from accelerator.erd import ParsedErd
 from accelerator.generate import (
     ErdInput,
     Generation,
@@ -85,12 +86,17 @@ class DerivedCache:
     _governed: OrderedDict[str, Governed] = field(default_factory=OrderedDict)
     _generated: OrderedDict[tuple[str, bool, str], Generation] = field(default_factory=OrderedDict)
 
-    def governed(self, inputs: Inputs, sources: Mapping[str, str]) -> Governed:
-        """Parse and govern; raises the core's located `AcceleratorError` for broken sources."""
+    def governed(
+        self, inputs: Inputs, sources: Mapping[str, str], parsed: Mapping[str, ParsedErd] | None = None
+    ) -> Governed:
+        """Parse and govern; raises the core's located `AcceleratorError` for broken sources.
+        `parsed`: parses of some of the sources to use instead of parsing again (see `govern_inputs`)."""
         key = inputs.key(sources)
         found = self._governed.get(key)
         if found is None:
-            found = govern_inputs(inputs.project, inputs.erd_inputs(sources), inputs.policy_input(sources))
+            found = govern_inputs(
+                inputs.project, inputs.erd_inputs(sources), inputs.policy_input(sources), parsed
+            )
             self._remember(self._governed, key, found)
         else:
             self._governed.move_to_end(key)

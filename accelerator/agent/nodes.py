@@ -24,6 +24,7 @@ from accelerator.agent.llm import LlmError, ToolCallingModel, propose_edits
 from accelerator.agent.patch import patch_sources
 from accelerator.agent.resolve import resolve
 from accelerator.agent.state import ConversationState, Turn, hashes_of, sha256
+from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
@@ -184,10 +185,12 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     sources = dict(state["sources"])
     descriptions: list[str] = []
     changed: list[str] = []
+    parsed: dict[str, ParsedErd] = {}  # the verifying re-parses of the last op, which governance takes over
     try:
         before = _governed(state, ctx).findings
         for op in ops:
-            governed = ctx.derived.governed(inputs, sources)
+            governed = ctx.derived.governed(inputs, sources, parsed)
+            parsed = {}
             try:
                 descriptions.append(describe(resolve(op, governed.project).op))
                 patched = patch_sources(
@@ -199,13 +202,14 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                     dialects=inputs.dialects,
                     default_schemas=inputs.default_schemas,
                     erd_model=governed.model,
+                    parsed=parsed,
                 )
             except AcceleratorError as error:
                 raise _TurnRejected(f"`{describe(op)}`: {error.format()}") from None
             sources.update(patched)
             changed.extend(file for file in patched if file not in changed)
             crash_point("apply.patched")
-        after = ctx.derived.governed(inputs, sources).findings
+        after = ctx.derived.governed(inputs, sources, parsed).findings
     except _TurnRejected as rejected:
         return {"outcome": "rejected", "reply": replies.rejected(rejected.reason)}
     except AcceleratorError as error:  # the patched sources no longer build a valid model

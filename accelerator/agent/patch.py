@@ -37,7 +37,7 @@ from accelerator.agent.patch_sql import SqlPatcher
 from accelerator.agent.patch_text import TextEdit, apply_text_edits
 from accelerator.agent.patch_types import NewColumn, TableTarget
 from accelerator.agent.resolve import resolve
-from accelerator.erd import detect_format, parse_erd
+from accelerator.erd import ParsedErd, detect_format, parse_erd
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
 from accelerator.model import Catalog, Project, Schema, Table
 from accelerator.model.canonical import canonical_dict
@@ -161,11 +161,13 @@ def patch_sources(
     dialects: dict[str, str] | None = None,
     default_schemas: dict[str, str] | None = None,
     erd_model: Project | None = None,
+    parsed: dict[str, ParsedErd] | None = None,
 ) -> dict[str, str]:
     """The texts of the files `op` changes, patched and verified; the input is never modified.
 
     `erd_model` is `project` before the policy (`Governed.model`): given, the check compares plain
-    JSON of the tables instead of their canonical form without the policy's fields, ~3x cheaper."""
+    JSON of the tables instead of their canonical form without the policy's fields, ~3x cheaper.
+    `parsed` receives the re-parse of each patched ERD file, for governance to take over."""
     formats, dialects = formats or {}, dialects or {}
     edits = plan_patch(op, project, sources, policy_file=policy_file, formats=formats, dialects=dialects)
     patched = apply_text_edits(sources, edits)
@@ -177,7 +179,7 @@ def patch_sources(
         for file, text in changed.items():
             kind = formats.get(file) or detect_format(file)
             schema = (default_schemas or {}).get(file, "default")
-            _verify(
+            verified = _verify(
                 file,
                 text,
                 expected,
@@ -186,6 +188,8 @@ def patch_sources(
                 schema,
                 plain=erd_model is not None,
             )
+            if parsed is not None:
+                parsed[file] = verified
     return changed
 
 
@@ -248,7 +252,7 @@ def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bo
 
 def _verify(
     file: str, text: str, expected: Project, kind: str, dialect: str, default_schema: str, *, plain: bool
-) -> None:
+) -> ParsedErd:
     parsed = parse_erd(text, file, format=kind, dialect=dialect, default_schema=default_schema)
     actual = Project(name="erd", catalogs=[Catalog(name="catalog", schemas=parsed.schemas)])
     if not _same_erd_tables(expected, actual, file, plain=plain):
@@ -261,3 +265,4 @@ def _verify(
             f"the patched {file} does not re-parse to the intended model:\n" + "\n".join(list(diff)[:40]),
             hint=f"the {kind} file was left unchanged; edit it by hand, or keep this table in another ERD format",
         )
+    return parsed

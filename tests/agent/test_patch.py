@@ -31,9 +31,9 @@ from accelerator.agent.patch import (
     erd_tables,
     patch_sources,
 )
-from accelerator.erd import parse_erd
+from accelerator.erd import ParsedErd, parse_erd
 from accelerator.generate import ErdInput, PolicyInput, govern_inputs
-from accelerator.model import Project
+from accelerator.model import Project, canonical_json
 from accelerator.model.build import build_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "retail"
@@ -380,6 +380,25 @@ def test_verification_against_the_model_before_the_policy_accepts_and_catches_th
     op = RenameColumn(table="sales.orders", column="customer_id", new_name="buyer")
     with pytest.raises(PatchVerificationError, match="does not re-parse"):
         patch_sources(op, project, sources, formats={file: "mermaid"}, erd_model=project)
+
+
+def test_governance_takes_over_the_parse_that_verified_a_patch_and_only_of_that_text() -> None:
+    file = ERD_FILES["dbml"]
+    text = (EXAMPLES / file).read_text()
+    policy = PolicyInput(POLICY, (EXAMPLES / POLICY).read_text())
+    governed = govern_inputs("retail", [ErdInput(file, text, "retail", "dbml")], policy)
+    parsed: dict[str, ParsedErd] = {}
+    op = RenameColumn(table="crm.customers", column="email", new_name="email_address")
+    patched = patch_sources(op, governed.project, {file: text}, erd_model=governed.model, parsed=parsed)
+    reparsed = parsed[file]
+    assert reparsed.source == patched[file]
+    after = govern_inputs("retail", [ErdInput(file, patched[file], "retail", "dbml")], policy, parsed)
+    assert after.model is not None and after.model.catalogs[0].schemas[0] is reparsed.schemas[0]  # taken over
+    fresh = govern_inputs("retail", [ErdInput(file, patched[file], "retail", "dbml")], policy)
+    assert canonical_json(after.project) == canonical_json(fresh.project) and after.findings == fresh.findings
+    stale = govern_inputs("retail", [ErdInput(file, text, "retail", "dbml")], policy, {file: reparsed})
+    assert stale.model is not None and stale.model.catalogs[0].schemas[0] is not reparsed.schemas[0]
+    assert canonical_json(stale.project) == canonical_json(governed.project)
 
 
 def policy_sources() -> tuple[Project, dict[str, str]]:
