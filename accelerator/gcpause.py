@@ -53,3 +53,17 @@ def without_collection(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return wrapper
+
+
+def freeze_survivors() -> None:
+    """Put every object alive now out of the collector's reach (`gc.freeze`), after a collection.
+
+    For a process that has just built what it keeps for its whole life (the chat session's first
+    model, caches and compiled templates): later collections no longer traverse it, so a full one
+    during a turn costs what the turns allocated, not the whole heap (p95 of a warm turn at 200
+    tables: ~370 -> ~230 ms). Reference counting still frees frozen objects that become unused;
+    only a frozen cycle would outlive its use, once, which is why this is not done per turn.
+    """
+    gc.collect()
+    gc.freeze()
+
