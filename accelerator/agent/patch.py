@@ -222,8 +222,8 @@ _ERD_JSON_EXCLUDE: Any = {
 
 
 def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bool) -> bool:
-    """`erd_tables(expected, file) == erd_tables(actual, file)`, table by table: equal JSON first
-    (the usual case), the canonical comparison (which sorts keys) when it differs. `plain`: the
+    """`erd_tables(expected, file) == erd_tables(actual, file)`, table by table: equal models (spans
+    too) or equal JSON first, the canonical comparison (which sorts keys) when they differ. `plain`: the
     expected model has no policy fields either, so the JSON of whole tables is compared."""
     exclude = None if plain else _ERD_JSON_EXCLUDE
 
@@ -244,7 +244,8 @@ def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bo
     if [item[:2] for item in want] != [item[:2] for item in got]:
         return False
     return all(
-        mine.model_dump_json(exclude=exclude) == theirs.model_dump_json(exclude=exclude)
+        mine == theirs  # every field and span equal (a table the edit did not move): implies the rest
+        or mine.model_dump_json(exclude=exclude) == theirs.model_dump_json(exclude=exclude)
         or canonical(schema, mine) == canonical(schema, theirs)
         for (schema, _, mine), (_, _, theirs) in zip(want, got, strict=True)
     )
