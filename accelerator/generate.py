@@ -86,7 +86,7 @@ def govern_inputs(
         given = (parsed or {}).get(erd.file)
         part = (
             given
-            if given is not None and given.source == erd.text
+            if given is not None and given.file == erd.file and given.source == erd.text
             else parse_erd(
                 erd.text, erd.file, format=erd.format, dialect=erd.dialect, default_schema=erd.default_schema
             )

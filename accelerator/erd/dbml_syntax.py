@@ -152,8 +152,8 @@ class _SyntaxTrees:
     def __call__(self, text: str, file: str) -> DbmlDocument:
         """Scan DBML into a located syntax tree; raise `ErdSyntaxError` at the first mistake.
 
-        The tree is never modified after parsing, so it is shared: a conversation turn reads one text
-        up to three times (the patcher, the re-parse that verifies the patch, governance).
+        The tree is never modified after parsing, so it is shared: the same text gives the same tree.
+        (The parser and the patcher read the blocks of `scan_dbml`, which are shared across texts.)
         """
         return scan_dbml(text, file).document
 

@@ -26,11 +26,13 @@ CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
 SETUP_LOCK_TIMEOUT_S = 60.0
 # The state's source texts are blobs of ~100 KB at 200 tables, written each turn: LZ4 compresses them
 # several times faster than the default pglz (see migration 2 in schema.py); kept where unsupported.
-# Only when not set yet: ALTER TABLE waits for other processes' turns on the table to end.
+# Only where the server has LZ4 and it is not set yet: the ALTER TABLE takes an exclusive lock, so it
+# waits for other processes' turns on the table to end (and their reads then wait for it).
 LZ4_BLOBS_SQL = """
 DO $lz4$ BEGIN
-    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'checkpoint_blobs'::regclass
-               AND attname = 'blob' AND attcompression <> 'l') THEN
+    IF EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals))
+       AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'checkpoint_blobs'::regclass
+                   AND attname = 'blob' AND attcompression <> 'l') THEN
         ALTER TABLE checkpoint_blobs ALTER COLUMN blob SET COMPRESSION lz4;
         ALTER TABLE checkpoint_writes ALTER COLUMN blob SET COMPRESSION lz4;
     END IF;

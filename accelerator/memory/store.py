@@ -287,7 +287,8 @@ class MemoryStore:
         return StoredFile.from_row(self._run(record))
 
     def record_files(self, thread_id: str, files: Sequence[NewFile]) -> None:
-        """`record_file` for several files in one transaction and one round trip (a pipeline)."""
+        """`record_file` for several files in one transaction: one query for the conversation, then
+        every INSERT in one pipeline."""
         if not files:
             return
 

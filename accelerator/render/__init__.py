@@ -3,7 +3,7 @@
 All are deterministic (the same model gives byte-identical text) and pure, apart from cdktn's
 synthesis, which writes to a temporary directory that is removed afterwards. The SQL and the docs
 keep each table's rendered text in memory and reuse it while the table is unchanged in content (see
-`accelerator.model.canonical`, which explains the keys); `clear_caches()` forgets it all.
+`accelerator.model.canonical`, which explains the keys); its `clear_caches()` forgets it all.
 """
 
 from accelerator.render.markdown import render_docs
