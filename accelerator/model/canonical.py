@@ -29,7 +29,7 @@ import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -70,6 +70,17 @@ class PieceCache(Generic[ValueT]):
             self._items.move_to_end(key)
             if len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
+
+    def get_or_make(self, key: Hashable | None, make: Callable[[], ValueT]) -> ValueT:
+        """The piece under `key`, made and kept when missing; with no key (no content key for the
+        table, see `content_key`), made and not kept."""
+        if key is None:
+            return make()
+        found = self.get(key)
+        if found is None:
+            found = make()  # a failed make raises here and stores nothing
+            self.put(key, found)
+        return found
 
     def clear(self) -> None:
         with self._lock:
@@ -159,16 +170,15 @@ def _schema_node(schema: Schema) -> dict[str, Any]:
 
 def _table_fragment(table: Table) -> bytes:
     key = content_key(table)
-    fragment = None if key is None else _TABLE_PIECES.get(key)
-    if fragment is None:
+
+    def make() -> bytes:
         # The key is the same JSON model_dump(mode="json") gives, parsed back losslessly (big ints too).
         node = table.model_dump(mode="json") if key is None else from_json(key)
         _canonical_table(node)
         nested = orjson.dumps({"a": [{"a": [{"a": [node]}]}]}, option=_OPTIONS)
-        fragment = nested[_NESTED_PREFIX:-_NESTED_SUFFIX]
-        if key is not None:
-            _TABLE_PIECES.put(key, fragment)
-    return fragment
+        return nested[_NESTED_PREFIX:-_NESTED_SUFFIX]
+
+    return _TABLE_PIECES.get_or_make(key, make)
 
 
 NamedT = TypeVar("NamedT", Catalog, Schema, Table)

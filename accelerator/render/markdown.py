@@ -12,6 +12,7 @@ foreign keys name their targets as written. The diagram caches per table too (se
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import Catalog, Column, Grant, Mask, Project, Schema, Table
@@ -125,13 +126,12 @@ def _schema_section(schema: Schema) -> list[str]:
     for table in sorted_by_name(schema.tables):
         key = content_key(table)
         piece_key = None if key is None else (schema.name, key)
-        section = None if piece_key is None else TABLE_SECTIONS.get(piece_key)
-        if section is None:
-            section = "\n".join(_table_section(schema, table))
-            if piece_key is not None:
-                TABLE_SECTIONS.put(piece_key, section)
-        lines.append(section)
+        lines.append(TABLE_SECTIONS.get_or_make(piece_key, partial(_joined_section, schema, table)))
     return lines
+
+
+def _joined_section(schema: Schema, table: Table) -> str:
+    return "\n".join(_table_section(schema, table))
 
 
 def _table_section(schema: Schema, table: Table) -> list[str]:

@@ -76,19 +76,17 @@ def _entity(table: Table, entity: str, names: dict[tuple[str, str], str]) -> tup
     if key is not None:
         parents = tuple(names.get((fk.ref_schema.lower(), fk.ref_table.lower())) for fk in table.foreign_keys)
         piece_key = (key, entity, parents, tuple(fk.label for fk in table.foreign_keys))
-        piece = ENTITIES.get(piece_key)
-        if piece is not None:
-            return piece
-    lines = [f"    {entity} {{"]
-    lines.extend(
-        f"        {_attribute(column, keys)}"
-        for column, keys in zip(table.columns, keys_by_column(table), strict=True)
-    )
-    lines.append("    }")
-    piece = ("\n".join(lines), tuple(_relationships(table, entity, names)))
-    if piece_key is not None:
-        ENTITIES.put(piece_key, piece)
-    return piece
+
+    def make() -> tuple[str, tuple[str, ...]]:
+        lines = [f"    {entity} {{"]
+        lines.extend(
+            f"        {_attribute(column, keys)}"
+            for column, keys in zip(table.columns, keys_by_column(table), strict=True)
+        )
+        lines.append("    }")
+        return "\n".join(lines), tuple(_relationships(table, entity, names))
+
+    return ENTITIES.get_or_make(piece_key, make)
 
 
 def _attribute(column: Column, keys: list[str]) -> str:

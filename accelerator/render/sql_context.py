@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
@@ -162,12 +163,10 @@ def catalog_context(
     for schema in schemas:
         for table in sorted_by_name(schema.tables):
             key = content_key(table)
-            piece_key = None if key is None else (place, schema.name, key)
-            piece = None if piece_key is None else TABLE_SQL.get(piece_key)
-            if piece is None:
-                piece = _table_sql(physical, schema, table, deployment, grants(table), render_table)
-                if piece_key is not None:
-                    TABLE_SQL.put(piece_key, piece)
+            piece = TABLE_SQL.get_or_make(
+                None if key is None else (place, schema.name, key),
+                partial(_table_sql, physical, schema, table, deployment, grants, render_table),
+            )
             context.tables.append(piece)
             for position, function in piece.masks:
                 mask = table.columns[position].mask  # this table's, for its span in an error
@@ -193,10 +192,10 @@ def _table_sql(
     schema: Schema,
     table: Table,
     deployment: Deployment,
-    grants: list[EffectiveGrant],
+    grants: Callable[[Table], list[EffectiveGrant]],
     render_table: TableRenderer,
 ) -> TableSql:
-    context = _table_context(catalog, schema, table, deployment, grants)
+    context = _table_context(catalog, schema, table, deployment, grants(table))
     masks = []
     for position, column in enumerate(table.columns):
         if column.mask is not None:
