@@ -23,7 +23,7 @@ from accelerator.agent.edits import EditBase, EditOp, Explain, Help, ParsedComma
 from accelerator.agent.llm import LlmError, ToolCallingModel, propose_edits
 from accelerator.agent.patch import patch_sources
 from accelerator.agent.resolve import resolve
-from accelerator.agent.state import ConversationState, Turn, hashes_of, sha256
+from accelerator.agent.state import ConversationState, Turn, hashes_of
 from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection
@@ -46,6 +46,7 @@ class AgentContext:
     output_prefix: str = "generated"  # where generated files are recorded, relative to the project
     record_generated: bool = True
     generation: Generation | None = None  # the last render, for the channel to write out
+    artifacts: dict[str, str] = field(default_factory=dict)  # sha256 of each of `generation.files`
 
 
 Ctx = Runtime[AgentContext]
@@ -99,8 +100,8 @@ def render(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         )
     except AcceleratorError:
         return {}  # broken sources: `govern` reported why; the last good artifacts stay
-    ctx.generation = generation
-    artifacts = hashes_of(generation.files)
+    ctx.generation, ctx.artifacts = generation, hashes_of(generation.files)
+    artifacts = ctx.artifacts
     before = state.get("artifacts") or {}
     crash_point("render.done")
     return {
@@ -295,7 +296,7 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     if ctx.record_generated and ctx.generation is not None:
         for path in state.get("changed_artifacts") or []:
             text, digest = ctx.generation.files.get(path), (state.get("artifacts") or {}).get(path)
-            if text is not None and digest is not None and sha256(text) == digest:
+            if text is not None and digest is not None and ctx.artifacts.get(path) == digest:
                 files.append(NewFile(f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest))
     store.record_files(thread, files)
     crash_point("publish.files")
