@@ -66,4 +66,3 @@ def freeze_survivors() -> None:
     """
     gc.collect()
     gc.freeze()
-

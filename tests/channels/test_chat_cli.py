@@ -139,7 +139,10 @@ def test_bad_usage_is_a_clear_error(project: Path, database_url: str, tmp_path: 
 
 
 def test_memory_migrate_doctor_and_prune(project: Path, database_url: str, tmp_path: Path) -> None:
-    assert f"at version {LATEST_VERSION}" in invoke("memory", "migrate", database_url=database_url, directory=tmp_path).output
+    assert (
+        f"at version {LATEST_VERSION}"
+        in invoke("memory", "migrate", database_url=database_url, directory=tmp_path).output
+    )
     doctor = invoke("memory", "doctor", "--format", "json", database_url=database_url, directory=tmp_path)
     report = json.loads(doctor.output)
     assert doctor.exit_code == 0 and report["reachable"] and report["schema_version"] == LATEST_VERSION
