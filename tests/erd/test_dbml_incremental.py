@@ -428,3 +428,39 @@ def test_recent_scans_are_bounded() -> None:
             parse_dbml_syntax(text.replace("t1 ", f"t1_{version} ", 1), f"file{index}.dbml")
     assert len(dbml_syntax._recent) == RECENT_FILES
     assert all(len(scans) == RECENT_TEXTS for scans in dbml_syntax._recent.values())
+
+
+def test_the_template_copier_knows_every_field_of_a_table() -> None:
+    """`dbml._copy` copies by the shape of each model class; a new field of a kind it cannot copy
+    raises there, and every field it knows is copied (nothing mutable shared) and moved."""
+    from accelerator.erd.dbml import _copy
+    from accelerator.model import Column, Grant, Identity, Mask, PrimaryKey, Span, UniqueKey
+
+    at = Span("m.dbml", 3, 1, 3, 9)
+    table = Table(
+        name="t", span=at, name_span=at, tags={"a": "b"}, properties={"p": "q"}, cluster_by=["id"],
+        columns=[
+            Column(name="id", type="BIGINT", span=at, identity=Identity(span=at), tags={"k": "v"},
+                   mask=Mask(function="m", exempt_groups=["g"], span=at), allowed_values=["x"]),
+        ],
+        primary_key=PrimaryKey(columns=["id"], span=at),
+        unique_keys=[UniqueKey(columns=["id"], span=at)],
+        foreign_keys=[ForeignKey(columns=["id"], ref_schema="s", ref_table="t", ref_columns=["id"], span=at)],
+        grants=[Grant(principal="p", privileges=["SELECT"], span=at)],
+    )  # fmt: skip
+    moved = _copy(table, 2)
+    assert moved.model_dump() == table.model_dump()
+    identity = moved.columns[0].identity
+    assert moved.span == Span("m.dbml", 5, 1, 5, 9) and identity is not None and identity.span == moved.span
+
+    def mutable(value: object) -> Iterator[int]:
+        if isinstance(value, BaseModel):
+            yield id(value)
+            for name in type(value).model_fields:
+                yield from mutable(getattr(value, name))
+        elif isinstance(value, list | dict):
+            yield id(value)
+            for item in value.values() if isinstance(value, dict) else value:
+                yield from mutable(item)
+
+    assert not set(mutable(table)) & set(mutable(moved))
