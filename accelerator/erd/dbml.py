@@ -14,8 +14,12 @@ same Table again but for the lines of its spans, provided it starts at the same 
 (which type its columns) are the same; so a copy of the template is taken instead, its lines moved by
 as many as the block moved. The rest (schemas, references, findings) is built again for each text,
 and so are the blocks that no template fits, which makes their errors those of a full parse. Callers
-change what they are given, so no caller ever sees a template: each parse makes fresh models of it,
-without validation as `policy.copying` makes its copies (`_copy`, `_ColumnSpec.column`).
+change the tables, schemas and lists they are given (`build_project` takes schemas over, references
+add foreign keys), so each parse makes fresh ones of the template, without validation as
+`policy.copying` makes its copies (`_copy`, `_ColumnSpec.column`). Columns are values, as in the rest
+of the pipeline (governance and the agent's edits copy a column before changing it): a block that did
+not move hands out the same Column objects again, which halves a re-parse and lets the agent's patch
+check compare unchanged tables by identity.
 """
 
 from __future__ import annotations
@@ -159,7 +163,8 @@ _COLUMN_FIELDS_SET = frozenset(_ColumnSpec._fields)  # the fields given, which p
 
 class _TableTemplate(NamedTuple):
     """What a table block built, and where: its Table before references, as a table without columns
-    (which no caller sees) and the specs of its columns, to make fresh copies of for each parse."""
+    (which no caller sees), the specs of its columns, to make moved copies of, and its columns as
+    built, handed out again while the block stays on its lines."""
 
     line: int  # of the block's start
     column: int
@@ -167,11 +172,17 @@ class _TableTemplate(NamedTuple):
     shell: Table
     columns: tuple[_ColumnSpec, ...]
     references: tuple[_InlineRef, ...]
+    shared: tuple[Column, ...]  # the columns as built at `line`
 
     def table(self, line: int) -> Table:
         lines = line - self.line
         table = _copy(self.shell, lines)
-        table.columns.extend([spec.column(lines) for spec in self.columns])  # not marked as set, as before
+        if lines == 0:
+            table.columns.extend(self.shared)
+        else:
+            table.columns.extend(
+                [spec.column(lines) for spec in self.columns]
+            )  # not marked as set, as before
         return table
 
 
@@ -246,7 +257,9 @@ class _ModelBuilder:
         table, columns = self.table(node)
         references = self.inline_refs(node, table)
         shell = _copy(table, 0, without="columns")
-        block.built = _TableTemplate(line, column, enums, shell, tuple(columns), tuple(references))
+        block.built = _TableTemplate(
+            line, column, enums, shell, tuple(columns), tuple(references), tuple(table.columns)
+        )
         return table, references
 
     # -- enums and columns ----------------------------------------------------------------------
