@@ -37,6 +37,7 @@ test: $(STAMP) postgres
 bench: $(STAMP) postgres
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_turns.py --terraform
+	$(BIN)/python benchmarks/bench_turns.py --edit add
 
 lint: $(STAMP)
 	$(BIN)/ruff check accelerator tests benchmarks

@@ -1,12 +1,13 @@
 """Benchmark of a warm conversation turn on a synthetic model (default: 200 tables x 10 columns, DBML).
 
     .venv/bin/python benchmarks/bench_turns.py [--tables 200] [--columns 10] [--turns 30]
-        [--database-url URL] [--terraform]
+        [--database-url URL] [--terraform] [--edit rename|add]
 
 A warm turn is what `accelerator chat` does per line once the session is open: interpret the
 command, patch the ERD, govern, render SQL (every environment) and docs, checkpoint, and write the
-messages and changed files, in one transaction. Each turn renames a different column, so every turn
-re-governs new sources (no hit in the per-sources cache; the per-block and per-table caches hit).
+messages and changed files, in one transaction. Each turn renames (or, `--edit add`, adds) a
+different column, so every turn re-governs new sources (no hit in the per-sources cache; the
+per-block and per-table caches hit).
 Prints p50/p95/max, database statements per turn (counted by wrapping psycopg's cursor;
 PostgresSaver pipelines its own), and checkpoint bytes per turn. Terraform synthesis is timed
 separately (`--terraform`): the chat loop leaves it off by default.
@@ -115,6 +116,10 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--terraform", action="store_true", help="also time Terraform synthesis once")
+    parser.add_argument(
+        "--edit", choices=["rename", "add"], default="rename",
+        help="each turn renames a column (no line moves) or adds one (the tables below move a line)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from accelerator.agent.session import ConversationSession
@@ -164,7 +169,11 @@ def main() -> None:
 
             for turn in range(args.turns):
                 table = 1 + turn % (args.tables - 1)
-                text = f"rename column s{table % 10}.t{table}.col_2 to col_2_r{turn}"
+                text = (
+                    f"rename column s{table % 10}.t{table}.col_2 to col_2_r{turn}"
+                    if args.edit == "rename"
+                    else f"add column s{table % 10}.t{table}.extra_{turn} STRING"
+                )
                 before_cp, before_files, before_count = (
                     measure(CHECKPOINT_BYTES_SQL),
                     measure(FILE_BYTES_SQL),
