@@ -100,8 +100,8 @@ def render(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         )
     except AcceleratorError:
         return {}  # broken sources: `govern` reported why; the last good artifacts stay
-    ctx.generation, ctx.artifacts = generation, hashes_of(generation.files)
-    artifacts = ctx.artifacts
+    ctx.generation = generation
+    artifacts = ctx.artifacts = hashes_of(generation.files)
     before = state.get("artifacts") or {}
     crash_point("render.done")
     return {
