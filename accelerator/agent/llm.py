@@ -30,7 +30,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
-from accelerator.agent.edits import (
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,

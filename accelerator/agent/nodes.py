@@ -15,15 +15,15 @@ from langgraph.types import interrupt
 from pydantic import TypeAdapter
 
 from accelerator.agent import replies
-from accelerator.agent.commands import parse_commands
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.describe import describe
-from accelerator.agent.edits import EditBase, EditOp, Explain, Help, ParsedCommand, Status, Undo
 from accelerator.agent.llm import LlmError, ToolCallingModel, propose_edits
-from accelerator.agent.patch import patch_sources
-from accelerator.agent.resolve import resolve
 from accelerator.agent.state import ConversationState, Turn, hashes_of
+from accelerator.edit.commands import parse_commands
+from accelerator.edit.describe import describe
+from accelerator.edit.operations import EditBase, EditOp, Explain, Help, ParsedCommand, Status, Undo
+from accelerator.edit.patch import patch_sources
+from accelerator.edit.resolve import resolve
 from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from accelerator.erd.base import ParsedErd
+from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection
 
@@ -46,19 +46,19 @@ def parse_erd(
     """Parse one ERD file of any supported format."""
     kind = format or detect_format(file)
     if kind == "dbml":
-        from accelerator.erd.dbml import parse_dbml
+        from accelerator.erd.dbml.reader import parse_dbml
 
         return parse_dbml(text, file, default_schema=default_schema)
     if kind == "mermaid":
-        from accelerator.erd.mermaid import parse_mermaid
+        from accelerator.erd.mermaid.reader import parse_mermaid
 
         return parse_mermaid(text, file, default_schema=default_schema)
     if kind == "markdown":
-        from accelerator.erd.mermaid import parse_markdown
+        from accelerator.erd.mermaid.reader import parse_markdown
 
         return parse_markdown(text, file, default_schema=default_schema)
     if kind == "sql":
-        from accelerator.erd.sql import parse_sql
+        from accelerator.erd.sql.reader import parse_sql
 
         return parse_sql(text, file, dialect=dialect, default_schema=default_schema)
     raise AcceleratorError(f"unknown ERD format {kind!r}", hint="use one of " + ", ".join(FORMATS))

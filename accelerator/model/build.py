@@ -23,7 +23,7 @@ from accelerator.model.elements import (
 
 
 class SchemaSource(Protocol):
-    """A parsed ERD file (see `accelerator.erd.base.ParsedErd`)."""
+    """A parsed ERD file (see `accelerator.erd.parsed.ParsedErd`)."""
 
     file: str
     source: str

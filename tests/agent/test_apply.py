@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accelerator.agent import (
+from accelerator.edit import (
     AddColumn,
     ChangeType,
     Classify,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accelerator.agent import (
+from accelerator.edit import (
     AddColumn,
     ChangeType,
     Classify,
@@ -24,7 +24,7 @@ from accelerator.agent import (
     Undo,
     parse_commands,
 )
-from accelerator.agent.help import COMMAND_FORMS, HELP_TEXT, code_span
+from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT, code_span
 
 FORMS: list[tuple[str, ParsedCommand]] = [
     ("rename table crm.clients to customers", RenameTable(table="crm.clients", new_name="customers")),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from accelerator.agent import (
+from accelerator.edit import (
     HELP_TEXT,
     AddColumn,
     ChangeType,
@@ -29,7 +29,7 @@ from accelerator.agent import (
     describe,
     resolve,
 )
-from accelerator.agent.describe import _DESCRIBERS
+from accelerator.edit.describe import _DESCRIBERS
 from accelerator.model import Project
 
 CASES: list[tuple[EditBase | CommandBase, str]] = [

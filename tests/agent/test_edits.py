@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from accelerator.agent import (
+from accelerator.edit import (
     AddColumn,
     ChangeType,
     EditOp,
@@ -20,7 +20,7 @@ from accelerator.agent import (
     Undo,
     parse_commands,
 )
-from accelerator.agent.edits import Classify, EditBase, normalize_type
+from accelerator.edit.operations import Classify, EditBase, normalize_type
 
 
 def test_edit_op_json_schema_is_a_discriminated_union_with_descriptions() -> None:

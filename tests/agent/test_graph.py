@@ -15,10 +15,10 @@ from langchain_core.language_models.fake_chat_models import FakeMessagesListChat
 from langchain_core.messages import AIMessage
 
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.edits import Classify
 from accelerator.agent.llm import OpenAICompatibleChatModel, configured_model, propose_edits
 from accelerator.agent.session import ConversationSession, TurnResult
 from accelerator.agent.state import ConversationState
+from accelerator.edit.operations import Classify
 from accelerator.memory import MemoryStore, open_pool, resolve_connection
 from accelerator.memory.pool import MemoryPool
 

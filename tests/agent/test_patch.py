@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from accelerator.agent.apply import apply_edit
-from accelerator.agent.edits import (
+from accelerator.edit.effects import apply_edit
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,
@@ -23,7 +23,7 @@ from accelerator.agent.edits import (
     SetOwner,
     SetTag,
 )
-from accelerator.agent.patch import (
+from accelerator.edit.patch import (
     PatchVerificationError,
     TextEdit,
     UnsupportedEditError,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from accelerator.erd.base import ParsedErd
-from accelerator.erd.dbml import MANY_TO_MANY_RULE, parse_dbml
-from accelerator.erd.dbml_check import check_with_pydbml
-from accelerator.erd.dbml_syntax import DbmlDocument, parse_dbml_syntax
+from accelerator.erd.dbml.check import check_with_pydbml
+from accelerator.erd.dbml.reader import MANY_TO_MANY_RULE, parse_dbml
+from accelerator.erd.dbml.syntax import DbmlDocument, parse_dbml_syntax
+from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import AcceleratorError, ErdSyntaxError, ModelError, SourceError, UnknownTypeError
 from accelerator.model import Column, Span, Table
 from accelerator.model.build import build_project
@@ -473,7 +473,7 @@ def test_key_on_a_missing_column_points_at_the_index() -> None:
 def test_small_files_also_pass_through_pydbml(monkeypatch: pytest.MonkeyPatch) -> None:
     checked: list[str] = []
     monkeypatch.setattr(
-        "accelerator.erd.dbml.check_with_pydbml", lambda text, file, doc: checked.append(file)
+        "accelerator.erd.dbml.reader.check_with_pydbml", lambda text, file, doc: checked.append(file)
     )
     parse_dbml("Table t {\n  id int\n}\n", "small.dbml")
     parse_dbml("Table t {\n  id int\n}\n" + "// padding\n" * 2_000, "large.dbml")
@@ -604,7 +604,7 @@ def test_plain_column_lines_read_as_the_token_grammar_reads_them(monkeypatch: py
         return results
 
     fast = read_all()
-    monkeypatch.setattr("accelerator.erd.dbml_syntax.read_plain_column", lambda text, pos: None)
+    monkeypatch.setattr("accelerator.erd.dbml.syntax.read_plain_column", lambda text, pos: None)
     parse_dbml_syntax.cache_clear()  # or the last texts would come from the cache
     assert read_all() == fast
     assert sum(isinstance(result, DbmlDocument) for result in fast) > 50

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from accelerator.erd import dbml_syntax, parse_erd
-from accelerator.erd.base import ParsedErd
-from accelerator.erd.dbml import parse_dbml
-from accelerator.erd.dbml_syntax import RECENT_FILES, RECENT_TEXTS, forget_scans, parse_dbml_syntax
+from accelerator.erd import parse_erd
+from accelerator.erd.dbml import syntax as dbml_syntax
+from accelerator.erd.dbml.reader import parse_dbml
+from accelerator.erd.dbml.syntax import RECENT_FILES, RECENT_TEXTS, forget_scans, parse_dbml_syntax
+from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import AcceleratorError, SourceError
 from accelerator.model import Column, ForeignKey, Located, Table
 
@@ -439,7 +440,7 @@ def test_recent_scans_are_bounded() -> None:
 def test_the_template_copier_knows_every_field_of_a_table() -> None:
     """`dbml._copy` copies by the shape of each model class; a new field of a kind it cannot copy
     raises there, and every field it knows is copied (nothing mutable shared) and moved."""
-    from accelerator.erd.dbml import _copy
+    from accelerator.erd.dbml.reader import _copy
     from accelerator.model import Column, Grant, Identity, Mask, PrimaryKey, Span, UniqueKey
 
     at = Span("m.dbml", 3, 1, 3, 9)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from accelerator.erd.base import ParsedErd
-from accelerator.erd.mermaid import extract_mermaid_blocks, parse_markdown, parse_mermaid
+from accelerator.erd.mermaid.reader import extract_mermaid_blocks, parse_markdown, parse_mermaid
+from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import ErdSyntaxError, UnknownTypeError
 from accelerator.model import Span, Table
 from accelerator.model.build import build_project
@@ -372,7 +372,7 @@ def column_facts(table: Table) -> list[tuple[object, ...]]:
 def token_types(text: str) -> set[str]:
     from lark import Token
 
-    from accelerator.erd.mermaid import _PARSER
+    from accelerator.erd.mermaid.reader import _PARSER
 
     return {token.type for token in _PARSER.parse(text).scan_values(lambda v: isinstance(v, Token))}
 
@@ -431,7 +431,7 @@ RELATIONSHIPS = (
 def test_the_fast_path_reads_like_the_grammar_as_written() -> None:
     from lark import Lark
 
-    from accelerator.erd import mermaid
+    from accelerator.erd.mermaid import reader as mermaid
 
     grammar = Lark(mermaid._GRAMMAR, parser="lalr", maybe_placeholders=False)
     assert "REL_LINE" in token_types(RELATIONSHIPS)

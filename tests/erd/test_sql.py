@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from accelerator.erd.base import ParsedErd
-from accelerator.erd.sql import SUPPORTED_DIALECTS, parse_sql
+from accelerator.erd.parsed import ParsedErd
+from accelerator.erd.sql.reader import SUPPORTED_DIALECTS, parse_sql
 from accelerator.errors import AcceleratorError, ErdSyntaxError, ModelError, UnknownTypeError
 from accelerator.model import Column, ForeignKey, PrimaryKey, Span, Table, UniqueKey
 from accelerator.model.build import build_project
@@ -602,7 +602,7 @@ COMMENT_CASES = [
 
 def read_plainly(ddl: str, dialect: str) -> object:
     """What the reader makes of `ddl` with every statement tokenized and parsed by sqlglot."""
-    from accelerator.erd.sql import _DdlReader
+    from accelerator.erd.sql.reader import _DdlReader
 
     reader = _DdlReader(ddl, "c.sql", dialect, "default")
     reader.lane, reader.simple_comments = None, False
@@ -635,7 +635,7 @@ def test_plain_comments_of_a_big_file_read_fast_as_sqlglot_reads_them() -> None:
         f"COMMENT ON TABLE s{i % 3}.t{i} IS 'table {i}';\nCOMMENT ON COLUMN s{i % 3}.t{i}.a_{i} IS 'a {i}';"
         for i in range(30)
     )
-    from accelerator.erd.sql import _DdlReader
+    from accelerator.erd.sql.reader import _DdlReader
 
     assert _DdlReader(ddl, "c.sql", "postgres", "default").read_with_lane() is not None  # no fallback
     assert outcome(lambda: parse_sql(ddl, "c.sql")) == read_plainly(ddl, "postgres")

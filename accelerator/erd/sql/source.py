@@ -20,8 +20,8 @@ from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
-from accelerator.erd.base import LineIndex
-from accelerator.erd.sql_tokens import Item, Statement, split_statements
+from accelerator.erd.parsed import LineIndex
+from accelerator.erd.sql.tokens import Item, Statement, split_statements
 from accelerator.erd.types import MappedType, map_type
 from accelerator.errors import ModelError, UnknownTypeError
 from accelerator.model import Column, Finding, Severity, Span, Table

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from functools import cached_property
 
-from accelerator.erd.dbml_nodes import (
+from accelerator.erd.dbml.nodes import (
     Block,
     ColumnNode,
     DbmlDocument,
@@ -36,7 +36,7 @@ from accelerator.erd.dbml_nodes import (
     Setting,
     TableNode,
 )
-from accelerator.erd.dbml_tokens import Token, TokenCursor, new_token, read_plain_column
+from accelerator.erd.dbml.tokens import Token, TokenCursor, new_token, read_plain_column
 
 _TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
 RELATIONS = (">", "<", "-", "<>")

@@ -17,7 +17,7 @@ Two conventions of ours, written as Mermaid comments so that the diagram still r
 
 Keys: PK attributes form the primary key (declaration order) and are NOT NULL; each UK attribute is
 a unique key; an FK attribute is resolved through the relationships of its entity (see
-`accelerator.erd.mermaid_keys`), and what cannot be resolved is an `erd.mermaid.unresolved_fk`
+`accelerator.erd.mermaid.keys`), and what cannot be resolved is an `erd.mermaid.unresolved_fk`
 finding, never a guess. Attribute types go through `map_type` (a `-` in a type reads as a space, so
 `double-precision` works, and Mermaid's `array~int~` reads as `array<int>`).
 """
@@ -30,13 +30,13 @@ from pathlib import Path
 
 from lark import Lark, Token, Tree, UnexpectedInput
 
-from accelerator.erd.base import ParsedErd
-from accelerator.erd.mermaid_errors import syntax_error
-from accelerator.erd.mermaid_keys import Attribute, Declaration, Diagram, ModelBuilder, Name
+from accelerator.erd.mermaid.errors import syntax_error
+from accelerator.erd.mermaid.keys import Attribute, Declaration, Diagram, ModelBuilder, Name
+from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import ErdSyntaxError
 from accelerator.model import Finding, Span
 
-# Only this parser takes the fast path of mermaid.lark (ATTR_BLOCK, REL_LINE); `agent/patch_mermaid.py`
+# Only this parser takes the fast path of mermaid.lark (ATTR_BLOCK, REL_LINE); `erd/mermaid/patch.py`
 # and syntax errors use the grammar as written. Spans come from tokens, not propagate_positions.
 _GRAMMAR = Path(__file__).with_name("mermaid.lark").read_text(encoding="utf-8")
 _PARSER = Lark(

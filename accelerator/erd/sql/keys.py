@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from accelerator.erd.sql_source import DdlSource
+from accelerator.erd.sql.source import DdlSource
 from accelerator.model import ForeignKey, PrimaryKey, Span, Table, UniqueKey
 
 Key = PrimaryKey | UniqueKey | ForeignKey

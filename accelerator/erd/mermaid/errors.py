@@ -11,7 +11,7 @@ import re
 
 from lark import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from accelerator.erd.base import LineIndex
+from accelerator.erd.parsed import LineIndex
 from accelerator.errors import ErdSyntaxError
 
 SYNTAX_DOCS = "https://mermaid.js.org/syntax/entityRelationshipDiagram.html"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lark import Token, Tree
 from pydantic import ValidationError
 
-from accelerator.agent.edits import (
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,

@@ -1,6 +1,6 @@
 """The located syntax tree of a DBML file: what `dbml_syntax.py` reads and `dbml.py` builds from.
 
-Offsets are character offsets into the source text (end exclusive); `erd/base.LineIndex` turns them
+Offsets are character offsets into the source text (end exclusive); `erd/parsed.LineIndex` turns them
 into spans, and the agent's DBML patcher edits the text at them.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from accelerator.erd.dbml_tokens import Token
+    from accelerator.erd.dbml.tokens import Token
 
 
 @dataclass(slots=True)

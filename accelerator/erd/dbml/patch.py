@@ -1,4 +1,4 @@
-"""Minimal textual edits of a DBML file, planned on the located syntax tree of `erd/dbml_syntax.py`.
+"""Minimal textual edits of a DBML file, planned on the located syntax tree of `erd/dbml/syntax.py`.
 
 The scanner knows comments and strings, so a rename touches name tokens only: the table or column
 name, every `ref: > s.t.c` and long-form `Ref` endpoint naming it, and the table's `indexes` block.
@@ -9,16 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from accelerator.agent.patch_text import (
-    TextEdit,
-    delete_lines,
-    indentation_at,
-    insert_line_after,
-    line_start,
-    span_offsets,
-)
-from accelerator.agent.patch_types import NewColumn, TableTarget, source_type
-from accelerator.erd.dbml_syntax import (
+from accelerator.erd.dbml.syntax import (
     ColumnNode,
     Endpoint,
     RefNode,
@@ -28,7 +19,16 @@ from accelerator.erd.dbml_syntax import (
     moved_table,
     scan_dbml,
 )
-from accelerator.erd.dbml_tokens import Token
+from accelerator.erd.dbml.tokens import Token
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
+from accelerator.erd.text_edits import (
+    TextEdit,
+    delete_lines,
+    indentation_at,
+    insert_line_after,
+    line_start,
+    span_offsets,
+)
 from accelerator.errors import EditConflictError
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -47,7 +47,7 @@ def dbml_string(text: str) -> str:
 
 
 def dbml_default(expression: str) -> str:
-    """A Databricks SQL default -> the DBML default that `erd/dbml.py` reads back to it."""
+    """A Databricks SQL default -> the DBML default that `erd/dbml/reader.py` reads back to it."""
     text = expression.strip()
     if _NUMBER.match(text) or text.lower() in ("true", "false", "null"):
         return text.lower() if not _NUMBER.match(text) else text

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable
 from typing import NamedTuple
 
-from accelerator.erd.dbml_nodes import ColumnNode, Endpoint, Setting
+from accelerator.erd.dbml.nodes import ColumnNode, Endpoint, Setting
 from accelerator.errors import ErdSyntaxError
 
 _SPACE = re.compile(r"[ \t\r\f\ufeff]*")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, NoReturn, TypeVar
 
-from accelerator.agent.edits import (
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,

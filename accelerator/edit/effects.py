@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from accelerator.agent.edits import (
+from accelerator.edit.grant_lists import grant_privileges, revoke_privileges
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,
@@ -26,8 +27,7 @@ from accelerator.agent.edits import (
     SetOwner,
     SetTag,
 )
-from accelerator.agent.grants import grant_privileges, revoke_privileges
-from accelerator.agent.resolve import ModelNames, ResolvedOp, resolve
+from accelerator.edit.resolve import ModelNames, ResolvedOp, resolve
 from accelerator.errors import EditConflictError
 from accelerator.model.elements import Catalog, Column, ForeignKey, Project, Schema, Table
 from accelerator.policy.copying import copy_project, deep_copied

@@ -36,11 +36,11 @@ from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokenizer_core import TokenType
 
-from accelerator.erd.base import LineIndex, ParsedErd
-from accelerator.erd.sql_columns import read_column, set_default
-from accelerator.erd.sql_errors import closest_hint, syntax_error, token_error
-from accelerator.erd.sql_keys import attach_key, read_key, resolve_foreign_keys
-from accelerator.erd.sql_source import (
+from accelerator.erd.parsed import LineIndex, ParsedErd
+from accelerator.erd.sql.columns import read_column, set_default
+from accelerator.erd.sql.errors import closest_hint, syntax_error, token_error
+from accelerator.erd.sql.keys import attach_key, read_key, resolve_foreign_keys
+from accelerator.erd.sql.source import (
     CommentLane,
     DdlSource,
     SimpleComment,
@@ -49,7 +49,7 @@ from accelerator.erd.sql_source import (
     reads_comments_plainly,
     simple_comment,
 )
-from accelerator.erd.sql_tokens import (
+from accelerator.erd.sql.tokens import (
     Items,
     Statement,
     drop_tsql_noise,

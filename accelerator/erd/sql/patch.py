@@ -12,8 +12,9 @@ import re
 
 from sqlglot.tokenizer_core import Token, TokenType
 
-from accelerator.agent.patch_sql_scan import ColumnDef, SqlStatement, scan_sql, sqlglot_dialect, upper
-from accelerator.agent.patch_text import (
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
+from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, scan_sql, sqlglot_dialect, upper
+from accelerator.erd.text_edits import (
     TextEdit,
     delete_lines,
     indentation_at,
@@ -22,7 +23,6 @@ from accelerator.agent.patch_text import (
     only_blank_before,
     span_offsets,
 )
-from accelerator.agent.patch_types import NewColumn, TableTarget, source_type
 from accelerator.erd.types import family_of
 from accelerator.errors import EditConflictError, UnsupportedEditError
 

@@ -1,6 +1,6 @@
 """The entities of a Mermaid `erDiagram` -> schemas and tables, and their foreign keys.
 
-`ModelBuilder` merges the declarations `accelerator.erd.mermaid` reads into schemas and tables. Foreign
+`ModelBuilder` merges the declarations `accelerator.erd.mermaid.reader` reads into schemas and tables. Foreign
 keys come from `FK` marks and relationships:
 
 Mermaid marks an attribute `FK` without saying what it references; the relationships of its entity
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from accelerator.erd.base import ParsedErd
+from accelerator.erd.parsed import ParsedErd
 from accelerator.erd.types import MappedType, map_type
 from accelerator.errors import ErdSyntaxError
 from accelerator.model import (

@@ -7,8 +7,8 @@ import re
 
 from sqlglot.errors import ParseError, TokenError
 
-from accelerator.erd.sql_source import DdlSource
-from accelerator.erd.sql_tokens import Statement
+from accelerator.erd.sql.source import DdlSource
+from accelerator.erd.sql.tokens import Statement
 from accelerator.errors import ErdSyntaxError
 
 

@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from accelerator.agent.apply import apply_edit
-from accelerator.agent.edits import (
+from accelerator.edit.effects import apply_edit
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,
@@ -30,14 +30,14 @@ from accelerator.agent.edits import (
     SetOwner,
     SetTag,
 )
-from accelerator.agent.patch_dbml import DbmlPatcher
-from accelerator.agent.patch_mermaid import MermaidPatcher
-from accelerator.agent.patch_policy import plan_policy_patch
-from accelerator.agent.patch_sql import SqlPatcher
-from accelerator.agent.patch_text import TextEdit, apply_text_edits
-from accelerator.agent.patch_types import NewColumn, TableTarget
-from accelerator.agent.resolve import resolve
+from accelerator.edit.policy_patch import plan_policy_patch
+from accelerator.edit.resolve import resolve
 from accelerator.erd import ParsedErd, detect_format, parse_erd
+from accelerator.erd.dbml.patch import DbmlPatcher
+from accelerator.erd.mermaid.patch import MermaidPatcher
+from accelerator.erd.patch_inputs import NewColumn, TableTarget
+from accelerator.erd.sql.patch import SqlPatcher
+from accelerator.erd.text_edits import TextEdit, apply_text_edits
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
 from accelerator.model import Catalog, Project, Schema, Table
 from accelerator.model.canonical import canonical_dict

@@ -15,8 +15,8 @@ import re
 
 import yaml
 
-from accelerator.agent.edits import Classify, EditBase, Grant, Revoke, normalize_privilege
-from accelerator.agent.patch_text import TextEdit, delete_lines, indentation_at, insert_line_after, line_start
+from accelerator.edit.operations import Classify, EditBase, Grant, Revoke, normalize_privilege
+from accelerator.erd.text_edits import TextEdit, delete_lines, indentation_at, insert_line_after, line_start
 from accelerator.errors import UnsupportedEditError
 from accelerator.model import Project
 from accelerator.yamlsource import compose, construct

@@ -14,10 +14,10 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
-from accelerator.erd.sql_errors import closest_hint
-from accelerator.erd.sql_keys import Key, reference_target
-from accelerator.erd.sql_source import DdlSource
-from accelerator.erd.sql_tokens import Item, Statement, matching_close, type_end
+from accelerator.erd.sql.errors import closest_hint
+from accelerator.erd.sql.keys import Key, reference_target
+from accelerator.erd.sql.source import DdlSource
+from accelerator.erd.sql.tokens import Item, Statement, matching_close, type_end
 from accelerator.model import Column, ForeignKey, Identity, PrimaryKey, Span, Table, UniqueKey
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from pydantic import ValidationError
 
-from accelerator.agent.command_builders import BUILDERS, MisplacedValue
-from accelerator.agent.edits import EditBase, EditOp, ParsedCommand
-from accelerator.agent.help import closest_forms
-from accelerator.agent.statements import DEFAULT_BOT_NAMES, Statement, split_statements
+from accelerator.edit.command_builders import BUILDERS, MisplacedValue
+from accelerator.edit.help import closest_forms
+from accelerator.edit.operations import EditBase, EditOp, ParsedCommand
+from accelerator.edit.statements import DEFAULT_BOT_NAMES, Statement, split_statements
 from accelerator.errors import CommandSyntaxError
 
 __all__ = ["ParsedComment", "Statement", "parse_commands", "parse_statement", "split_statements"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from accelerator.agent.edits import (
+from accelerator.edit.operations import (
     AddColumn,
     ChangeType,
     Classify,

@@ -33,9 +33,8 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from accelerator.erd.base import LineIndex, ParsedErd
-from accelerator.erd.dbml_check import check_with_pydbml
-from accelerator.erd.dbml_syntax import (
+from accelerator.erd.dbml.check import check_with_pydbml
+from accelerator.erd.dbml.syntax import (
     Block,
     ColumnNode,
     Endpoint,
@@ -50,6 +49,7 @@ from accelerator.erd.dbml_syntax import (
     moved_table,
     scan_dbml,
 )
+from accelerator.erd.parsed import LineIndex, ParsedErd
 from accelerator.erd.types import MappedType, map_type
 from accelerator.errors import ErdSyntaxError, ModelError, UnknownTypeError
 from accelerator.model import (

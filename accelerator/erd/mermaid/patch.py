@@ -1,6 +1,6 @@
 """Minimal textual edits of a Mermaid `erDiagram` (a `.mmd` file or ```mermaid fences in Markdown).
 
-The file is re-scanned with the parser's own grammar (`erd/mermaid.lark`), which knows `%%` comments
+The file is re-scanned with the parser's own grammar (`erd/mermaid/mermaid.lark`), which knows `%%` comments
 and quoted strings, so a rename touches entity-name and attribute-name tokens only (declarations and
 relationship lines). Mermaid has no NOT NULL, no DEFAULT and no escape for `"` in a comment: such
 edits raise `UnsupportedEditError` rather than writing something the diagram cannot say.
@@ -14,7 +14,9 @@ from pathlib import Path
 
 from lark import Lark, Token, Tree
 
-from accelerator.agent.patch_text import (
+from accelerator.erd.mermaid.reader import extract_mermaid_blocks
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
+from accelerator.erd.text_edits import (
     TextEdit,
     delete_lines,
     indentation_at,
@@ -24,11 +26,9 @@ from accelerator.agent.patch_text import (
     only_blank_before,
     span_offsets,
 )
-from accelerator.agent.patch_types import NewColumn, TableTarget, source_type
-from accelerator.erd.mermaid import extract_mermaid_blocks
 from accelerator.errors import EditConflictError, UnsupportedEditError
 
-_GRAMMAR = Path(__file__).resolve().parent.parent / "erd" / "mermaid.lark"
+_GRAMMAR = Path(__file__).with_name("mermaid.lark")
 _ENTITY_NAME = re.compile(r"^[\w.*\u0080-\uFFFF-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF-]*$")
 _SCHEMA_DIRECTIVE = re.compile(r"^[ \t]*%%[ \t]*schema[ \t]*:", re.I)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokenizer_core import Token, TokenType
 
-from accelerator.erd.sql_tokens import matching_close, top_level_items, type_end
+from accelerator.erd.sql.tokens import matching_close, top_level_items, type_end
 
 DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
 _CONSTRAINT_WORDS = {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK", "KEY", "INDEX", "EXCLUDE"}

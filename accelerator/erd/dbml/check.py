@@ -15,7 +15,7 @@ from functools import cache
 
 import pyparsing as pp
 
-from accelerator.erd.dbml_syntax import DbmlDocument
+from accelerator.erd.dbml.syntax import DbmlDocument
 from accelerator.errors import ErdSyntaxError
 
 # Types pydbml reads itself: `int`, `int[]`, `schema.enum`, `varchar(255)`; others get a placeholder.

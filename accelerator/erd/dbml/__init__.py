@@ -1,0 +1,1 @@
+"""dbml ERD format: reads its text into the model and patches it."""

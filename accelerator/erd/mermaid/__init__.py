@@ -1,0 +1,1 @@
+"""mermaid ERD format: reads its text into the model and patches it."""

@@ -1,0 +1,1 @@
+"""sql ERD format: reads its text into the model and patches it."""
