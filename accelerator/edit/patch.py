@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from accelerator.edit.effects import apply_edit
 from accelerator.edit.operations import (
@@ -32,11 +32,8 @@ from accelerator.edit.operations import (
 )
 from accelerator.edit.policy_patch import plan_policy_patch
 from accelerator.edit.resolve import resolve
-from accelerator.erd import ParsedErd, detect_format, parse_erd
-from accelerator.erd.dbml.patch import DbmlPatcher
-from accelerator.erd.mermaid.patch import MermaidPatcher
-from accelerator.erd.patch_inputs import NewColumn, TableTarget
-from accelerator.erd.sql.patch import SqlPatcher
+from accelerator.erd import FORMATS, ParsedErd, detect_format, parse_erd
+from accelerator.erd.patch_inputs import ErdPatcher, NewColumn, TableTarget
 from accelerator.erd.text_edits import TextEdit, apply_text_edits
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
 from accelerator.model import Catalog, Project, Schema, Table
@@ -55,26 +52,6 @@ POLICY_OPS = (SetTag, Classify, Grant, Revoke, SetOwner)
 # What the policy adds to the model; an ERD file neither holds nor changes these.
 _POLICY_TABLE_FIELDS = ("tags", "owner", "grants", "properties", "cluster_by")
 _POLICY_COLUMN_FIELDS = ("tags", "classification", "mask")
-
-
-class ErdPatcher(Protocol):
-    def rename_table(self, target: TableTarget, new_name: str) -> list[TextEdit]: ...
-    def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]: ...
-    def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]: ...
-    def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]: ...
-    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]: ...
-    def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]: ...
-    def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]: ...
-
-
-def _patcher(file: str, text: str, kind: str, dialect: str) -> ErdPatcher:
-    if kind == "dbml":
-        return DbmlPatcher(file, text)
-    if kind in ("mermaid", "markdown"):
-        return MermaidPatcher(file, text, markdown=kind == "markdown")
-    if kind == "sql":
-        return SqlPatcher(file, text, dialect)
-    raise UnsupportedEditError(f"cannot patch {file}: unknown ERD format {kind!r}")
 
 
 # One planner per edit type, the way sqlglot's generator maps node types to functions.
@@ -147,7 +124,7 @@ def plan_patch(
     if file not in sources:
         raise UnsupportedEditError(f"no source text for {file}, which declares {target.qualified}")
     kind = formats.get(file) or detect_format(file)
-    patcher = _patcher(file, sources[file], kind, dialects.get(file, "postgres"))
+    patcher = FORMATS[kind].patcher(file, sources[file], dialects.get(file, "postgres"))
     return planner(patcher, target, resolved_op)
 
 

@@ -1,6 +1,6 @@
 """ERD parsers: DBML, Mermaid `erDiagram` (also inside Markdown) and SQL DDL, all into one model.
 
-Each format is a small module with one entry point returning a `ParsedErd`; `parse_erd` picks one by
+Each format is a package that reads and patches its text (`erd/format.py`); `parse_erd` picks one by
 format name or file extension.
 """
 
@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from accelerator.erd.dbml import DBML
+from accelerator.erd.format import Format
+from accelerator.erd.mermaid import MARKDOWN, MERMAID
 from accelerator.erd.parsed import ParsedErd
+from accelerator.erd.sql import SQL
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection
 
-FORMATS = ("dbml", "mermaid", "markdown", "sql")
-EXTENSIONS = {
-    ".dbml": "dbml",
-    ".mmd": "mermaid",
-    ".mermaid": "mermaid",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".sql": "sql",
-    ".ddl": "sql",
-}
+# Every format, by name; a file's extension picks one unless accelerator.yaml sets `format:`.
+FORMATS: dict[str, Format] = {f.name: f for f in (DBML, MERMAID, MARKDOWN, SQL)}
+EXTENSIONS: dict[str, str] = {extension: f.name for f in FORMATS.values() for extension in f.extensions}
 
 
 def detect_format(file: str) -> str:
@@ -45,23 +42,9 @@ def parse_erd(
 ) -> ParsedErd:
     """Parse one ERD file of any supported format."""
     kind = format or detect_format(file)
-    if kind == "dbml":
-        from accelerator.erd.dbml.reader import parse_dbml
-
-        return parse_dbml(text, file, default_schema=default_schema)
-    if kind == "mermaid":
-        from accelerator.erd.mermaid.reader import parse_mermaid
-
-        return parse_mermaid(text, file, default_schema=default_schema)
-    if kind == "markdown":
-        from accelerator.erd.mermaid.reader import parse_markdown
-
-        return parse_markdown(text, file, default_schema=default_schema)
-    if kind == "sql":
-        from accelerator.erd.sql.reader import parse_sql
-
-        return parse_sql(text, file, dialect=dialect, default_schema=default_schema)
-    raise AcceleratorError(f"unknown ERD format {kind!r}", hint="use one of " + ", ".join(FORMATS))
+    if kind not in FORMATS:
+        raise AcceleratorError(f"unknown ERD format {kind!r}", hint="use one of " + ", ".join(FORMATS))
+    return FORMATS[kind].parse(text, file, dialect, default_schema)
 
 
-__all__ = ["EXTENSIONS", "FORMATS", "ParsedErd", "detect_format", "parse_erd"]
+__all__ = ["EXTENSIONS", "FORMATS", "Format", "ParsedErd", "detect_format", "parse_erd"]

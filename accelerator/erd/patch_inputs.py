@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
+from accelerator.erd.text_edits import TextEdit
 from accelerator.erd.types import map_type
 from accelerator.errors import UnknownTypeError, UnsupportedEditError
 from accelerator.model import Table
@@ -34,6 +36,18 @@ class NewColumn:
     not_null: bool = False
     default: str | None = None  # a Databricks SQL expression
     comment: str | None = None
+
+
+class ErdPatcher(Protocol):
+    """What each format's patcher plans: the text edits that make its file say one change."""
+
+    def rename_table(self, target: TableTarget, new_name: str) -> list[TextEdit]: ...
+    def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]: ...
+    def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]: ...
+    def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]: ...
+    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]: ...
+    def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]: ...
+    def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]: ...
 
 
 # Preferred spelling per family; anything missing falls back to the lower-cased Databricks type.
