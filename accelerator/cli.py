@@ -18,6 +18,7 @@ from rich.table import Table
 
 from accelerator.config import ProjectConfig, find_config, load_config
 from accelerator.errors import AcceleratorError
+from accelerator.gcpause import without_collection
 from accelerator.generate import (
     ErdInput,
     Generation,
@@ -166,6 +167,7 @@ def print_findings(findings: list[Finding]) -> None:
 
 
 @app.command()
+@without_collection  # one pipeline run whose model lives until exit: see gcpause.py
 def check(
     config: ConfigOption = None,
     erd: ErdOption = None,
@@ -194,6 +196,7 @@ def check(
 
 
 @app.command()
+@without_collection
 def plan(
     config: ConfigOption = None,
     erd: ErdOption = None,

@@ -2,6 +2,8 @@
 
 A 1,000-table model is a graph of ~10^6 objects that all stay alive until the pipeline returns, so
 the collections its allocations trigger find nothing and cost a third of the run (see benchmarks/).
+Only entry points pause it (a CLI command, a conversation turn), never the core: a long-running
+process collects between turns.
 Reference counting still frees everything acyclic. The collector is process-wide, so pauses nest and
 count across threads: the first one in switches it off (if it was on), the last one out switches it
 back on and collects the young generation once, so the deferred work is paid there.
@@ -53,16 +55,3 @@ def without_collection(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return wrapper
-
-
-def freeze_survivors() -> None:
-    """Put every object alive now out of the collector's reach (`gc.freeze`), after a collection.
-
-    For a process that has just built what it keeps for its whole life (the chat session's first
-    model, caches and compiled templates): later collections no longer traverse it, so a full one
-    during a turn costs what the turns allocated, not the whole heap (p95 of a warm turn at 200
-    tables: ~370 -> ~230 ms). Reference counting still frees frozen objects that become unused;
-    only a frozen cycle would outlive its use, once, which is why this is not done per turn.
-    """
-    gc.collect()
-    gc.freeze()

@@ -14,7 +14,6 @@ from typing import Any
 
 from accelerator.erd import ParsedErd, parse_erd
 from accelerator.errors import AcceleratorError
-from accelerator.gcpause import without_collection
 from accelerator.model import Finding, Project, canonical_json, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.policy import Policy, default_policy, govern, parse_policy
@@ -63,7 +62,6 @@ def load_policy(policy: PolicyInput) -> Policy:
     return parse_policy(policy.text, policy.file)
 
 
-@without_collection
 def govern_inputs(
     name: str,
     erds: Sequence[ErdInput],
@@ -114,7 +112,6 @@ def select_environments(project: Project, requested: Sequence[str], configured: 
     return chosen
 
 
-@without_collection
 def generate(
     governed: Governed,
     environments: Sequence[str],

@@ -124,7 +124,6 @@ def main() -> None:
 
     from accelerator.agent.session import ConversationSession
     from accelerator.agent.state import ConversationState
-    from accelerator.gcpause import freeze_survivors
     from accelerator.memory import MemoryStore, open_pool, resolve_connection
 
     name = f"bench_turns_{secrets.token_hex(4)}"
@@ -153,7 +152,6 @@ def main() -> None:
         with session.lock():
             session.start(initial)
         opening = time.perf_counter() - started
-        freeze_survivors()  # as `accelerator chat` does once its session is open
 
         counter = StatementCounter()
         counter.install()

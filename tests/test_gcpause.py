@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from accelerator.gcpause import collection_paused, freeze_survivors, without_collection
+from accelerator.gcpause import collection_paused, without_collection
 
 
 def test_pauses_nest_and_the_last_one_out_resumes() -> None:
@@ -52,13 +52,3 @@ def test_an_error_inside_still_resumes() -> None:
     except ValueError:
         pass
     assert gc.isenabled()
-
-
-def test_freeze_survivors_puts_what_is_alive_out_of_reach_and_leaves_the_collector_on() -> None:
-    alive = [object() for _ in range(1000)]
-    try:
-        freeze_survivors()
-        assert gc.get_freeze_count() >= len(alive)
-        assert gc.isenabled()
-    finally:
-        gc.unfreeze()

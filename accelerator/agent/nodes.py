@@ -26,7 +26,6 @@ from accelerator.edit.patch import patch_sources
 from accelerator.edit.resolve import resolve
 from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
-from accelerator.gcpause import without_collection
 from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
 
@@ -91,7 +90,6 @@ def govern(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     return {"findings": summary}
 
 
-@without_collection  # as the parse and governance inside: a turn's model lives on (see gcpause.py)
 def render(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     ctx = runtime.context
     try:
@@ -181,7 +179,6 @@ def _changed_sources(
     }
 
 
-@without_collection
 def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     """Patch the sources, op by op, each resolved against the model the previous one produced."""
     ctx, inputs = runtime.context, Inputs.of(state)

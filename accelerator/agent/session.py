@@ -26,6 +26,7 @@ from accelerator.agent.llm import ToolCallingModel
 from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState, Turn
 from accelerator.errors import AcceleratorError
+from accelerator.gcpause import collection_paused
 from accelerator.generate import Generation
 from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
 from accelerator.memory.schema import compose
@@ -102,7 +103,8 @@ class ConversationSession:
                 return TurnResult(
                     existing.get("reply", ""), cast(ConversationState, existing), duplicate=True
                 )
-            values = graph.invoke(initial, self.config, context=context, durability="exit")
+            with collection_paused():  # the turn's model lives on: see gcpause.py
+                values = graph.invoke(initial, self.config, context=context, durability="exit")
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
         return TurnResult(values["reply"], cast(ConversationState, values))
@@ -119,7 +121,8 @@ class ConversationSession:
             if stored is not None:
                 state = cast(ConversationState, graph.get_state(self.config).values)
                 return TurnResult(stored["body"], state, duplicate=True)
-            values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
+            with collection_paused():
+                values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
         return TurnResult(values["reply"], cast(ConversationState, values))

@@ -37,7 +37,6 @@ from accelerator.cli import (
 )
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
-from accelerator.gcpause import freeze_survivors
 
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession, TurnResult
@@ -243,7 +242,6 @@ def chat(
         )
         local = LocalSession(session, inputs)
         opening = local.open()
-        freeze_survivors()  # the session's model and caches live as long as the process
         out.print(f"[bold]session {inputs.thread_id}[/bold]")
         if opening is not None:
             out.print(opening.reply, markup=False)

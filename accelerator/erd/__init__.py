@@ -14,7 +14,6 @@ from accelerator.erd.mermaid import MARKDOWN, MERMAID
 from accelerator.erd.parsed import ParsedErd
 from accelerator.erd.sql import SQL
 from accelerator.errors import AcceleratorError
-from accelerator.gcpause import without_collection
 
 # Every format, by name; a file's extension picks one unless accelerator.yaml sets `format:`.
 FORMATS: dict[str, Format] = {f.name: f for f in (DBML, MERMAID, MARKDOWN, SQL)}
@@ -31,7 +30,6 @@ def detect_format(file: str) -> str:
     return EXTENSIONS[suffix]
 
 
-@without_collection  # a parse builds a large graph that stays alive: see gcpause.py
 def parse_erd(
     text: str,
     file: str,
