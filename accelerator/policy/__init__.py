@@ -7,7 +7,7 @@ default is `default.yaml`.
 from pathlib import Path
 
 from accelerator.policy.fixes import apply_fixes
-from accelerator.policy.govern import Governed, govern
+from accelerator.policy.govern import GovernanceResult, govern
 from accelerator.policy.loader import default_policy, parse_policy
 from accelerator.policy.policy import Policy
 
@@ -15,7 +15,7 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default.yaml"
 
 __all__ = [
     "DEFAULT_POLICY_PATH",
-    "Governed",
+    "GovernanceResult",
     "Policy",
     "apply_fixes",
     "default_policy",

@@ -23,12 +23,14 @@ from accelerator.policy.settings import apply_settings
 
 
 @dataclass(frozen=True)
-class Governed:
+class GovernanceResult:
+    """A governed copy of a project and what the policy found in it."""
+
     project: Project
     findings: list[Finding]
 
 
-def govern(project: Project, policy: Policy) -> Governed:
+def govern(project: Project, policy: Policy) -> GovernanceResult:
     governed = copy_project(project)
     reporter = Reporter(policy)
     apply_settings(governed, policy, reporter)
@@ -38,4 +40,4 @@ def govern(project: Project, policy: Policy) -> Governed:
     check_metadata(governed, policy, reporter)
     check_keys(governed, policy, reporter)
     check_types(governed, policy, reporter)
-    return Governed(project=governed, findings=sorted_findings(reporter.findings))
+    return GovernanceResult(project=governed, findings=sorted_findings(reporter.findings))
