@@ -1,8 +1,8 @@
 """Minimal textual edits of a Mermaid `erDiagram` (a `.mmd` file or ```mermaid fences in Markdown).
 
-The file is re-scanned with the parser's own grammar (`erd/mermaid/mermaid.lark`), which knows `%%` comments
-and quoted strings, so a rename touches entity-name and attribute-name tokens only (declarations and
-relationship lines). Mermaid has no NOT NULL, no DEFAULT and no escape for `"` in a comment: such
+The file is re-scanned with the reader's grammar as written (`erd/mermaid/grammar.py`), which knows
+`%%` comments and quoted strings, so a rename touches entity-name and attribute-name tokens only
+(declarations and relationship lines). Mermaid has no NOT NULL, no DEFAULT and no escape for `"` in a comment: such
 edits raise `UnsupportedEditError` rather than writing something the diagram cannot say.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Token, Tree
 
+from accelerator.erd.mermaid.grammar import grammar_parser
 from accelerator.erd.mermaid.reader import extract_mermaid_blocks
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
 from accelerator.erd.text_edits import (
@@ -28,21 +28,10 @@ from accelerator.erd.text_edits import (
 )
 from accelerator.errors import EditConflictError, UnsupportedEditError
 
-_GRAMMAR = Path(__file__).with_name("mermaid.lark")
 _ENTITY_NAME = re.compile(r"^[\w.*\u0080-\uFFFF-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF-]*$")
 _SCHEMA_DIRECTIVE = re.compile(r"^[ \t]*%%[ \t]*schema[ \t]*:", re.I)
 _KEEP_IN = "keep this table in a DBML or SQL ERD for that"
-_parser: Lark | None = None
-
-
-def _grammar() -> Lark:
-    global _parser
-    if _parser is None:  # compiled once, on first use: most processes never patch Mermaid
-        _parser = Lark(
-            _GRAMMAR.read_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False
-        )
-    return _parser
 
 
 @dataclass
@@ -98,7 +87,7 @@ class MermaidPatcher:
             self._scan(text, 0)
 
     def _scan(self, diagram: str, offset: int) -> None:
-        tree = _grammar().parse(diagram)
+        tree = grammar_parser().parse(diagram)
         for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
             if node.data == "entity_name":
                 token = node.children[0]

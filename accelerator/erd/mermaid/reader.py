@@ -26,30 +26,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from pathlib import Path
 
-from lark import Lark, Token, Tree, UnexpectedInput
+from lark import Token, Tree, UnexpectedInput
 
 from accelerator.erd.mermaid.errors import syntax_error
+from accelerator.erd.mermaid.grammar import FAST_PARSER, grammar_parser, terminal_pattern
 from accelerator.erd.mermaid.keys import Attribute, Declaration, Diagram, ModelBuilder, Name
 from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import ErdSyntaxError
 from accelerator.model import Finding, Span
-
-# Only this parser takes the fast path of mermaid.lark (ATTR_BLOCK, REL_LINE); `erd/mermaid/patch.py`
-# and syntax errors use the grammar as written. Spans come from tokens, not propagate_positions.
-_GRAMMAR = Path(__file__).with_name("mermaid.lark").read_text(encoding="utf-8")
-_PARSER = Lark(
-    _GRAMMAR + "\n%extend block: ATTR_BLOCK\n%extend relationship: REL_LINE\n",
-    parser="lalr",
-    maybe_placeholders=False,
-)
-_grammar_parser: Lark | None = None
-
-
-def _terminal(name: str) -> str:
-    return _PARSER.get_terminal(name).pattern.to_regexp()
-
 
 # One attribute line of an ATTR_BLOCK (groups: type, name, keys, comment; type and name keep their
 # backticks). ATTR_BLOCK has checked every line, so a type is what runs up to a blank outside brackets
@@ -64,12 +49,12 @@ _BLOCK_ATTRIBUTE = re.compile(
 # A REL_LINE up to its label: the names are groups 1 and 2 (quoted, or up to what REL_LINE lets
 # follow a name).
 _CARDINALITY = "|".join(
-    _terminal(name) for name in ("ZERO_OR_ONE", "EXACTLY_ONE", "ONE_OR_MORE", "ZERO_OR_MORE")
+    terminal_pattern(name) for name in ("ZERO_OR_ONE", "EXACTLY_ONE", "ONE_OR_MORE", "ZERO_OR_MORE")
 )
-_STYLE = rf"(?::::[ \t\r]*{_terminal('CLASS_LIST')}[ \t\r]*)?"
+_STYLE = rf"(?::::[ \t\r]*{terminal_pattern('CLASS_LIST')}[ \t\r]*)?"
 _REL_LINE = re.compile(
     rf"(\"[^\"\n]*\"|[^ \t\r\"|}}:]+)[ \t\r]*{_STYLE}(?:{_CARDINALITY})[ \t\r]*"
-    rf"(?:{_terminal('IDENTIFYING')}|{_terminal('NON_IDENTIFYING')})[ \t\r]*(?:{_CARDINALITY})[ \t\r]*"
+    rf"(?:{terminal_pattern('IDENTIFYING')}|{terminal_pattern('NON_IDENTIFYING')})[ \t\r]*(?:{_CARDINALITY})[ \t\r]*"
     rf"(\"[^\"\n]*\"|[^ \t\r\"|}}:]+)[ \t\r]*{_STYLE}:[ \t\r]*"
 )
 _KEY_SEPARATOR = re.compile(r"[ \t\r]*,[ \t\r]*")
@@ -145,15 +130,12 @@ def _holds_er_diagram(body: str) -> bool:
 
 
 def _read_diagram(text: str, file: str, source: str) -> Diagram:
-    global _grammar_parser
     try:
-        tree = _PARSER.parse(text)
+        tree = FAST_PARSER.parse(text)
     except UnexpectedInput:
         # Errors are told in the terms of the grammar as written: parse again without the fast path.
-        if _grammar_parser is None:
-            _grammar_parser = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
         try:
-            tree = _grammar_parser.parse(text)
+            tree = grammar_parser().parse(text)
         except UnexpectedInput as error:
             raise syntax_error(error, text, file, source) from None
     return _DiagramReader(text, file, source).read(tree)

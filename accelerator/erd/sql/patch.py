@@ -13,7 +13,8 @@ import re
 from sqlglot.tokenizer_core import Token, TokenType
 
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
-from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, scan_sql, sqlglot_dialect, upper
+from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, scan_sql, upper
+from accelerator.erd.sql.reader import sqlglot_dialect
 from accelerator.erd.text_edits import (
     TextEdit,
     delete_lines,

@@ -2,7 +2,8 @@
 
 sqlglot's tokenizer skips comments and reads strings and quoted identifiers whole, so every place
 found here is a real name token: CREATE TABLE / ALTER TABLE / REFERENCES / COMMENT ON / CREATE INDEX
-targets, column definitions, key column lists and CHECK expressions.
+targets, column definitions, key column lists and CHECK expressions. The file is split into
+statements as the reader splits it (`erd/sql/tokens.py`), with the reader's dialect names.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokenizer_core import Token, TokenType
 
-from accelerator.erd.sql.tokens import matching_close, top_level_items, type_end
+from accelerator.erd.sql.reader import BATCH_SEPARATED, sqlglot_dialect
+from accelerator.erd.sql.tokens import matching_close, split_statements, top_level_items, type_end
 
-DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
 _CONSTRAINT_WORDS = {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK", "KEY", "INDEX", "EXCLUDE"}
 _COLUMN_AFTER = {"COLUMN", "MODIFY", "CHANGE"}  # ALTER TABLE t ALTER COLUMN c / MODIFY c / CHANGE c
 
@@ -54,23 +55,11 @@ class SqlStatement:
         return last.end + 1
 
 
-def sqlglot_dialect(dialect: str) -> str:
-    return DIALECT_ALIASES.get(dialect.lower(), dialect.lower())
-
-
 def scan_sql(text: str, dialect: str) -> list[SqlStatement]:
-    tokens = Dialect.get_or_raise(sqlglot_dialect(dialect)).tokenize(text)
-    statements: list[SqlStatement] = []
-    current: list[Token] = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                statements.append(SqlStatement(current, token))
-            current = []
-        else:
-            current.append(token)
-    if current:
-        statements.append(SqlStatement(current, None))
+    name = sqlglot_dialect(dialect)
+    tokens = Dialect.get_or_raise(name).tokenize(text)
+    split = split_statements(tokens, batch_separator=name in BATCH_SEPARATED)
+    statements = [SqlStatement(statement.tokens, statement.semicolon) for statement in split]
     for statement in statements:
         _classify(statement)
     return statements

@@ -61,7 +61,8 @@ from accelerator.errors import AcceleratorError, ErdSyntaxError
 from accelerator.model import Column, Schema, Severity, Span, Table
 
 SUPPORTED_DIALECTS = sorted(d.value for d in Dialects if d.value)
-_DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
+# Names users write for a dialect, and sqlglot's name for it.
+DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
 _SILENT = (exp.Set, exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Transaction, exp.Commit)
 _SILENT_COMMANDS = {"SET", "COPY", "BEGIN", "START", "COMMIT", "SELECT", "\\"}
 _KEY_TOKENS = {TokenType.PRIMARY_KEY, TokenType.FOREIGN_KEY, TokenType.UNIQUE, TokenType.REFERENCES}
@@ -75,7 +76,7 @@ def parse_sql(
     text: str, file: str, *, dialect: str = "postgres", default_schema: str = "default"
 ) -> ParsedErd:
     """Read SQL DDL written in `dialect`; tables without a schema go to `default_schema`."""
-    name = _DIALECT_ALIASES.get(dialect.lower(), dialect.lower())
+    name = sqlglot_dialect(dialect)
     if name not in SUPPORTED_DIALECTS:
         raise AcceleratorError(
             f"unsupported SQL dialect {dialect!r}", hint="use one of: " + ", ".join(SUPPORTED_DIALECTS)
@@ -83,6 +84,15 @@ def parse_sql(
     with quiet_sqlglot():
         read = _DdlReader(text, file, name, default_schema).read_with_lane()
         return read if read is not None else _DdlReader(text, file, name, default_schema).read()
+
+
+# Dialects whose files separate batches with `GO` on a line of its own (T-SQL's client convention).
+BATCH_SEPARATED = ("tsql", "fabric")
+
+
+def sqlglot_dialect(dialect: str) -> str:
+    """sqlglot's name for `dialect` (`postgresql` -> `postgres`), lower-cased."""
+    return DIALECT_ALIASES.get(dialect.lower(), dialect.lower())
 
 
 class _DdlReader:
@@ -166,7 +176,7 @@ class _DdlReader:
             tokens = self.dialect.tokenize(self.source.text)
         except TokenError as error:
             raise token_error(self.source, error) from None
-        is_tsql = self.source.dialect in ("tsql", "fabric")
+        is_tsql = self.source.dialect in BATCH_SEPARATED
         statements = split_statements(tokens, batch_separator=is_tsql)
         if is_tsql:
             statements = [Statement(drop_tsql_noise(s.tokens)) for s in statements]

@@ -40,12 +40,15 @@ _TSQL_NOISE = {"CLUSTERED", "NONCLUSTERED"}
 
 
 class Statement:
-    """The tokens of one statement; `start`/`end` are character offsets (end exclusive)."""
+    """The tokens of one statement; `start`/`end` are character offsets (end exclusive).
 
-    __slots__ = ("_starts", "tokens")
+    `semicolon` is the `;` that ends it (None at the end of the file or before T-SQL's `GO`)."""
 
-    def __init__(self, tokens: list[Token]) -> None:
+    __slots__ = ("_starts", "semicolon", "tokens")
+
+    def __init__(self, tokens: list[Token], semicolon: Token | None = None) -> None:
         self.tokens = tokens
+        self.semicolon = semicolon
         self._starts: list[int] | None = None  # built on first use: most statements never need it
 
     @property
@@ -92,7 +95,8 @@ def split_statements(tokens: list[Token], *, batch_separator: bool = False) -> l
     begin = 0
     for cut in cuts:
         if cut > begin:
-            statements.append(Statement(tokens[begin:cut]))
+            end = tokens[cut] if cut < len(tokens) and kinds[cut] == TokenType.SEMICOLON else None
+            statements.append(Statement(tokens[begin:cut], end))
         begin = cut + 1
     return statements
 
