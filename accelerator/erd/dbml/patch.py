@@ -9,16 +9,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from accelerator.erd.dbml.syntax import (
-    ColumnNode,
-    Endpoint,
-    RefNode,
-    Setting,
-    TableNode,
-    moved_endpoint,
-    moved_table,
-    scan_dbml,
-)
+from accelerator.erd.dbml.syntax import ColumnNode, Endpoint, Located, RefNode, Setting, TableNode, scan_dbml
 from accelerator.erd.dbml.tokens import Token
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
 from accelerator.erd.text_edits import (
@@ -68,17 +59,17 @@ def _renamed(token: Token, new_name: str) -> str:
 class DbmlPatcher:
     """Plans edits of one DBML file.
 
-    A re-scanned text shares most blocks with the text before it, at a shift (see `scan_dbml`);
-    the patcher reads names from the shared nodes and moves to this text's offsets only the nodes
-    it edits, instead of the whole syntax tree (~10 ms at 200 tables, every turn).
+    A re-scanned text shares most blocks with the text before it (see `scan_dbml`); the patcher
+    reads names from the shared nodes and moves to this text's offsets only the nodes it edits,
+    instead of the whole syntax tree (`Scan.document`), every turn.
     """
 
     def __init__(self, file: str, text: str, dialect: str = "") -> None:
         self.file = file
         self.text = text
-        blocks = scan_dbml(text, file).blocks
-        self._tables = [(shift, block.node) for shift, block in blocks if isinstance(block.node, TableNode)]
-        self._refs = [(shift, block.node) for shift, block in blocks if isinstance(block.node, RefNode)]
+        scan = scan_dbml(text, file)
+        self._tables = scan.tables
+        self._refs = scan.refs
         self._moved: dict[int, TableNode] = {}
 
     # -- finding nodes ----------------------------------------------------------------------------
@@ -87,20 +78,20 @@ class DbmlPatcher:
         """The table at `position`, with offsets into this text (one object per position)."""
         found = self._moved.get(position)
         if found is None:
-            shift, node = self._tables[position]
-            found = self._moved[position] = moved_table(node, shift) if shift else node
+            found = self._moved[position] = self._tables[position].in_text()
         return found
 
     def _position(self, target: TableTarget) -> int:
         span = target.table.name_span or target.table.span
         if span is not None and span.file == self.file:
             offset, _ = span_offsets(self.text, span)
-            for position, (shift, node) in enumerate(self._tables):
-                if node.start + shift <= offset < node.end + shift:
+            for position, table in enumerate(self._tables):
+                if table.start <= offset < table.end:
                     return position
-        for position, (_, node) in enumerate(self._tables):
-            if node.name[-1].value.lower() == target.table.name.lower() and (
-                len(node.name) == 1 or node.name[0].value.lower() == target.schema.lower()
+        for position, table in enumerate(self._tables):
+            name = table.node.name
+            if name[-1].value.lower() == target.table.name.lower() and (
+                len(name) == 1 or name[0].value.lower() == target.schema.lower()
             ):
                 return position
         raise EditConflictError(f"{self.file} does not declare table {target.qualified}")
@@ -119,7 +110,8 @@ class DbmlPatcher:
         """Positions of the tables by declared name and by alias (the first declaration wins)."""
         by_name: dict[tuple[str, ...], int] = {}
         by_alias: dict[str, int] = {}
-        for position, (_, node) in enumerate(self._tables):
+        for position, table in enumerate(self._tables):
+            node = table.node
             by_name.setdefault(tuple(token.value.lower() for token in node.name), position)
             if node.alias is not None:
                 by_alias.setdefault(node.alias.value.lower(), position)
@@ -135,17 +127,17 @@ class DbmlPatcher:
 
     def _references(self, position: int) -> list[Endpoint]:
         """The endpoints (inline `ref:` and long-form `Ref`) naming the table at `position`."""
-        found = [
-            (shift, setting.endpoint)
-            for shift, table in self._tables
-            for column in table.columns
+        found: list[tuple[Located[TableNode] | Located[RefNode], Endpoint]] = [
+            (table, setting.endpoint)
+            for table in self._tables
+            for column in table.node.columns
             for setting in column.settings
             if setting.endpoint is not None
         ]
-        found += [(shift, endpoint) for shift, ref in self._refs for endpoint in (ref.left, ref.right)]
+        found += [(ref, endpoint) for ref in self._refs for endpoint in (ref.node.left, ref.node.right)]
         return [
-            moved_endpoint(endpoint, shift) if shift else endpoint
-            for shift, endpoint in found
+            holder.endpoint(endpoint)
+            for holder, endpoint in found
             if self._endpoint_position(endpoint) == position
         ]
 
@@ -205,11 +197,11 @@ class DbmlPatcher:
                 t.value.lower() == column.lower() for t in endpoint.columns
             )
 
-        for shift, ref in self._refs:  # a long-form Ref to or from the dropped column goes with it
-            if names_it(ref.left) or names_it(ref.right):
-                edits.append(delete_lines(self.file, self.text, ref.start + shift, ref.end + shift))
-        for other_position, (_, table) in enumerate(self._tables):
-            for column_index, other in enumerate(table.columns):
+        for ref in self._refs:  # a long-form Ref to or from the dropped column goes with it
+            if names_it(ref.node.left) or names_it(ref.node.right):
+                edits.append(delete_lines(self.file, self.text, ref.start, ref.end))
+        for other_position, table in enumerate(self._tables):
+            for column_index, other in enumerate(table.node.columns):
                 for setting_index, setting in enumerate(other.settings):
                     if setting.endpoint is not None and names_it(setting.endpoint):
                         moved = self._table(other_position).columns[column_index]

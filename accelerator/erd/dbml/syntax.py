@@ -23,7 +23,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Generic, TypeVar
 
 from accelerator.erd.dbml.nodes import (
     Block,
@@ -53,12 +55,61 @@ _recent: OrderedDict[str, list[Scan]] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
+NodeT = TypeVar("NodeT", TableNode, EnumNode, RefNode)
+
+
+@dataclass(frozen=True, slots=True)
+class Located(Generic[NodeT]):
+    """A node of a scan, as read in the text it was first read in, placed in this text.
+
+    Names and structure are read from `node` as they are; its offsets are `shift` characters off
+    this text's. `in_text()` is the node with this text's offsets (a copy, unless not shifted).
+    """
+
+    node: NodeT
+    shift: int
+
+    @property
+    def start(self) -> int:
+        return self.node.start + self.shift
+
+    @property
+    def end(self) -> int:
+        return self.node.end + self.shift
+
+    def in_text(self) -> NodeT:
+        node, shift = self.node, self.shift
+        if not shift:
+            return node
+        if isinstance(node, TableNode):
+            return moved_table(node, shift)
+        if isinstance(node, EnumNode):
+            return moved_enum(node, shift)
+        return moved_ref(node, shift)
+
+    def endpoint(self, endpoint: Endpoint) -> Endpoint:
+        """An endpoint of `node` (a ref, or an inline `ref:` setting of a table) with this text's offsets."""
+        return moved_endpoint(endpoint, self.shift) if self.shift else endpoint
+
+
 class Scan:
     """The top-level blocks of `text`, each with its shift from the text it was first read in."""
 
     def __init__(self, text: str, blocks: list[tuple[int, Block]]) -> None:
         self.text = text
-        self.blocks = blocks
+        self.blocks = blocks  # (shift, block): what the reader keeps its per-block templates on
+
+    @cached_property
+    def tables(self) -> list[Located[TableNode]]:
+        """The Table blocks, in document order, without copying them to this text's offsets."""
+        return [
+            Located(block.node, shift) for shift, block in self.blocks if isinstance(block.node, TableNode)
+        ]
+
+    @cached_property
+    def refs(self) -> list[Located[RefNode]]:
+        """The long-form Ref blocks, in document order."""
+        return [Located(block.node, shift) for shift, block in self.blocks if isinstance(block.node, RefNode)]
 
     def stop(self, index: int) -> int:
         shift, block = self.blocks[index]
