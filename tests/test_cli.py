@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+import typer
 from typer.testing import CliRunner
 
 from accelerator.cli import app
@@ -33,8 +34,8 @@ def test_check_example_has_no_errors(example: Path) -> None:
     assert {f["severity"] for f in findings} <= {"warn", "info"}
 
 
-def test_plan_writes_every_artifact_and_is_deterministic(example: Path) -> None:
-    args = ["plan", "--format", "json", "--out", "out"]
+def test_generate_writes_every_artifact_and_is_deterministic(example: Path) -> None:
+    args = ["generate", "--format", "json", "--out", "out"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     data = json.loads(first.stdout)
@@ -79,8 +80,8 @@ def assert_terraform_structure(path: Path) -> None:
     assert references and all(name in resources[kind] for kind, name in references)
 
 
-def test_plan_one_env_without_terraform_text_output(example: Path) -> None:
-    result = runner.invoke(app, ["plan", "--env", "prod", "--no-terraform", "--out", "o"])
+def test_generate_one_env_without_terraform_text_output(example: Path) -> None:
+    result = runner.invoke(app, ["generate", "--env", "prod", "--no-terraform", "--out", "o"])
     assert result.exit_code == 0, result.output
     assert "5 tables, 28 columns" in result.stdout
     assert not (example / "o" / "terraform").exists()
@@ -89,7 +90,7 @@ def test_plan_one_env_without_terraform_text_output(example: Path) -> None:
 
 
 def test_unknown_environment_is_a_usage_error(example: Path) -> None:
-    result = runner.invoke(app, ["plan", "--env", "qa", "--no-terraform"])
+    result = runner.invoke(app, ["generate", "--env", "qa", "--no-terraform"])
     assert result.exit_code == 2
     assert "environment 'qa'" in result.stderr and "known environments" in result.stderr
 
@@ -120,7 +121,7 @@ def test_syntax_error_is_located_exit_2(example: Path) -> None:
 def test_unknown_type_is_located_exit_2(example: Path) -> None:
     bad = example / "erd" / "bad.sql"
     bad.write_text("CREATE TABLE s.t (\n  id bigint PRIMARY KEY,\n  x frobnicator\n);\n")
-    result = runner.invoke(app, ["plan", "--erd", "erd/bad.sql", "--no-terraform"])
+    result = runner.invoke(app, ["generate", "--erd", "erd/bad.sql", "--no-terraform"])
     assert result.exit_code == 2
     assert "erd/bad.sql:3:" in result.stderr and "frobnicator" in result.stderr
 
@@ -128,7 +129,7 @@ def test_unknown_type_is_located_exit_2(example: Path) -> None:
 def test_error_findings_exit_1_and_files_still_written(example: Path) -> None:
     bad = example / "erd" / "nopk.dbml"
     bad.write_text("Table sales.No_Key {\n  value int\n}\n")
-    result = runner.invoke(app, ["plan", "--erd", "erd/nopk.dbml", "--no-terraform", "--out", "o"])
+    result = runner.invoke(app, ["generate", "--erd", "erd/nopk.dbml", "--no-terraform", "--out", "o"])
     assert result.exit_code == 1, result.output
     assert (example / "o" / "model.json").is_file()
 
@@ -140,13 +141,36 @@ def test_missing_files_are_usage_errors(example: Path) -> None:
     assert runner.invoke(app, ["check", "--format", "xml"]).exit_code == 2
 
 
-def test_init_scaffolds_a_project_that_plans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_scaffolds_a_project_that_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "shop"
     result = runner.invoke(app, ["init", str(target)])
     assert result.exit_code == 0, result.output
     assert (target / "accelerator.yaml").is_file() and (target / "policies" / "governance.yaml").is_file()
+    assert "then run `accelerator generate`" in result.stdout
     assert runner.invoke(app, ["init", str(target)]).exit_code == 2  # refuses to overwrite
     monkeypatch.chdir(target)
-    planned = runner.invoke(app, ["plan", "--no-terraform", "--format", "json"])
-    assert planned.exit_code in (0, 1), planned.output
-    assert json.loads(planned.stdout)["tables"] == 2
+    generated = runner.invoke(app, ["generate", "--no-terraform", "--format", "json"])
+    assert generated.exit_code in (0, 1), generated.output
+    assert json.loads(generated.stdout)["tables"] == 2
+
+
+@pytest.mark.parametrize("args", [[], ["--out", "o", "--format", "json"], ["--env", "prod", "extra"]])
+def test_plan_points_to_generate_and_writes_nothing(example: Path, args: list[str]) -> None:
+    result = runner.invoke(app, ["plan", *args])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "accelerator generate" in line
+    assert not (example / "o").exists() and not (example / "generated").exists()
+
+
+def test_the_program_assembles_every_command() -> None:
+    program = typer.main.get_command(app)
+    with typer.Context(program) as context:
+        assert program.list_commands(context) == [
+            "init", "check", "generate", "plan", "chat", "sessions", "memory"
+        ]  # fmt: skip
+    memory = runner.invoke(app, ["memory", "--help"])
+    assert memory.exit_code == 0 and all(c in memory.stdout for c in ("migrate", "doctor", "show", "prune"))
+    assert runner.invoke(app, []).exit_code == 2  # no command: the help, as a usage error
+    assert runner.invoke(app, ["frobnicate"]).exit_code == 2

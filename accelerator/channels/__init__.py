@@ -1,1 +1,1 @@
-"""Channels adapt the outside world to the agent: `cli` (a terminal session on a working tree)."""
+"""Channels adapt the outside world to the agent: `cli` (the terminal, on a working tree)."""

@@ -6,15 +6,17 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
-from accelerator.channels.cli import local_thread_id
-from accelerator.channels.memory_cli import parse_age
+from accelerator.channels.cli.chat import local_thread_id
+from accelerator.channels.cli.memory import parse_age
 from accelerator.cli import app
 from accelerator.errors import AcceleratorError
-from accelerator.memory import checkpoints
+from accelerator.memory import MemoryConfig, MemoryStore, checkpoints, open_pool, resolve_connection
 from accelerator.memory.schema import LATEST_VERSION
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retail"
@@ -156,3 +158,46 @@ def test_durations() -> None:
     assert parse_age("30d").days == 30 and parse_age("12h").seconds == 12 * 3600
     with pytest.raises(AcceleratorError):
         parse_age("30 days")
+
+
+def _users_and_authors(database_url: str, thread_id: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    with psycopg.connect(database_url) as conn:
+        users = conn.execute(
+            "SELECT databricks_user, display_name, last_active_at IS NOT NULL FROM accelerator.users"
+        ).fetchall()
+    pool = open_pool(resolve_connection(MemoryConfig(), url=database_url), min_size=1, max_size=1)
+    try:
+        messages = MemoryStore(pool).messages(thread_id)
+    finally:
+        pool.close()
+    return users, [(m.role.value, m.author) for m in messages]
+
+
+def test_the_git_user_is_recorded_and_authors_the_turns(
+    project: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for turns in ("status\n", "help\n"):  # a second session of the same user is the same row
+        result = invoke("chat", turns=turns, database_url=database_url, directory=tmp_path)
+        assert result.exit_code == 0, result.output
+    users, authors = _users_and_authors(database_url, thread_of(project))
+    assert users == [("ada@example.com", "Ada Lovelace", True)]
+    assert authors == [("user", "ada@example.com"), ("assistant", "accelerator")] * 2
+
+
+def test_without_a_git_identity_the_os_user_is_recorded(
+    project: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("LOGNAME", "grace")  # getpass.getuser() reads it first
+    result = invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 0, result.output
+    users, authors = _users_and_authors(database_url, thread_of(project))
+    assert users == [("grace", None, True)]
+    assert authors == [("user", "grace"), ("assistant", "accelerator")]

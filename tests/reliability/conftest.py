@@ -41,8 +41,8 @@ def warm_up() -> None:
     if _warm:
         return
     import accelerator.agent.session
-    import accelerator.channels.cli
-    import accelerator.channels.worktree  # noqa: F401
+    import accelerator.channels.cli.chat
+    import accelerator.channels.cli.worktree  # noqa: F401
     from accelerator.agent.derived import DerivedCache, Inputs
 
     sources = {"erd/retail.dbml": (EXAMPLE / "erd/retail.dbml").read_text()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from accelerator.agent.crash import CRASH_ENV, CRASH_POINTS
-from accelerator.channels.cli import local_thread_id
+from accelerator.channels.cli.chat import local_thread_id
 
 from .conftest import committed_state, messages, run_chat
 

@@ -13,25 +13,26 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from accelerator.cli import ConfigOption, app, fail, out, resolve_config
-from accelerator.cli import PlanFormat as OutputFormat
+from accelerator.channels.cli.app import (
+    ConfigOption,
+    DatabaseUrlOption,
+    FormatOption,
+    OutputFormat,
+    fail,
+    new_app,
+    out,
+)
+from accelerator.channels.cli.inputs import resolve_config
 from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
     from accelerator.memory import ConnectionSource, MemoryStore
 
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option("--database-url", help="PostgreSQL URL (default: DATABASE_URL, else the embedded one)"),
-]
 DURATION = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="text or json")]
-
-memory_app = typer.Typer(help="The conversation memory (PostgreSQL / Lakebase).", no_args_is_help=True)
-app.add_typer(memory_app, name="memory")
+commands = new_app()  # `sessions`
+memory_app = new_app(help="The conversation memory (PostgreSQL / Lakebase).", no_args_is_help=True)
 
 
 def memory_source(config_path: Path | None, database_url: str | None) -> tuple[ConnectionSource, Path]:
@@ -75,7 +76,7 @@ def _json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@app.command()
+@commands.command()
 def sessions(
     config: ConfigOption = None,
     database_url: DatabaseUrlOption = None,

@@ -6,11 +6,15 @@ Each non-empty line of `--turns FILE` (else of stdin) is one turn. A line of a t
 identity (the file, its line number and text), so running a file again after a crash redoes only
 the turns that never committed; stdin lines are always new turns. Every turn runs under the thread's
 advisory lock, then the committed state is written to the working tree and the output directory.
+The user at the terminal (git's user.email and user.name, else the OS user name) is recorded in the
+memory's users when the session starts and is the author of every turn it runs.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterable, Iterator
@@ -21,28 +25,27 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from accelerator.agent.crash import crash_point
-from accelerator.channels import memory_cli
-from accelerator.channels.memory_cli import DatabaseUrlOption, memory_source
-from accelerator.cli import (
+from accelerator.channels.cli.app import (
     ConfigOption,
+    DatabaseUrlOption,
     DialectOption,
     ErdOption,
     PolicyOption,
-    app,
-    collect_erds,
-    collect_policy,
     fail,
+    new_app,
     out,
-    resolve_config,
 )
+from accelerator.channels.cli.inputs import collect_erds, collect_policy, resolve_config
+from accelerator.channels.cli.memory import memory_source
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession, TurnResult
     from accelerator.agent.state import ConversationState, ErdSpec
+    from accelerator.memory import MemoryStore, User
 
-__all__ = ["LocalSession", "chat", "local_thread_id", "memory_cli"]
+commands = new_app()
 
 
 @dataclass
@@ -125,16 +128,60 @@ def turn_lines(turns: Path | None) -> Iterator[tuple[str, str]]:
             yield f"stdin:{uuid.uuid4().hex}", line.strip()
 
 
-class LocalSession:
-    """A ConversationSession plus the working tree it mirrors."""
+@dataclass(frozen=True)
+class LocalIdentity:
+    """Who is at the terminal: git's user.email (else the OS user name) and git's user.name."""
 
-    def __init__(self, session: ConversationSession, inputs: LocalInputs) -> None:
+    login: str
+    display_name: str | None = None
+
+
+def local_identity(root: Path) -> LocalIdentity:
+    config = _git_user_config(root)
+    return LocalIdentity(config.get("user.email") or _os_user(), config.get("user.name"))
+
+
+def _git_user_config(root: Path) -> dict[str, str]:
+    """git's user.name and user.email as seen from `root` (repository, global and system config)."""
+    try:
+        done = subprocess.run(
+            ["git", "config", "--get-regexp", r"^user\.(name|email)$"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or a hung one: the OS user stands in
+        return {}
+    pairs = (line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    return {key: value.strip() for key, value in pairs if value.strip()}
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def record_user(store: MemoryStore, identity: LocalIdentity) -> User:
+    """The terminal's user as a row of the memory's users (created, or its last activity set to now)."""
+    return store.upsert_user(databricks_user=identity.login, display_name=identity.display_name)
+
+
+class LocalSession:
+    """A ConversationSession plus the working tree it mirrors, driven by one user."""
+
+    def __init__(self, session: ConversationSession, inputs: LocalInputs, user: User) -> None:
         self.session = session
         self.inputs = inputs
+        self.user = user
+        self.author = user.databricks_user or user.github_login
 
     def open(self) -> TurnResult | None:
         """Start the thread, or repair the working tree from its committed state; the opening reply."""
-        from accelerator.channels.worktree import check_working_tree
+        from accelerator.channels.cli.worktree import check_working_tree
 
         self.session.open()
         crash_point("session.opened")
@@ -156,13 +203,13 @@ class LocalSession:
 
     def turn(self, event: str, text: str) -> TurnResult:
         from accelerator.agent.state import Turn
-        from accelerator.channels.worktree import check_working_tree
+        from accelerator.channels.cli.worktree import check_working_tree
 
         with self.session.lock():
             state = self.session.state()
             assert state is not None  # open() started the thread
             check = check_working_tree(self.inputs.root, state)
-            turn = Turn(event=f"{self.inputs.thread_id}:{event}", text=text, author=_author())
+            turn = Turn(event=f"{self.inputs.thread_id}:{event}", text=text, author=self.author)
             if check.hand_edited:
                 turn["adopted"] = check.hand_edited
             result = self.session.turn(turn)
@@ -171,22 +218,13 @@ class LocalSession:
         return result
 
     def materialize(self, state: ConversationState, *, sources: bool = True) -> None:
-        from accelerator.channels.worktree import write_generated, write_sources
+        from accelerator.channels.cli.worktree import write_generated, write_sources
 
         if sources:
             write_sources(self.inputs.root, state["sources"])
         generation = self.session.generation(state)
         if generation is not None:
             write_generated(self.inputs.out_dir, generation.files)
-
-
-def _author() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "local"
 
 
 def print_turn(number: int, text: str, result: TurnResult) -> None:
@@ -197,7 +235,7 @@ def print_turn(number: int, text: str, result: TurnResult) -> None:
     del number
 
 
-@app.command()
+@commands.command()
 def chat(
     config: ConfigOption = None,
     erd: ErdOption = None,
@@ -230,7 +268,9 @@ def chat(
     try:
         from accelerator.memory import MemoryStore
 
-        MemoryStore(pool, source.schema).migrate()
+        store = MemoryStore(pool, source.schema)
+        store.migrate()
+        user = record_user(store, local_identity(inputs.root))
         session = ConversationSession(
             pool,
             inputs.thread_id,
@@ -240,7 +280,7 @@ def chat(
             backend=inputs.config.terraform.backend,
             output_prefix=_key(inputs.root, inputs.out_dir),
         )
-        local = LocalSession(session, inputs)
+        local = LocalSession(session, inputs, user)
         opening = local.open()
         out.print(f"[bold]session {inputs.thread_id}[/bold]")
         if opening is not None:

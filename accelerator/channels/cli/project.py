@@ -1,0 +1,202 @@
+"""The project commands: `init`, `check`, `generate`, and `plan` (kept for the preview per environment).
+
+`check` and `generate` run the pipeline once each on the user's files; `generate` writes model.json, SQL
+and Terraform per environment, and docs, into the output directory.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from accelerator.channels.cli.app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    ConfigOption,
+    DialectOption,
+    ErdOption,
+    FormatOption,
+    OutputFormat,
+    PolicyOption,
+    fail,
+    new_app,
+    out,
+)
+from accelerator.channels.cli.inputs import collect_erds, collect_policy, display_path, resolve_config
+from accelerator.config import ProjectConfig
+from accelerator.errors import AcceleratorError
+from accelerator.gcpause import without_collection
+from accelerator.generate import Generation, Governed, govern_inputs, select_environments, summary
+from accelerator.generate import generate as generate_files
+from accelerator.model import Finding, has_errors
+from accelerator.report import findings_github, findings_json, findings_sarif, location
+
+commands = new_app()
+
+SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
+# Extra arguments are accepted so that any former `plan` invocation gets the pointer, not a usage error.
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def load_governed(
+    config_path: Path | None, erd: list[str] | None, policy: Path | None, dialect: str | None
+) -> tuple[ProjectConfig, Governed]:
+    config = resolve_config(config_path)
+    governed = govern_inputs(
+        config.project, collect_erds(config, erd, dialect), collect_policy(config, policy)
+    )
+    return config, governed
+
+
+@commands.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="where to scaffold (default: current directory)")] = Path(
+        "."
+    ),
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
+) -> None:
+    """Scaffold accelerator.yaml, a sample ERD and a governance policy."""
+    from accelerator.scaffold import scaffold
+
+    try:
+        created = scaffold(directory, force=force)
+    except AcceleratorError as error:
+        fail(error)
+    for path in created:
+        out.print(f"created {display_path(path)}")
+    out.print("next: edit the ERD, then run `accelerator generate`")
+
+
+@commands.command()
+@without_collection  # one pipeline run whose model lives until exit: see gcpause.py
+def check(
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    dialect: DialectOption = None,
+    format: Annotated[
+        CheckFormat, typer.Option("--format", help="text, json, sarif or github")
+    ] = CheckFormat.text,
+) -> None:
+    """Parse the ERDs, apply the policy and report findings (no files are written)."""
+    try:
+        _, governed = load_governed(config, erd, policy, dialect)
+    except AcceleratorError as error:
+        fail(error)
+    findings = governed.findings
+    if format is CheckFormat.json:
+        print(findings_json(findings))
+    elif format is CheckFormat.sarif:
+        print(findings_sarif(findings))
+    elif format is CheckFormat.github:
+        if findings:
+            print(findings_github(findings))
+    else:
+        print_findings(findings)
+    raise typer.Exit(EXIT_FINDINGS if has_errors(findings) else EXIT_OK)
+
+
+@commands.command()
+@without_collection
+def generate(
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    env: Annotated[list[str] | None, typer.Option("--env", help="environment (repeatable)")] = None,
+    dialect: DialectOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="output directory (default: config's, else generated/)")
+    ] = None,
+    format: FormatOption = OutputFormat.text,
+    terraform: Annotated[
+        bool, typer.Option("--terraform/--no-terraform", help="synthesize Terraform (needs Node.js)")
+    ] = True,
+) -> None:
+    """Write model.json, SQL and Terraform per environment, and docs; files are written even with findings."""
+    try:
+        project_config, governed = load_governed(config, erd, policy, dialect)
+        environments = select_environments(governed.project, env or [], project_config.environments)
+        generation = generate_files(
+            governed,
+            environments,
+            terraform=terraform and project_config.terraform.enabled,
+            backend=project_config.terraform.backend,
+        )
+        target = out_dir if out_dir is not None else project_config.root / project_config.output
+        written = write_files(target, generation.files)
+    except AcceleratorError as error:
+        fail(error)
+    if format is OutputFormat.json:
+        print(json.dumps({**summary(generation), "out": str(target)}, indent=2, ensure_ascii=False))
+    else:
+        print_generation(generation, target, written)
+    raise typer.Exit(EXIT_FINDINGS if has_errors(generation.findings) else EXIT_OK)
+
+
+@commands.command(context_settings=PASS_THROUGH)
+def plan() -> None:
+    """Preview what would change in each environment (to come); `generate` writes the files."""
+    fail(
+        AcceleratorError(
+            "`accelerator plan` (a preview of the changes per environment) is not available yet;"
+            " run `accelerator generate` (same options) to write model.json, SQL, Terraform and docs"
+        )
+    )
+
+
+def write_files(target: Path, files: dict[str, str]) -> int:
+    """Write the generated files; unchanged files are not touched. Returns how many changed."""
+    changed = 0
+    for relative, text in files.items():
+        path = target / relative
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed += 1
+    return changed
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """One compiler-style line per finding, `file:line:col: severity rule: message`, then its fix."""
+    if not findings:
+        out.print("[green]No findings.[/green]")
+        return
+    for finding in findings:
+        style = SEVERITY_STYLE[finding.severity]
+        out.print(f"{location(finding)}: [{style}]{finding.severity}[/] {finding.rule}: ", end="")
+        out.print(finding.message, markup=False)
+        if finding.fix:
+            out.print(f"    fix: {finding.fix.description}", markup=False)
+
+
+def print_generation(generation: Generation, target: Path, written: int) -> None:
+    data = summary(generation)
+    counts = {s: sum(1 for f in generation.findings if f.severity == s) for s in ("error", "warn", "info")}
+    out.print(
+        f"[bold]{data['tables']}[/bold] tables, [bold]{data['columns']}[/bold] columns, "
+        f"environments: {', '.join(generation.environments)}"
+    )
+    print_findings(generation.findings)
+    out.print(
+        f"findings: [red]{counts['error']} error(s)[/red], [yellow]{counts['warn']} warning(s)[/yellow], "
+        f"{counts['info']} info"
+    )
+    files = Table(title=f"{len(generation.files)} file(s) in {display_path(target)} ({written} changed)")
+    files.add_column("file")
+    files.add_column("bytes", justify="right")
+    for relative, text in generation.files.items():
+        files.add_row(relative, str(len(text.encode("utf-8"))))
+    out.print(files)
