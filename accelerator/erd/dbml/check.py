@@ -1,10 +1,10 @@
 """pydbml's second opinion on a DBML file, for files small enough to afford it.
 
-Our scanner (`dbml_syntax.py`) reads the structure with positions; pydbml, the reference Python DBML
-parser, then checks that the file is DBML it accepts too, so files stay portable to dbdiagram.io
-tools. pydbml is pyparsing-based and slow (~25 ms per 20-column table), hence the size limit in
-`dbml.py`. Only its grammar runs: its model building would reject references to tables of other
-files, which `build_project` judges instead.
+Our scanner (`erd/dbml/syntax.py`) reads the structure with positions; pydbml, the reference Python
+DBML parser, then checks that the file is DBML it accepts too, so files stay portable to
+dbdiagram.io tools. pydbml is pyparsing-based and slow, hence the size limit in `erd/dbml/reader.py`.
+Only its grammar runs: its model building would reject references to tables of other files, which
+`build_project` judges instead.
 """
 
 from __future__ import annotations

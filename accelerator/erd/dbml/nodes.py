@@ -1,16 +1,61 @@
-"""The located syntax tree of a DBML file: what `dbml_syntax.py` reads and `dbml.py` builds from.
+"""The located syntax tree of a DBML file: what `erd/dbml/syntax.py` reads and `erd/dbml/reader.py`
+builds from, down to its tokens.
 
-Offsets are character offsets into the source text (end exclusive); `erd/parsed.LineIndex` turns them
-into spans, and the agent's DBML patcher edits the text at them.
+Offsets are character offsets into the source text (end exclusive); `erd/parsed.py`'s `LineIndex`
+turns them into spans, and `erd/dbml/patch.py` edits the text at them.
 """
 
 from __future__ import annotations
 
+import re
+import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from accelerator.erd.dbml.tokens import Token
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPED = {"n": "\n", "t": "\t", "r": "\r"}
+
+
+class Token(NamedTuple):
+    kind: str  # word, quoted, string, expr, color, punct, newline, eof; "type" and "number" from the grammar
+    text: str  # as written, quotes included
+    start: int
+    end: int
+
+    @property
+    def value(self) -> str:
+        """The text a name or literal stands for: quotes removed, escapes resolved."""
+        if self.kind == "word":
+            return self.text
+        if self.kind == "quoted" or (self.kind == "string" and not self.text.startswith("'''")):
+            return _unescape(self.text[1:-1])
+        if self.kind == "string":
+            return _dedent(_unescape(self.text[3:-3]))
+        if self.kind == "expr":
+            return self.text[1:-1]
+        return self.text
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.lower() in words
+
+    def is_punct(self, *marks: str) -> bool:
+        return self.kind == "punct" and self.text in marks
+
+
+# Builds a Token without NamedTuple's Python-level __new__: the scanner makes 100,000s of them.
+new_token: Callable[[type[Token], tuple[str, str, int, int]], Token] = tuple.__new__
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text)
+
+
+def _dedent(text: str) -> str:
+    """DBML's multi-line strings drop the common indentation and the blank first/last line."""
+    return textwrap.dedent(text.strip("\n")).strip()
 
 
 @dataclass(slots=True)
@@ -96,10 +141,10 @@ class Block:
     """One top-level block as the scanner read it, in the text it was first read in.
 
     Later versions of the text that hold the same block elsewhere refer to it with a shift (see
-    `dbml_syntax.Scan`) instead of holding a copy. `node` is None for Project, TableGroup and Note.
+    `erd/dbml/syntax.py`'s `Scan`) instead of holding a copy. `node` is None for Project, TableGroup and Note.
     """
 
     node: TableNode | EnumNode | RefNode | None
     start: int
     stop: int  # where the scanner went on: after the line break that ends the block, len + 1 at the end
-    built: object = None  # what the model builder made of it (`dbml._TableTemplate`): replaced, not changed
+    built: object = None  # what erd/dbml/reader.py built of it (its template): replaced, never changed

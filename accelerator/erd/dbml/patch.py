@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from accelerator.erd.dbml.nodes import Token
 from accelerator.erd.dbml.syntax import ColumnNode, Endpoint, Located, RefNode, Setting, TableNode, scan_dbml
-from accelerator.erd.dbml.tokens import Token
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
 from accelerator.erd.text_edits import (
     TextEdit,

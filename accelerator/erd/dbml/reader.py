@@ -1,13 +1,13 @@
 """DBML -> the canonical model, with the exact span of every table, column and name.
 
-`dbml_syntax.py` scans the text into a located syntax tree; this module turns it into Schema, Table
+`erd/dbml/syntax.py` scans the text into a located syntax tree; this module turns it into Schema, Table
 and Column objects: types through `map_type(family="dbml")`, `[pk]` columns into one primary key in
 column order, `indexes { (a, b) [pk] }` into keys, references into foreign keys on the table that
 holds them (`>` and `-`: the left side, `<`: the right side; `<>` creates none and is a finding).
 Dangling references and duplicate names are left to `build_project`, which reports them at the spans
 set here.
 
-Re-parsing after a small edit costs what changed, not the file. `dbml_syntax.scan_dbml` reads again
+Re-parsing after a small edit costs what changed, not the file. `erd/dbml/syntax.py`'s `scan_dbml` reads again
 only the changed blocks, and each table block keeps what it built (`Block.built`, a `_TableTemplate`):
 its Table before references, which no caller ever sees. A block whose text is unchanged builds the
 same Table again but for the lines of its spans, provided it starts at the same column and the enums

@@ -1,7 +1,7 @@
 """DBML text -> a syntax tree that keeps the offset of every name, type and setting.
 
 pydbml records no positions and spends ~25 ms per 20-column table, so the structure comes from this
-scanner; `dbml.py` still runs pydbml over small files as a second opinion. The language accepted is
+scanner; `erd/dbml/reader.py` still runs pydbml over small files as a second opinion. The language accepted is
 pydbml 1.2's grammar (keywords case-insensitive, `key:` written without a space as pydbml requires)
 plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `struct<a:int>`.
 
@@ -37,8 +37,10 @@ from accelerator.erd.dbml.nodes import (
     RefNode,
     Setting,
     TableNode,
+    Token,
+    new_token,
 )
-from accelerator.erd.dbml.tokens import Token, TokenCursor, new_token, read_plain_column
+from accelerator.erd.dbml.tokens import TokenCursor, read_plain_column
 
 _TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
 RELATIONS = (">", "<", "-", "<>")
@@ -676,6 +678,7 @@ __all__ = [
     "Endpoint",
     "EnumNode",
     "IndexNode",
+    "Located",
     "RefNode",
     "Scan",
     "Setting",

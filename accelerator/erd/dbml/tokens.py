@@ -8,11 +8,9 @@ and a regular column line in one match (`read_plain_column`).
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable
-from typing import NamedTuple
 
-from accelerator.erd.dbml.nodes import ColumnNode, Endpoint, Setting
+from accelerator.erd.dbml.nodes import ColumnNode, Endpoint, Setting, Token, new_token
 from accelerator.errors import ErdSyntaxError
 
 _SPACE = re.compile(r"[ \t\r\f\ufeff]*")
@@ -55,51 +53,8 @@ _FLAGS |= {"primary key": "pk", "not null": "not null"}
 _NOTE_KINDS = ("string", "quoted")
 _DEFAULT_WORDS = ("true", "false", "null")
 _NOT_COLUMNS = {"note", "indexes", "table", "ref", "enum", "tablegroup", "project"}
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_ESCAPED = {"n": "\n", "t": "\t", "r": "\r"}
 _FOUND = {"eof": "the end of the file", "newline": "the end of the line"}
 SYNTAX_HINT = "see the DBML syntax at https://dbml.dbdiagram.io/docs"
-
-
-class Token(NamedTuple):
-    kind: str  # word, quoted, string, expr, color, punct, newline, eof; "type" and "number" from the grammar
-    text: str  # as written, quotes included
-    start: int
-    end: int
-
-    @property
-    def value(self) -> str:
-        """The text a name or literal stands for: quotes removed, escapes resolved."""
-        if self.kind == "word":
-            return self.text
-        if self.kind == "quoted" or (self.kind == "string" and not self.text.startswith("'''")):
-            return _unescape(self.text[1:-1])
-        if self.kind == "string":
-            return _dedent(_unescape(self.text[3:-3]))
-        if self.kind == "expr":
-            return self.text[1:-1]
-        return self.text
-
-    def is_word(self, *words: str) -> bool:
-        return self.kind == "word" and self.text.lower() in words
-
-    def is_punct(self, *marks: str) -> bool:
-        return self.kind == "punct" and self.text in marks
-
-
-# Builds a Token without NamedTuple's Python-level __new__: the scanner makes 100,000s of them.
-new_token: Callable[[type[Token], tuple[str, str, int, int]], Token] = tuple.__new__
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text)
-
-
-def _dedent(text: str) -> str:
-    """DBML's multi-line strings drop the common indentation and the blank first/last line."""
-    return textwrap.dedent(text.strip("\n")).strip()
 
 
 def read_plain_column(text: str, pos: int) -> tuple[ColumnNode, int] | None:

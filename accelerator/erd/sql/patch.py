@@ -1,6 +1,6 @@
 """Minimal textual edits of a SQL DDL file (CREATE TABLE, ALTER TABLE, COMMENT ON, REFERENCES).
 
-A rename replaces name tokens found by `patch_sql_scan` (never a text search). A new column goes
+A rename replaces name tokens found by `erd/sql/patch_scan.py` (never a text search). A new column goes
 after the table's last column definition with its indentation, minding the commas; its comment is a
 `COMMENT ON COLUMN` statement in dialects that have one (PostgreSQL, ...) and an inline `COMMENT '...'`
 in those that write comments inline (MySQL, Databricks, Spark, Hive).

@@ -13,9 +13,9 @@ Statements are dispatched through a table from sqlglot node type to reader:
   ALTER COLUMN ... SET DEFAULT (pg_dump's `nextval(...)` makes the column an identity).
 - COMMENT ON SCHEMA / TABLE / COLUMN.
 
-Pieces live beside this file: `sql_tokens` (statements, element extents), `sql_source` (spans, type
-mapping, the fast reading of plain comments), `sql_columns` (column definitions), `sql_keys` (table
-constraints), `sql_errors`.
+Pieces live beside this file in `erd/sql/`: `tokens.py` (statements, element extents), `source.py`
+(spans, type mapping, the fast reading of plain comments), `columns.py` (column definitions),
+`keys.py` (table constraints), `errors.py`; `patch.py` edits the text this reads.
 
 A pg_dump-style file is mostly `COMMENT ON ... IS '...'`: where the dialect reads those the standard
 way, the plain ones are read from their tokens, or from the text (`CommentLane`) without tokenizing
