@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: plan the retail example on embedded defaults (no Databricks, no GitHub, no database server).
+# `make demo`: check and generate the retail example, then a conversation on a copy of it, on embedded
+# defaults (no Databricks, no GitHub, no database server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACC="$PWD/.venv/bin/accelerator"
@@ -10,8 +11,8 @@ echo "== accelerator check (findings pinned to the ERD's lines)"
 "$ACC" check --format text || [ $? -eq 1 ]
 
 echo
-echo "== accelerator plan --out $OUT"
-"$ACC" plan --out "$OUT" || [ $? -eq 1 ]
+echo "== accelerator generate --out $OUT"
+"$ACC" generate --out "$OUT" || [ $? -eq 1 ]
 
 echo
 echo "== a taste of what was generated"

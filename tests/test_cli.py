@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,14 @@ def test_the_program_assembles_every_command() -> None:
     assert memory.exit_code == 0 and all(c in memory.stdout for c in ("migrate", "doctor", "show", "prune"))
     assert runner.invoke(app, []).exit_code == 2  # no command: the help, as a usage error
     assert runner.invoke(app, ["frobnicate"]).exit_code == 2
+
+
+def test_the_wheel_ships_every_package_and_the_script() -> None:
+    repository = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((repository / "pyproject.toml").read_text())
+    packages = {
+        ".".join(p.parent.relative_to(repository).parts)
+        for p in (repository / "accelerator").rglob("__init__.py")
+    }
+    assert packages <= set(project["tool"]["setuptools"]["packages"])
+    assert project["project"]["scripts"] == {"accelerator": "accelerator.cli:main"}

@@ -66,9 +66,9 @@ def in_channel(name: str) -> bool:
 
 
 def test_the_channel_modules_exist() -> None:
-    assert {f"{CHANNEL}.{m}" for m in ("app", "inputs", "project", "chat", "memory", "worktree")} <= set(
-        MODULES
-    )
+    assert {
+        f"{CHANNEL}.{m}" for m in ("app", "inputs", "project", "scaffold", "chat", "memory", "worktree")
+    } <= set(MODULES)
 
 
 def test_nothing_the_channel_imports_imports_it_back() -> None:

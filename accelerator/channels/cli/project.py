@@ -68,7 +68,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
 ) -> None:
     """Scaffold accelerator.yaml, a sample ERD and a governance policy."""
-    from accelerator.scaffold import scaffold
+    from accelerator.channels.cli.scaffold import scaffold
 
     try:
         created = scaffold(directory, force=force)
