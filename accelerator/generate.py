@@ -14,7 +14,7 @@ from typing import Any
 
 from accelerator.erd import ParsedErd, parse_erd
 from accelerator.errors import AcceleratorError
-from accelerator.model import Finding, Project, canonical_json, sorted_findings
+from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.policy import Policy, default_policy, govern, parse_policy
 
@@ -120,20 +120,22 @@ def generate(
     backend: dict[str, dict[str, Any]] | None = None,
 ) -> Generation:
     """Render model.json, SQL per environment, Terraform per environment and the docs."""
-    from accelerator.render import render_docs, render_sql, render_terraform
+    from accelerator.render import render_docs, render_model_json, render_sql, render_terraform
+    from accelerator.render.cache import render_pass
 
     project = governed.project
-    files: dict[str, str] = {"model.json": canonical_json(project)}
-    for env in environments:
-        for path, text in render_sql(project, env).items():
-            files[f"sql/{env}/{path}"] = text
-    if terraform:
+    with render_pass():  # every renderer keys a table by its content: computed once for them all
+        files: dict[str, str] = {"model.json": render_model_json(project)}
         for env in environments:
-            env_backend = _backend_for(backend, env)
-            for path, text in render_terraform(project, [env], backend=env_backend).items():
-                files[f"terraform/{path}"] = text
-    for path, text in render_docs(project, governed.findings).items():
-        files[f"docs/{path}"] = text
+            for path, text in render_sql(project, env).items():
+                files[f"sql/{env}/{path}"] = text
+        if terraform:
+            for env in environments:
+                env_backend = _backend_for(backend, env)
+                for path, text in render_terraform(project, [env], backend=env_backend).items():
+                    files[f"terraform/{path}"] = text
+        for path, text in render_docs(project, governed.findings).items():
+            files[f"docs/{path}"] = text
     return Generation(governed, list(environments), dict(sorted(files.items())))
 
 

@@ -1,12 +1,14 @@
-"""Shared database fixtures.
+"""Shared fixtures: the databases, and the render cache's check of its hits.
 
 `postgres_url`: the machine's PostgreSQL at 127.0.0.1:5432 if it answers (trust auth), else an embedded
 pgserver in a temporary directory. `database_url`: a fresh database per test, dropped afterwards;
 `module_database_url`: the same, shared by one test module.
+Every test runs with the render cache checking its hits (`_render_cache_verified`).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from accelerator.render import cache as render_cache
+
 LOCAL_SERVER_URLS = (
     "postgresql://postgres@127.0.0.1:5432/postgres",
     "postgresql://root@127.0.0.1:5432/postgres",
@@ -24,6 +28,17 @@ LOCAL_SERVER_URLS = (
 TERMINATE_SQL = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_cache_verified() -> Iterator[None]:
+    """A cache hit is also made again and must be equal (else `StalePieceError` names the piece kind
+    and key): a key that misses something its piece reads fails the test that shows it.
+    ACCELERATOR_VERIFY_RENDER_CACHE_EVERY=n checks every n-th hit of each kind (0: none)."""
+    every = int(os.environ.get("ACCELERATOR_VERIFY_RENDER_CACHE_EVERY", "1"))
+    previous = render_cache.verify_hits(every)
+    yield
+    render_cache.verify_hits(previous)
 
 
 def _answers(url: str) -> bool:

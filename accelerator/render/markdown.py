@@ -4,38 +4,37 @@
 (`retail.sales.orders.email` -> `retail`); a finding without an object, or with one that names no
 catalog, concerns the whole project and is listed in every catalog's document.
 
-A table's section is cached (`TABLE_SECTIONS`) under its content (`canonical.content_key`) and its
-schema's name: it shows no source location (only the findings do, and they are not cached), and its
-foreign keys name their targets as written. The diagram caches per table too (see `mermaid`).
+A table's section is a `cache.DOCS_TABLES` piece, made from the table and its schema's name: it shows
+no source location (only the findings do, and they are not cached), and its foreign keys name their
+targets as written. The diagram is made of pieces per table too (see `mermaid`).
 """
 
 from __future__ import annotations
 
 import re
-from functools import partial
 
-from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import Catalog, Column, Grant, Mask, Project, Schema, Table
 from accelerator.model.findings import Finding, sorted_findings
+from accelerator.render.cache import DOCS_TABLES, render_pass
 from accelerator.render.mermaid import keys_by_column, render_er_diagram
 from accelerator.render.naming import file_stem
 from accelerator.render.sql_context import sorted_by_name
 
 _BACKTICKS = re.compile(r"`+")
 
-# A table's section, its lines joined.
-TABLE_SECTIONS: PieceCache[str] = PieceCache(maxsize=MAX_TABLE_VERSIONS)
-
 
 def render_docs(project: Project, findings: list[Finding]) -> dict[str, str]:
     catalogs = sorted(project.catalogs, key=lambda c: (c.name.lower(), c.name))
     known = {catalog.name.lower() for catalog in catalogs}
     documents: dict[str, str] = {}
-    for catalog in catalogs:
-        own = [
-            f for f in sorted_findings(findings) if _finding_catalog(f, known) in (None, catalog.name.lower())
-        ]
-        documents[f"{file_stem(catalog.name)}.md"] = _catalog_document(project, catalog, own)
+    with render_pass():  # the section and the diagram entity of a table share its content key
+        for catalog in catalogs:
+            own = [
+                f
+                for f in sorted_findings(findings)
+                if _finding_catalog(f, known) in (None, catalog.name.lower())
+            ]
+            documents[f"{file_stem(catalog.name)}.md"] = _catalog_document(project, catalog, own)
     return dict(sorted(documents.items()))
 
 
@@ -123,19 +122,15 @@ def _schema_section(schema: Schema) -> list[str]:
     if schema.comment:
         lines += [paragraph(schema.comment), ""]
     lines += _facts(_governance_facts(schema.owner, schema.tags, schema.grants))
-    for table in sorted_by_name(schema.tables):
-        key = content_key(table)
-        piece_key = None if key is None else (schema.name, key)
-        lines.append(TABLE_SECTIONS.get_or_make(piece_key, partial(_joined_section, schema, table)))
+    lines.extend(
+        [DOCS_TABLES.piece(_table_section, schema.name, table) for table in sorted_by_name(schema.tables)]
+    )
     return lines
 
 
-def _joined_section(schema: Schema, table: Table) -> str:
-    return "\n".join(_table_section(schema, table))
-
-
-def _table_section(schema: Schema, table: Table) -> list[str]:
-    lines = [f"### Table {code(f'{schema.name}.{table.name}')}", ""]
+def _table_section(schema: str, table: Table) -> str:
+    """The section's lines, joined."""
+    lines = [f"### Table {code(f'{schema}.{table.name}')}", ""]
     if table.comment:
         lines += [paragraph(table.comment), ""]
     lines += _facts(_governance_facts(table.owner, table.tags, table.grants))
@@ -150,7 +145,7 @@ def _table_section(schema: Schema, table: Table) -> list[str]:
         target = f"{fk.ref_schema}.{fk.ref_table}({', '.join(fk.ref_columns)})"
         lines.append("")
         lines.append(f"- FK {code(', '.join(fk.columns))} references {code(target)}")
-    return [*lines, ""]
+    return "\n".join([*lines, ""])
 
 
 def _column_row(column: Column, keys: list[str]) -> str:

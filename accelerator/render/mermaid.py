@@ -4,9 +4,9 @@ Mermaid's grammar is narrow (entity and attribute names are words, comments are 
 strings with no escape), so every name is reduced to `[A-Za-z0-9_-]` and every comment loses its
 double quotes, angle brackets and line breaks; the data dictionary next to the diagram keeps the exact text.
 
-A table's entity and relationship lines are cached (`ENTITIES`) under its content
-(`canonical.content_key`), its entity name, the entity names of the tables its foreign keys
-reference (they depend on the whole catalog) and the foreign keys' labels (not in the content key).
+A table's entity and relationship lines are a `cache.DIAGRAM_ENTITIES` piece, made from the table,
+its entity name and the entity names of the tables its foreign keys reference (they depend on the
+whole catalog); the kind keys the foreign keys' labels too, which the model's JSON leaves out.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import Catalog, Column, Table
+from accelerator.render.cache import DIAGRAM_ENTITIES
 from accelerator.render.sql_context import sorted_by_name
 
 _NOT_WORD = re.compile(r"[^A-Za-z0-9_-]+")
 
-# (entity lines, relationship lines) per table.
-ENTITIES: PieceCache[tuple[str, tuple[str, ...]]] = PieceCache(maxsize=MAX_TABLE_VERSIONS)
+# A table's entity name and those of the tables its foreign keys reference (None: not in the catalog).
+EntityNames = tuple[str, tuple[str | None, ...]]
 
 
 @lru_cache(maxsize=8192)
@@ -63,30 +63,25 @@ def render_er_diagram(catalog: Catalog) -> str:
     for schema in sorted_by_name(catalog.schemas):
         for table in sorted_by_name(schema.tables):
             entity = names[(schema.name.lower(), table.name.lower())]
-            text, table_relationships = _entity(table, entity, names)
+            parents = tuple(
+                names.get((fk.ref_schema.lower(), fk.ref_table.lower())) for fk in table.foreign_keys
+            )
+            text, table_relationships = DIAGRAM_ENTITIES.piece(_entity, (entity, parents), table)
             lines.append(text)
             relationships.extend(table_relationships)
     return "\n".join(lines + relationships) + "\n"
 
 
-def _entity(table: Table, entity: str, names: dict[tuple[str, str], str]) -> tuple[str, tuple[str, ...]]:
+def _entity(names: EntityNames, table: Table) -> tuple[str, tuple[str, ...]]:
     """The entity's lines, joined, and its relationship lines."""
-    key = content_key(table)
-    piece_key = None
-    if key is not None:
-        parents = tuple(names.get((fk.ref_schema.lower(), fk.ref_table.lower())) for fk in table.foreign_keys)
-        piece_key = (key, entity, parents, tuple(fk.label for fk in table.foreign_keys))
-
-    def make() -> tuple[str, tuple[str, ...]]:
-        lines = [f"    {entity} {{"]
-        lines.extend(
-            f"        {_attribute(column, keys)}"
-            for column, keys in zip(table.columns, keys_by_column(table), strict=True)
-        )
-        lines.append("    }")
-        return "\n".join(lines), tuple(_relationships(table, entity, names))
-
-    return ENTITIES.get_or_make(piece_key, make)
+    entity, parents = names
+    lines = [f"    {entity} {{"]
+    lines.extend(
+        f"        {_attribute(column, keys)}"
+        for column, keys in zip(table.columns, keys_by_column(table), strict=True)
+    )
+    lines.append("    }")
+    return "\n".join(lines), tuple(_relationships(table, entity, parents))
 
 
 def _attribute(column: Column, keys: list[str]) -> str:
@@ -117,10 +112,9 @@ def keys_by_column(table: Table) -> list[list[str]]:
     return result
 
 
-def _relationships(table: Table, entity: str, names: dict[tuple[str, str], str]) -> list[str]:
+def _relationships(table: Table, entity: str, parents: tuple[str | None, ...]) -> list[str]:
     lines = []
-    for fk in table.foreign_keys:
-        parent = names.get((fk.ref_schema.lower(), fk.ref_table.lower()))
+    for fk, parent in zip(table.foreign_keys, parents, strict=True):
         if parent is None:
             continue  # a reference outside this catalog: build_project reports dangling ones
         optional = any((c := table.column(name)) is None or c.nullable for name in fk.columns)

@@ -19,12 +19,12 @@ File names are slugs of the physical catalog name (`naming.slug`), so a hostile 
 the directory.
 
 A re-render reuses each unchanged table's statements (its part of sections 4 to 7): the macros
-`table_statements`, `table_foreign_keys` and `grants` render them once into a `TableSql`, cached in
-`sql_context.TABLE_SQL` under the table's content (`canonical.content_key`), its schema's name, the
-catalog's logical and physical names, the environment, the deployment settings and the macros
-template object (a template edited on disk is reloaded by jinja as a new object, hence a new scope).
-A foreign key renders from its own names, not from the table it references. The rest of the file
-(catalog, schemas, mask functions, the layout) is rendered every time.
+`table_statements`, `table_foreign_keys` and `grants` render them once into a `TableSql`, a
+`cache.SQL_TABLES` piece kept under the table's content and its `sql_context.TablePlace` (the
+physical catalog, the schema, the environment, the deployment settings and the macros: a template
+edited on disk is reloaded by jinja as a new object, which gets a renderer of its own). A foreign key
+renders from its own names, not from the table it references. The rest of the file (catalog,
+schemas, mask functions, the layout) is rendered every time.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import jinja2
 
 from accelerator.errors import RenderError
 from accelerator.model.elements import Project
+from accelerator.render.cache import render_pass
 from accelerator.render.environments import environment_named
 from accelerator.render.naming import file_stem
 from accelerator.render.sql_context import TableContext, TableRenderer, catalog_context
@@ -78,21 +79,26 @@ def render_sql(project: Project, env: str) -> dict[str, str]:
     templates = sql_templates()
     template = templates.get_template(CATALOG_TEMPLATE)
     macros = templates.get_template(MACROS_TEMPLATE)
-    render_table = _table_renderer(macros.module)
+    render_table = _table_renderer(macros)
     files: dict[str, str] = {}
-    for catalog in project.catalogs:
-        context = catalog_context(catalog, environment, project.deployment, render_table, macros)
-        path = f"{file_stem(context.name)}.sql"
-        if path in files:
-            raise RenderError(
-                f"two catalogs map to the same SQL file {path!r} in environment {env!r}",
-                hint="check the policy's catalog naming template: each domain needs its own catalog",
-            )
-        files[path] = template.render(catalog=context)
+    with render_pass():
+        for catalog in project.catalogs:
+            context = catalog_context(catalog, environment, project.deployment, render_table)
+            path = f"{file_stem(context.name)}.sql"
+            if path in files:
+                raise RenderError(
+                    f"two catalogs map to the same SQL file {path!r} in environment {env!r}",
+                    hint="check the policy's catalog naming template: each domain needs its own catalog",
+                )
+            files[path] = template.render(catalog=context)
     return dict(sorted(files.items()))
 
 
-def _table_renderer(macros: Any) -> TableRenderer:
+@lru_cache(maxsize=8)
+def _table_renderer(template: jinja2.Template) -> TableRenderer:
+    """One renderer per macros template object: it is part of the key of the pieces it renders."""
+    macros: Any = template.module  # the macros are attributes jinja makes at load time
+
     def render(table: TableContext) -> tuple[str, str, str]:
         return (
             str(macros.table_statements(table)),

@@ -4,20 +4,19 @@ Everything that needs a decision (which grants apply, what a mask returns for a 
 properties a DEFAULT needs, validation of types and expressions) happens here, so the templates only
 lay out statements and quote through the `ident` and `literal` filters.
 
-A table's statements are rendered on their own (a `TableSql`, by the caller's `render_table`) and
-cached in `TABLE_SQL` under everything `_table_sql` reads: `table_sql_place`, the schema's name and the
-table's content. Tables are visited, and their errors raised, in the same order as when the whole
-catalog was one template; a mask conflict names the current table's mask, for its current location.
+A table's statements are rendered on their own (a `TableSql`, by the caller's `render_table`) from
+the table and a `TablePlace`, which holds everything else they read, and kept as a
+`cache.SQL_TABLES` piece. Tables are visited, and their errors raised, in the same order as when the
+whole catalog was one template; a mask conflict names the current table's mask, for its current
+location.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TypeVar
 
-from accelerator.model.canonical import MAX_TABLE_VERSIONS, PieceCache, content_key
 from accelerator.model.elements import (
     Catalog,
     Column,
@@ -28,6 +27,7 @@ from accelerator.model.elements import (
     Schema,
     Table,
 )
+from accelerator.render.cache import SQL_TABLES
 from accelerator.render.grants import EffectiveGrant, grants_for_environment
 from accelerator.render.sql_quoting import (
     checked_default,
@@ -53,7 +53,7 @@ class ForeignKeyContext:
 class TableContext:
     path: tuple[str, str, str]
     create: bool  # False when Terraform creates the table (deployment.tables_in == "terraform")
-    column_definitions: list[str]  # rendered here: a macro call per column is 3x slower
+    column_definitions: list[str]  # rendered here: a macro call per column costs more than the rest
     primary_key_name: str | None
     primary_key: list[str]
     comment: str | None
@@ -90,8 +90,19 @@ class TableSql:
 # The three texts of a TableContext: the templates' table_statements, table_foreign_keys and grants.
 TableRenderer = Callable[["TableContext"], tuple[str, str, str]]
 
-# A TableSql per table version and environment.
-TABLE_SQL: PieceCache[TableSql] = PieceCache(maxsize=4 * MAX_TABLE_VERSIONS)
+
+@dataclass(frozen=True, slots=True)
+class TablePlace:
+    """Everything a table's statements read besides the table itself; compared by value, it is the
+    rest of their cache key."""
+
+    render_table: TableRenderer  # one per template object: a template reloaded from disk is a new one
+    catalog: str  # the physical name
+    schema: str
+    environment: str  # which grants apply
+    create_table: bool  # deployment.tables_in == "sql"
+    with_grants: bool  # deployment.grants_in in ("sql", "both")
+    masks_schema: str  # where the table's mask functions live
 
 
 @dataclass(slots=True)
@@ -121,14 +132,10 @@ class CatalogContext:
 
 
 def catalog_context(
-    catalog: Catalog,
-    environment: Environment,
-    deployment: Deployment,
-    render_table: TableRenderer,
-    scope: Hashable,
+    catalog: Catalog, environment: Environment, deployment: Deployment, render_table: TableRenderer
 ) -> CatalogContext:
-    """The catalog in `environment`; `render_table` renders a table's statements with the templates
-    that `scope` names (the macros template object: a reloaded template is a new scope)."""
+    """The catalog in `environment`; `render_table` renders a table's statements (one function per
+    template object, as it keys their cached text)."""
     env = environment.name
     physical = environment.catalog_name(catalog)
     with_grants = deployment.grants_in in ("sql", "both")
@@ -159,14 +166,18 @@ def catalog_context(
     if masks_schema and catalog.schema(masks_schema) is None:
         context.schemas.append(SchemaContext((physical, masks_schema), "Column mask functions", None, [], []))
     functions: dict[tuple[str, str, str], tuple[MaskFunctionContext, Mask]] = {}
-    place = table_sql_place(scope, catalog, physical, environment, deployment)
     for schema in schemas:
+        place = TablePlace(
+            render_table,
+            physical,
+            schema.name,
+            env,
+            deployment.tables_in == "sql",
+            with_grants,
+            masks_schema or schema.name,
+        )
         for table in sorted_by_name(schema.tables):
-            key = content_key(table)
-            piece = TABLE_SQL.get_or_make(
-                None if key is None else (place, schema.name, key),
-                partial(_table_sql, physical, schema, table, deployment, grants, render_table),
-            )
+            piece = SQL_TABLES.piece(_table_sql, place, table)
             context.tables.append(piece)
             for position, function in piece.masks:
                 mask = table.columns[position].mask  # this table's, for its span in an error
@@ -179,30 +190,16 @@ def catalog_context(
     return context
 
 
-def table_sql_place(
-    scope: Hashable, catalog: Catalog, physical: str, environment: Environment, deployment: Deployment
-) -> tuple[Hashable, ...]:
-    """What a table's statements depend on besides its schema's name and its own content: the
-    templates, the catalog's names, the environment (which grants apply) and the deployment."""
-    return (scope, catalog.name, physical, environment.model_dump_json(), deployment.model_dump_json())
-
-
-def _table_sql(
-    catalog: str,
-    schema: Schema,
-    table: Table,
-    deployment: Deployment,
-    grants: Callable[[Table], list[EffectiveGrant]],
-    render_table: TableRenderer,
-) -> TableSql:
-    context = _table_context(catalog, schema, table, deployment, grants(table))
+def _table_sql(place: TablePlace, table: Table) -> TableSql:
+    grants = grants_for_environment(table.grants, place.environment) if place.with_grants else []
+    context = _table_context(place, table, grants)
     masks = []
     for position, column in enumerate(table.columns):
         if column.mask is not None:
-            function = _mask_function(catalog, deployment.masks_schema or schema.name, column, column.mask)
+            function = _mask_function(place.catalog, place.masks_schema, column, column.mask)
             masks.append((position, function))
             context.column_masks.append((column.name, function.path))
-    statements, foreign_keys, grant_lines = render_table(context)
+    statements, foreign_keys, grant_lines = place.render_table(context)
     return TableSql(statements, foreign_keys, grant_lines, tuple(masks))
 
 
@@ -213,17 +210,15 @@ def sorted_by_name(items: list[NamedT]) -> list[NamedT]:
     return sorted(items, key=lambda item: (item.name.lower(), item.name))
 
 
-def _table_context(
-    catalog: str, schema: Schema, table: Table, deployment: Deployment, grants: list[EffectiveGrant]
-) -> TableContext:
+def _table_context(place: TablePlace, table: Table, grants: list[EffectiveGrant]) -> TableContext:
     column_definitions = [column_definition(column) for column in table.columns]
     properties = dict(table.properties)
     if any(column.default is not None for column in table.columns):
         properties.setdefault(*ALLOW_COLUMN_DEFAULTS)
     primary_key = table.primary_key
     return TableContext(
-        path=(catalog, schema.name, table.name),
-        create=deployment.tables_in == "sql",
+        path=(place.catalog, place.schema, table.name),
+        create=place.create_table,
         column_definitions=column_definitions,
         primary_key_name=(primary_key.name or f"pk_{table.name}") if primary_key else None,
         primary_key=list(primary_key.columns) if primary_key else [],
@@ -240,7 +235,7 @@ def _table_context(
             for c in table.columns
             if c.allowed_values
         ],
-        foreign_keys=[_foreign_key_context(catalog, table, fk) for fk in table.foreign_keys],
+        foreign_keys=[_foreign_key_context(place.catalog, table, fk) for fk in table.foreign_keys],
         grants=grants,
     )
 

@@ -1,5 +1,7 @@
 """Re-rendering after an edit: unchanged tables come from the caches, and every output is exactly what a
 render from scratch (caches cleared) gives, for SQL in several environments, the docs and model.json.
+The suite runs with the cache checking its hits (tests/conftest.py), so a hit that differs from what
+its key makes now fails here too.
 
 Each turn of the agent re-parses and re-governs the model, so an edited project is built anew here too
 (`edited(...)`): every table is a new object, most of them equal in content to the last turn's.
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jinja2
@@ -32,10 +34,8 @@ from accelerator.model import (
     Table,
     canonical_json,
 )
-from accelerator.model.canonical import clear_caches
-from accelerator.render import render_docs, render_sql
+from accelerator.render import cache, mermaid, render_docs, render_model_json, render_sql
 from accelerator.render import sql as sql_module
-from accelerator.render.sql_context import TABLE_SQL
 from accelerator.templates import TEMPLATES_DIR
 
 from .render_fixtures import governed_project, span
@@ -106,7 +106,7 @@ def outputs(
     found: list[Finding] | None = None,
 ) -> dict[str, object]:
     before_each()
-    rendered: dict[str, object] = {"model.json": canonical_json(project)}
+    rendered: dict[str, object] = {"model.json": render_model_json(project)}
     for env in ENVIRONMENTS:
         before_each()
         rendered[f"sql/{env}"] = render_sql(project, env)
@@ -124,9 +124,9 @@ def edited(edit: Edit, **options: str | None) -> Project:
 def from_scratch(edit: Edit, **options: str | None) -> dict[str, object]:
     """Each output rendered with empty caches (a render reuses its own pieces across environments)."""
     try:
-        return outputs(edited(edit, **options), before_each=clear_caches)
+        return outputs(edited(edit, **options), before_each=cache.clear)
     finally:
-        clear_caches()
+        cache.clear()
 
 
 def _catalog(project: Project, name: str = "retail") -> Catalog:
@@ -363,7 +363,7 @@ DEPLOYMENTS: list[dict[str, str | None]] = [
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    clear_caches()
+    cache.clear()
 
 
 @pytest.mark.parametrize("options", DEPLOYMENTS, ids=["sql", "terraform-tables"])
@@ -386,9 +386,52 @@ def test_an_unchanged_model_renders_the_same_from_the_caches() -> None:
 
 def test_a_one_table_edit_renders_only_that_table_again() -> None:
     outputs(base_project())
-    before = len(TABLE_SQL)
+    before = cache.statistics()
     outputs(edited(rename_column))
-    assert len(TABLE_SQL) == before + len(ENVIRONMENTS)
+    after = cache.statistics()
+    misses = {kind: after[kind].misses - before[kind].misses for kind in after}
+    assert misses[cache.SQL_TABLES.name] == len(ENVIRONMENTS)
+    for kind in (cache.MODEL_JSON_TABLES, cache.DOCS_TABLES, cache.DIAGRAM_ENTITIES):
+        assert misses[kind.name] == 1
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[edit.__name__ for edit in EDITS])
+def test_model_json_from_its_pieces_is_the_canonical_json(edit: Edit) -> None:
+    outputs(base_project())
+    project = edited(edit)
+    assert render_model_json(project) == canonical_json(project)
+
+
+@pytest.fixture
+def every_hit_verified() -> Iterator[None]:
+    previous = cache.verify_hits(1)
+    yield
+    cache.verify_hits(previous)
+
+
+@pytest.mark.usefixtures("every_hit_verified")
+def test_a_key_that_misses_what_its_piece_reads_is_caught() -> None:
+    kind: cache.PieceKind[None, str] = cache.PieceKind("test piece", maxsize=4)
+    suffix = ["a"]
+
+    def make(_: None, table: Table) -> str:
+        return table.name + suffix[0]  # reads `suffix`, which is not in the key
+
+    table = Table(name="t")
+    assert kind.piece(make, None, table) == "ta"
+    suffix[0] = "b"
+    with pytest.raises(cache.StalePieceError, match="cached test piece differs") as caught:
+        kind.piece(make, None, table)
+    assert "'ta'" in str(caught.value) and "'tb'" in str(caught.value)
+
+
+@pytest.mark.usefixtures("every_hit_verified")
+def test_a_diagram_key_without_the_relationship_labels_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The labels are not in the table's content key: the diagram's kind must show them."""
+    monkeypatch.setattr(mermaid, "DIAGRAM_ENTITIES", cache.PieceKind("diagram entity", maxsize=64))
+    outputs(base_project())
+    with pytest.raises(cache.StalePieceError, match="cached diagram entity differs"):
+        outputs(edited(relabel_a_relationship))
 
 
 def test_successive_edits_each_match_a_render_from_scratch() -> None:
@@ -449,11 +492,11 @@ def test_an_invalid_privilege_is_still_an_error_in_its_environment_only() -> Non
         render_sql(project, "prod")
 
 
-def test_a_table_changed_in_place_renders_right_after_clear_caches() -> None:
+def test_a_table_changed_in_place_after_a_render_renders_right() -> None:
+    """Content keys last one render pass: a table changed between two renders is keyed again."""
     project = base_project()
     outputs(project)
     rename_column(project)
-    clear_caches()
     assert outputs(project) == from_scratch(rename_column)
     assert outputs(project) == from_scratch(rename_column)  # and from the caches filled again
 
@@ -568,7 +611,7 @@ def test_the_retail_example_reparsed_and_regoverned_after_an_edit(name: str) -> 
     rendered = outputs(after.project, found=after.findings)
     again = governed_retail(*RETAIL_EDITS[name])
     try:
-        assert rendered == outputs(again.project, before_each=clear_caches, found=again.findings)
+        assert rendered == outputs(again.project, before_each=cache.clear, found=again.findings)
     finally:
-        clear_caches()
+        cache.clear()
     assert rendered != first
