@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from accelerator.model.elements import Project
 from accelerator.model.findings import Finding, sorted_findings
+from accelerator.policy.broad_grants import check_broad_grants
 from accelerator.policy.classification import classify
 from accelerator.policy.column_types import check_types
 from accelerator.policy.copying import copy_project
@@ -20,6 +21,7 @@ from accelerator.policy.naming import check_names
 from accelerator.policy.policy import Policy
 from accelerator.policy.reporting import Reporter
 from accelerator.policy.settings import apply_settings
+from accelerator.policy.use_privileges import check_use_privileges
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ def govern(project: Project, policy: Policy) -> GovernanceResult:
     apply_settings(governed, policy, reporter)
     classify(governed, policy, reporter)
     attach_grants(governed, policy, reporter)
+    check_use_privileges(governed, policy, reporter)
+    check_broad_grants(governed, policy, reporter)
     check_names(governed, policy, reporter)
     check_metadata(governed, policy, reporter)
     check_keys(governed, policy, reporter)

@@ -21,7 +21,8 @@ from accelerator.policy.schema import GrantSpec
 Securable = Catalog | Schema | Table
 
 
-def attach_grants(project: Project, policy: Policy, reporter: Reporter) -> None:
+def policy_grants(policy: Policy) -> list[tuple[Path, GrantSpec, list[str]]]:
+    """Every grant the policy writes: (where in the policy, the grant, its environments; [] = all)."""
     entries: list[tuple[Path, GrantSpec, list[str]]] = [
         (("grants", index), grant, list(grant.environments)) for index, grant in enumerate(policy.spec.grants)
     ]
@@ -30,13 +31,17 @@ def attach_grants(project: Project, policy: Policy, reporter: Reporter) -> None:
             (("environments", env_name, "grants", index), grant, [env_name])
             for index, grant in enumerate(env.grants)
         )
-    for path, grant, environments in entries:
+    return entries
+
+
+def attach_grants(project: Project, policy: Policy, reporter: Reporter) -> None:
+    for path, grant, environments in policy_grants(policy):
         privileges = _valid_privileges(path, grant, policy, reporter)
         targets = _targets(project, grant, path, policy, reporter)
         if not privileges:
             continue
         for target in targets:
-            _add_grant(target, grant.principal, privileges, environments, policy.locations.span(path))
+            add_grant(target, grant.principal, privileges, environments, policy.locations.span(path))
 
 
 def _valid_privileges(path: Path, grant: GrantSpec, policy: Policy, reporter: Reporter) -> list[str]:
@@ -113,7 +118,7 @@ def _closest_of(name: str, known: tuple[str, ...]) -> str:
     return f"; known: {', '.join(sorted(known)[:10])}" if known else ""
 
 
-def _add_grant(
+def add_grant(
     target: Securable, principal: str, privileges: list[str], environments: list[str], span: Span | None
 ) -> None:
     envs = sorted(set(environments))

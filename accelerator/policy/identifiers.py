@@ -74,3 +74,23 @@ def uc_name_problem(name: str) -> tuple[str, str] | None:
     if not name:
         return "uc.name.length", "is empty"
     return None
+
+
+# Environment names become directory names (generated/sql/<env>/) and parts of catalog names, and
+# project/catalog/schema names in accelerator.yaml become file names (docs/<catalog>.md): ASCII
+# letters, digits, `_` and `-` only, so no path separator, `..` or invisible character gets through.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def safe_name_problem(name: str, what: str) -> str | None:
+    """Why `name` is not a safe `what` (environment, catalog, ...) name, or None."""
+    if not name:
+        return f"{what} name is empty"
+    if len(name) > UC_MAX_NAME_LENGTH:
+        return f"{what} name is {len(name)} characters long; at most {UC_MAX_NAME_LENGTH} are allowed"
+    if SAFE_NAME.fullmatch(name) is None:
+        return (
+            f"{what} name {name!r} may contain only ASCII letters, digits, '_' and '-', "
+            "and must not start with '-'"
+        )
+    return None

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from accelerator.errors import PolicyError
 from accelerator.model.elements import Span
+from accelerator.policy.identifiers import safe_name_problem
 from accelerator.policy.policy import Locations, Path, Policy
 from accelerator.policy.schema import PolicySpec
 
@@ -250,8 +251,19 @@ def _check_references(policy: Policy) -> None:
     """Cross-key checks: grant environments exist, severities name known rules."""
     spec, where = policy.spec, policy.locations
     defined = list(spec.environments or {})
+    for env in defined:
+        problem = safe_name_problem(env, "environment")
+        if problem:
+            span = where.keys.get(("environments", env)) or where.span(("environments",))
+            assert span is not None
+            raise _error(f"environments: {problem}", span, policy.source, "rename the environment")
     for index, grant in enumerate(spec.grants):
         for position, env in enumerate(grant.environments):
+            problem = safe_name_problem(env, "environment")
+            if problem:
+                span = where.span(("grants", index, "environments", position))
+                assert span is not None
+                raise _error(f"grants[{index}]: {problem}", span, policy.source, "name a defined environment")
             if spec.environments is not None and env not in defined:
                 span = where.span(("grants", index, "environments", position))
                 assert span is not None
@@ -262,6 +274,17 @@ def _check_references(policy: Policy) -> None:
                 raise _error(
                     f"grants[{index}]: environment {env!r} is not defined", span, policy.source, hint
                 )
+    restricted = ("rules", "grants", "restricted_privileges")
+    for env in spec.rules.grants.restricted_privileges:
+        span = where.keys.get((*restricted, env))
+        if span is None:
+            continue  # the built-in default (prod) applies only where such an environment exists
+        problem = safe_name_problem(env, "environment")
+        if problem is None and spec.environments is not None and env not in defined:
+            problem = f"environment {env!r} is not defined"
+        if problem:
+            hint = _closest(env, defined) or "define it under environments:"
+            raise _error(f"rules.grants.restricted_privileges: {problem}", span, policy.source, hint)
     known = sorted(policy.rules)
     for rule_id in spec.severity:
         prefix = rule_id[:-2] if rule_id.endswith(".*") else None

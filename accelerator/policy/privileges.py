@@ -93,3 +93,28 @@ def privilege_problem(privilege: str, securable: str) -> tuple[str, str] | None:
     close = difflib.get_close_matches(privilege, sorted(ALL_KNOWN), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}? " if close else ""
     return f"unknown privilege {privilege}", f"{hint}a {securable} takes {listing}"
+
+
+# Ownership is not a privilege (it cannot be granted), but the policy can restrict who owns what.
+OWNERSHIP = "OWNERSHIP"
+# What no privilege on a child replaces: USE CATALOG on its catalog and USE SCHEMA on its schema
+# ("Unity Catalog privileges reference", "USE privileges"). BROWSE works without them by design and
+# MANAGE has its own, lower, USE requirements; ALL PRIVILEGES includes the USE privileges of the
+# securable it is granted on.
+_NEEDS_NOTHING = frozenset({"BROWSE", "MANAGE", "USE_CATALOG"})
+_NEEDS_USE_CATALOG_ONLY = {
+    "catalog": frozenset({"CREATE_SCHEMA", "USE_SCHEMA"}),
+    "schema": frozenset({"USE_SCHEMA", "ALL_PRIVILEGES"}),
+    "table": frozenset(),
+}
+
+
+def use_privileges_needed(privilege: str, securable: str) -> tuple[bool, bool]:
+    """(needs USE_CATALOG, needs USE_SCHEMA) for `privilege` (normalized) on a `securable` to work:
+    on a catalog, USE_SCHEMA means on the catalog (inherited by every schema); otherwise on the
+    parent schema."""
+    if privilege in _NEEDS_NOTHING or (securable == "catalog" and privilege == "ALL_PRIVILEGES"):
+        return False, False
+    if privilege in _NEEDS_USE_CATALOG_ONLY.get(securable, frozenset()):
+        return True, False
+    return True, True

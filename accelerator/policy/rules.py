@@ -66,5 +66,20 @@ BUILTIN_RULES: dict[str, RuleInfo] = {
         RuleInfo("classification.comment", "warn", "a classified column has a comment"),
         RuleInfo("grants.privilege", "error", "a privilege exists and applies to the securable"),
         RuleInfo("grants.target", "error", "a grant names a catalog, schema or table that exists"),
+        RuleInfo(
+            "grants.implied_use",
+            "error",
+            "a privilege comes with the USE CATALOG / USE SCHEMA it needs (when rules.grants.implied_use is error)",
+        ),
+        RuleInfo(
+            "grants.broad_principal",
+            "warn",
+            "a broad principal (account users, users, ...) gets no powerful privilege or ownership",
+        ),
+        RuleInfo(
+            "grants.restricted_privilege",
+            "error",
+            "a broad principal gets no privilege the policy restricts in that environment",
+        ),
     ]
 }

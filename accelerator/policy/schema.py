@@ -9,6 +9,8 @@ the shape, in short:
                max_length, forbid_reserved_words}}
       metadata: {required_tags: {catalog: [...], schema: [...], table: [...]}}
       types: {forbidden: [{name, columns, types, replacement}]}
+      grants: {implied_use: add|error, broad_principals: [...], powerful_privileges: [...],
+               restricted_privileges: {<env>: [...]}}
     severity: {<rule id or prefix.*>: error|warn|info|off}
     classification: [{name, match: {names, regex, tags}, tags, mask: {strategy, exempt_groups}}]
     environments: {<env>: {catalog: '{env}_{domain}', grants: [...]}}
@@ -23,13 +25,23 @@ unknown rule) run after validation, in `loader.py`, so they can be located too.
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from accelerator.model.elements import Deployment
+from accelerator.policy.privileges import ALL_KNOWN, OWNERSHIP, normalize_privilege
 
 CaseStyle = Literal["snake_case", "camelCase", "PascalCase", "UPPER_SNAKE", "kebab-case"]
 SeverityOrOff = Literal["error", "warn", "info", "off"]
@@ -154,10 +166,38 @@ class TypeRules(PolicyModel):
     forbidden: list[ForbiddenTypes] = Field(default_factory=list)
 
 
+def _known_privilege(written: str) -> str:
+    """A normalized privilege (`all privileges` -> `ALL_PRIVILEGES`) known to Unity Catalog, or
+    OWNERSHIP (who owns the securable)."""
+    privilege = normalize_privilege(written)
+    if privilege != OWNERSHIP and privilege not in ALL_KNOWN:
+        close = difflib.get_close_matches(privilege, [*sorted(ALL_KNOWN), OWNERSHIP], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; use a Unity Catalog privilege or OWNERSHIP"
+        raise ValueError(f"unknown privilege {written!r}{hint}")
+    return privilege
+
+
+PrivilegeList = list[Annotated[str, AfterValidator(_known_privilege)]]
+POWERFUL_PRIVILEGES = ["ALL_PRIVILEGES", "MANAGE", OWNERSHIP]
+
+
+class GrantRules(PolicyModel):
+    """How grants are judged: the USE privileges other privileges need, and what broad principals
+    (everybody in the account or workspace) may hold."""
+
+    implied_use: Literal["add", "error"] = "add"  # add the missing USE CATALOG/USE SCHEMA, or report them
+    broad_principals: list[str] = Field(default_factory=list)  # in addition to `account users`, `users`
+    powerful_privileges: PrivilegeList = Field(default_factory=lambda: list(POWERFUL_PRIVILEGES))
+    restricted_privileges: dict[str, PrivilegeList] = Field(
+        default_factory=lambda: {"prod": list(POWERFUL_PRIVILEGES)}
+    )  # environment -> privileges a broad principal must not hold there
+
+
 class Rules(PolicyModel):
     naming: NamingRules = Field(default_factory=NamingRules)
     metadata: MetadataRules = Field(default_factory=MetadataRules)
     types: TypeRules = Field(default_factory=TypeRules)
+    grants: GrantRules = Field(default_factory=GrantRules)
 
 
 class ClassMatch(PolicyModel):

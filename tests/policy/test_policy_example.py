@@ -50,10 +50,14 @@ def test_example_model_is_governed(retail_policy: Policy) -> None:
     assert [(g.privileges, g.environments) for g in analysts] == [(["SELECT"], ["prod"])]
     sales = project.catalogs[0].schema("sales")
     assert sales is not None
-    assert [(g.principal, g.environments) for g in sales.grants] == [
-        ("data_platform", []),
-        ("analysts", ["prod"]),
+    # finance's SELECT on sales.* brings the USE SCHEMA / USE CATALOG it needs (rules.grants.implied_use)
+    assert [(g.principal, g.privileges, g.environments) for g in sales.grants] == [
+        ("data_platform", ["USE_SCHEMA", "CREATE_TABLE", "MODIFY", "SELECT"], []),
+        ("analysts", ["USE_SCHEMA", "SELECT"], ["prod"]),
+        ("finance", ["USE_SCHEMA"], ["prod", "staging"]),
     ]
+    finance = [g for g in project.catalogs[0].grants if g.principal == "finance"]
+    assert [(g.privileges, g.environments) for g in finance] == [(["USE_CATALOG"], ["prod", "staging"])]
     assert project.deployment == Deployment(grants_in="terraform", tables_in="sql")
 
 

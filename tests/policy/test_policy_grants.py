@@ -34,13 +34,20 @@ def test_grants_are_attached_per_securable_and_environment() -> None:
     catalog = governed.project.catalogs[0]
     schema = catalog.schemas[0]
     orders, items = schema.tables
+    # after the policy's grants, the USE CATALOG / USE SCHEMA they need (rules.grants.implied_use: add)
     assert dumped(catalog.grants) == dumped(
-        [Grant(principal="data_platform", privileges=["USE_CATALOG", "BROWSE"])]
+        [
+            Grant(principal="data_platform", privileges=["USE_CATALOG", "BROWSE"]),
+            Grant(principal="engineers", privileges=["USE_CATALOG"]),
+            Grant(principal="analysts", privileges=["USE_CATALOG"], environments=["prod"]),
+            Grant(principal="finance", privileges=["USE_CATALOG"], environments=["prod"]),
+        ]
     )
     assert dumped(schema.grants) == dumped(
         [
             Grant(principal="engineers", privileges=["ALL_PRIVILEGES"]),
             Grant(principal="analysts", privileges=["USE_SCHEMA", "SELECT"], environments=["prod"]),
+            Grant(principal="finance", privileges=["USE_SCHEMA"], environments=["prod"]),
         ]
     )
     # the two finance grants of orders merge: same principal, same environments
