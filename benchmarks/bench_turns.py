@@ -68,8 +68,8 @@ def breakdown(session: Any, tables: int, repeats: int = 5) -> None:
     paused, governance taking over the verifying re-parse), median of `repeats` runs. Each run has a
     fresh DerivedCache; the per-text and per-table caches hit as they do in a turn."""
     from accelerator.agent.derived import DerivedCache, Inputs
-    from accelerator.edit.operations import RenameColumn
     from accelerator.edit.patch import patch_sources
+    from accelerator.edit.table_edits import RenameColumn
     from accelerator.erd import ParsedErd
     from accelerator.gcpause import collection_paused
 

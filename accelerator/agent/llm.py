@@ -1,8 +1,10 @@
 """Free text -> EditOps through an LLM's tool calls, when one is configured.
 
-The tools are the EditOp classes themselves (their JSON schemas and docstrings), so the model can
-only propose typed edits; each call is validated exactly like grammar output, and nothing else the
-model says is ever executed. Any chat model with LangChain's `bind_tools` works (tests use
+The tools are the registered edit classes themselves (`accelerator.edit.operations.OPERATIONS`:
+their JSON schemas and docstrings), so the model can only propose typed edits; each call is
+validated exactly like grammar output, and nothing else the model says is ever executed. The model
+is asked before the turn's transaction and lock (`propose_turn`, called by the session): a slow
+model holds neither; the agent then validates and resolves the proposal inside the turn. Any chat model with LangChain's `bind_tools` works (tests use
 langchain_core's scripted fake model). `OpenAICompatibleChatModel` talks to any OpenAI-compatible
 endpoint with httpx, including Databricks Model Serving with databricks-sdk authentication;
 `langchain_openai` is not required.
@@ -30,38 +32,16 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
-from accelerator.edit.operations import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    EditBase,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-)
+from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.state import ConversationState, Turn
+from accelerator.edit.commands import parse_commands
+from accelerator.edit.operation import EditBase
+from accelerator.edit.operations import OPERATIONS
 from accelerator.errors import AcceleratorError
 from accelerator.model import Project
 
-EDIT_TOOLS: tuple[type[EditBase], ...] = (
-    RenameTable,
-    RenameColumn,
-    AddColumn,
-    DropColumn,
-    ChangeType,
-    SetNotNull,
-    SetComment,
-    SetTag,
-    Classify,
-    Grant,
-    Revoke,
-    SetOwner,
-)
+# The tools are the registered edits, by class name (what the model calls).
+EDIT_TOOLS: tuple[type[EditBase], ...] = tuple(OPERATIONS.values())
 TOOLS_BY_NAME: dict[str, type[EditBase]] = {tool.__name__: tool for tool in EDIT_TOOLS}
 MAX_LISTED_TABLES = 200
 
@@ -193,3 +173,32 @@ def configured_model(env: Mapping[str, str] = os.environ) -> OpenAICompatibleCha
         model=env.get("ACCELERATOR_LLM_MODEL", "gpt-4o-mini"),
         api_key=env.get("ACCELERATOR_LLM_API_KEY") or env.get("OPENAI_API_KEY"),
     )
+
+
+def propose_turn(
+    turn: Turn,
+    model: ToolCallingModel,
+    read_state: Callable[[], ConversationState | None],
+    derived: DerivedCache,
+    answered: Callable[[str], bool] = lambda event: False,
+) -> Turn:
+    """The turn with the model's proposal for a text the command grammar does not parse: `proposed`
+    (the edits, as JSON) or `proposal_error` (why there is none). Run it before the turn's
+    transaction and lock; `interpret` then validates the proposal, and `apply` resolves it against
+    the model as it is then. The turn is returned as is when its text parses, when the event was
+    `answered` already (a redelivery asks no model), or when the sources build no model to show."""
+    if "proposed" in turn or "proposal_error" in turn or parse_commands(turn["text"]).ok:
+        return turn
+    state = read_state()
+    if state is None or answered(turn["event"]):
+        return turn
+    try:
+        sources = {**state["sources"], **(turn.get("adopted") or {})}
+        project = derived.governed(Inputs.of(state), sources).project
+    except AcceleratorError:
+        return turn  # broken sources: the turn reports the syntax errors
+    try:
+        edits = propose_edits(model, turn["text"], project)
+    except LlmError as error:
+        return {**turn, "proposal_error": error.format()}
+    return {**turn, "proposed": [edit.model_dump(mode="json") for edit in edits]}

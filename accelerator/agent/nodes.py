@@ -7,23 +7,24 @@ its transaction commits is simply done again from the last checkpoint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.llm import LlmError, ToolCallingModel, propose_edits
+from accelerator.agent.llm import ToolCallingModel
 from accelerator.agent.state import ConversationState, Turn, hashes_of
 from accelerator.edit.commands import parse_commands
-from accelerator.edit.describe import describe
-from accelerator.edit.operations import EditBase, EditOp, Explain, Help, ParsedCommand, Status, Undo
+from accelerator.edit.conversation_commands import Explain
+from accelerator.edit.operation import EditBase, resolve
+from accelerator.edit.operations import EditOp, ParsedCommand
 from accelerator.edit.patch import patch_sources
-from accelerator.edit.resolve import resolve
 from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
@@ -74,6 +75,7 @@ def load(state: ConversationState) -> dict[str, Any]:
         "undoable": False,
         "turn": 0,
         "last_edits": [],
+        "last_ops": [],
         "artifacts": {},
         "outcome": "opened",
         "message": None,
@@ -131,20 +133,20 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     parsed = parse_commands(message["text"])
     crash_point("interpret.parsed")
     commands: list[ParsedCommand] = list(parsed.commands)
-    if parsed.errors:
-        llm = runtime.context.llm
-        governed = _governed_or_none(state, runtime.context)
-        if llm is None or governed is None:
+    if parsed.errors:  # the LLM's proposal, if one was asked before the turn (llm.propose_turn)
+        if message.get("proposal_error"):
+            return update | {"outcome": "rejected", "reply": replies.rejected(message["proposal_error"])}
+        if not message.get("proposed"):
             return update | {"outcome": "rejected", "reply": replies.syntax_errors(parsed.errors)}
         try:
-            commands = list(propose_edits(llm, message["text"], governed.project))  # type: ignore[arg-type]
-        except LlmError as error:
-            return update | {"outcome": "rejected", "reply": replies.rejected(error.format())}
-        if not commands:
-            return update | {"outcome": "rejected", "reply": replies.syntax_errors(parsed.errors)}
+            commands = [EDIT_OPS.validate_python(raw) for raw in message["proposed"]]
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+            reason = f"the language model proposed an invalid edit: {problems}"
+            return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
     edits = [c for c in commands if isinstance(c, EditBase)]
     others = [c for c in commands if not isinstance(c, EditBase)]
-    if edits and any(isinstance(c, Undo) for c in others):
+    if edits and any(c.op == "undo" for c in others):
         reason = "`undo` cannot be combined with edits in one message: send it on its own."
         return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
     if not commands:
@@ -185,6 +187,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     ops = [EDIT_OPS.validate_python(raw) for raw in state.get("pending") or []]
     sources = dict(state["sources"])
     descriptions: list[str] = []
+    applied: list[dict[str, Any]] = []  # the resolved edits, as JSON, for the message's payload
     changed: list[str] = []
     parsed: dict[str, ParsedErd] = {}  # the verifying re-parses of the last op, which governance takes over
     try:
@@ -193,7 +196,9 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
             governed = ctx.derived.governed(inputs, sources, parsed)
             parsed = {}
             try:
-                descriptions.append(describe(resolve(op, governed.project).op))
+                resolved = resolve(op, governed.project).op
+                descriptions.append(resolved.describe())
+                applied.append(resolved.model_dump(mode="json"))
                 patched = patch_sources(
                     op,
                     governed.project,
@@ -206,7 +211,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                     parsed=parsed,
                 )
             except AcceleratorError as error:
-                raise _TurnRejected(f"`{describe(op)}`: {error.format()}") from None
+                raise _TurnRejected(f"`{op.describe()}`: {error.format()}") from None
             sources.update(patched)
             changed.extend(file for file in patched if file not in changed)
             crash_point("apply.patched")
@@ -228,6 +233,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     return update | {
         "outcome": "applied",
         "last_edits": descriptions,
+        "last_ops": applied,
         "reply": replies.applied(descriptions, summary, changed),
     }
 
@@ -280,8 +286,10 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         store.append_message(thread, Role.USER, message["text"], author=message.get("author"),
                              source_id=f"{message['event']}:user")  # fmt: skip
         crash_point("publish.user_message")
-        payload = {"turn": state.get("turn", 0), "outcome": state.get("outcome"), "edits": state.get("last_edits")
-                   if state.get("outcome") in ("applied", "undone") else [], "hashes": state.get("hashes")}  # fmt: skip
+        changed_model = state.get("outcome") in ("applied", "undone")
+        payload = {"turn": state.get("turn", 0), "outcome": state.get("outcome"),
+                   "edits": state.get("last_edits") if changed_model else [],
+                   "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes")}  # fmt: skip
         store.append_message(thread, Role.ASSISTANT, reply, author="accelerator", payload=payload,
                              source_id=f"{message['event']}:assistant")  # fmt: skip
         crash_point("publish.assistant_message")
@@ -311,12 +319,20 @@ def _join(first: str, second: str) -> str:
     return f"{first}\n\n{second}" if first else second
 
 
+def _explain(command: ParsedCommand, state: ConversationState, ctx: AgentContext) -> str:
+    assert isinstance(command, Explain)
+    governed = _governed_or_none(state, ctx)
+    return replies.explain(command.target, state, governed.project if governed else None)
+
+
+# How the agent answers the commands that do not edit, by `op` (undo is a node of its own).
+_ANSWERS: dict[str, Callable[[ParsedCommand, ConversationState, AgentContext], str]] = {
+    "status": lambda command, state, ctx: replies.status(state),
+    "help": lambda command, state, ctx: replies.help_text(),
+    "explain": _explain,
+}
+
+
 def _answer(command: ParsedCommand, state: ConversationState, ctx: AgentContext) -> str:
-    if isinstance(command, Status):
-        return replies.status(state)
-    if isinstance(command, Help):
-        return replies.help_text()
-    if isinstance(command, Explain):
-        governed = _governed_or_none(state, ctx)
-        return replies.explain(command.target, state, governed.project if governed else None)
-    return ""  # undo answered in its own node
+    answer = _ANSWERS.get(command.op)
+    return answer(command, state, ctx) if answer else ""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary
 from accelerator.edit.help import HELP_TEXT
-from accelerator.edit.resolve import ModelNames
+from accelerator.edit.names import ModelNames
 from accelerator.errors import AcceleratorError, CommandSyntaxError
 from accelerator.model import Finding, Project
 from accelerator.report import location

@@ -22,16 +22,13 @@ from psycopg.rows import DictRow
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
 from accelerator.agent.graph import build_graph
-from accelerator.agent.llm import ToolCallingModel
+from accelerator.agent.llm import ToolCallingModel, propose_turn
 from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState, Turn
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import collection_paused
 from accelerator.generate import Generation
 from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
-from accelerator.memory.schema import compose
-
-SELECT_REPLY_SQL = "SELECT body FROM {schema}.messages WHERE source_id = %(source_id)s"
 
 
 @dataclass
@@ -110,17 +107,24 @@ class ConversationSession:
         return TurnResult(values["reply"], cast(ConversationState, values))
 
     def turn(self, turn: Turn) -> TurnResult:
-        """Run one human turn; an event already handled returns its stored reply and runs nothing."""
+        """Run one human turn; an event already handled returns its stored reply and runs nothing.
+
+        The LLM (if any) is asked first, outside the turn's transaction: a slow model holds no
+        transaction. A caller that locks the thread calls `propose_turn` before `lock()` as well."""
         crash_point("turn.begin")
+        if self.llm is not None:
+
+            def answered(event: str) -> bool:  # a redelivered event asks no model
+                return self.store.stored_reply(f"{event}:assistant") is not None
+
+            turn = propose_turn(turn, self.llm, self.state, self.derived, answered=answered)
         with self._transaction() as (conn, context):
             graph = self._graph(conn)
-            stored = conn.execute(
-                compose(SELECT_REPLY_SQL, self.schema), {"source_id": f"{turn['event']}:assistant"}
-            ).fetchone()
+            stored = context.store.stored_reply(f"{turn['event']}:assistant")
             crash_point("turn.event_checked")
             if stored is not None:
                 state = cast(ConversationState, graph.get_state(self.config).values)
-                return TurnResult(stored["body"], state, duplicate=True)
+                return TurnResult(stored, state, duplicate=True)
             with collection_paused():
                 values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
             crash_point("turn.checkpointed")

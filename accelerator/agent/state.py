@@ -44,6 +44,10 @@ class Turn(TypedDict, total=False):
     author: str | None
     # Sources the working tree changed by hand since the last turn: adopted before the edits.
     adopted: dict[str, str]
+    # What the LLM proposed for a text the grammar does not parse, asked before the turn's
+    # transaction and lock (`llm.propose_turn`): the edits as JSON, or why there are none.
+    proposed: list[dict[str, Any]]
+    proposal_error: str
 
 
 Outcome = Literal["opened", "applied", "undone", "rejected", "answered"]
@@ -63,6 +67,9 @@ class ConversationState(TypedDict, total=False):
     findings: FindingSummary
     artifacts: dict[str, str]  # generated file (relative to the output directory) -> sha256
     last_edits: list[str]  # descriptions of the last applied turn's edits
+    # The last applied turn's edits as JSON, with the model's names (after undo: the undone ones);
+    # recorded in the assistant message's payload, so a diff can tell a rename from a drop and an add
+    last_ops: list[dict[str, Any]]
     reply: str
     outcome: Outcome
     message: Turn | None  # the turn being processed; None between turns

@@ -1,61 +1,28 @@
-"""Typed edits of the model and the conversation's commands: how each is parsed, resolved, applied and patched."""
+"""Typed edits of the model and the conversation's commands: one registry of operations
+(`operations.py`), each a class that knows how it is parsed, described, resolved, applied and
+patched into the sources."""
 
 from accelerator.edit.commands import ParsedComment, Statement, parse_commands, split_statements
-from accelerator.edit.describe import describe
 from accelerator.edit.effects import apply_edit
 from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT
-from accelerator.edit.operations import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    Command,
-    CommandBase,
-    DropColumn,
-    EditBase,
-    EditOp,
-    Explain,
-    Grant,
-    Help,
-    ParsedCommand,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-    Status,
-    Undo,
-)
-from accelerator.edit.resolve import ResolvedOp, resolve
+from accelerator.edit.operation import CommandBase, CommandForm, EditBase, Operation, ResolvedOp, resolve
+from accelerator.edit.operations import COMMANDS, OPERATIONS, Command, EditOp, ParsedCommand, describe
 
 __all__ = [
+    "COMMANDS",
     "COMMAND_FORMS",
     "HELP_TEXT",
-    "AddColumn",
-    "ChangeType",
-    "Classify",
+    "OPERATIONS",
     "Command",
     "CommandBase",
-    "DropColumn",
+    "CommandForm",
     "EditBase",
     "EditOp",
-    "Explain",
-    "Grant",
-    "Help",
+    "Operation",
     "ParsedCommand",
     "ParsedComment",
-    "RenameColumn",
-    "RenameTable",
     "ResolvedOp",
-    "Revoke",
-    "SetComment",
-    "SetNotNull",
-    "SetOwner",
-    "SetTag",
     "Statement",
-    "Status",
-    "Undo",
     "apply_edit",
     "describe",
     "parse_commands",

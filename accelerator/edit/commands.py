@@ -2,7 +2,9 @@
 
 A comment is one turn. It is cut into statements (`statements.py`: lines or `;`-separated parts,
 skipping Markdown quotes and fenced code), each is parsed with the LALR grammar `commands.lark`,
-and each tree becomes a typed command (`command_builders.py`).
+and each tree becomes the typed operation registered for its rule (`operations.RULES`: the
+class's `from_tree`). The grammar's start rule is built from the registry, so an operation's rules
+are reachable exactly when it is registered.
 
 Decision: parsing never raises. `parse_commands` returns every command it understood and a
 `CommandSyntaxError` for every statement it did not, so a reply can report all problems of a
@@ -20,9 +22,10 @@ from pathlib import Path
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from pydantic import ValidationError
 
-from accelerator.edit.command_builders import BUILDERS, MisplacedValue
 from accelerator.edit.help import closest_forms
-from accelerator.edit.operations import EditBase, EditOp, ParsedCommand
+from accelerator.edit.operation import EditBase
+from accelerator.edit.operations import RULES, EditOp, ParsedCommand
+from accelerator.edit.readers import MisplacedValue
 from accelerator.edit.statements import DEFAULT_BOT_NAMES, Statement, split_statements
 from accelerator.errors import CommandSyntaxError
 
@@ -64,7 +67,7 @@ def parse_statement(statement: Statement, *, source: str | None = None) -> Parse
     except UnexpectedInput as error:
         raise _syntax_error(statement, error, source) from None
     try:
-        return BUILDERS[str(tree.data)](tree, statement.text)
+        return RULES[str(tree.data)].from_tree(tree, statement.text)
     except MisplacedValue as error:
         raise _error_at(statement, error.offset, error.message, error.hint, source) from None
     except ValidationError as error:
@@ -77,7 +80,8 @@ def parse_statement(statement: Statement, *, source: str | None = None) -> Parse
 
 @cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "commands.lark").read_text(encoding="utf-8")
+    rules = (Path(__file__).parent / "commands.lark").read_text(encoding="utf-8")
+    grammar = f"?command: {' | '.join(RULES)}\n\n{rules}"
     return Lark(grammar, start="command", parser="lalr", lexer="contextual", propagate_positions=True)
 
 

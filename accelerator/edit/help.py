@@ -1,87 +1,17 @@
 """The command forms of the grammar: the help reply, and the closest forms to a line that fails.
 
 One table serves both, so the help text and the "did you mean" hints never drift from each other;
-a test parses every example.
+it is the forms of the registered operations, in the registry's order, and a test parses every
+example.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from accelerator.edit.operations import COMMAND_FORMS
 
-@dataclass(frozen=True)
-class CommandForm:
-    keywords: str  # the words that start the form, e.g. "rename column"
-    form: str  # the form with placeholders, e.g. "rename column T.c to NAME"
-    example: str
-    summary: str
-
-
-COMMAND_FORMS: tuple[CommandForm, ...] = (
-    CommandForm(
-        "rename table", "rename table T to NAME", "rename table crm.clients to customers", "rename a table"
-    ),
-    CommandForm(
-        "rename column",
-        "rename column T.c to NAME",
-        "rename column crm.customers.email_addr to email",
-        "rename a column (also `rename T.c to NAME`)",
-    ),
-    CommandForm(
-        "add column",
-        'add column T.c TYPE [not null] [default V] [comment "..."]',
-        "add column sales.orders.channel varchar(20) not null default 'web' comment \"Sales channel\"",
-        "add a column",
-    ),
-    CommandForm("drop column", "drop column T.c", "drop column sales.orders.ip_address", "drop a column"),
-    CommandForm(
-        "change type of",
-        "change type of T.c to TYPE",
-        "change type of sales.orders.total_amount to decimal(14,2)",
-        "change a column's type",
-    ),
-    CommandForm(
-        "set not null on", "set not null on T.c", "set not null on sales.orders.status", "add NOT NULL"
-    ),
-    CommandForm(
-        "drop not null on", "drop not null on T.c", "drop not null on crm.customers.phone", "drop NOT NULL"
-    ),
-    CommandForm(
-        "comment on",
-        'comment on [table|column] T[.c] "..."',
-        'comment on crm.customers.email "Login and contact email"',
-        "set a comment (an empty one removes it)",
-    ),
-    CommandForm("tag", "tag T[.c] KEY=VALUE", "tag sales.orders domain=sales", "set a tag"),
-    CommandForm(
-        "classify", "classify T.c as CLASS", "classify crm.customers.phone as pii.phone", "classify a column"
-    ),
-    CommandForm(
-        "grant",
-        "grant PRIVILEGE[, ...] on catalog|schema|table X to PRINCIPAL [in ENV]",
-        "grant select, use schema on schema sales to `analysts` in prod",
-        "grant privileges (every environment unless `in ENV`)",
-    ),
-    CommandForm(
-        "revoke",
-        "revoke PRIVILEGE[, ...] on catalog|schema|table X from PRINCIPAL [in ENV]",
-        "revoke select on table crm.customers from `analysts`",
-        "revoke privileges",
-    ),
-    CommandForm(
-        "set owner of",
-        "set owner of [catalog|schema|table] X to PRINCIPAL",
-        "set owner of schema crm to `data engineers`",
-        "change an owner",
-    ),
-    CommandForm("undo", "undo", "undo", "undo the last turn's edits"),
-    CommandForm(
-        "explain", "explain [X]", "explain crm.customers.email", "explain an object or the last change"
-    ),
-    CommandForm("status", "status", "status", "show the workflow's state"),
-    CommandForm("help", "help", "help", "show this help"),
-)
+__all__ = ["COMMAND_FORMS", "HELP_TEXT", "closest_forms", "code_span"]
 
 
 def code_span(text: str) -> str:

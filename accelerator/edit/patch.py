@@ -1,39 +1,23 @@
 """Land a typed edit in the source files as a minimal textual patch, and prove it means the edit.
 
 `plan_patch` turns an edit into `TextEdit`s of the ERD file that declares the table (DBML, Mermaid,
-Markdown or SQL, through a patcher per format) or of the policy YAML (tags, classification, grants,
-owners). `patch_sources` applies them and re-parses the patched ERD file: its tables must equal
-those of `apply_edit(project, op)`, compared as canonical JSON without spans and without what the
-policy adds, else `PatchVerificationError` (with a short diff) and the caller keeps the old text.
+Markdown or SQL, through the format's `ErdPatcher`) or of the policy YAML: the edit's `writes` says
+which, its `plan_erd` / `plan_policy` which primitive. `patch_sources` applies them and re-parses
+the patched ERD file: its tables must equal those of `apply_edit(project, op)`, compared as
+canonical JSON without spans and without what the policy adds, else `PatchVerificationError` (with a short diff) and the caller keeps the old text.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable
 from typing import Any
 
 from accelerator.edit.effects import apply_edit
-from accelerator.edit.operations import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    EditBase,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-)
-from accelerator.edit.policy_patch import plan_policy_patch
-from accelerator.edit.resolve import resolve
+from accelerator.edit.operation import EditBase, resolve
+from accelerator.edit.policy_patch import PolicyDocument
 from accelerator.erd import FORMATS, ParsedErd, detect_format, parse_erd
-from accelerator.erd.patch_inputs import ErdPatcher, NewColumn, TableTarget
+from accelerator.erd.patch_inputs import TableTarget
 from accelerator.erd.text_edits import TextEdit, apply_text_edits
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
 from accelerator.model import Catalog, Project, Schema, Table
@@ -48,34 +32,9 @@ __all__ = [
     "plan_patch",
 ]
 
-POLICY_OPS = (SetTag, Classify, Grant, Revoke, SetOwner)
 # What the policy adds to the model; an ERD file neither holds nor changes these.
 _POLICY_TABLE_FIELDS = ("tags", "owner", "grants", "properties", "cluster_by")
 _POLICY_COLUMN_FIELDS = ("tags", "classification", "mask")
-
-
-# One planner per edit type, the way sqlglot's generator maps node types to functions.
-_Planner = Callable[[ErdPatcher, TableTarget, EditBase], list[TextEdit]]
-
-
-def _column_of(op: EditBase) -> str:
-    column = getattr(op, "column", None)
-    assert isinstance(column, str)
-    return column
-
-
-_ERD_PLANNERS: dict[type[EditBase], _Planner] = {
-    RenameTable: lambda p, t, op: p.rename_table(t, op.new_name),  # type: ignore[attr-defined]
-    RenameColumn: lambda p, t, op: p.rename_column(t, _column_of(op), op.new_name),  # type: ignore[attr-defined]
-    AddColumn: lambda p, t, op: p.add_column(
-        t,
-        NewColumn(op.column, op.type, op.not_null, op.default, op.comment),  # type: ignore[attr-defined]
-    ),
-    DropColumn: lambda p, t, op: p.drop_column(t, _column_of(op)),
-    ChangeType: lambda p, t, op: p.change_type(t, _column_of(op), op.type),  # type: ignore[attr-defined]
-    SetNotNull: lambda p, t, op: p.set_not_null(t, _column_of(op), op.not_null),  # type: ignore[attr-defined]
-    SetComment: lambda p, t, op: p.set_comment(t, op.column, op.comment or None),  # type: ignore[attr-defined]
-}
 
 
 def _target(project: Project, op: EditBase) -> tuple[TableTarget, EditBase]:
@@ -109,23 +68,20 @@ def plan_patch(
     dialects: dict[str, str],
 ) -> list[TextEdit]:
     """The text edits that make the sources say `op`; raise a typed error when they cannot."""
-    if isinstance(op, POLICY_OPS):
+    if op.writes == "policy":
         if policy_file is None or policy_file not in sources:
             raise UnsupportedEditError(
                 f"{op.op} edits the governance policy, and the project has no policy file",
                 hint="add `policy: policies/governance.yaml` to accelerator.yaml",
             )
-        return plan_policy_patch(op, project, policy_file, sources[policy_file])
-    planner = _ERD_PLANNERS.get(type(op))
-    if planner is None:
-        raise UnsupportedEditError(f"{op.__class__.__name__} cannot be written to a source file")
+        return op.plan_policy(PolicyDocument(policy_file, sources[policy_file]))
     target, resolved_op = _target(project, op)
     file = _file_of(target.table)
     if file not in sources:
         raise UnsupportedEditError(f"no source text for {file}, which declares {target.qualified}")
     kind = formats.get(file) or detect_format(file)
     patcher = FORMATS[kind].patcher(file, sources[file], dialects.get(file, "postgres"))
-    return planner(patcher, target, resolved_op)
+    return resolved_op.plan_erd(patcher, target)
 
 
 def patch_sources(
@@ -143,7 +99,7 @@ def patch_sources(
     """The texts of the files `op` changes, patched and verified; the input is never modified.
 
     `erd_model` is `project` before the policy (`Governed.model`): given, the check compares plain
-    JSON of the tables instead of their canonical form without the policy's fields, ~3x cheaper.
+    JSON of the tables instead of their canonical form without the policy's fields (cheaper).
     `parsed` receives the re-parse of each patched ERD file, for governance to take over."""
     formats, dialects = formats or {}, dialects or {}
     edits = plan_patch(op, project, sources, policy_file=policy_file, formats=formats, dialects=dialects)
@@ -151,7 +107,7 @@ def patch_sources(
     changed = {
         file: patched[file] for file in {edit.file for edit in edits} if patched[file] != sources[file]
     }
-    if not isinstance(op, POLICY_OPS):
+    if op.writes == "erd":
         expected = apply_edit(erd_model or project, op)
         for file, text in changed.items():
             kind = formats.get(file) or detect_format(file)

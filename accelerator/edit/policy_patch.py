@@ -1,4 +1,4 @@
-"""Minimal textual edits of the governance policy YAML: grants, revokes and classifications.
+"""Minimal textual edits of the governance policy YAML: the primitives policy edits are planned with.
 
 The YAML is composed (not loaded) so every node knows its character offsets; an edit inserts or
 removes whole lines, or rewrites one flow list, with the indentation and style of its siblings. The
@@ -6,7 +6,8 @@ file is never re-dumped, so its comments and layout survive.
 
 The policy format (accelerator/policy/schema.py) holds grants per catalog/schema/table and
 classification rules matched by column name; it has no per-table owner and no per-object tag (only
-`*_defaults`), so SetOwner and SetTag raise `UnsupportedEditError`.
+`*_defaults`), so owner and tag edits raise `no_place_for(...)`. The primitives take plain values,
+not edits: an operation's `plan_policy` says which primitive it is (see the operation modules).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import re
 
 import yaml
 
-from accelerator.edit.operations import Classify, EditBase, Grant, Revoke, normalize_privilege
+from accelerator.edit.values import normalize_privilege
 from accelerator.erd.text_edits import TextEdit, delete_lines, indentation_at, insert_line_after, line_start
 from accelerator.errors import UnsupportedEditError
-from accelerator.model import Project
 from accelerator.yamlsource import compose, construct
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.@-]*$")
@@ -35,18 +35,103 @@ def _flow_list(values: list[str]) -> str:
     return "[" + ", ".join(yaml_scalar(v) for v in values) + "]"
 
 
-def plan_policy_patch(op: EditBase, project: Project, file: str, text: str) -> list[TextEdit]:
-    root = compose(text, file)
-    if root is not None and not isinstance(root, yaml.MappingNode):
-        raise UnsupportedEditError(f"{file} is not a YAML mapping; cannot add to it")
-    if isinstance(op, Grant):
-        return _grant(op, file, text, root)
-    if isinstance(op, Revoke):
-        return _revoke(op, file, text, root)
-    if isinstance(op, Classify):
-        return _classify(op, file, text, root)
-    raise UnsupportedEditError(
-        f"the governance policy has no place for a per-object {getattr(op, 'op', 'edit').removeprefix('set_')}",
+class PolicyDocument:
+    """The policy file's text, composed: every node knows its character offsets."""
+
+    def __init__(self, file: str, text: str) -> None:
+        root = compose(text, file)
+        if root is not None and not isinstance(root, yaml.MappingNode):
+            raise UnsupportedEditError(f"{file} is not a YAML mapping; cannot add to it")
+        self.file, self.text, self.root = file, text, root
+
+    def add_grant(
+        self, kind: str, name: str, principal: str, privileges: list[str], environment: str | None
+    ) -> list[TextEdit]:
+        """Append a grant item to `grants`, in the style (block or flow) of the last one."""
+        fields = [f"on: {kind}", f"name: {yaml_scalar(name)}"]
+        fields += [f"principal: {yaml_scalar(principal)}", f"privileges: {_flow_list(privileges)}"]
+        if environment:
+            fields.append(f"environments: {_flow_list([environment])}")
+        found = _top_level(self.root, "grants")
+        items = found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []
+        if items and not items[-1].flow_style:
+            return _append_item(self.file, self.text, self.root, "grants", fields)
+        return _append_item(self.file, self.text, self.root, "grants", ["{" + ", ".join(fields) + "}"])
+
+    def remove_grant(
+        self,
+        kind: str,
+        name: str,
+        principal: str,
+        privileges: list[str],
+        environment: str | None,
+        securable: str,
+    ) -> list[TextEdit]:
+        """Remove `privileges` from the grant item written exactly so (the whole item if none is left)."""
+        file, text = self.file, self.text
+        found = _top_level(self.root, "grants")
+        wanted_envs = [environment] if environment else []
+        for item in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
+            data = construct(item)
+            if not isinstance(data, dict):
+                continue
+            same = (
+                data.get("on", data.get(True)) == kind  # YAML 1.1 reads the key `on` as true
+                and str(data.get("name", "*")).lower() == name.lower()
+                and data.get("principal") == principal
+                and sorted(data.get("environments") or []) == wanted_envs
+            )
+            if not same:
+                continue
+            held = [normalize_privilege(str(p)) for p in data.get("privileges") or []]
+            if not set(privileges) <= set(held):
+                continue
+            kept = [p for p in held if p not in privileges]
+            if not kept:
+                return [delete_lines(file, text, item.start_mark.index, item.end_mark.index)]
+            node = next(v for k, v in item.value if k.value == "privileges")
+            written = [str(p) for p in construct(node) if normalize_privilege(str(p)) in kept]
+            return [TextEdit(file, node.start_mark.index, node.end_mark.index, _flow_list(written))]
+        raise UnsupportedEditError(
+            f"no grant of {', '.join(privileges)} on {kind} {securable} to {principal} "
+            f"is written as such in {file} (it may come from a wildcard or an environment's grants)",
+            hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
+        )
+
+    def classify_column(self, classification: str, column: str) -> list[TextEdit]:
+        """Add `column` to the names of the classification rule (a new rule if there is none)."""
+        file = self.file
+        found = _top_level(self.root, "classification")
+        for rule in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
+            data = construct(rule)
+            if not isinstance(data, dict) or data.get("name") != classification:
+                continue
+            match = next((v for k, v in rule.value if k.value == "match"), None)
+            names = next((v for k, v in match.value if k.value == "names"), None) if match else None
+            if isinstance(names, yaml.SequenceNode) and names.flow_style:
+                current = [str(n) for n in construct(names)]
+                return [
+                    TextEdit(
+                        file, names.start_mark.index, names.end_mark.index, _flow_list([*current, column])
+                    )
+                ]
+            raise UnsupportedEditError(
+                f"classification rule {classification} in {file} has no `names: [...]` list to add {column} to",
+                hint=f"add {column} to its match by hand",
+            )
+        return _append_item(
+            file,
+            self.text,
+            self.root,
+            "classification",
+            [f"name: {classification}", f"match: {{names: {_flow_list([column])}}}"],
+        )
+
+
+def no_place_for(what: str) -> UnsupportedEditError:
+    """The error of a per-object setting the policy format cannot hold (an owner, a tag)."""
+    return UnsupportedEditError(
+        f"the governance policy has no place for a per-object {what}",
         hint="set table_defaults / schema_defaults in the policy for every table, or ask for per-object "
         "owners and tags in the policy format",
     )
@@ -81,78 +166,3 @@ def _append_item(file: str, text: str, root: yaml.Node | None, key: str, lines: 
     indent = indentation_at(text, dash)
     item = "\n".join([f"{indent}- {lines[0]}", *(f"{indent}  {line}" for line in lines[1:])])
     return [insert_line_after(file, text, max(last.end_mark.index - 1, last.start_mark.index), item)]
-
-
-def _policy_name(op: Grant | Revoke) -> str:
-    parts = op.securable.split(".")
-    return ".".join(parts[-2:]) if op.securable_kind == "table" else parts[-1]
-
-
-def _grant(op: Grant, file: str, text: str, root: yaml.Node | None) -> list[TextEdit]:
-    fields = [f"on: {op.securable_kind}", f"name: {yaml_scalar(_policy_name(op))}"]
-    fields += [f"principal: {yaml_scalar(op.principal)}", f"privileges: {_flow_list(op.privileges)}"]
-    if op.environment:
-        fields.append(f"environments: {_flow_list([op.environment])}")
-    found = _top_level(root, "grants")
-    items = found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []
-    if items and not items[-1].flow_style:
-        return _append_item(file, text, root, "grants", fields)
-    return _append_item(file, text, root, "grants", ["{" + ", ".join(fields) + "}"])
-
-
-def _revoke(op: Revoke, file: str, text: str, root: yaml.Node | None) -> list[TextEdit]:
-    found = _top_level(root, "grants")
-    wanted_envs = [op.environment] if op.environment else []
-    for item in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
-        data = construct(item)
-        if not isinstance(data, dict):
-            continue
-        same = (
-            data.get("on", data.get(True)) == op.securable_kind  # YAML 1.1 reads the key `on` as true
-            and str(data.get("name", "*")).lower() == _policy_name(op).lower()
-            and data.get("principal") == op.principal
-            and sorted(data.get("environments") or []) == wanted_envs
-        )
-        if not same:
-            continue
-        held = [normalize_privilege(str(p)) for p in data.get("privileges") or []]
-        if not set(op.privileges) <= set(held):
-            continue
-        kept = [p for p in held if p not in op.privileges]
-        if not kept:
-            return [delete_lines(file, text, item.start_mark.index, item.end_mark.index)]
-        node = next(v for k, v in item.value if k.value == "privileges")
-        written = [str(p) for p in construct(node) if normalize_privilege(str(p)) in kept]
-        return [TextEdit(file, node.start_mark.index, node.end_mark.index, _flow_list(written))]
-    raise UnsupportedEditError(
-        f"no grant of {', '.join(op.privileges)} on {op.securable_kind} {op.securable} to {op.principal} "
-        f"is written as such in {file} (it may come from a wildcard or an environment's grants)",
-        hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
-    )
-
-
-def _classify(op: Classify, file: str, text: str, root: yaml.Node | None) -> list[TextEdit]:
-    column = op.column
-    found = _top_level(root, "classification")
-    for rule in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
-        data = construct(rule)
-        if not isinstance(data, dict) or data.get("name") != op.classification:
-            continue
-        match = next((v for k, v in rule.value if k.value == "match"), None)
-        names = next((v for k, v in match.value if k.value == "names"), None) if match else None
-        if isinstance(names, yaml.SequenceNode) and names.flow_style:
-            current = [str(n) for n in construct(names)]
-            return [
-                TextEdit(file, names.start_mark.index, names.end_mark.index, _flow_list([*current, column]))
-            ]
-        raise UnsupportedEditError(
-            f"classification rule {op.classification} in {file} has no `names: [...]` list to add {column} to",
-            hint=f"add {column} to its match by hand",
-        )
-    return _append_item(
-        file,
-        text,
-        root,
-        "classification",
-        [f"name: {op.classification}", f"match: {{names: {_flow_list([column])}}}"],
-    )

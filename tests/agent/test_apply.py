@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from accelerator.edit import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    EditBase,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-    apply_edit,
-    parse_commands,
-)
+from accelerator.edit import EditBase, apply_edit, parse_commands
+from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
+from accelerator.edit.governance_edits import Classify, SetTag
+from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
+from accelerator.edit.table_edits import AddColumn, DropColumn, RenameColumn, RenameTable
 from accelerator.errors import EditConflictError, UnknownObjectError
 from accelerator.model import Column, Project, Table, canonical_json
 from accelerator.model import Grant as GrantEntry

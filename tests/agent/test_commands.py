@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from accelerator.edit import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    Explain,
-    Grant,
-    Help,
-    ParsedCommand,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-    Status,
-    Undo,
-    parse_commands,
-)
+from accelerator.edit import ParsedCommand, parse_commands
+from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
+from accelerator.edit.conversation_commands import Explain, Help, Status, Undo
+from accelerator.edit.governance_edits import Classify, SetTag
+from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
 from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT, code_span
+from accelerator.edit.table_edits import AddColumn, DropColumn, RenameColumn, RenameTable
 
 FORMS: list[tuple[str, ParsedCommand]] = [
     ("rename table crm.clients to customers", RenameTable(table="crm.clients", new_name="customers")),

@@ -8,19 +8,13 @@ import json
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from accelerator.edit import (
-    AddColumn,
-    ChangeType,
-    EditOp,
-    Grant,
-    ParsedCommand,
-    RenameTable,
-    Revoke,
-    SetOwner,
-    Undo,
-    parse_commands,
-)
-from accelerator.edit.operations import Classify, EditBase, normalize_type
+from accelerator.edit import EditBase, EditOp, ParsedCommand, parse_commands
+from accelerator.edit.column_edits import ChangeType
+from accelerator.edit.conversation_commands import Undo
+from accelerator.edit.governance_edits import Classify
+from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
+from accelerator.edit.table_edits import AddColumn, RenameTable
+from accelerator.edit.values import normalize_type
 
 
 def test_edit_op_json_schema_is_a_discriminated_union_with_descriptions() -> None:

@@ -18,7 +18,7 @@ from accelerator.agent.derived import DerivedCache, Inputs
 from accelerator.agent.llm import OpenAICompatibleChatModel, configured_model, propose_edits
 from accelerator.agent.session import ConversationSession, TurnResult
 from accelerator.agent.state import ConversationState
-from accelerator.edit.operations import Classify
+from accelerator.edit.governance_edits import Classify
 from accelerator.memory import MemoryStore, open_pool, resolve_connection
 from accelerator.memory.pool import MemoryPool
 

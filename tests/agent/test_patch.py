@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from accelerator.edit import EditBase
+from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
 from accelerator.edit.effects import apply_edit
-from accelerator.edit.operations import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    EditBase,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-)
+from accelerator.edit.governance_edits import Classify, SetTag
+from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
 from accelerator.edit.patch import (
     PatchVerificationError,
     TextEdit,
@@ -31,6 +20,7 @@ from accelerator.edit.patch import (
     erd_tables,
     patch_sources,
 )
+from accelerator.edit.table_edits import AddColumn, DropColumn, RenameColumn, RenameTable
 from accelerator.erd import ParsedErd, parse_erd
 from accelerator.generate import ErdInput, PolicyInput, govern_inputs
 from accelerator.model import Project, canonical_json

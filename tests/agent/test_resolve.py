@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from accelerator.edit import (
-    AddColumn,
-    Classify,
-    DropColumn,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    SetComment,
-    SetOwner,
-    SetTag,
-    resolve,
-)
+from accelerator.edit import resolve
+from accelerator.edit.column_edits import SetComment
+from accelerator.edit.governance_edits import Classify, SetTag
+from accelerator.edit.grant_edits import Grant, SetOwner
+from accelerator.edit.table_edits import AddColumn, DropColumn, RenameColumn, RenameTable
 from accelerator.errors import AmbiguousObjectError, UnknownObjectError
 from accelerator.model import Catalog, Project, Schema, Table
 

@@ -1,4 +1,4 @@
-"""Check an edit's names against a model: which catalog, schema, table and column it means.
+"""Find model objects by the names a user writes: which catalog, schema, table and column they mean.
 
 Names are matched case-insensitively, like Unity Catalog's. A short name is fine when it is
 unique (`customers`); when two schemas have it, the user is asked to qualify it. A name that is
@@ -9,44 +9,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, NoReturn, TypeVar
 
-from accelerator.edit.operations import (
-    AddColumn,
-    ChangeType,
-    Classify,
-    DropColumn,
-    EditBase,
-    Grant,
-    RenameColumn,
-    RenameTable,
-    Revoke,
-    SetComment,
-    SetNotNull,
-    SetOwner,
-    SetTag,
-)
 from accelerator.errors import AmbiguousObjectError, UnknownObjectError
 from accelerator.model.elements import Catalog, Column, Project, Schema, Table
 
 ObjectKind = Literal["catalog", "schema", "table", "column"]
-
-
-@dataclass(frozen=True)
-class ResolvedOp:
-    """An edit checked against a model. `op` carries the model's spelling of every name, tables
-    qualified as `schema.table` (`catalog.schema.table` when the project has several catalogs);
-    the other fields locate the object it changes."""
-
-    op: EditBase
-    kind: ObjectKind
-    catalog: str
-    schema: str | None = None
-    table: str | None = None
-    column: str | None = None
-
-
 TableRef = tuple[Catalog, Schema, Table]
 T = TypeVar("T")
 
@@ -167,6 +135,37 @@ class ModelNames:
             kinds.append("table")
         return kinds
 
+    def table_or_column(self, table: str, column: str | None) -> tuple[TableRef, Column | None]:
+        """A comment or tag target. Without an explicit column, `a.b` is a table if there is one, else
+        the column `b` of table `a` (the parser cannot tell them apart; the model can)."""
+        if column is not None:
+            ref = self.table(table)
+            return ref, self.column(ref, column)
+        parts = table.split(".")
+        try:
+            return self.table(table), None
+        except UnknownObjectError as not_a_table:
+            if len(parts) == 1:
+                raise
+            try:
+                ref = self.table(".".join(parts[:-1]))
+            except UnknownObjectError:
+                raise not_a_table from None
+            return ref, self.column(ref, parts[-1])
+
+    def securable_kind(self, securable: str) -> ObjectKind:
+        """What `set owner of X` means when it does not say: the one kind of securable named X."""
+        kinds = self.kinds_named(securable)
+        if len(kinds) == 1:
+            return kinds[0]
+        if kinds:
+            raise AmbiguousObjectError(
+                f"`{securable}` is both a {' and a '.join(kinds)}",
+                candidates=[f"{kind} {securable}" for kind in kinds],
+                hint=f"say which, e.g. `set owner of {kinds[0]} {securable} to ...`",
+            )
+        return "table"  # not found: the table lookup reports the closest names
+
     def _other_kind_hint(self, name: str, kind: ObjectKind) -> str | None:
         others = [other for other in self.kinds_named(name) if other != kind]
         return f"`{name}` is a {others[0]}, not a {kind}" if others else None
@@ -204,93 +203,4 @@ def _not_found(
         name=name,
         suggestions=suggestions,
         hint=hint or (f"{kind}s: {listing}" if known else f"the model has no {kind}s"),
-    )
-
-
-def resolve(op: EditBase, project: Project) -> ResolvedOp:
-    """Check `op`'s names against `project`; return it with the model's names, or raise
-    `UnknownObjectError` / `AmbiguousObjectError`."""
-    names = ModelNames(project)
-    if isinstance(op, SetOwner):
-        return _resolve_securable(op, names, op.securable_kind or _infer_kind(op.securable, names))
-    if isinstance(op, Grant | Revoke):
-        names.environment(op.environment)
-        return _resolve_securable(op, names, op.securable_kind)
-    if isinstance(op, SetComment | SetTag):
-        ref, column = _table_or_column(names, op.table, op.column)
-    elif isinstance(op, RenameTable | AddColumn):
-        ref, column = names.table(op.table), None
-    elif isinstance(op, RenameColumn | DropColumn | ChangeType | SetNotNull | Classify):
-        ref = names.table(op.table)
-        column = names.column(ref, op.column)
-    else:
-        raise TypeError(f"not an edit: {op!r}")
-    update: dict[str, object] = {"table": names.qualified_table(ref)}
-    if column is not None:
-        update["column"] = column.name
-    catalog, schema, table = ref
-    return ResolvedOp(
-        op=op.model_copy(update=update),
-        kind="column" if column is not None else "table",
-        catalog=catalog.name,
-        schema=schema.name,
-        table=table.name,
-        column=column.name if column is not None else None,
-    )
-
-
-def _table_or_column(names: ModelNames, table: str, column: str | None) -> tuple[TableRef, Column | None]:
-    """A comment or tag target. Without an explicit column, `a.b` is a table if there is one, else
-    the column `b` of table `a` (the parser cannot tell them apart; the model can)."""
-    if column is not None:
-        ref = names.table(table)
-        return ref, names.column(ref, column)
-    parts = table.split(".")
-    try:
-        return names.table(table), None
-    except UnknownObjectError as not_a_table:
-        if len(parts) == 1:
-            raise
-        try:
-            ref = names.table(".".join(parts[:-1]))
-        except UnknownObjectError:
-            raise not_a_table from None
-        return ref, names.column(ref, parts[-1])
-
-
-def _infer_kind(securable: str, names: ModelNames) -> ObjectKind:
-    kinds = names.kinds_named(securable)
-    if len(kinds) == 1:
-        return kinds[0]
-    if kinds:
-        raise AmbiguousObjectError(
-            f"`{securable}` is both a {' and a '.join(kinds)}",
-            candidates=[f"{kind} {securable}" for kind in kinds],
-            hint=f"say which, e.g. `set owner of {kinds[0]} {securable} to ...`",
-        )
-    return "table"  # not found: the table lookup reports the closest names
-
-
-def _resolve_securable(op: Grant | Revoke | SetOwner, names: ModelNames, kind: ObjectKind) -> ResolvedOp:
-    if kind == "catalog":
-        catalog = names.catalog(op.securable)
-        return ResolvedOp(
-            op.model_copy(update={"securable": catalog.name, "securable_kind": kind}), kind, catalog.name
-        )
-    if kind == "schema":
-        catalog, schema = names.schema(op.securable)
-        qualified = names.qualified_schema(catalog, schema)
-        return ResolvedOp(
-            op.model_copy(update={"securable": qualified, "securable_kind": kind}),
-            kind,
-            catalog.name,
-            schema.name,
-        )
-    ref = names.table(op.securable)
-    return ResolvedOp(
-        op.model_copy(update={"securable": names.qualified_table(ref), "securable_kind": "table"}),
-        "table",
-        ref[0].name,
-        ref[1].name,
-        ref[2].name,
     )
