@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from accelerator.model.copying import copied
 from accelerator.model.elements import Column, Mask, Project
-from accelerator.policy.copying import copied
 from accelerator.policy.policy import CompiledClass, Policy
 from accelerator.policy.reporting import Reporter, name_location
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from accelerator.model.copying import copied, copy_project
 from accelerator.model.elements import Catalog, Column, ForeignKey, Project, Schema, Table
 from accelerator.model.findings import Finding
-from accelerator.policy.copying import copied, copy_project
 
 Element = Catalog | Schema | Table | Column
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accelerator.model.copying import copy_project
 from accelerator.model.elements import Project
 from accelerator.model.findings import Finding, sorted_findings
 from accelerator.policy.broad_grants import check_broad_grants
 from accelerator.policy.classification import classify
 from accelerator.policy.column_types import check_types
-from accelerator.policy.copying import copy_project
 from accelerator.policy.grants import attach_grants
 from accelerator.policy.keys import check_keys
 from accelerator.policy.metadata import check_metadata

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from accelerator.model.copying import copied
 from accelerator.model.elements import Located, Span
 from accelerator.model.findings import Finding, Fix
-from accelerator.policy.copying import copied
 from accelerator.policy.policy import Policy
 
 _TEMPLATE = Finding(rule="", severity="info", message="")
