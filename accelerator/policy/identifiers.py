@@ -83,14 +83,15 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 
 
 def safe_name_problem(name: str, what: str) -> str | None:
-    """Why `name` is not a safe `what` (environment, catalog, ...) name, or None."""
+    """Why `name` is not a safe `what` (environment, catalog, ...) name, or None; the text does not
+    repeat the name (callers show it)."""
+    article = "an" if what[:1] in ("a", "e", "i", "o", "u") else "a"
     if not name:
-        return f"{what} name is empty"
+        return f"{article} {what} name must not be empty"
     if len(name) > UC_MAX_NAME_LENGTH:
-        return f"{what} name is {len(name)} characters long; at most {UC_MAX_NAME_LENGTH} are allowed"
-    if SAFE_NAME.fullmatch(name) is None:
         return (
-            f"{what} name {name!r} may contain only ASCII letters, digits, '_' and '-', "
-            "and must not start with '-'"
+            f"{article} {what} name is at most {UC_MAX_NAME_LENGTH} characters long (this one: {len(name)})"
         )
+    if SAFE_NAME.fullmatch(name) is None:
+        return f"{article} {what} name may contain only ASCII letters, digits, '_' and '-', and not start with '-'"
     return None

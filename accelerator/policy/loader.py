@@ -256,14 +256,19 @@ def _check_references(policy: Policy) -> None:
         if problem:
             span = where.keys.get(("environments", env)) or where.span(("environments",))
             assert span is not None
-            raise _error(f"environments: {problem}", span, policy.source, "rename the environment")
+            raise _error(f"environments: {env!r}: {problem}", span, policy.source, "rename the environment")
     for index, grant in enumerate(spec.grants):
         for position, env in enumerate(grant.environments):
             problem = safe_name_problem(env, "environment")
             if problem:
                 span = where.span(("grants", index, "environments", position))
                 assert span is not None
-                raise _error(f"grants[{index}]: {problem}", span, policy.source, "name a defined environment")
+                raise _error(
+                    f"grants[{index}]: environment {env!r}: {problem}",
+                    span,
+                    policy.source,
+                    "name a defined environment",
+                )
             if spec.environments is not None and env not in defined:
                 span = where.span(("grants", index, "environments", position))
                 assert span is not None
@@ -281,10 +286,11 @@ def _check_references(policy: Policy) -> None:
             continue  # the built-in default (prod) applies only where such an environment exists
         problem = safe_name_problem(env, "environment")
         if problem is None and spec.environments is not None and env not in defined:
-            problem = f"environment {env!r} is not defined"
+            problem = "not defined under environments:"
         if problem:
             hint = _closest(env, defined) or "define it under environments:"
-            raise _error(f"rules.grants.restricted_privileges: {problem}", span, policy.source, hint)
+            message = f"rules.grants.restricted_privileges: environment {env!r}: {problem}"
+            raise _error(message, span, policy.source, hint)
     known = sorted(policy.rules)
     for rule_id in spec.severity:
         prefix = rule_id[:-2] if rule_id.endswith(".*") else None
