@@ -10,7 +10,6 @@ import random
 import re
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,12 +19,17 @@ import pytest
 from pydantic import BaseModel
 
 from accelerator.erd import parse_erd
-from accelerator.erd.dbml import syntax as dbml_syntax
 from accelerator.erd.dbml.reader import parse_dbml
-from accelerator.erd.dbml.syntax import RECENT_FILES, RECENT_TEXTS, forget_scans, parse_dbml_syntax
+from accelerator.erd.dbml.syntax import (
+    RECENT_FILES,
+    RECENT_TEXTS,
+    forget_scans,
+    parse_dbml_syntax,
+    separate_scans,
+)
 from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import AcceleratorError, SourceError
-from accelerator.model import Column, ForeignKey, Located, Table
+from accelerator.model import ForeignKey, Located, Table
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -142,12 +146,8 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @contextmanager
 def no_recent_scans() -> Iterator[None]:
     """Parse as a first parse would, without disturbing the recent scans of the warm parses."""
-    saved = dbml_syntax._recent
-    dbml_syntax._recent = OrderedDict()
-    try:
+    with separate_scans():
         yield
-    finally:
-        dbml_syntax._recent = saved
 
 
 def located(model: BaseModel, path: str = "") -> Iterator[tuple[str, str, Any, Any, Any]]:
@@ -342,18 +342,16 @@ def test_columns_and_foreign_keys_are_what_validation_would_make() -> None:
                 assert validated.model_fields_set == model.model_fields_set
 
 
-def mutable_ids(value: object, skip: type | None = None) -> Iterator[int]:
-    """The ids of every model, list and dict in `value` (not looking into models of type `skip`)."""
-    if skip is not None and isinstance(value, skip):
-        return
+def mutable_ids(value: object) -> Iterator[int]:
+    """The ids of every model, list and dict in `value`."""
     if isinstance(value, BaseModel):
         yield id(value)
         for name in type(value).model_fields:
-            yield from mutable_ids(getattr(value, name), skip)
+            yield from mutable_ids(getattr(value, name))
     elif isinstance(value, list | dict):
         yield id(value)
         for item in value.values() if isinstance(value, dict) else value:
-            yield from mutable_ids(item, skip)
+            yield from mutable_ids(item)
 
 
 def mutate(parsed: ParsedErd) -> None:
@@ -387,21 +385,22 @@ def test_changing_a_result_does_not_change_the_next_parse(corpus: str) -> None:
         assert outcome(version) == cold_outcome(version)
 
 
-def test_two_parses_share_columns_and_no_other_list_dict_or_model() -> None:
+def test_two_parses_share_no_list_dict_or_model() -> None:
+    """Blocks that did not move, moved or changed: every parse hands out objects of its own."""
     text = HANDWRITTEN
-    first = parse_dbml(text, "m.dbml", check_with_reference_parser=False)
-    second = parse_dbml(text.replace("label", "title"), "m.dbml", check_with_reference_parser=False)
-    third = parse_dbml(text, "m.dbml", check_with_reference_parser=False)
-    columns = [
-        {id(c) for s in parsed.schemas for t in s.tables for c in t.columns} for parsed in (first, third)
+    parses = [
+        parse_dbml(version, "m.dbml", check_with_reference_parser=False)
+        for version in (text, text.replace("label", "title"), text, "// moved\n" + text, text)
     ]
-    assert columns[0] == columns[1]  # the same text: every column is handed out again
-
-    def mutable(value: object) -> set[int]:  # columns are values, shared by blocks that did not move
-        return set(mutable_ids(value, skip=Column))
-
-    ids = [mutable(parsed.schemas) | mutable(parsed.findings) for parsed in (first, second, third)]
-    assert not ids[0] & ids[1] and not ids[0] & ids[2] and not ids[1] & ids[2]
+    ids = [set(mutable_ids(parsed.schemas)) | set(mutable_ids(parsed.findings)) for parsed in parses]
+    assert all(ids)
+    for first in range(len(ids)):
+        for second in range(first + 1, len(ids)):
+            assert not ids[first] & ids[second], (first, second)
+    columns = parses[0].schemas[0].tables[0].columns
+    columns[0].comment = "changed in place"  # what the agent's edits may do to a result
+    for version in (text, "// moved\n" + text):
+        assert outcome(version) == cold_outcome(version)
 
 
 def test_threads_parsing_edits_of_one_file_get_cold_results() -> None:
@@ -429,35 +428,37 @@ def test_threads_parsing_edits_of_one_file_get_cold_results() -> None:
 
 
 def test_recent_scans_are_bounded() -> None:
+    """The last RECENT_TEXTS texts of the last RECENT_FILES files are kept (their syntax trees are
+    handed out again); older ones are read again."""
     text = CORPORA["synthetic"]
-    for index in range(3 * RECENT_FILES):
-        for version in range(3 * RECENT_TEXTS):
-            parse_dbml_syntax(text.replace("t1 ", f"t1_{version} ", 1), f"file{index}.dbml")
-    assert len(dbml_syntax._recent) == RECENT_FILES
-    assert all(len(scans) == RECENT_TEXTS for scans in dbml_syntax._recent.values())
+    versions = [text.replace("t1 ", f"t1_{version} ", 1) for version in range(3 * RECENT_TEXTS)]
+    files = [f"file{index}.dbml" for index in range(3 * RECENT_FILES)]
+    trees = {(file, version): parse_dbml_syntax(version, file) for file in files for version in versions}
+    for file in files[-RECENT_FILES:]:  # kept: looked up first, as they evict nothing
+        for version in versions[-RECENT_TEXTS:]:
+            assert parse_dbml_syntax(version, file) is trees[file, version]
+    last = files[-1]
+    assert (
+        parse_dbml_syntax(versions[-RECENT_TEXTS - 1], last) is not trees[last, versions[-RECENT_TEXTS - 1]]
+    )
+    first = files[-RECENT_FILES - 1]
+    assert parse_dbml_syntax(versions[-1], first) is not trees[first, versions[-1]]
+    assert parse_dbml_syntax(versions[-1], first) == trees[first, versions[-1]]
 
 
-def test_the_template_copier_knows_every_field_of_a_table() -> None:
-    """`dbml._copy` copies by the shape of each model class; a new field of a kind it cannot copy
-    raises there, and every field it knows is copied (nothing mutable shared) and moved."""
-    from accelerator.erd.dbml.reader import _copy
-    from accelerator.model import Column, Grant, Identity, Mask, PrimaryKey, Span, UniqueKey
-
-    at = Span("m.dbml", 3, 1, 3, 9)
-    table = Table(
-        name="t", span=at, name_span=at, tags={"a": "b"}, properties={"p": "q"}, cluster_by=["id"],
-        columns=[
-            Column(name="id", type="BIGINT", span=at, identity=Identity(span=at), tags={"k": "v"},
-                   mask=Mask(function="m", exempt_groups=["g"], span=at), allowed_values=["x"]),
-        ],
-        primary_key=PrimaryKey(columns=["id"], span=at),
-        unique_keys=[UniqueKey(columns=["id"], span=at)],
-        foreign_keys=[ForeignKey(columns=["id"], ref_schema="s", ref_table="t", ref_columns=["id"], span=at)],
-        grants=[Grant(principal="p", privileges=["SELECT"], span=at)],
-    )  # fmt: skip
-    moved = _copy(table, 2)
-    assert moved.model_dump() == table.model_dump()
-    identity = moved.columns[0].identity
-    assert moved.span == Span("m.dbml", 5, 1, 5, 9) and identity is not None and identity.span == moved.span
-
-    assert not set(mutable_ids(table)) & set(mutable_ids(moved))
+def test_tables_of_blocks_that_moved_are_new_and_moved() -> None:
+    """A block read in an earlier text makes its table from what it built then (moved by as many
+    lines as the block moved): the same table a cold parse makes, sharing nothing with the first."""
+    text = HANDWRITTEN
+    first = parse_dbml(text, "m.dbml", check_with_reference_parser=False)
+    moved = "// one\n// two\n" + text
+    second = parse_dbml(moved, "m.dbml", check_with_reference_parser=False)
+    assert summary(second) == cold_outcome(moved)
+    before = [table for schema in first.schemas for table in schema.tables]
+    after = [table for schema in second.schemas for table in schema.tables]
+    for old, new in zip(before, after, strict=True):
+        assert old.span is not None and new.span is not None and new.span.line == old.span.line + 2
+        assert [c.span.line + 2 for c in old.columns if c.span] == [
+            c.span.line for c in new.columns if c.span
+        ]
+    assert not set(mutable_ids(first.schemas)) & set(mutable_ids(second.schemas))

@@ -7,19 +7,17 @@ holds them (`>` and `-`: the left side, `<`: the right side; `<>` creates none a
 Dangling references and duplicate names are left to `build_project`, which reports them at the spans
 set here.
 
-Re-parsing after a small edit costs what changed, not the file. `erd/dbml/syntax.py`'s `scan_dbml` reads again
-only the changed blocks, and each table block keeps what it built (`Block.built`, a `_TableTemplate`):
-its Table before references, which no caller ever sees. A block whose text is unchanged builds the
-same Table again but for the lines of its spans, provided it starts at the same column and the enums
-(which type its columns) are the same; so a copy of the template is taken instead, its lines moved by
-as many as the block moved. The rest (schemas, references, findings) is built again for each text,
-and so are the blocks that no template fits, which makes their errors those of a full parse. Callers
-change the tables, schemas and lists they are given (`build_project` takes schemas over, references
-add foreign keys), so each parse makes fresh ones of the template, without validation as
-`policy.copying` makes its copies (`_copy`, `_ColumnSpec.column`). Columns are values, as in the rest
-of the pipeline (governance and the agent's edits copy a column before changing it): a block that did
-not move hands out the same Column objects again, which halves a re-parse and lets the agent's patch
-check compare unchanged tables by identity.
+Re-parsing after a small edit costs what changed, not the file. `erd/dbml/syntax.py`'s `scan_dbml`
+reads again only the changed blocks, and each table block keeps what it built (`Block.built`, a
+`_TableTemplate`): values only, never handed out. A block whose text is unchanged builds the same
+Table again but for the lines of its spans, provided it starts at the same column and the enums
+(which type its columns) are the same; so the table is made from the template instead, its lines
+moved by as many as the block moved. The rest (schemas, references, findings) is built again for
+each text, and so are the blocks that no template fits, which makes their errors those of a full
+parse. Every parse hands out new objects only (tables, columns, keys, lists): callers change what
+they are given (`build_project` takes schemas over, references add foreign keys, the agent's edits
+change columns), made without validation as `policy.copying` makes its copies (`_copy`,
+`_new_column`).
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from types import UnionType
+from types import MappingProxyType, UnionType
 from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -67,7 +65,7 @@ from accelerator.model import (
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-# pydbml needs ~25 ms per 20-column table (~900 characters): larger files get our scanner only.
+# pydbml is slow (pyparsing): larger files than this get our scanner only.
 PYDBML_CHECK_LIMIT = 10_000
 MANY_TO_MANY_RULE = "erd.dbml.many_to_many"
 
@@ -119,28 +117,31 @@ class _InlineRef(NamedTuple):
         )
 
 
-class _ColumnSpec(NamedTuple):
-    """A column as its table block declares it, typed: what `column` makes a Column of."""
+# A column as its table block declares it, typed: the values of a Column (in the order of
+# Column.model_fields) but for `identity` (the Span of what makes it one, or None), `allowed_values`
+# (a tuple) and `tags` (None), which `_new_column` makes anew. Read-only: templates keep them.
+_ColumnSpec = MappingProxyType[str, Any]
+# The fields a Column is given, which pydantic notes as set.
+_COLUMN_FIELDS_SET = frozenset(
+    {"name", "type", "source_type", "nullable", "default", "identity", "comment", "allowed_values"}
+    | {"span", "name_span"}
+)
 
-    name: str
-    type: str
-    source_type: str
-    nullable: bool
-    default: str | None
-    identity: Span | None  # of what makes it an identity column
-    comment: str | None
-    allowed_values: tuple[str, ...] | None
-    span: Span
-    name_span: Span
 
-    def column(self, lines: int) -> Column:
-        """A new Column, its spans moved by `lines` lines: what `Column(...)` makes of these fields
-        (tests/erd compares the two), without validation, in half the time."""
-        name, type_, source_type, nullable, default, identity, comment, allowed, span, name_span = self
-        if lines:
-            span, name_span = _moved(span, lines), _moved(name_span, lines)
-            identity = None if identity is None else _moved(identity, lines)
-        values = {  # in the order of Column.model_fields
+def _column_spec(
+    name: str,
+    type_: str,
+    source_type: str,
+    nullable: bool,
+    default: str | None,
+    identity: Span | None,
+    comment: str | None,
+    allowed_values: tuple[str, ...] | None,
+    span: Span,
+    name_span: Span,
+) -> _ColumnSpec:
+    return MappingProxyType(
+        {
             "span": span,
             "name_span": name_span,
             "name": name,
@@ -148,23 +149,38 @@ class _ColumnSpec(NamedTuple):
             "source_type": source_type,
             "nullable": nullable,
             "default": default,
-            "identity": None if identity is None else Identity(span=identity),
+            "identity": identity,
             "comment": comment,
-            "tags": {},
+            "tags": None,
             "classification": None,
             "mask": None,
-            "allowed_values": None if allowed is None else list(allowed),
+            "allowed_values": allowed_values,
         }
-        return _model(Column, values, _COLUMN_FIELDS_SET, 0)
+    )
 
 
-_COLUMN_FIELDS_SET = frozenset(_ColumnSpec._fields)  # the fields given, which pydantic notes as set
+def _new_column(spec: _ColumnSpec, lines: int) -> Column:
+    """A new Column, its spans moved by `lines` lines: what `Column(...)` makes of these fields
+    (tests/erd compares the two), without validation, in a fraction of the time."""
+    values = spec.copy()
+    values["tags"] = {}
+    if lines:
+        values["span"], values["name_span"] = _moved(spec["span"], lines), _moved(spec["name_span"], lines)
+    if (identity := spec["identity"]) is not None:
+        values["identity"] = Identity(span=_moved(identity, lines) if lines else identity)
+    if (allowed := spec["allowed_values"]) is not None:
+        values["allowed_values"] = list(allowed)
+    column = _new(Column)
+    _set_dict(column, values)
+    _set_fields_set(column, set(_COLUMN_FIELDS_SET))
+    _set_extra(column, None)
+    _set_private(column, None)
+    return column
 
 
 class _TableTemplate(NamedTuple):
     """What a table block built, and where: its Table before references, as a table without columns
-    (which no caller sees), the specs of its columns, to make moved copies of, and its columns as
-    built, handed out again while the block stays on its lines."""
+    (which no caller sees), and the specs of its columns: what new tables are made of."""
 
     line: int  # of the block's start
     column: int
@@ -172,17 +188,14 @@ class _TableTemplate(NamedTuple):
     shell: Table
     columns: tuple[_ColumnSpec, ...]
     references: tuple[_InlineRef, ...]
-    shared: tuple[Column, ...]  # the columns as built at `line`
 
     def table(self, line: int) -> Table:
+        """A new table (new columns too), as the block builds it when it starts on `line`."""
         lines = line - self.line
         table = _copy(self.shell, lines)
-        if lines == 0:
-            table.columns.extend(self.shared)
-        else:
-            table.columns.extend(
-                [spec.column(lines) for spec in self.columns]
-            )  # not marked as set, as before
+        table.columns.extend(
+            [_new_column(spec, lines) for spec in self.columns]
+        )  # not marked as set, as before
         return table
 
 
@@ -257,9 +270,7 @@ class _ModelBuilder:
         table, columns = self.table(node)
         references = self.inline_refs(node, table)
         shell = _copy(table, 0, without="columns")
-        block.built = _TableTemplate(
-            line, column, enums, shell, tuple(columns), tuple(references), tuple(table.columns)
-        )
+        block.built = _TableTemplate(line, column, enums, shell, tuple(columns), tuple(references))
         return table, references
 
     # -- enums and columns ----------------------------------------------------------------------
@@ -297,7 +308,7 @@ class _ModelBuilder:
         for column_node in node.columns:
             spec = self.column(column_node, key_columns)
             specs.append(spec)
-            column = spec.column(0)
+            column = _new_column(spec, 0)
             table.columns.append(column)
             for setting in column_node.settings:
                 if setting.key == "pk":
@@ -329,7 +340,7 @@ class _ModelBuilder:
             elif setting.key == "default" and setting.value is not None:
                 default = _default_sql(setting.value)
         allowed_values = mapped.allowed_values
-        return _ColumnSpec(
+        return _column_spec(
             name,
             mapped.type,
             source_type,

@@ -1,6 +1,6 @@
 """DBML text -> a syntax tree that keeps the offset of every name, type and setting.
 
-pydbml records no positions and spends ~25 ms per 20-column table, so the structure comes from this
+pydbml records no positions and is slow (pyparsing), so the structure comes from this
 scanner; `erd/dbml/reader.py` still runs pydbml over small files as a second opinion. The language accepted is
 pydbml 1.2's grammar (keywords case-insensitive, `key:` written without a space as pydbml requires)
 plus the column types pydbml cannot read: `array<string>`, `map<string,int>`, `struct<a:int>`.
@@ -23,6 +23,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -53,7 +55,8 @@ REF_ACTIONS = ("cascade", "restrict", "no action", "set null", "set default")
 # at worst computes twice), so threads share them; the lock guards the lists.
 RECENT_TEXTS = 3  # per file
 RECENT_FILES = 8
-_recent: OrderedDict[str, list[Scan]] = OrderedDict()
+_SHARED_RECENT: OrderedDict[str, list[Scan]] = OrderedDict()  # of every thread, but in `separate_scans`
+_RECENT: ContextVar[OrderedDict[str, list[Scan]]] = ContextVar("recent_dbml_scans", default=_SHARED_RECENT)
 _recent_lock = threading.Lock()
 
 
@@ -137,8 +140,9 @@ def scan_dbml(text: str, file: str) -> Scan:
 
     Only what differs from a recent text of `file` is read again (see the module docstring).
     """
+    store = _RECENT.get()
     with _recent_lock:
-        recent = list(_recent.get(file, ()))
+        recent = list(store.get(file, ()))
     scan = next((scan for scan in recent if scan.text == text), None)
     if scan is None and recent:
         base = max(recent, key=lambda scan: sum(_common_ends(scan.text, text)))
@@ -146,17 +150,29 @@ def scan_dbml(text: str, file: str) -> Scan:
     elif scan is None:
         scan = Scan(text, [(0, block) for block in _Parser(text, file).blocks()])
     with _recent_lock:
-        scans = _recent.pop(file, [])
-        _recent[file] = [scan, *(other for other in scans if other is not scan)][:RECENT_TEXTS]
-        while len(_recent) > RECENT_FILES:
-            _recent.popitem(last=False)
+        scans = store.pop(file, [])
+        store[file] = [scan, *(other for other in scans if other is not scan)][:RECENT_TEXTS]
+        while len(store) > RECENT_FILES:
+            store.popitem(last=False)
     return scan
 
 
 def forget_scans() -> None:
     """Forget every recent scan: the next parse of any text reads it from scratch."""
+    store = _RECENT.get()
     with _recent_lock:
-        _recent.clear()
+        store.clear()
+
+
+@contextmanager
+def separate_scans() -> Iterator[None]:
+    """Within, scans start with no recent texts and keep their own (as in a new process), and the
+    recent scans outside are left as they were: to compare an incremental parse with a first one."""
+    token = _RECENT.set(OrderedDict())
+    try:
+        yield
+    finally:
+        _RECENT.reset(token)
 
 
 def _rescan(base: Scan, text: str, file: str) -> Scan:
@@ -690,4 +706,5 @@ __all__ = [
     "moved_table",
     "parse_dbml_syntax",
     "scan_dbml",
+    "separate_scans",
 ]

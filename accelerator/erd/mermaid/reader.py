@@ -39,7 +39,7 @@ from accelerator.model import Finding, Span
 # One attribute line of an ATTR_BLOCK (groups: type, name, keys, comment; type and name keep their
 # backticks). ATTR_BLOCK has checked every line, so a type is what runs up to a blank outside brackets
 # (a `%` starts a comment line, never a type) and a name what runs up to a blank or `%%`: the split of
-# ATTR_TYPE and ATTR_NAME, without compiling their large character classes (~40 ms) once more.
+# ATTR_TYPE and ATTR_NAME, without compiling their large character classes once more.
 _BLOCK_ATTRIBUTE = re.compile(
     r"[ \t\r]*(`[^`\n]+`|(?:[^ \t\r%(<~\[]|\([^()\n]*\)|<(?:[^<>\n]|<(?:[^<>\n]|<[^<>\n]*>)*>)*>"
     r"|~[^~\n]*~|\[[^\[\]\n]*\])+)[ \t\r]+(`[^`\n]+`|[^ \t\r%]+)"
