@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage
 
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.llm import OpenAICompatibleChatModel, configured_model, propose_edits
+from accelerator.agent.llm import OpenAICompatibleChatModel, configured_model, propose_edits, propose_turn
 from accelerator.agent.session import ConversationSession, TurnResult
 from accelerator.agent.state import ConversationState
 from accelerator.edit.governance_edits import Classify
 from accelerator.memory import MemoryStore, open_pool, resolve_connection
 from accelerator.memory.pool import MemoryPool
+from accelerator.memory.store import thread_lock_key
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retail"
 ERD, POLICY = "erd/retail.dbml", "policies/governance.yaml"
@@ -105,6 +107,10 @@ def test_opening_records_the_sources_and_a_turn_edits_them(conversation: Convers
     messages = conversation.store.messages("test:thread")
     assert [(m.seq, m.role) for m in messages] == [(1, "user"), (2, "assistant")]
     assert messages[1].payload["edits"] == ["rename column crm.customers.full_name → customer_name"]
+    # the typed edit, with the model's names: a later diff can tell a rename from a drop and an add
+    assert messages[1].payload["ops"] == [
+        {"op": "rename_column", "table": "crm.customers", "column": "full_name", "new_name": "customer_name"}
+    ]
 
 
 def test_several_commands_of_one_message_are_one_turn(conversation: Conversation) -> None:
@@ -156,6 +162,20 @@ def test_undo_reverts_the_last_turn_once(conversation: Conversation) -> None:
     assert "undo available: no" in conversation.say("status").reply
 
 
+def test_undo_records_the_ops_it_reverted_and_a_rejected_turn_none(conversation: Conversation) -> None:
+    conversation.say("grant select on table customers to `support` in prod")
+    conversation.say("undo")
+    conversation.say("drop column crm.customers.nope")
+    payloads = [m.payload for m in conversation.store.messages("test:thread") if m.role == "assistant"]
+    grant = {"op": "grant", "securable_kind": "table", "securable": "crm.customers", "principal": "support",
+             "privileges": ["SELECT"], "environment": "prod"}  # fmt: skip
+    assert [(p["outcome"], p["ops"]) for p in payloads] == [
+        ("applied", [grant]),
+        ("undone", [grant]),
+        ("rejected", []),
+    ]
+
+
 def test_undo_with_edits_in_one_message_is_refused(conversation: Conversation) -> None:
     result = conversation.say("undo\nrename column crm.customers.full_name to customer_name")
     assert result.state["outcome"] == "rejected" and "on its own" in result.reply
@@ -178,7 +198,7 @@ def test_hand_edits_are_adopted_before_the_turn(conversation: Conversation) -> N
 
 def test_the_state_keeps_sources_and_digests_not_generated_files(conversation: Conversation) -> None:
     state = conversation.say("status").state
-    assert set(state["artifacts"]) >= {"model.json", "sql/prod/prod_retail.sql"} or state["artifacts"]
+    assert set(state["artifacts"]) >= {"model.json", "sql/prod/prod_retail.sql", "docs/retail.md"}
     assert all(len(digest) == 64 for digest in state["artifacts"].values())
     assert len(repr(state)) < 4 * sum(len(text) for text in state["sources"].values())
 
@@ -187,11 +207,18 @@ def test_the_state_keeps_sources_and_digests_not_generated_files(conversation: C
 
 
 class ScriptedToolModel(FakeMessagesListChatModel):
-    """langchain_core's scripted model, with `bind_tools` (it has none): answers are scripted."""
+    """langchain_core's scripted model, with `bind_tools` (it has none): answers are scripted.
+    `observe` (if set) runs at each call, e.g. to look at the database while the model "thinks"."""
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
         self.__dict__.setdefault("bound_tools", []).extend(tools)
         return self
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        self.__dict__["calls"] = self.__dict__.get("calls", 0) + 1
+        if self.__dict__.get("observe"):
+            self.__dict__["observe"]()
+        return super().invoke(*args, **kwargs)
 
 
 def tool_call(name: str, **args: Any) -> AIMessage:
@@ -229,6 +256,70 @@ def test_what_the_llm_proposes_is_never_trusted(
     result = conversation.say("do something clever with the customers")
     assert result.state["outcome"] == "rejected" and expected in result.reply
     assert result.state["sources"][ERD] == (EXAMPLE / ERD).read_text()
+
+
+def held_by_others(database_url: str, thread_id: str) -> dict[str, int]:
+    """From a connection of its own: open transactions and advisory locks of the thread elsewhere."""
+    key = thread_lock_key(thread_id)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        in_transaction = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state LIKE 'idle in transaction%%' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        locks = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND ((classid::bigint << 32) | objid::bigint) = %(key)s",
+            {"key": key & 0xFFFFFFFFFFFFFFFF},
+        ).fetchone()
+    assert in_transaction is not None and locks is not None
+    return {"transactions": in_transaction[0], "thread_locks": locks[0]}
+
+
+def test_the_llm_is_asked_with_no_transaction_and_no_lock_held(
+    memory_pool: MemoryPool, database_url: str
+) -> None:
+    model = ScriptedToolModel(
+        responses=[tool_call("RenameColumn", table="customers", column="full_name", new_name="customer_name")]
+        * 2
+    )
+    seen: list[dict[str, int]] = []
+    model.__dict__["observe"] = lambda: seen.append(held_by_others(database_url, "test:thread"))
+    conversation = start_conversation(memory_pool, llm=model)
+    session = conversation.session
+    with session.lock():  # the probe sees a held lock and an open transaction: it can tell
+        assert held_by_others(database_url, "test:thread")["thread_locks"] == 1
+    with memory_pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT 1")
+        assert held_by_others(database_url, "test:thread")["transactions"] == 1
+
+    # as a channel does: the proposal first, then the thread's lock and the turn's transaction
+    turn = propose_turn({"event": "llm:1", "text": "call full_name customer_name"}, model, session.state,
+                        session.derived)  # fmt: skip
+    with session.lock():
+        result = session.turn(turn)
+    assert result.state["outcome"] == "applied" and model.__dict__["calls"] == 1
+    # a session asked directly (the caller's lock aside) asks before its transaction too
+    again = session.turn({"event": "llm:2", "text": "call customer_name full_name please"})
+    assert (
+        again.state["outcome"] == "rejected" and "`full_name` not found" in again.reply
+    )  # resolved in the turn
+    assert seen == [{"transactions": 0, "thread_locks": 0}] * 2
+
+
+def test_a_redelivered_free_text_event_does_not_ask_the_llm_again(memory_pool: MemoryPool) -> None:
+    model = ScriptedToolModel(
+        responses=[
+            tool_call(
+                "Grant", privileges=["select"], securable_kind="table", securable="customers", principal="bi"
+            )
+        ]
+    )
+    conversation = start_conversation(memory_pool, llm=model)
+    with conversation.session.lock():
+        first = conversation.session.turn({"event": "e1", "text": "let bi read the customers"})
+        again = conversation.session.turn({"event": "e1", "text": "let bi read the customers"})
+    assert first.state["outcome"] == "applied" and again.duplicate and again.reply == first.reply
+    assert model.__dict__["calls"] == 1
 
 
 def test_the_openai_compatible_model_sends_tools_and_reads_tool_calls() -> None:
