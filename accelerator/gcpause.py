@@ -1,7 +1,8 @@
 """Pausing Python's cyclic garbage collector while the pipeline builds a model.
 
-A 1,000-table model is a graph of ~10^6 objects that all stay alive until the pipeline returns, so
-the collections its allocations trigger find nothing and cost a third of the run (see benchmarks/).
+A large model is a graph of up to millions of objects that all stay alive until the pipeline returns,
+so the collections its allocations trigger find nothing, and a large share of the run goes to them
+(benchmarks/bench_plan.py measures it; the figures are in the README).
 Only entry points pause it (a CLI command, a conversation turn), never the core: a long-running
 process collects between turns.
 Reference counting still frees everything acyclic. The collector is process-wide, so pauses nest and

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from accelerator.model.elements import (
     Catalog,
@@ -91,8 +91,7 @@ class TableSql:
 TableRenderer = Callable[["TableContext"], tuple[str, str, str]]
 
 
-@dataclass(frozen=True, slots=True)
-class TablePlace:
+class TablePlace(NamedTuple):  # a tuple: hashed and compared in C, once per table and environment
     """Everything a table's statements read besides the table itself; compared by value, it is the
     rest of their cache key."""
 

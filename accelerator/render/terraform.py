@@ -70,7 +70,7 @@ def render_terraform(
 
 
 def _load_cdktn() -> dict[str, Any]:
-    """Import cdktn (about 3 s, and it starts Node.js) only when Terraform is rendered."""
+    """Import cdktn (slow, and it starts Node.js) only when Terraform is rendered."""
     if shutil.which("node") is None:
         raise ToolMissingError(
             "Node.js is required to synthesize Terraform with cdktn",
