@@ -601,12 +601,14 @@ COMMENT_CASES = [
 
 
 def read_plainly(ddl: str, dialect: str) -> object:
-    """What the reader makes of `ddl` with every statement tokenized and parsed by sqlglot."""
-    from accelerator.erd.sql.reader import _DdlReader
+    """What the reader makes of `ddl` with every statement tokenized and parsed by sqlglot: neither
+    the comment lane (`CommentLane`) nor the plain comments read from tokens."""
+    from accelerator.erd.sql import reader, source
 
-    reader = _DdlReader(ddl, "c.sql", dialect, "default")
-    reader.lane, reader.simple_comments = None, False
-    return outcome(reader.read)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(source.CommentLane, "for_tokenizer", classmethod(lambda cls, tokenizer, tokenize: None))
+        patch.setattr(reader, "reads_comments_plainly", lambda parser: False)
+        return outcome(lambda: parse_sql(ddl, "c.sql", dialect=dialect))
 
 
 def outcome(read: object) -> object:
@@ -635,10 +637,31 @@ def test_plain_comments_of_a_big_file_read_fast_as_sqlglot_reads_them() -> None:
         f"COMMENT ON TABLE s{i % 3}.t{i} IS 'table {i}';\nCOMMENT ON COLUMN s{i % 3}.t{i}.a_{i} IS 'a {i}';"
         for i in range(30)
     )
-    from accelerator.erd.sql.reader import _DdlReader
+    from accelerator.erd.sql import reader
 
-    assert _DdlReader(ddl, "c.sql", "postgres", "default").read_with_lane() is not None  # no fallback
-    assert outcome(lambda: parse_sql(ddl, "c.sql")) == read_plainly(ddl, "postgres")
+    plain_reads: list[object] = []
+    with pytest.MonkeyPatch.context() as patch:  # the tokenized read is the lane's fallback: unused here
+        patch.setattr(reader, "split_statements", lambda *args, **kwargs: plain_reads.append(args))
+        fast = outcome(lambda: parse_sql(ddl, "c.sql"))
+    assert not plain_reads
+    assert fast == read_plainly(ddl, "postgres")
+
+
+def test_the_sqlglot_internals_the_comment_lane_reads_exist() -> None:
+    """The comment lane and the plain comment reading check dialects through sqlglot's private
+    names; pyproject.toml pins sqlglot's major version, and a sqlglot without them fails here."""
+    from sqlglot.parser import Parser
+    from sqlglot.tokens import Tokenizer
+
+    from accelerator.erd.sql.source import COMMENT_METHODS, TOKENIZER_INTERNALS
+
+    missing = [f"Parser.{name}" for name in COMMENT_METHODS if not callable(getattr(Parser, name, None))]
+    missing += [f"Tokenizer.{name}" for name in TOKENIZER_INTERNALS if not hasattr(Tokenizer, name)]
+    assert not missing, (
+        f"this sqlglot lacks {', '.join(missing)}: update accelerator/erd/sql/source.py "
+        "(COMMENT_METHODS, TOKENIZER_INTERNALS, CommentLane) and the sqlglot pin in pyproject.toml"
+    )
+    assert Tokenizer._QUOTES.get("'") == "'"  # type: ignore[attr-defined]
 
 
 # -- speed ----------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
-from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError
 from sqlglot.tokenizer_core import TokenType
 
 from accelerator.erd.parsed import LineIndex, ParsedErd
@@ -122,7 +122,7 @@ class _DdlReader:
             if statements is None:
                 return None
             return self._read(statements, stream=_DECLARES_TYPE.search(self.source.text) is None)
-        except Exception:
+        except (_LaneMiss, AcceleratorError, SqlglotError):
             return None
 
     def _read(self, statements: list[Statement | SimpleComment], *, stream: bool) -> ParsedErd:

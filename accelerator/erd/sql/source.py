@@ -189,8 +189,9 @@ _COMMENT, _ON, _IS, _STRING, _DOT = (
 _COMMENT_KINDS = {TokenType.TABLE, TokenType.COLUMN}
 _NAME_TOKENS = {TokenType.VAR, TokenType.IDENTIFIER}
 # The parser methods that read `COMMENT ON TABLE|COLUMN name IS 'text'`: a dialect that overrides
-# none of them reads it as the base parser does.
-_COMMENT_METHODS = (
+# none of them reads it as the base parser does. They and TOKENIZER_INTERNALS are sqlglot's private
+# names: pyproject.toml pins sqlglot's major version, and tests/erd/test_sql.py checks they exist.
+COMMENT_METHODS = (
     "_parse_statement",
     "_parse_comment",
     "_parse_exists",
@@ -199,7 +200,6 @@ _COMMENT_METHODS = (
     "_parse_table_alias",
     "_parse_column",
     "_parse_column_reference",
-    "_parse_column_parts",
     "_parse_column_ops",
     "_parse_field",
     "_parse_primary",
@@ -213,7 +213,7 @@ _COMMENT_METHODS = (
 def reads_comments_plainly(parser: type[Parser]) -> bool:
     """Whether `parser` (a dialect's parser class) reads a `SimpleComment` as the base parser does."""
     own = parser.__mro__[: parser.__mro__.index(Parser)] if Parser in parser.__mro__ else ()
-    if any(name in vars(cls) for cls in own for name in _COMMENT_METHODS):
+    if any(name in vars(cls) for cls in own for name in COMMENT_METHODS):
         return False
     base = (Parser.STATEMENT_PARSERS, Parser.STRING_PARSERS)
     return (
@@ -256,6 +256,9 @@ _LANE_COMMENT = re.compile(
     rf"(?i:COMMENT){_SPACE}(?i:ON){_SPACE}(?i:(TABLE|COLUMN)){_SPACE}({_WORD}(?:\.{_WORD})*)"
     rf"{_SPACE}(?i:IS){_SPACE}'([^'\\\r\n]*)'[ \t]*;"
 )
+# What CommentLane.for_tokenizer reads of a tokenizer class: its quote table, and the methods that
+# tokenize (a dialect overriding one tokenizes its own way).
+TOKENIZER_INTERNALS = ("_QUOTES", "_core", "tokenize")
 _token_start = attrgetter("start")
 _LANE_KINDS = {"TABLE": TokenType.TABLE, "COLUMN": TokenType.COLUMN}
 _LANE_WORDS = {"COMMENT": TokenType.COMMENT, "ON": TokenType.ON, "IS": TokenType.IS, **_LANE_KINDS}
@@ -291,11 +294,11 @@ class CommentLane:
             and single.get(";") is TokenType.SEMICOLON
             and "." not in tokenizer.VAR_SINGLE_TOKENS
             and not any(char.isalnum() or char == "_" for char in single)
-            and getattr(tokenizer, "_QUOTES", {}).get("'") == "'"  # private: a new sqlglot may drop it
+            and getattr(tokenizer, "_QUOTES", {}).get("'") == "'"
             and not any(
                 name in vars(c)
                 for c in tokenizer.__mro__[: tokenizer.__mro__.index(Tokenizer)]
-                for name in ("tokenize", "_core")
+                for name in TOKENIZER_INTERNALS[1:]
             )
         )
         return cls(tokenize, set(keywords) | first_words) if plain else None
