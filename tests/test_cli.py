@@ -186,3 +186,24 @@ def test_the_wheel_ships_every_package_and_the_script() -> None:
     }
     assert packages <= set(project["tool"]["setuptools"]["packages"])
     assert project["project"]["scripts"] == {"accelerator": "accelerator.cli:main"}
+
+
+def test_a_link_planted_in_the_output_is_refused_and_nothing_is_written(
+    example: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.sql"
+    victim.write_text("kept\n")
+    assert runner.invoke(app, ["generate", "--no-terraform", "--format", "json"]).exit_code == 0
+    [migration] = sorted((example / "generated" / "sql" / "prod").glob("*.sql"))
+    migration.unlink()
+    migration.symlink_to(victim)
+    model = example / "generated" / "model.json"
+    model.unlink()
+    result = runner.invoke(app, ["generate", "--no-terraform"])
+    assert result.exit_code == 2, result.output
+    assert "accelerator.yaml:" in result.stderr and "outside the repository root" in result.stderr
+    assert victim.read_text() == "kept\n" and not model.exists()
+    # an output directory given on the command line is the user's choice, even outside the root
+    elsewhere = tmp_path / "elsewhere"
+    assert runner.invoke(app, ["generate", "--no-terraform", "--out", str(elsewhere)]).exit_code == 0
+    assert (elsewhere / "model.json").is_file()

@@ -134,8 +134,10 @@ def generate(
             terraform=terraform and project_config.terraform.enabled,
             backend=project_config.terraform.backend,
         )
+        # the config's output must stay inside the root, each file too (a PR may plant a link in it)
+        guard = project_config if out_dir is None else None
         target = out_dir if out_dir is not None else project_config.root / project_config.output
-        written = write_files(target, generation.files)
+        written = write_files(target, generation.files, inside=guard)
     except AcceleratorError as error:
         fail(error)
     if format is OutputFormat.json:
@@ -156,11 +158,16 @@ def plan() -> None:
     )
 
 
-def write_files(target: Path, files: dict[str, str]) -> int:
-    """Write the generated files; unchanged files are not touched. Returns how many changed."""
+def write_files(target: Path, files: dict[str, str], *, inside: ProjectConfig | None = None) -> int:
+    """Write the generated files; unchanged files are not touched. Returns how many changed. With
+    `inside`, nothing is read or written if one file resolves outside that config's root."""
+    paths = {relative: target / relative for relative in files}
+    if inside is not None:
+        for path in paths.values():
+            inside.inside_root(path.absolute(), setting=("output",))
     changed = 0
     for relative, text in files.items():
-        path = target / relative
+        path = paths[relative]
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
