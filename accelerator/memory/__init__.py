@@ -5,7 +5,7 @@ Typical use:
     source = resolve_connection(MemoryConfig(...))       # or from the environment
     pool = open_pool(source)                               # one per process
     store = MemoryStore(pool, source.schema)
-    store.migrate()
+    store.migrate()                                        # also creates LangGraph's checkpoint tables
     saver = checkpointer(pool, source.schema)              # LangGraph PostgresSaver on the same pool
 """
 
@@ -13,17 +13,21 @@ from accelerator.memory.checkpoints import checkpointer
 from accelerator.memory.config import MemoryConfig
 from accelerator.memory.connection import AuthMode, ConnectionSource, resolve_connection
 from accelerator.memory.credentials import CachedCredential, Credential
-from accelerator.memory.ops import doctor, transcript
+from accelerator.memory.inspection import doctor, transcript
 from accelerator.memory.pool import MemoryPool, open_pool
 from accelerator.memory.records import (
     Conversation,
     ConversationSummary,
+    Delivery,
     DeliveryStatus,
     FileKind,
     Message,
     NewFile,
+    Participant,
     Role,
     StoredFile,
+    TranscriptEntry,
+    TurnFile,
     User,
 )
 from accelerator.memory.store import MemoryStore
@@ -35,6 +39,7 @@ __all__ = [
     "Conversation",
     "ConversationSummary",
     "Credential",
+    "Delivery",
     "DeliveryStatus",
     "FileKind",
     "MemoryConfig",
@@ -42,8 +47,11 @@ __all__ = [
     "MemoryStore",
     "Message",
     "NewFile",
+    "Participant",
     "Role",
     "StoredFile",
+    "TranscriptEntry",
+    "TurnFile",
     "User",
     "checkpointer",
     "doctor",

@@ -24,20 +24,6 @@ SETUP_TRY_LOCK_SQL = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS lo
 SETUP_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtextextended(%s, 0))"
 CURRENT_SCHEMA_SQL = "SELECT current_schema() AS name"
 SETUP_LOCK_TIMEOUT_S = 60.0
-# The state's source texts are blobs of ~100 KB at 200 tables, written each turn: LZ4 compresses them
-# several times faster than the default pglz (see migration 2 in schema.py); kept where unsupported.
-# Only where the server has LZ4 and it is not set yet: the ALTER TABLE takes an exclusive lock, so it
-# waits for other processes' turns on the table to end (and their reads then wait for it).
-LZ4_BLOBS_SQL = """
-DO $lz4$ BEGIN
-    IF EXISTS (SELECT FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals))
-       AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'checkpoint_blobs'::regclass
-                   AND attname = 'blob' AND attcompression <> 'l') THEN
-        ALTER TABLE checkpoint_blobs ALTER COLUMN blob SET COMPRESSION lz4;
-        ALTER TABLE checkpoint_writes ALTER COLUMN blob SET COMPRESSION lz4;
-    END IF;
-EXCEPTION WHEN feature_not_supported THEN NULL;
-END $lz4$"""
 
 # Weak keys, not id(pool): a later pool (another database) may reuse a closed pool's id.
 _set_up: weakref.WeakKeyDictionary[MemoryPool, set[str]] = weakref.WeakKeyDictionary()
@@ -46,12 +32,18 @@ _set_up_lock = threading.Lock()
 
 def checkpointer(pool: MemoryPool, schema: str = "accelerator") -> PostgresSaver:
     """A PostgresSaver sharing `pool`; its `setup()` runs once per process and pool, serialized across processes."""
+    create_checkpoint_tables(pool, schema)
+    return PostgresSaver(pool)
+
+
+def create_checkpoint_tables(pool: MemoryPool, schema: str = "accelerator") -> None:
+    """LangGraph's `setup()` (its tables and its own migrations), once per process and pool. Their
+    storage settings are a migration of ours (schema.py), applied by `MemoryStore.migrate` after this."""
     with _set_up_lock:
         schemas = _set_up.setdefault(pool, set())
         if schema not in schemas:
             _setup(pool, schema)
             schemas.add(schema)
-    return PostgresSaver(pool)
 
 
 def _setup(pool: MemoryPool, schema: str) -> None:
@@ -79,7 +71,6 @@ def _setup(pool: MemoryPool, schema: str) -> None:
                     hint="create the pool with accelerator.memory.open_pool, which sets the search_path",
                 )
             PostgresSaver(conn).setup()
-            conn.execute(LZ4_BLOBS_SQL)
         finally:
             if not conn.closed:
                 conn.execute(SETUP_UNLOCK_SQL, (lock_name,))

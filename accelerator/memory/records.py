@@ -22,8 +22,8 @@ class FileKind(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    RECEIVED = "received"
-    PROCESSING = "processing"
+    RECEIVED = "received"  # queued: waits for its turn in the conversation's queue
+    PROCESSING = "processing"  # running: claimed by a worker
     DONE = "done"
     FAILED = "failed"
 
@@ -71,6 +71,8 @@ class Message(_Row):
     payload: Any
     source_id: str | None
     created_at: datetime
+    user_id: int | None = None  # the user who said it (None: the assistant, or an unknown author)
+    turn: int | None = None  # the conversation turn that produced it (0: the opening)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
@@ -112,3 +114,71 @@ class ConversationSummary(_Row):
     status: str
     updated_at: datetime
     message_count: int
+
+
+@dataclass(frozen=True)
+class Participant(_Row):
+    """A user of a conversation: its creator or someone who posted in it."""
+
+    id: int
+    github_login: str | None
+    databricks_user: str | None
+    display_name: str | None
+    last_active_at: datetime  # anywhere in the memory
+    message_count: int  # in this conversation
+    last_message_at: datetime | None  # in this conversation
+
+
+@dataclass(frozen=True)
+class TranscriptEntry(_Row):
+    """A message with who said it: `author` is the stored author, else the linked user's login."""
+
+    seq: int
+    turn: int | None
+    role: Role
+    author: str | None
+    user_id: int | None
+    display_name: str | None
+    body: str
+    payload: Any
+    source_id: str | None
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
+
+
+@dataclass(frozen=True)
+class TurnFile(_Row):
+    """A file version that a turn produced (the content is stored once, in `files`)."""
+
+    turn: int
+    file_id: int
+    path: str
+    kind: FileKind
+    sha256: str
+    git_sha: str | None
+    user_id: int | None
+    recorded_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FileKind(self.kind))
+
+
+@dataclass(frozen=True)
+class Delivery(_Row):
+    """An external event (a webhook delivery) and its place in its conversation's queue."""
+
+    id: str
+    conversation_id: int | None
+    event: str
+    payload: Any
+    arrival: int  # the order of recording, across all conversations
+    status: DeliveryStatus
+    attempts: int
+    received_at: datetime
+    updated_at: datetime
+    error: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", DeliveryStatus(self.status))

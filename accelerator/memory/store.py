@@ -1,5 +1,10 @@
 """`MemoryStore`: users, conversations, ordered messages, files and webhook deliveries, in PostgreSQL.
 
+Every SQL statement on the memory tables is a named constant here (or a migration in schema.py). Four
+questions a bot asks are one query each: the users of a conversation with their last activity
+(`participants`), who said what in order (`transcript`), the files each turn produced (`turn_files`),
+and the deliveries of a conversation in arrival order with their status (`deliveries`).
+
 Each method is one transaction on a pooled connection. A method whose connection died under it (server
 restart, failover) is retried once on a fresh connection; every write is idempotent or keyed so that the
 retry cannot duplicate it, except `append_message` without a `source_id` if the connection dies exactly
@@ -23,16 +28,21 @@ from psycopg.types.json import Jsonb
 
 from accelerator.errors import ConversationNotFoundError
 from accelerator.memory import schema as memory_schema
+from accelerator.memory.checkpoints import create_checkpoint_tables
 from accelerator.memory.pool import MemoryPool, is_connection_lost
 from accelerator.memory.records import (
     Conversation,
     ConversationSummary,
+    Delivery,
     DeliveryStatus,
     FileKind,
     Message,
     NewFile,
+    Participant,
     Role,
     StoredFile,
+    TranscriptEntry,
+    TurnFile,
     User,
 )
 
@@ -83,28 +93,75 @@ WHERE thread_id = %(thread_id)s AND status = 'open' RETURNING id"""
 
 SELECT_MESSAGE_BY_SOURCE_SQL = "SELECT * FROM {schema}.messages WHERE source_id = %(source_id)s"
 
+SELECT_BODY_BY_SOURCE_SQL = "SELECT body FROM {schema}.messages WHERE source_id = %(source_id)s"
+
 # Runs after LOCK_CONVERSATION_SQL: the row lock serializes appends, so last_seq + 1 never skips or repeats.
+# A message with a user is that user's latest activity.
 APPEND_MESSAGE_SQL = """
 WITH bumped AS (
     UPDATE {schema}.conversations SET last_seq = last_seq + 1, updated_at = now()
     WHERE id = %(conversation_id)s
     RETURNING id, last_seq
+), seen AS (
+    UPDATE {schema}.users SET last_active_at = greatest(last_active_at, now())
+    WHERE id = %(user_id)s
 )
-INSERT INTO {schema}.messages (conversation_id, seq, role, author, body, payload, source_id)
-SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s FROM bumped
+INSERT INTO {schema}.messages (conversation_id, seq, role, author, body, payload, source_id, user_id, turn)
+SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s, %(user_id)s, %(turn)s
+FROM bumped
 RETURNING *"""
 
 SELECT_MESSAGES_SQL = """
 SELECT m.* FROM {schema}.messages m JOIN {schema}.conversations c ON c.id = m.conversation_id
 WHERE c.thread_id = %(thread_id)s ORDER BY m.seq"""
 
+# Who said what, in order: the stored author (free text before migration 3), else the user's login.
+TRANSCRIPT_SQL = """
+SELECT m.seq, m.turn, m.role, coalesce(m.author, u.github_login, u.databricks_user) AS author,
+       m.user_id, u.display_name, m.body, m.payload, m.source_id, m.created_at
+FROM {schema}.messages m
+JOIN {schema}.conversations c ON c.id = m.conversation_id
+LEFT JOIN {schema}.users u ON u.id = m.user_id
+WHERE c.thread_id = %(thread_id)s
+ORDER BY m.seq"""
+
+# The users of a conversation (its creator and whoever posted in it), most recently active there first.
+PARTICIPANTS_SQL = """
+SELECT u.id, u.github_login, u.databricks_user, u.display_name, u.last_active_at,
+       count(m.id) AS message_count, max(m.created_at) AS last_message_at
+FROM {schema}.conversations c
+JOIN {schema}.users u
+    ON u.id = c.created_by
+    OR u.id IN (SELECT p.user_id FROM {schema}.messages p WHERE p.conversation_id = c.id)
+LEFT JOIN {schema}.messages m ON m.conversation_id = c.id AND m.user_id = u.id
+WHERE c.thread_id = %(thread_id)s
+GROUP BY u.id
+ORDER BY max(m.created_at) DESC NULLS LAST, u.id"""
+
+# One statement per file version: store it once per content, and link it to the turn that produced it.
 RECORD_FILE_SQL = """
-INSERT INTO {schema}.files (conversation_id, path, kind, sha256, content, git_sha)
-VALUES (%(conversation_id)s, %(path)s, %(kind)s, %(sha256)s, %(content)s, %(git_sha)s)
-ON CONFLICT (conversation_id, path, sha256) DO UPDATE SET
-    last_recorded_at = clock_timestamp(),
-    git_sha = coalesce(EXCLUDED.git_sha, files.git_sha)
-RETURNING id, conversation_id, path, kind, sha256, git_sha, created_at, last_recorded_at"""
+WITH stored AS (
+    INSERT INTO {schema}.files (conversation_id, path, kind, sha256, content, git_sha)
+    VALUES (%(conversation_id)s, %(path)s, %(kind)s, %(sha256)s, %(content)s, %(git_sha)s)
+    ON CONFLICT (conversation_id, path, sha256) DO UPDATE SET
+        last_recorded_at = clock_timestamp(),
+        git_sha = coalesce(EXCLUDED.git_sha, files.git_sha)
+    RETURNING id, conversation_id, path, kind, sha256, git_sha, created_at, last_recorded_at
+), linked AS (
+    INSERT INTO {schema}.turn_files (file_id, turn, user_id)
+    SELECT id, %(turn)s, %(user_id)s FROM stored WHERE %(turn)s::integer IS NOT NULL
+    ON CONFLICT (file_id, turn) DO NOTHING
+)
+SELECT * FROM stored"""
+
+# The files each turn produced, in turn order (content left out: read it with `latest_files`).
+TURN_FILES_SQL = """
+SELECT t.turn, f.id AS file_id, f.path, f.kind, f.sha256, f.git_sha, t.user_id, t.recorded_at
+FROM {schema}.turn_files t
+JOIN {schema}.files f ON f.id = t.file_id
+JOIN {schema}.conversations c ON c.id = f.conversation_id
+WHERE c.thread_id = %(thread_id)s
+ORDER BY t.turn, f.path, t.recorded_at"""
 
 LATEST_FILES_SQL = """
 SELECT DISTINCT ON (f.path) f.* FROM {schema}.files f
@@ -130,6 +187,55 @@ UPDATE {schema}.deliveries SET status = %(status)s, error = %(error)s, updated_a
 WHERE id = %(id)s RETURNING id"""
 
 SELECT_DELIVERY_STATUS_SQL = "SELECT status FROM {schema}.deliveries WHERE id = %(id)s"
+
+# Queued in its conversation; a delivery id seen before (a redelivery) changes nothing.
+RECORD_DELIVERY_SQL = """
+INSERT INTO {schema}.deliveries (id, event, status, attempts, conversation_id, payload)
+VALUES (%(id)s, %(event)s, 'received', 0, %(conversation_id)s, %(payload)s)
+ON CONFLICT (id) DO NOTHING
+RETURNING id"""
+
+# The head of a conversation's queue, if none of that conversation is running. A worker skips a head
+# another is claiming (SKIP LOCKED) and cannot take the one behind it: in its snapshot the head is
+# still queued, so the one behind is not a head. `%(conversation_id)s` NULL: any conversation's head.
+CLAIM_NEXT_DELIVERY_SQL = """
+WITH head AS (
+    SELECT d.id FROM {schema}.deliveries d
+    WHERE d.status = 'received' AND d.conversation_id IS NOT NULL
+        AND (%(conversation_id)s::bigint IS NULL OR d.conversation_id = %(conversation_id)s)
+        AND NOT EXISTS (
+            SELECT FROM {schema}.deliveries e
+            WHERE e.conversation_id = d.conversation_id
+                AND (e.status = 'processing' OR (e.status = 'received' AND e.arrival < d.arrival))
+        )
+    ORDER BY d.arrival
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.deliveries d
+SET status = 'processing', attempts = d.attempts + 1, updated_at = now(), error = NULL
+FROM head WHERE d.id = head.id
+RETURNING d.*"""
+
+# A failure is retried at its place in the queue until it has had its attempts, then given up.
+FAIL_DELIVERY_SQL = """
+UPDATE {schema}.deliveries
+SET status = CASE WHEN attempts < %(max_attempts)s THEN 'received' ELSE 'failed' END,
+    error = %(error)s, updated_at = now()
+WHERE id = %(id)s AND status = 'processing'
+RETURNING status"""
+
+# A worker that died leaves its delivery running; after that long it goes back to the queue.
+REQUEUE_STALLED_DELIVERIES_SQL = """
+UPDATE {schema}.deliveries SET status = 'received', updated_at = now()
+WHERE status = 'processing' AND conversation_id IS NOT NULL AND updated_at < now() - %(age)s
+RETURNING id"""
+
+# A conversation's deliveries in the order they arrived, with their status.
+LIST_DELIVERIES_SQL = """
+SELECT d.* FROM {schema}.deliveries d JOIN {schema}.conversations c ON c.id = d.conversation_id
+WHERE c.thread_id = %(thread_id)s
+ORDER BY d.arrival"""
 
 DELETE_CLOSED_CONVERSATIONS_SQL = """
 DELETE FROM {schema}.conversations
@@ -160,6 +266,9 @@ class MemoryStore:
     # -- schema ------------------------------------------------------------------------------------
 
     def migrate(self) -> int:
+        """Bring the schema to the latest version. LangGraph's setup() creates the checkpoint tables
+        first (once per process and pool): a migration sets their storage."""
+        create_checkpoint_tables(self.pool, self.schema)
         return self._run(lambda conn: memory_schema.migrate(conn, self.schema), transaction=False)
 
     def schema_version(self) -> int:
@@ -230,6 +339,10 @@ class MemoryStore:
         rows = self._run(lambda conn: conn.execute(self._sql(LIST_CONVERSATIONS_SQL)).fetchall())
         return [ConversationSummary.from_row(row) for row in rows]
 
+    def participants(self, thread_id: str) -> list[Participant]:
+        """The users of a conversation with their last activity, there and anywhere; one query."""
+        return [Participant.from_row(row) for row in self._all(PARTICIPANTS_SQL, {"thread_id": thread_id})]
+
     # -- messages -------------------------------------------------------------------------------------
 
     def append_message(
@@ -240,14 +353,21 @@ class MemoryStore:
         author: str | None = None,
         payload: Any = None,
         source_id: str | None = None,
+        *,
+        user_id: int | None = None,
+        turn: int | None = None,
     ) -> Message:
-        """Append with the next gapless seq; a `source_id` already stored returns the stored message."""
+        """Append with the next gapless seq; a `source_id` already stored returns the stored message.
+        `user_id` (from `upsert_user`) says who said it and marks that user active now; `turn` is the
+        conversation turn that produced it."""
         params = {
             "role": Role(role).value,
             "author": author,
             "body": body,
             "payload": None if payload is None else Jsonb(payload),
             "source_id": source_id,
+            "user_id": user_id,
+            "turn": turn,
         }
 
         def append(conn: Connection[DictRow]) -> dict[str, Any]:
@@ -265,18 +385,35 @@ class MemoryStore:
         return Message.from_row(self._run(append))
 
     def messages(self, thread_id: str) -> list[Message]:
-        rows = self._run(
-            lambda conn: conn.execute(self._sql(SELECT_MESSAGES_SQL), {"thread_id": thread_id}).fetchall()
+        return [Message.from_row(row) for row in self._all(SELECT_MESSAGES_SQL, {"thread_id": thread_id})]
+
+    def transcript(self, thread_id: str) -> list[TranscriptEntry]:
+        """Who said what: the ordered messages with their roles, authors and turns; one query."""
+        return [TranscriptEntry.from_row(row) for row in self._all(TRANSCRIPT_SQL, {"thread_id": thread_id})]
+
+    def stored_reply(self, source_id: str) -> str | None:
+        """The body of the message stored under `source_id` (the reply to an event already handled)."""
+        row = self._run(
+            lambda conn: self._fetch_one(conn, SELECT_BODY_BY_SOURCE_SQL, {"source_id": source_id})
         )
-        return [Message.from_row(row) for row in rows]
+        return None if row is None else str(row["body"])
 
     # -- files ------------------------------------------------------------------------------------------
 
     def record_file(
-        self, thread_id: str, path: str, kind: FileKind | str, content: str, git_sha: str | None = None
+        self,
+        thread_id: str,
+        path: str,
+        kind: FileKind | str,
+        content: str,
+        git_sha: str | None = None,
+        *,
+        turn: int | None = None,
+        user_id: int | None = None,
     ) -> StoredFile:
-        """Store this version of a file once per content hash; recording it again makes it the latest."""
-        params = self._file_params(path, kind, content, git_sha)
+        """Store this version of a file once per content hash; recording it again makes it the latest.
+        With a `turn`, the version is linked to that turn (and to `user_id`, whose turn it was)."""
+        params = {**self._file_params(path, kind, content, git_sha), "turn": turn, "user_id": user_id}
 
         def record(conn: Connection[DictRow]) -> dict[str, Any]:
             conversation_id = self._conversation_id(conn, thread_id)
@@ -286,7 +423,14 @@ class MemoryStore:
 
         return StoredFile.from_row(self._run(record))
 
-    def record_files(self, thread_id: str, files: Sequence[NewFile]) -> None:
+    def record_files(
+        self,
+        thread_id: str,
+        files: Sequence[NewFile],
+        *,
+        turn: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
         """`record_file` for several files in one transaction: one query for the conversation, then
         every INSERT in one pipeline."""
         if not files:
@@ -298,6 +442,8 @@ class MemoryStore:
                 {
                     **self._file_params(f.path, f.kind, f.content, f.git_sha, f.sha256),
                     "conversation_id": conversation_id,
+                    "turn": turn,
+                    "user_id": user_id,
                 }
                 for f in files
             ]
@@ -325,10 +471,11 @@ class MemoryStore:
         return int(found["id"])
 
     def latest_files(self, thread_id: str) -> list[StoredFile]:
-        rows = self._run(
-            lambda conn: conn.execute(self._sql(LATEST_FILES_SQL), {"thread_id": thread_id}).fetchall()
-        )
-        return [StoredFile.from_row(row) for row in rows]
+        return [StoredFile.from_row(row) for row in self._all(LATEST_FILES_SQL, {"thread_id": thread_id})]
+
+    def turn_files(self, thread_id: str) -> list[TurnFile]:
+        """The file versions each turn produced, in turn order; one query."""
+        return [TurnFile.from_row(row) for row in self._all(TURN_FILES_SQL, {"thread_id": thread_id})]
 
     # -- deliveries ---------------------------------------------------------------------------------------
 
@@ -349,6 +496,57 @@ class MemoryStore:
     def delivery_status(self, delivery_id: str) -> DeliveryStatus | None:
         row = self._run(lambda conn: self._fetch_one(conn, SELECT_DELIVERY_STATUS_SQL, {"id": delivery_id}))
         return None if row is None else DeliveryStatus(row["status"])
+
+    # -- the per-conversation delivery queue --------------------------------------------------------------
+    # record -> claim_next_delivery -> finish_delivery(done) | fail_delivery: exactly once, one at a time
+    # per conversation, in arrival order.
+
+    def record_delivery(self, delivery_id: str, event: str, thread_id: str, payload: Any = None) -> bool:
+        """Queue an event in its conversation; False (and nothing changes) if this id was seen before."""
+
+        def record(conn: Connection[DictRow]) -> bool:
+            params = {
+                "id": delivery_id,
+                "event": event,
+                "conversation_id": self._conversation_id(conn, thread_id),
+                "payload": None if payload is None else Jsonb(payload),
+            }
+            return self._fetch_one(conn, RECORD_DELIVERY_SQL, params) is not None
+
+        return self._run(record)
+
+    def claim_next_delivery(self, thread_id: str | None = None) -> Delivery | None:
+        """Mark the conversation's oldest queued delivery running and return it; None while one of that
+        conversation runs or none is queued. Without a thread: the next one of any conversation."""
+
+        def claim(conn: Connection[DictRow]) -> dict[str, Any] | None:
+            conversation_id = None if thread_id is None else self._conversation_id(conn, thread_id)
+            return self._fetch_one(conn, CLAIM_NEXT_DELIVERY_SQL, {"conversation_id": conversation_id})
+
+        row = self._run(claim)
+        return None if row is None else Delivery.from_row(row)
+
+    def fail_delivery(self, delivery_id: str, error: str, max_attempts: int = 3) -> DeliveryStatus:
+        """A running delivery failed: queued again at its place while it has had fewer than
+        `max_attempts` attempts (the conversation waits for it), else failed for good."""
+        params = {"id": delivery_id, "error": error, "max_attempts": max_attempts}
+        row = self._run(lambda conn: self._fetch_one(conn, FAIL_DELIVERY_SQL, params))
+        if row is None:
+            raise KeyError(f"no running delivery {delivery_id!r}")
+        return DeliveryStatus(row["status"])
+
+    def requeue_stalled_deliveries(self, running_longer_than: timedelta) -> int:
+        """Queue again the deliveries whose worker died while running them; how many."""
+        rows = self._run(
+            lambda conn: conn.execute(
+                self._sql(REQUEUE_STALLED_DELIVERIES_SQL), {"age": running_longer_than}
+            ).fetchall()
+        )
+        return len(rows)
+
+    def deliveries(self, thread_id: str) -> list[Delivery]:
+        """A conversation's deliveries in arrival order, with their status; one query."""
+        return [Delivery.from_row(row) for row in self._all(LIST_DELIVERIES_SQL, {"thread_id": thread_id})]
 
     # -- retention and concurrency --------------------------------------------------------------------------
 
@@ -401,6 +599,9 @@ class MemoryStore:
         self, conn: Connection[DictRow], statement: str, params: dict[str, Any]
     ) -> dict[str, Any] | None:
         return conn.execute(self._sql(statement), params).fetchone()
+
+    def _all(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._run(lambda conn: conn.execute(self._sql(statement), params).fetchall())
 
     def _one(self, statement: str, params: dict[str, Any]) -> dict[str, Any]:
         row = self._run(lambda conn: self._fetch_one(conn, statement, params))

@@ -1,4 +1,5 @@
-"""What `accelerator memory doctor|show` print: plain dicts, ready for JSON or a rich table."""
+"""The memory inspected, as `accelerator memory doctor|show` print it: plain dicts, ready for JSON or a
+rich table. `doctor`: how we connect and whether the schema is current; `transcript`: who said what."""
 
 from __future__ import annotations
 
@@ -46,17 +47,21 @@ def doctor(source: ConnectionSource, store: MemoryStore) -> dict[str, Any]:
 
 
 def transcript(store: MemoryStore, thread_id: str) -> list[dict[str, Any]]:
-    """The conversation's messages in order; raises ConversationNotFoundError for an unknown thread."""
+    """The conversation's messages in order, with who said them and in which turn; raises
+    ConversationNotFoundError for an unknown thread."""
     store.conversation(thread_id)
     return [
         {
-            "seq": message.seq,
-            "role": str(message.role),
-            "author": message.author,
-            "body": message.body,
-            "payload": message.payload,
-            "source_id": message.source_id,
-            "created_at": message.created_at.isoformat(),
+            "seq": entry.seq,
+            "turn": entry.turn,
+            "role": str(entry.role),
+            "author": entry.author,
+            "user_id": entry.user_id,
+            "display_name": entry.display_name,
+            "body": entry.body,
+            "payload": entry.payload,
+            "source_id": entry.source_id,
+            "created_at": entry.created_at.isoformat(),
         }
-        for message in store.messages(thread_id)
+        for entry in store.transcript(thread_id)
     ]
