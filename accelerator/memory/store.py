@@ -1,40 +1,35 @@
 """`MemoryStore`: users, conversations, ordered messages, files and webhook deliveries, in PostgreSQL.
 
-Every SQL statement on the memory tables is a named constant here (or a migration in schema.py). Four
-questions a bot asks are one query each: the users of a conversation with their last activity
-(`participants`), who said what in order (`transcript`), the files each turn produced (`turn_files`),
-and the deliveries of a conversation in arrival order with their status (`deliveries`).
+Every SQL statement on the memory tables is a named constant in memory/: here, in deliveries.py and
+transactions.py, or a migration in schema.py. Four questions a bot asks are one query each: the users
+of a conversation with their last activity (`participants`), who said what in order (`transcript`),
+the files each turn produced (`turn_files`), and the deliveries of a conversation in arrival order
+with their status (`deliveries`).
 
-Each method is one transaction on a pooled connection. A method whose connection died under it (server
-restart, failover) is retried once on a fresh connection; every write is idempotent or keyed so that the
-retry cannot duplicate it, except `append_message` without a `source_id` if the connection dies exactly
-while its COMMIT is in flight.
+Each method is one transaction on a pooled connection, retried once on a fresh connection if that one
+died (transactions.py); every write is idempotent or keyed so that the retry cannot duplicate it, except
+`append_message` without a `source_id` if the connection dies exactly while its COMMIT is in flight.
+The deliveries' methods are in deliveries.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-import psycopg
 from psycopg import Connection, sql
-from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from accelerator.errors import ConversationNotFoundError
 from accelerator.memory import schema as memory_schema
 from accelerator.memory.checkpoints import create_checkpoint_tables
-from accelerator.memory.pool import MemoryPool, is_connection_lost
+from accelerator.memory.deliveries import DeliveryQueue
 from accelerator.memory.records import (
     Conversation,
     ConversationSummary,
-    Delivery,
-    DeliveryStatus,
     FileKind,
     Message,
     NewFile,
@@ -45,9 +40,7 @@ from accelerator.memory.records import (
     TurnFile,
     User,
 )
-
-logger = logging.getLogger(__name__)
-T = TypeVar("T")
+from accelerator.memory.transactions import not_found
 
 UPSERT_USER_BY_GITHUB_SQL = """
 INSERT INTO {schema}.users (github_login, databricks_user, display_name)
@@ -78,8 +71,6 @@ ON CONFLICT (thread_id) DO UPDATE SET
 RETURNING *"""
 
 SELECT_CONVERSATION_SQL = "SELECT * FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
-
-SELECT_CONVERSATION_ID_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
 
 LOCK_CONVERSATION_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s FOR UPDATE"
 
@@ -174,69 +165,6 @@ SELECT c.thread_id, c.channel, c.repo, c.pr_number, c.status, c.updated_at,
        (SELECT count(*) FROM {schema}.messages m WHERE m.conversation_id = c.id) AS message_count
 FROM {schema}.conversations c ORDER BY c.updated_at DESC, c.id DESC"""
 
-# A failed delivery may be claimed again (GitHub redelivers it); a received/processing/done one may not.
-BEGIN_DELIVERY_SQL = """
-INSERT INTO {schema}.deliveries (id, event, status) VALUES (%(id)s, %(event)s, 'processing')
-ON CONFLICT (id) DO UPDATE SET status = 'processing', attempts = deliveries.attempts + 1,
-    updated_at = now(), error = NULL
-WHERE deliveries.status = 'failed'
-RETURNING id"""
-
-FINISH_DELIVERY_SQL = """
-UPDATE {schema}.deliveries SET status = %(status)s, error = %(error)s, updated_at = now()
-WHERE id = %(id)s RETURNING id"""
-
-SELECT_DELIVERY_STATUS_SQL = "SELECT status FROM {schema}.deliveries WHERE id = %(id)s"
-
-# Queued in its conversation; a delivery id seen before (a redelivery) changes nothing.
-RECORD_DELIVERY_SQL = """
-INSERT INTO {schema}.deliveries (id, event, status, attempts, conversation_id, payload)
-VALUES (%(id)s, %(event)s, 'received', 0, %(conversation_id)s, %(payload)s)
-ON CONFLICT (id) DO NOTHING
-RETURNING id"""
-
-# The head of a conversation's queue, if none of that conversation is running. A worker skips a head
-# another is claiming (SKIP LOCKED) and cannot take the one behind it: in its snapshot the head is
-# still queued, so the one behind is not a head. `%(conversation_id)s` NULL: any conversation's head.
-CLAIM_NEXT_DELIVERY_SQL = """
-WITH head AS (
-    SELECT d.id FROM {schema}.deliveries d
-    WHERE d.status = 'received' AND d.conversation_id IS NOT NULL
-        AND (%(conversation_id)s::bigint IS NULL OR d.conversation_id = %(conversation_id)s)
-        AND NOT EXISTS (
-            SELECT FROM {schema}.deliveries e
-            WHERE e.conversation_id = d.conversation_id
-                AND (e.status = 'processing' OR (e.status = 'received' AND e.arrival < d.arrival))
-        )
-    ORDER BY d.arrival
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE {schema}.deliveries d
-SET status = 'processing', attempts = d.attempts + 1, updated_at = now(), error = NULL
-FROM head WHERE d.id = head.id
-RETURNING d.*"""
-
-# A failure is retried at its place in the queue until it has had its attempts, then given up.
-FAIL_DELIVERY_SQL = """
-UPDATE {schema}.deliveries
-SET status = CASE WHEN attempts < %(max_attempts)s THEN 'received' ELSE 'failed' END,
-    error = %(error)s, updated_at = now()
-WHERE id = %(id)s AND status = 'processing'
-RETURNING status"""
-
-# A worker that died leaves its delivery running; after that long it goes back to the queue.
-REQUEUE_STALLED_DELIVERIES_SQL = """
-UPDATE {schema}.deliveries SET status = 'received', updated_at = now()
-WHERE status = 'processing' AND conversation_id IS NOT NULL AND updated_at < now() - %(age)s
-RETURNING id"""
-
-# A conversation's deliveries in the order they arrived, with their status.
-LIST_DELIVERIES_SQL = """
-SELECT d.* FROM {schema}.deliveries d JOIN {schema}.conversations c ON c.id = d.conversation_id
-WHERE c.thread_id = %(thread_id)s
-ORDER BY d.arrival"""
-
 DELETE_CLOSED_CONVERSATIONS_SQL = """
 DELETE FROM {schema}.conversations
 WHERE status = 'closed' AND closed_at < now() - %(age)s
@@ -256,12 +184,8 @@ def thread_lock_key(thread_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-class MemoryStore:
+class MemoryStore(DeliveryQueue):
     """Typed access to the memory tables. Thread-safe: every call borrows its own pooled connection."""
-
-    def __init__(self, pool: MemoryPool, schema: str = "accelerator") -> None:
-        self.pool = pool
-        self.schema = schema
 
     # -- schema ------------------------------------------------------------------------------------
 
@@ -314,7 +238,7 @@ class MemoryStore:
     def conversation(self, thread_id: str) -> Conversation:
         row = self._run(lambda conn: self._fetch_one(conn, SELECT_CONVERSATION_SQL, {"thread_id": thread_id}))
         if row is None:
-            raise _not_found(thread_id)
+            raise not_found(thread_id)
         return Conversation.from_row(row)
 
     def set_head_sha(self, thread_id: str, head_sha: str) -> Conversation:
@@ -324,7 +248,7 @@ class MemoryStore:
             )
         )
         if row is None:
-            raise _not_found(thread_id)
+            raise not_found(thread_id)
         return Conversation.from_row(row)
 
     def close_conversation(self, thread_id: str) -> bool:
@@ -373,7 +297,7 @@ class MemoryStore:
         def append(conn: Connection[DictRow]) -> dict[str, Any]:
             locked = self._fetch_one(conn, LOCK_CONVERSATION_SQL, {"thread_id": thread_id})
             if locked is None:
-                raise _not_found(thread_id)
+                raise not_found(thread_id)
             if source_id is not None:
                 existing = self._fetch_one(conn, SELECT_MESSAGE_BY_SOURCE_SQL, {"source_id": source_id})
                 if existing is not None:
@@ -464,89 +388,12 @@ class MemoryStore:
             "git_sha": git_sha,
         }
 
-    def _conversation_id(self, conn: Connection[DictRow], thread_id: str) -> int:
-        found = self._fetch_one(conn, SELECT_CONVERSATION_ID_SQL, {"thread_id": thread_id})
-        if found is None:
-            raise _not_found(thread_id)
-        return int(found["id"])
-
     def latest_files(self, thread_id: str) -> list[StoredFile]:
         return [StoredFile.from_row(row) for row in self._all(LATEST_FILES_SQL, {"thread_id": thread_id})]
 
     def turn_files(self, thread_id: str) -> list[TurnFile]:
         """The file versions each turn produced, in turn order; one query."""
         return [TurnFile.from_row(row) for row in self._all(TURN_FILES_SQL, {"thread_id": thread_id})]
-
-    # -- deliveries ---------------------------------------------------------------------------------------
-
-    def begin_delivery(self, delivery_id: str, event: str) -> bool:
-        """Claim an external event; False if it was seen before (and did not fail): process it exactly once."""
-        claimed = self._run(
-            lambda conn: self._fetch_one(conn, BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
-        )
-        return claimed is not None
-
-    def finish_delivery(
-        self, delivery_id: str, status: DeliveryStatus | str, error: str | None = None
-    ) -> None:
-        params = {"id": delivery_id, "status": DeliveryStatus(status).value, "error": error}
-        if self._run(lambda conn: self._fetch_one(conn, FINISH_DELIVERY_SQL, params)) is None:
-            raise KeyError(f"no delivery {delivery_id!r} was begun")
-
-    def delivery_status(self, delivery_id: str) -> DeliveryStatus | None:
-        row = self._run(lambda conn: self._fetch_one(conn, SELECT_DELIVERY_STATUS_SQL, {"id": delivery_id}))
-        return None if row is None else DeliveryStatus(row["status"])
-
-    # -- the per-conversation delivery queue --------------------------------------------------------------
-    # record -> claim_next_delivery -> finish_delivery(done) | fail_delivery: exactly once, one at a time
-    # per conversation, in arrival order.
-
-    def record_delivery(self, delivery_id: str, event: str, thread_id: str, payload: Any = None) -> bool:
-        """Queue an event in its conversation; False (and nothing changes) if this id was seen before."""
-
-        def record(conn: Connection[DictRow]) -> bool:
-            params = {
-                "id": delivery_id,
-                "event": event,
-                "conversation_id": self._conversation_id(conn, thread_id),
-                "payload": None if payload is None else Jsonb(payload),
-            }
-            return self._fetch_one(conn, RECORD_DELIVERY_SQL, params) is not None
-
-        return self._run(record)
-
-    def claim_next_delivery(self, thread_id: str | None = None) -> Delivery | None:
-        """Mark the conversation's oldest queued delivery running and return it; None while one of that
-        conversation runs or none is queued. Without a thread: the next one of any conversation."""
-
-        def claim(conn: Connection[DictRow]) -> dict[str, Any] | None:
-            conversation_id = None if thread_id is None else self._conversation_id(conn, thread_id)
-            return self._fetch_one(conn, CLAIM_NEXT_DELIVERY_SQL, {"conversation_id": conversation_id})
-
-        row = self._run(claim)
-        return None if row is None else Delivery.from_row(row)
-
-    def fail_delivery(self, delivery_id: str, error: str, max_attempts: int = 3) -> DeliveryStatus:
-        """A running delivery failed: queued again at its place while it has had fewer than
-        `max_attempts` attempts (the conversation waits for it), else failed for good."""
-        params = {"id": delivery_id, "error": error, "max_attempts": max_attempts}
-        row = self._run(lambda conn: self._fetch_one(conn, FAIL_DELIVERY_SQL, params))
-        if row is None:
-            raise KeyError(f"no running delivery {delivery_id!r}")
-        return DeliveryStatus(row["status"])
-
-    def requeue_stalled_deliveries(self, running_longer_than: timedelta) -> int:
-        """Queue again the deliveries whose worker died while running them; how many."""
-        rows = self._run(
-            lambda conn: conn.execute(
-                self._sql(REQUEUE_STALLED_DELIVERIES_SQL), {"age": running_longer_than}
-            ).fetchall()
-        )
-        return len(rows)
-
-    def deliveries(self, thread_id: str) -> list[Delivery]:
-        """A conversation's deliveries in arrival order, with their status; one query."""
-        return [Delivery.from_row(row) for row in self._all(LIST_DELIVERIES_SQL, {"thread_id": thread_id})]
 
     # -- retention and concurrency --------------------------------------------------------------------------
 
@@ -591,43 +438,3 @@ class MemoryStore:
             if row is not None and row["present"]:
                 present.append(table)
         return present
-
-    def _sql(self, statement: str) -> sql.Composed:
-        return memory_schema.compose(statement, self.schema)
-
-    def _fetch_one(
-        self, conn: Connection[DictRow], statement: str, params: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        return conn.execute(self._sql(statement), params).fetchone()
-
-    def _all(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._run(lambda conn: conn.execute(self._sql(statement), params).fetchall())
-
-    def _one(self, statement: str, params: dict[str, Any]) -> dict[str, Any]:
-        row = self._run(lambda conn: self._fetch_one(conn, statement, params))
-        assert row is not None  # only used for INSERT .. RETURNING, which always returns a row
-        return row
-
-    def _run(self, work: Callable[[Connection[DictRow]], T], *, transaction: bool = True) -> T:
-        """Run `work` in one transaction; once more on a fresh connection if the first one was lost."""
-        for attempt in (1, 2):
-            try:
-                with self.pool.connection() as conn:
-                    # Inside the caller's transaction (a conversation turn's): a savepoint would only
-                    # cost two round trips, since an error aborts that transaction anyway.
-                    if not transaction or conn.info.transaction_status == TransactionStatus.INTRANS:
-                        return work(conn)
-                    with conn.transaction():
-                        return work(conn)
-            except psycopg.OperationalError as error:
-                if attempt == 2 or not is_connection_lost(error):
-                    raise
-                logger.warning("memory database connection lost (%s); retrying once", type(error).__name__)
-        raise AssertionError("unreachable")
-
-
-def _not_found(thread_id: str) -> ConversationNotFoundError:
-    return ConversationNotFoundError(
-        f"no conversation for thread {thread_id!r}",
-        hint="list the stored threads with `accelerator memory show` or open the conversation first",
-    )
