@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -161,13 +160,13 @@ def test_durations() -> None:
 
 
 def _users_and_authors(database_url: str, thread_id: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
-    with psycopg.connect(database_url) as conn:
-        users = conn.execute(
-            "SELECT databricks_user, display_name, last_active_at IS NOT NULL FROM accelerator.users"
-        ).fetchall()
+    """(login, name, messages there) of the conversation's users, and (role, author) of its messages."""
     pool = open_pool(resolve_connection(MemoryConfig(), url=database_url), min_size=1, max_size=1)
     try:
-        messages = MemoryStore(pool).messages(thread_id)
+        store = MemoryStore(pool)
+        users = [(u.databricks_user, u.display_name) for u in store.participants(thread_id)]
+        messages = store.messages(thread_id)
+        assert store.conversation(thread_id).created_by == store.participants(thread_id)[0].id
     finally:
         pool.close()
     return users, [(m.role.value, m.author) for m in messages]
@@ -184,7 +183,7 @@ def test_the_git_user_is_recorded_and_authors_the_turns(
         result = invoke("chat", turns=turns, database_url=database_url, directory=tmp_path)
         assert result.exit_code == 0, result.output
     users, authors = _users_and_authors(database_url, thread_of(project))
-    assert users == [("ada@example.com", "Ada Lovelace", True)]
+    assert users == [("ada@example.com", "Ada Lovelace")]
     assert authors == [("user", "ada@example.com"), ("assistant", "accelerator")] * 2
 
 
@@ -199,5 +198,5 @@ def test_without_a_git_identity_the_os_user_is_recorded(
     result = invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path)
     assert result.exit_code == 0, result.output
     users, authors = _users_and_authors(database_url, thread_of(project))
-    assert users == [("grace", None, True)]
+    assert users == [("grace", None)]
     assert authors == [("user", "grace"), ("assistant", "accelerator")]

@@ -183,7 +183,10 @@ class LocalSession:
         """Start the thread, or repair the working tree from its committed state; the opening reply."""
         from accelerator.channels.cli.worktree import check_working_tree
 
-        self.session.open()
+        # what ConversationSession.open does, plus who opened it (the conversation's creator)
+        self.session.store.open_conversation(
+            self.inputs.thread_id, self.session.channel, created_by=self.user.id
+        )
         crash_point("session.opened")
         with self.session.lock():
             crash_point("session.locked")
