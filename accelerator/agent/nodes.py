@@ -18,7 +18,6 @@ from pydantic import TypeAdapter, ValidationError
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.llm import ToolCallingModel
 from accelerator.agent.state import ConversationState, Turn, hashes_of
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
@@ -40,7 +39,6 @@ class AgentContext:
 
     store: MemoryStore  # bound to the turn's transaction
     derived: DerivedCache = field(default_factory=DerivedCache)
-    llm: ToolCallingModel | None = None
     terraform: bool = False
     backend: dict[str, dict[str, Any]] | None = None
     output_prefix: str = "generated"  # where generated files are recorded, relative to the project
@@ -281,17 +279,18 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         reply = _join(reply, answer) if answer else reply
     store, thread = ctx.store, state["thread_id"]
     message = state.get("message")
+    turn, user_id = state.get("turn", 0), (message or {}).get("user_id")
     crash_point("publish.before_messages")
     if message is not None:
         store.append_message(thread, Role.USER, message["text"], author=message.get("author"),
-                             source_id=f"{message['event']}:user")  # fmt: skip
+                             source_id=f"{message['event']}:user", user_id=user_id, turn=turn)  # fmt: skip
         crash_point("publish.user_message")
         changed_model = state.get("outcome") in ("applied", "undone")
-        payload = {"turn": state.get("turn", 0), "outcome": state.get("outcome"),
+        payload = {"turn": turn, "outcome": state.get("outcome"),
                    "edits": state.get("last_edits") if changed_model else [],
                    "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes")}  # fmt: skip
         store.append_message(thread, Role.ASSISTANT, reply, author="accelerator", payload=payload,
-                             source_id=f"{message['event']}:assistant")  # fmt: skip
+                             source_id=f"{message['event']}:assistant", turn=turn)  # fmt: skip
         crash_point("publish.assistant_message")
     policy_file = state.get("policy_file")
     files = [
@@ -303,7 +302,7 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
             text, digest = ctx.generation.files.get(path), (state.get("artifacts") or {}).get(path)
             if text is not None and digest is not None and ctx.artifacts.get(path) == digest:
                 files.append(NewFile(f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest))
-    store.record_files(thread, files)
+    store.record_files(thread, files, turn=turn, user_id=user_id)
     crash_point("publish.files")
     return {
         "reply": reply,

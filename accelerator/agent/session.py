@@ -79,8 +79,13 @@ class ConversationSession:
         self.config: Any = {"configurable": {"thread_id": thread_id}}
         checkpointer(pool, schema)  # creates the checkpoint tables once per process
 
-    def open(self, repo: str | None = None, pr_number: int | None = None) -> Conversation:
-        return self.store.open_conversation(self.thread_id, self.channel, repo=repo, pr_number=pr_number)
+    def open(
+        self, repo: str | None = None, pr_number: int | None = None, *, created_by: int | None = None
+    ) -> Conversation:
+        """The conversation's row, created by `created_by` (users.id) if it is new."""
+        return self.store.open_conversation(
+            self.thread_id, self.channel, repo=repo, pr_number=pr_number, created_by=created_by
+        )
 
     def lock(self) -> AbstractContextManager[None]:
         return self.store.thread_lock(self.thread_id)
@@ -110,14 +115,10 @@ class ConversationSession:
         """Run one human turn; an event already handled returns its stored reply and runs nothing.
 
         The LLM (if any) is asked first, outside the turn's transaction: a slow model holds no
-        transaction. A caller that locks the thread calls `propose_turn` before `lock()` as well."""
+        transaction. A caller that locks the thread calls `propose` before `lock()`, so that it
+        holds no lock either."""
         crash_point("turn.begin")
-        if self.llm is not None:
-
-            def answered(event: str) -> bool:  # a redelivered event asks no model
-                return self.store.stored_reply(f"{event}:assistant") is not None
-
-            turn = propose_turn(turn, self.llm, self.state, self.derived, answered=answered)
+        turn = self.propose(turn)
         with self._transaction() as (conn, context):
             graph = self._graph(conn)
             stored = context.store.stored_reply(f"{turn['event']}:assistant")
@@ -130,6 +131,16 @@ class ConversationSession:
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
         return TurnResult(values["reply"], cast(ConversationState, values))
+
+    def propose(self, turn: Turn) -> Turn:
+        """The turn with the LLM's proposal for a text the grammar does not parse (once per turn)."""
+        if self.llm is None or "proposed" in turn or "proposal_error" in turn:
+            return turn
+
+        def answered(event: str) -> bool:  # a redelivered event asks no model
+            return self.store.stored_reply(f"{event}:assistant") is not None
+
+        return propose_turn(turn, self.llm, self.state, self.derived, answered=answered)
 
     def generation(self, state: ConversationState) -> Generation | None:
         """The generated files of a state (cached; recomputed after a restart), None if it does not build."""
@@ -149,7 +160,6 @@ class ConversationSession:
                 AgentContext(
                     store=store,
                     derived=self.derived,
-                    llm=self.llm,
                     terraform=self.terraform,
                     backend=self.backend,
                     output_prefix=self.output_prefix,

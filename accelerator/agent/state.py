@@ -42,6 +42,7 @@ class Turn(TypedDict, total=False):
     event: str  # idempotency key: a comment id, a line of a turns file; unique in the memory
     text: str
     author: str | None
+    user_id: int | None  # users.id, when the channel knows who wrote it (MemoryStore.upsert_user)
     # Sources the working tree changed by hand since the last turn: adopted before the edits.
     adopted: dict[str, str]
     # What the LLM proposed for a text the grammar does not parse, asked before the turn's

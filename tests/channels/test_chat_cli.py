@@ -200,3 +200,30 @@ def test_without_a_git_identity_the_os_user_is_recorded(
     users, authors = _users_and_authors(database_url, thread_of(project))
     assert users == [("grace", None)]
     assert authors == [("user", "grace"), ("assistant", "accelerator")]
+
+
+def test_a_turn_ties_its_messages_and_files_to_its_user_and_turn_number(
+    project: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    turns = "status\nrename column crm.customers.full_name to customer_name\n"
+    result = invoke("chat", turns=turns, database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 0, result.output
+    pool = open_pool(resolve_connection(MemoryConfig(), url=database_url), min_size=1, max_size=1)
+    try:
+        store = MemoryStore(pool)
+        thread = thread_of(project)
+        (ada,) = store.participants(thread)
+        transcript = store.transcript(thread)
+        produced = store.turn_files(thread)
+    finally:
+        pool.close()
+    assert [(e.turn, e.role.value, e.user_id) for e in transcript] == [
+        (1, "user", ada.id), (1, "assistant", None), (2, "user", ada.id), (2, "assistant", None)
+    ]  # fmt: skip
+    assert transcript[3].payload["ops"][0]["op"] == "rename_column"
+    edited = [f for f in produced if f.path == "erd/retail.dbml" and f.turn == 2]
+    assert len(edited) == 1 and edited[0].user_id == ada.id

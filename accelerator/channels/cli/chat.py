@@ -183,10 +183,7 @@ class LocalSession:
         """Start the thread, or repair the working tree from its committed state; the opening reply."""
         from accelerator.channels.cli.worktree import check_working_tree
 
-        # what ConversationSession.open does, plus who opened it (the conversation's creator)
-        self.session.store.open_conversation(
-            self.inputs.thread_id, self.session.channel, created_by=self.user.id
-        )
+        self.session.open(created_by=self.user.id)
         crash_point("session.opened")
         with self.session.lock():
             crash_point("session.locked")
@@ -208,11 +205,14 @@ class LocalSession:
         from accelerator.agent.state import Turn
         from accelerator.channels.cli.worktree import check_working_tree
 
+        turn = Turn(
+            event=f"{self.inputs.thread_id}:{event}", text=text, author=self.author, user_id=self.user.id
+        )
+        turn = self.session.propose(turn)  # a slow model holds neither the lock nor a transaction
         with self.session.lock():
             state = self.session.state()
             assert state is not None  # open() started the thread
             check = check_working_tree(self.inputs.root, state)
-            turn = Turn(event=f"{self.inputs.thread_id}:{event}", text=text, author=self.author)
             if check.hand_edited:
                 turn["adopted"] = check.hand_edited
             result = self.session.turn(turn)
