@@ -1,7 +1,7 @@
 """The core pipeline: ERD texts + policy text -> governed model, findings and generated files.
 
 Pure: it takes texts and returns texts (the CLI and the agent read and write the files). Used by
-`accelerator check`, `accelerator plan` and the conversation agent alike.
+`accelerator check`, `accelerator generate` and the conversation agent alike.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def _backend_for(backend: dict[str, dict[str, Any]] | None, env: str) -> dict[st
 
 
 def summary(generation: Generation) -> dict[str, Any]:
-    """The JSON shape of `accelerator plan --format json`."""
+    """The JSON shape of `accelerator generate --format json`."""
     project = generation.governed.project
     tables = project.iter_tables()
     return {

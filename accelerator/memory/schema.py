@@ -93,9 +93,9 @@ MIGRATIONS: list[str] = [
         error text
     );
     """,
-    # 2: LZ4 instead of pglz for the large texts where the server has it. A turn records the ERD and
-    # every changed generated file (~2 MB at 200 tables); pglz compressed them at ~25 MB/s, a third of
-    # the turn. Servers built without LZ4 (the embedded pgserver) keep pglz.
+    # 2: LZ4 instead of pglz for the large texts where the server has it: a turn records the ERD and
+    # every changed generated file, and pglz is slow enough to be a large share of a turn. Servers
+    # built without LZ4 (the embedded pgserver) keep pglz.
     """
     DO $lz4$ BEGIN
         ALTER TABLE {schema}.files ALTER COLUMN content SET COMPRESSION lz4;

@@ -75,7 +75,7 @@ def _load_cdktn() -> dict[str, Any]:
         raise ToolMissingError(
             "Node.js is required to synthesize Terraform with cdktn",
             hint="install Node.js 20+ (e.g. apt-get install nodejs, or https://nodejs.org) "
-            "or run `accelerator plan --no-terraform`",
+            "or run `accelerator generate --no-terraform`",
         )
     for name, value in _JSII_SILENCERS.items():
         current = os.environ.get(name)
