@@ -7,14 +7,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from accelerator.edit.names import ModelNames
 from accelerator.errors import EditConflictError
 from accelerator.model.elements import Catalog, Column, ForeignKey, Project, Schema, Table
 
-if TYPE_CHECKING:
-    from accelerator.edit.operation import ResolvedOp
+
+class Address(Protocol):
+    """Where a resolved edit points (`operation.ResolvedOp`), by the model's names."""
+
+    @property
+    def catalog(self) -> str: ...
+    @property
+    def schema(self) -> str | None: ...
+    @property
+    def table(self) -> str | None: ...
+    @property
+    def column(self) -> str | None: ...
 
 
 @dataclass
@@ -28,7 +38,7 @@ class Located:
     column: Column | None
 
     @classmethod
-    def of(cls, project: Project, resolved: ResolvedOp) -> Located:
+    def of(cls, project: Project, resolved: Address) -> Located:
         catalog = project.catalog(resolved.catalog)
         assert catalog is not None  # resolved against an equal project
         schema = catalog.schema(resolved.schema) if resolved.schema else None

@@ -32,14 +32,11 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic_core import PydanticSerializationError
 
 from accelerator.model.elements import Table
-
-if TYPE_CHECKING:
-    from accelerator.render.sql_context import TablePlace, TableSql
 
 PlaceT = TypeVar("PlaceT", bound=Hashable)
 ValueT = TypeVar("ValueT")
@@ -202,8 +199,6 @@ def _relationship_labels(table: Table) -> tuple[Hashable, ...]:
 
 # A table's canonical JSON, indented for its place in model.json (`render.model_json`); place: None.
 MODEL_JSON_TABLES: PieceKind[None, bytes] = PieceKind("model.json table", MAX_TABLE_VERSIONS)
-# A table's statements in one environment (`render.sql_context.TableSql`); place: a `TablePlace`.
-SQL_TABLES: PieceKind[TablePlace, TableSql] = PieceKind("SQL table", 4 * MAX_TABLE_VERSIONS)
 # A table's section of the data dictionary (`render.markdown`); place: its schema's name.
 DOCS_TABLES: PieceKind[str, str] = PieceKind("docs table section", MAX_TABLE_VERSIONS)
 # A table's diagram entity and relationship lines (`render.mermaid`): place: its entity name and

@@ -20,7 +20,7 @@ the directory.
 
 A re-render reuses each unchanged table's statements (its part of sections 4 to 7): the macros
 `table_statements`, `table_foreign_keys` and `grants` render them once into a `TableSql`, a
-`cache.SQL_TABLES` piece kept under the table's content and its `sql_context.TablePlace` (the
+`sql_context.SQL_TABLES` piece kept under the table's content and its `sql_context.TablePlace` (the
 physical catalog, the schema, the environment, the deployment settings and the macros: a template
 edited on disk is reloaded by jinja as a new object, which gets a renderer of its own). A foreign key
 renders from its own names, not from the table it references. The rest of the file (catalog,

@@ -6,7 +6,7 @@ lay out statements and quote through the `ident` and `literal` filters.
 
 A table's statements are rendered on their own (a `TableSql`, by the caller's `render_table`) from
 the table and a `TablePlace`, which holds everything else they read, and kept as a
-`cache.SQL_TABLES` piece. Tables are visited, and their errors raised, in the same order as when the
+`sql_context.SQL_TABLES` piece. Tables are visited, and their errors raised, in the same order as when the
 whole catalog was one template; a mask conflict names the current table's mask, for its current
 location.
 """
@@ -27,7 +27,7 @@ from accelerator.model.elements import (
     Schema,
     Table,
 )
-from accelerator.render.cache import SQL_TABLES
+from accelerator.render.cache import MAX_TABLE_VERSIONS, PieceKind
 from accelerator.render.grants import EffectiveGrant, grants_for_environment
 from accelerator.render.sql_quoting import (
     checked_default,
@@ -102,6 +102,10 @@ class TablePlace(NamedTuple):  # a tuple: hashed and compared in C, once per tab
     create_table: bool  # deployment.tables_in == "sql"
     with_grants: bool  # deployment.grants_in in ("sql", "both")
     masks_schema: str  # where the table's mask functions live
+
+
+# A table's statements in one environment (a cache.PieceKind, declared with the types it keeps).
+SQL_TABLES: PieceKind[TablePlace, TableSql] = PieceKind("SQL table", 4 * MAX_TABLE_VERSIONS)
 
 
 @dataclass(slots=True)

@@ -1,12 +1,9 @@
 """Every format of the registry reads the shipped example and patches it: a new format plugs in both ways.
-
-Also: no module of `accelerator.erd` takes part in an import cycle (module-level, function-level and
-TYPE_CHECKING imports all count).
+(Import cycles and layers of the whole package: tests/test_architecture.py.)
 """
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,6 @@ from accelerator.erd.text_edits import apply_text_edits
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "retail" / "erd"
-PACKAGE = ROOT / "accelerator" / "erd"
 
 
 def example(name: str) -> tuple[str, str]:
@@ -59,46 +55,3 @@ def test_every_format_parses_and_patches_the_example(name: str) -> None:
     assert [c.name for c in after.columns] == [
         "display_name" if c.name == "full_name" else c.name for c in customers.columns
     ]
-
-
-def _imports(path: Path, module: str) -> set[str]:
-    """The accelerator.erd modules `path` (module `module`) imports, anywhere in it."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
-    return {name for name in found if name.startswith("accelerator.erd")}
-
-
-def test_no_import_cycle_in_the_erd_package() -> None:
-    modules = {
-        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
-        for path in PACKAGE.rglob("*.py")
-    }
-    graph = {module: _imports(path, module) & set(modules) - {module} for module, path in modules.items()}
-    assert graph["accelerator.erd.dbml.tokens"]  # the walk sees imports
-
-    cycles: list[list[str]] = []
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(module: str, path: list[str]) -> None:
-        state[module] = 1
-        for imported in sorted(graph[module]):
-            if state.get(imported) == 1:
-                cycles.append([*path[path.index(imported) :], imported])
-            elif imported not in state:
-                visit(imported, [*path, imported])
-        state[module] = 2
-
-    for module in sorted(graph):
-        if module not in state:
-            visit(module, [module])
-    assert not cycles, "import cycles: " + "; ".join(" -> ".join(cycle) for cycle in cycles)

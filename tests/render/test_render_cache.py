@@ -34,7 +34,7 @@ from accelerator.model import (
     Table,
     canonical_json,
 )
-from accelerator.render import cache, mermaid, render_docs, render_model_json, render_sql
+from accelerator.render import cache, mermaid, render_docs, render_model_json, render_sql, sql_context
 from accelerator.render import sql as sql_module
 from accelerator.templates import TEMPLATES_DIR
 
@@ -390,7 +390,7 @@ def test_a_one_table_edit_renders_only_that_table_again() -> None:
     outputs(edited(rename_column))
     after = cache.statistics()
     misses = {kind: after[kind].misses - before[kind].misses for kind in after}
-    assert misses[cache.SQL_TABLES.name] == len(ENVIRONMENTS)
+    assert misses[sql_context.SQL_TABLES.name] == len(ENVIRONMENTS)
     for kind in (cache.MODEL_JSON_TABLES, cache.DOCS_TABLES, cache.DIAGRAM_ENTITIES):
         assert misses[kind.name] == 1
 
