@@ -16,20 +16,16 @@ moved by as many as the block moved. The rest (schemas, references, findings) is
 each text, and so are the blocks that no template fits, which makes their errors those of a full
 parse. Every parse hands out new objects only (tables, columns, keys, lists): callers change what
 they are given (`build_project` takes schemas over, references add foreign keys, the agent's edits
-change columns), made without validation as `policy.copying` makes its copies (`_copy`,
-`_new_column`).
+change columns), made without validation by `model.copying` (`deep_copied`, `made`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from types import MappingProxyType, UnionType
-from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
-
-from pydantic import BaseModel
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from accelerator.erd.dbml.check import check_with_pydbml
 from accelerator.erd.dbml.syntax import (
@@ -62,8 +58,7 @@ from accelerator.model import (
     Table,
     UniqueKey,
 )
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
+from accelerator.model.copying import deep_copied, made, moved
 
 # pydbml is slow (pyparsing): larger files than this get our scanner only.
 PYDBML_CHECK_LIMIT = 10_000
@@ -111,9 +106,9 @@ class _InlineRef(NamedTuple):
 
     def moved(self, lines: int) -> _InlineRef:
         return self._replace(
-            column_span=_moved(self.column_span, lines),
-            target_span=_moved(self.target_span, lines),
-            span=_moved(self.span, lines),
+            column_span=moved(self.column_span, lines),
+            target_span=moved(self.target_span, lines),
+            span=moved(self.span, lines),
         )
 
 
@@ -165,17 +160,12 @@ def _new_column(spec: _ColumnSpec, lines: int) -> Column:
     values = spec.copy()
     values["tags"] = {}
     if lines:
-        values["span"], values["name_span"] = _moved(spec["span"], lines), _moved(spec["name_span"], lines)
+        values["span"], values["name_span"] = moved(spec["span"], lines), moved(spec["name_span"], lines)
     if (identity := spec["identity"]) is not None:
-        values["identity"] = Identity(span=_moved(identity, lines) if lines else identity)
+        values["identity"] = Identity(span=moved(identity, lines) if lines else identity)
     if (allowed := spec["allowed_values"]) is not None:
         values["allowed_values"] = list(allowed)
-    column = _new(Column)
-    _set_dict(column, values)
-    _set_fields_set(column, set(_COLUMN_FIELDS_SET))
-    _set_extra(column, None)
-    _set_private(column, None)
-    return column
+    return made(Column, values, _COLUMN_FIELDS_SET)
 
 
 class _TableTemplate(NamedTuple):
@@ -192,7 +182,7 @@ class _TableTemplate(NamedTuple):
     def table(self, line: int) -> Table:
         """A new table (new columns too), as the block builds it when it starts on `line`."""
         lines = line - self.line
-        table = _copy(self.shell, lines)
+        table = deep_copied(self.shell, lines)
         table.columns.extend(
             [_new_column(spec, lines) for spec in self.columns]
         )  # not marked as set, as before
@@ -269,7 +259,7 @@ class _ModelBuilder:
             node = moved_table(node, shift)
         table, columns = self.table(node)
         references = self.inline_refs(node, table)
-        shell = _copy(table, 0, without="columns")
+        shell = deep_copied(table, without="columns")
         block.built = _TableTemplate(line, column, enums, shell, tuple(columns), tuple(references))
         return table, references
 
@@ -531,86 +521,3 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     if close:
         return f"did you mean {lowered[close[0]]!r}?"
     return "declared: " + ", ".join(sorted(candidates)[:20]) if candidates else None
-
-
-# -- fresh models, made without validation (what pydantic would check was checked when built) -------
-
-
-class _Shape(NamedTuple):
-    """Where the models of a class hold what a caller could change in place."""
-
-    copied: tuple[str, ...]  # a dict, or a list of plain values (or None): copied shallowly
-    models: tuple[str, ...]  # a model (or None)
-    model_lists: tuple[str, ...]  # a list of models
-
-
-@cache
-def _shape(kind: type[BaseModel]) -> _Shape:
-    copied: list[str] = []
-    models: list[str] = []
-    model_lists: list[str] = []
-    for name, field in kind.model_fields.items():
-        options = get_args(field.annotation) if get_origin(field.annotation) in (Union, UnionType) else ()
-        annotation = next((a for a in options if a is not type(None)), field.annotation)
-        origin, arguments = get_origin(annotation), get_args(annotation)
-        if origin is list and _is_model(arguments[0]):
-            model_lists.append(name)
-        elif origin in (list, dict) and not any(_is_model(get_origin(a) or a) for a in arguments):
-            copied.append(name)
-        elif _is_model(annotation):
-            models.append(name)
-        elif origin in (list, dict, set, tuple) or len(options) > 2:
-            raise TypeError(f"cannot copy {kind.__name__}.{name}: {field.annotation}")
-    return _Shape(tuple(copied), tuple(models), tuple(model_lists))
-
-
-def _is_model(annotation: object) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _copy(model: ModelT, lines: int, without: str | None = None) -> ModelT:
-    """A copy of `model` that shares nothing a caller could change, its spans moved by `lines` lines
-    (and the list of models `without` names left empty).
-
-    What `policy.copying.deep_copied` makes (strings, numbers and spans shared; no validation), faster
-    for knowing the shapes of the classes: pydantic's metaclass makes `isinstance(x, BaseModel)` slow.
-    """
-    kind = type(model)
-    copied, models, model_lists = _shape(kind)
-    values = model.__dict__.copy()
-    if without is not None:
-        values[without] = []
-    for name in copied:
-        if (value := values[name]) is not None:
-            values[name] = value.copy()
-    for name in models:
-        if (value := values[name]) is not None:
-            values[name] = _copy(value, lines)
-    for name in model_lists:
-        values[name] = [_copy(item, lines) for item in values[name]]
-    return _model(kind, values, model.__pydantic_fields_set__, lines)
-
-
-def _model(kind: type[ModelT], values: dict[str, Any], fields_set: Iterable[str], lines: int) -> ModelT:
-    if lines:
-        for name in ("span", "name_span"):
-            if (span := values[name]) is not None:
-                values[name] = _moved(span, lines)
-    model = _new(kind)
-    _set_dict(model, values)
-    _set_fields_set(model, set(fields_set))
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
-
-
-# What object.__setattr__ does for these four slots of every model, a third faster.
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def _moved(span: Span, lines: int) -> Span:
-    return Span(span.file, span.line + lines, span.column, span.end_line + lines, span.end_column)
