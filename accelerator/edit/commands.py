@@ -27,6 +27,7 @@ from accelerator.edit.operation import EditBase
 from accelerator.edit.operations import RULES, EditOp, ParsedCommand
 from accelerator.edit.readers import MisplacedValue
 from accelerator.edit.statements import DEFAULT_BOT_NAMES, Statement, split_statements
+from accelerator.edit.values import invisible_character, replace_invisible
 from accelerator.errors import CommandSyntaxError
 
 __all__ = ["ParsedComment", "Statement", "parse_commands", "parse_statement", "split_statements"]
@@ -62,6 +63,16 @@ def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -
 
 def parse_statement(statement: Statement, *, source: str | None = None) -> ParsedCommand:
     """Parse one statement; raise `CommandSyntaxError` located in the comment."""
+    invisible = invisible_character(statement.text, allow="\t")
+    if invisible is not None:  # before the parser, which would echo the character as "found ..."
+        offset, description = invisible
+        raise _error_at(
+            statement,
+            offset,
+            f"the command contains {description}, an invisible or control character",
+            "retype the command without it: names, principals and texts cannot hold such characters",
+            replace_invisible(source, allow="\t\n\r") if source is not None else None,
+        )
     try:
         tree = _parser().parse(statement.text)
     except UnexpectedInput as error:

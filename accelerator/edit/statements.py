@@ -24,6 +24,7 @@ class Statement:
     column: int
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _BULLET = re.compile(r"(?:[-*+]|\d+[.)])\s+")
 
@@ -34,7 +35,8 @@ def split_statements(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES)
     mention = re.compile(rf"[@/](?:{names})(?:\[bot\])?(?![\w-])[:,]?\s*", re.IGNORECASE)
     statements: list[Statement] = []
     fence: str | None = None
-    for number, line in enumerate(text.splitlines(), 1):
+    # only real line breaks: `str.splitlines` would also cut at U+2028 and friends, which the parser refuses
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         stripped = line.strip()
         opening = _FENCE.match(stripped)
         if fence is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -39,6 +40,51 @@ _FORBIDDEN_IN_NAME = re.compile(r"[./\x00-\x1f\x7f]")
 _CLASSIFICATION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
 
+# Characters that show nothing or reorder what follows (Trojan Source): Unicode categories Cc
+# (control), Cf (format: bidi overrides and isolates, zero-width, BOM), Zl and Zp (separators).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def invisible_character(text: str, *, allow: str = "") -> tuple[int, str] | None:
+    """The offset and description (`U+202E RIGHT-TO-LEFT OVERRIDE`) of the first control or invisible
+    character of `text` that is not in `allow`, or None."""
+    for offset, char in enumerate(text):
+        if char not in allow and unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+            name = unicodedata.name(char, "")
+            return offset, f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X} (a control character)"
+    return None
+
+
+def shown(text: str) -> str:
+    """`text` for a message, its control and invisible characters written as escapes (`\\u202e`)."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        else char
+        for char in text
+    )
+
+
+def replace_invisible(text: str, *, allow: str = "") -> str:
+    """`text` with each control or invisible character (not in `allow`) shown as U+FFFD, one for one,
+    so that columns stay right and a quoted snippet cannot reorder the reply around it."""
+    return "".join(
+        "\ufffd" if char not in allow and unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
+        for char in text
+    )
+
+
+def visible(value: str, what: str = "name") -> str:
+    """`value` unchanged; raise ValueError if it holds a control or invisible character."""
+    found = invisible_character(value)
+    if found is not None:
+        raise ValueError(
+            f"`{shown(value)}` is not a valid {what}: it contains {found[1]}, an invisible or control "
+            "character (it can make a name look like another); retype it"
+        )
+    return value
+
+
 def normalize_privilege(text: str) -> str:
     """`use schema`, `use_schema`, `Use-Schema` -> `USE_SCHEMA`; raise ValueError if unknown."""
     privilege = re.sub(r"[\s\-_]+", "_", text.strip()).upper()
@@ -64,7 +110,7 @@ def normalize_type(text: str) -> str:
 
 
 def identifier(value: str) -> str:
-    value = value.strip()
+    value = visible(value.strip())
     if not value or len(value) > 255 or _FORBIDDEN_IN_NAME.search(value):
         raise ValueError(
             f"{value!r} is not a valid name: 1-255 characters, no '.', '/' or control characters"
@@ -114,6 +160,7 @@ SecurableName = Annotated[
 Principal = Annotated[
     str,
     AfterValidator(str.strip),
+    AfterValidator(lambda value: visible(value, "principal")),
     Field(min_length=1, description="A group, user (e-mail) or service principal, e.g. `analysts`."),
 ]
 Environment = Annotated[
