@@ -17,10 +17,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Format:
-    """One ERD format. `parse(text, file, dialect, default_schema)` reads a file into schemas;
-    `patcher(file, text, dialect)` plans minimal text edits of one."""
+    """One ERD format. `read(text, file, dialect, default_schema)` reads a file into schemas, which
+    `parse` fits to Databricks (`accelerator.model.databricks_fit`); `patcher(file, text, dialect)`
+    plans minimal text edits of one."""
 
     name: str
     extensions: tuple[str, ...]
-    parse: Callable[[str, str, str, str], ParsedErd]
+    read: Callable[[str, str, str, str], ParsedErd]
     patcher: Callable[[str, str, str], ErdPatcher]
+
+    def parse(self, text: str, file: str, dialect: str, default_schema: str) -> ParsedErd:
+        from accelerator.model.databricks_fit import fit_to_databricks  # loads sqlglot: only when parsing
+
+        parsed = self.read(text, file, dialect, default_schema)
+        parsed.findings.extend(fit_to_databricks(parsed.schemas))  # every reader: valid Databricks SQL
+        return parsed

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accelerator.erd import parse_erd
 from accelerator.erd.mermaid.reader import extract_mermaid_blocks, parse_markdown, parse_mermaid
 from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import ErdSyntaxError, UnknownTypeError
@@ -161,7 +162,12 @@ def test_word_aliases_spelled_out() -> None:
     text = "erDiagram\n    CAR 1 to zero or more NAMED-DRIVER : allows\n    PERSON many(0) optionally to only one CAR : drives\n"
     parsed = parse_mermaid(text, "t.mmd")
     assert [t.name for t in parsed.schemas[0].tables] == ["CAR", "NAMED-DRIVER", "PERSON"]
-    assert {f.rule for f in parsed.findings} == {"erd.mermaid.no_attributes"}  # tables without columns
+    assert parsed.findings == []
+    fitted = parse_erd(text, "t.mmd")  # tables without columns are left out, each told
+    assert fitted.schemas == []
+    assert {(f.rule, f.object) for f in fitted.findings} == {
+        ("model.table.no_columns", f"default.{name}") for name in ("CAR", "NAMED-DRIVER", "PERSON")
+    }
 
 
 def test_aliases_keep_the_entity_name() -> None:

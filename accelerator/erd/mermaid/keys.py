@@ -167,9 +167,7 @@ class ModelBuilder:
                 schema = schemas[entity.schema.lower()] = Schema(
                     name=entity.schema, span=entity.schema_span, name_span=entity.schema_span
                 )
-            schema.tables.append(table)
-            if not entity.attributes:
-                findings.append(_no_attributes(entity))
+            schema.tables.append(table)  # one without attributes is left out by `fit_to_databricks`, told
         return ParsedErd(
             file=self.file, source=self.source, schemas=list(schemas.values()), findings=findings
         )
@@ -246,17 +244,6 @@ class ModelBuilder:
             span=attribute.span,
             name_span=attribute.name_span,
         )
-
-
-def _no_attributes(entity: Entity) -> Finding:
-    return Finding(
-        rule="erd.mermaid.no_attributes",
-        severity="warn",
-        message=f"entity {entity.name} has no attributes, so table {entity.qualified} would have no columns; "
-        f"declare them in a block `{entity.name} {{ type name }}`",
-        span=entity.name_span,
-        object=entity.qualified,
-    )
 
 
 Partners = dict[int, tuple[Entity, str]]  # id(entity) -> (related entity, first relationship label)
