@@ -557,7 +557,7 @@ def test_ambiguous_fk_names_both_candidates() -> None:
     assert table(parsed, "default.orders").foreign_keys == []  # never a guess
 
 
-def test_fk_matching_no_key_lists_the_related_entities() -> None:
+def test_fk_with_a_single_possible_parent_references_its_key() -> None:
     text = """erDiagram
     customers {
         bigint customer_id PK
@@ -568,11 +568,39 @@ def test_fk_matching_no_key_lists_the_related_entities() -> None:
     }
     customers ||--o{ orders : places
 """
+    parsed = parse_mermaid(text, "t.mmd")
+    [finding] = parsed.findings
+    assert (finding.rule, finding.severity, finding.line) == ("erd.mermaid.inferred_fk", "info", 7)
+    assert "default.orders.buyer is taken to reference default.customers.customer_id" in finding.message
+    [fk] = table(parsed, "default.orders").foreign_keys
+    assert (fk.columns, fk.ref_table, fk.ref_columns, fk.label) == (
+        ["buyer"],
+        "customers",
+        ["customer_id"],
+        "places",
+    )
+
+
+def test_fk_matching_no_key_lists_the_related_entities() -> None:
+    text = """erDiagram
+    customers {
+        bigint customer_id PK
+    }
+    stores {
+        bigint store_id PK
+    }
+    orders {
+        bigint order_id PK
+        bigint buyer FK "who ordered"
+    }
+    customers ||--o{ orders : places
+    stores ||--o{ orders : sells
+"""
     [(line, message)] = fk_findings(text)
-    assert line == 7
+    assert line == 10
     assert (
-        "cannot tell what default.orders.buyer references among default.customers (key customer_id)"
-        in message
+        "cannot tell what default.orders.buyer references among default.customers (key customer_id), "
+        "default.stores (key store_id)" in message
     )
     assert "rename buyer after the key it references" in message
 
@@ -659,10 +687,11 @@ def test_markdown_errors_are_located_in_the_markdown_file() -> None:
     assert "order_id PX" in caught.value.format()  # the snippet is the Markdown line
 
 
-def test_markdown_without_er_diagram_is_a_warning() -> None:
-    parsed = parse_markdown("# Nothing\n\n```mermaid\ngraph TD\n```\n", "README.md")
-    assert parsed.schemas == []
-    assert [(f.rule, f.severity) for f in parsed.findings] == [("erd.mermaid.no_diagram", "warn")]
+def test_markdown_without_er_diagram_is_an_error_naming_the_file() -> None:
+    with pytest.raises(ErdSyntaxError) as caught:
+        parse_markdown("# Nothing\n\n```mermaid\ngraph TD\n```\n", "README.md")
+    assert (caught.value.file, caught.value.line, caught.value.column) == ("README.md", 1, 1)
+    assert "README.md holds no ```mermaid fence with an erDiagram" in caught.value.message
 
 
 # ---- errors ------------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ and the names say it. For an FK attribute of entity A, among the entities relate
    `customers.customer_id`); a composite key counts when A marks every one of its columns FK, and
    those attributes then form one composite foreign key;
 2. else the one whose primary key is the single column `id` and whose name, singular or plural,
-   followed by `_id` is the attribute name (`customer_id` -> `customers.id`).
+   followed by `_id` is the attribute name (`customer_id` -> `customers.id`);
+3. else, when A is related to exactly one other entity and its primary key is one column, that key
+   (`orders.buyer FK` with only `customers ||--o{ orders` -> `customers.customer_id`), with an
+   `erd.mermaid.inferred_fk` info saying so.
 
 Anything else (no relationship, no candidate, several candidates, part of a composite key) is an
 `erd.mermaid.unresolved_fk` finding located at the attribute: never a guess.
@@ -37,6 +40,7 @@ from accelerator.model import (
 )
 
 UNRESOLVED_FK = "erd.mermaid.unresolved_fk"
+INFERRED_FK = "erd.mermaid.inferred_fk"
 _GENERIC = re.compile(r"~([^~]*)~")
 
 
@@ -335,6 +339,21 @@ def _resolve(
     ]
     if len(candidates) == 1:
         return candidates[0]
+    if not candidates and not partial:
+        only = _only_parent(entity, partners)
+        if only is not None:
+            parent, column = only
+            findings.append(
+                Finding(
+                    rule=INFERRED_FK,
+                    severity="info",
+                    message=f"{where} is taken to reference {parent.qualified}.{column}: {parent.name} is the "
+                    f"only entity related to {entity.name}, and {column} its key",
+                    span=attribute.span,
+                    object=where,
+                )
+            )
+            return only
     if candidates:
         listed = " and ".join(f"{other.qualified}.{column}" for other, column in candidates)
         _unresolved(
@@ -360,6 +379,14 @@ def _resolve(
         )
     _unresolved(findings, attribute, where, f"cannot tell what {where} references among {related}: {advice}")
     return None
+
+
+def _only_parent(entity: Entity, partners: Partners) -> tuple[Entity, str] | None:
+    """The single-column key of the one entity related to `entity`, when there is exactly one."""
+    others = [other for other, _ in partners.values() if other is not entity]
+    if len(others) != 1 or len(others[0].primary_key) != 1:
+        return None
+    return others[0], others[0].primary_key[0]
 
 
 def _unresolved(findings: list[Finding], attribute: Attribute, where: str, message: str) -> None:

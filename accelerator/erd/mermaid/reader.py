@@ -34,7 +34,7 @@ from accelerator.erd.mermaid.grammar import FAST_PARSER, grammar_parser, termina
 from accelerator.erd.mermaid.keys import Attribute, Declaration, Diagram, ModelBuilder, Name
 from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import ErdSyntaxError
-from accelerator.model import Finding, Span
+from accelerator.model import Span
 
 # One attribute line of an ATTR_BLOCK (groups: type, name, keys, comment; type and name keep their
 # backticks). ATTR_BLOCK has checked every line, so a type is what runs up to a blank outside brackets
@@ -80,17 +80,20 @@ def parse_markdown(text: str, file: str, *, default_schema: str = "default") -> 
     """
     builder = ModelBuilder(file, text, default_schema)
     blocks = extract_mermaid_blocks(text)
+    if not blocks:  # an ERD file that declares nothing is a mistake, not an empty model
+        raise ErdSyntaxError(
+            f"{file} holds no ```mermaid fence with an erDiagram, so it declares no tables",
+            file=file,
+            line=1,
+            column=1,
+            hint="add a fence ```mermaid with `erDiagram` and the entities, or leave this file out of "
+            "the ERD files (`erd:` in accelerator.yaml, or --erd)",
+            source=text,
+        )
     for line_offset, diagram in blocks:
         # Padding with the lines before the fence makes every position a position in the .md file.
         builder.add(_read_diagram("\n" * line_offset + diagram, file, text))
-    parsed = builder.build()
-    if not blocks:
-        where = Span(file=file, line=1, column=1, end_line=1, end_column=1)
-        message = "no ```mermaid fence holding an erDiagram in this Markdown file; nothing to parse"
-        parsed.findings.append(
-            Finding(rule="erd.mermaid.no_diagram", severity="warn", message=message, span=where)
-        )
-    return parsed
+    return builder.build()
 
 
 def extract_mermaid_blocks(markdown: str) -> list[tuple[int, str]]:
