@@ -10,8 +10,8 @@ names.
 |------------------------------------------|---------------------------------------------|
 | varchar, char, text, nvarchar, clob, ... | STRING                                      |
 | tinyint / smallint / int / bigint        | TINYINT / SMALLINT / INT / BIGINT           |
-| serial, smallserial, bigserial           | INT, SMALLINT, BIGINT + identity            |
-| numeric(p,s), decimal(p,s), number(p,s)  | DECIMAL(p,s) (bare: DECIMAL(38,18))         |
+| serial, smallserial, bigserial           | INT, SMALLINT, BIGINT + identity (*)        |
+| numeric(p,s), decimal(p,s), number(p,s)  | DECIMAL(p,s) (bare: DECIMAL(38,18), keys (*)) |
 | money / smallmoney                       | DECIMAL(19,4) / DECIMAL(10,4)               |
 | real, float4 / double, float8, float     | FLOAT / DOUBLE                              |
 | boolean, bool, bit                       | BOOLEAN                                     |
@@ -31,6 +31,14 @@ unsigned -> SMALLINT, `datetimeoffset`), `snowflake` (`number` -> DECIMAL(38,0),
 `bigquery` (`int64` and every integer -> BIGINT, `float64`, `bytes`, `numeric` is (38,9)),
 `oracle` (`date` has a time of day -> TIMESTAMP_NTZ, `long` is text, `number(*,s)`).
 Spatial types (`geography`, `geometry`) become STRING (well-known text).
+
+(*) After mapping, `accelerator.model.databricks_fit` fits each column to Databricks: every identity
+column (`serial`, `INT IDENTITY`, `AUTO_INCREMENT`, DBML `[increment]`) is BIGINT, the only type
+Delta identity columns take, with an `info` where the source was narrower. A bare `NUMBER` /
+`numeric` / `decimal` is a decimal of any precision and scale (Oracle, PostgreSQL), which Databricks
+does not have: DECIMAL(38,18) keeps 20 integer and 18 fractional digits for values, while a primary
+or foreign key column, a whole number, becomes DECIMAL(38,0) (or the type of the key it references),
+with an `info`.
 """
 
 from __future__ import annotations
