@@ -33,6 +33,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ValidationError
 
 from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.limits import MAX_MESSAGE_CHARS
 from accelerator.agent.state import ConversationState, Turn
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.operation import EditBase
@@ -187,7 +188,9 @@ def propose_turn(
     transaction and lock; `interpret` then validates the proposal, and `apply` resolves it against
     the model as it is then. The turn is returned as is when its text parses, when the event was
     `answered` already (a redelivery asks no model), or when the sources build no model to show."""
-    if "proposed" in turn or "proposal_error" in turn or parse_commands(turn["text"]).ok:
+    if "proposed" in turn or "proposal_error" in turn or len(turn["text"]) > MAX_MESSAGE_CHARS:
+        return turn  # an over-long message is refused by `interpret`, unread
+    if parse_commands(turn["text"]).ok:
         return turn
     state = read_state()
     if state is None or answered(turn["event"]):

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, bounded_reply, storable
 from accelerator.agent.state import ConversationState, Turn, hashes_of
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
@@ -128,6 +129,8 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         sources = {**state["sources"], **adopted}
         update |= _changed_sources(state, sources, list(adopted), undoable=False)
         state = {**state, **update}  # type: ignore[typeddict-item]
+    if len(message["text"]) > MAX_MESSAGE_CHARS:
+        return update | {"outcome": "rejected", "reply": replies.too_long(len(message["text"]))}
     parsed = parse_commands(message["text"])
     crash_point("interpret.parsed")
     commands: list[ParsedCommand] = list(parsed.commands)
@@ -144,6 +147,8 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
             return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
     edits = [c for c in commands if isinstance(c, EditBase)]
     others = [c for c in commands if not isinstance(c, EditBase)]
+    if len(edits) > MAX_EDITS_PER_MESSAGE:
+        return update | {"outcome": "rejected", "reply": replies.too_many_edits(len(edits))}
     if edits and any(c.op == "undo" for c in others):
         reason = "`undo` cannot be combined with edits in one message: send it on its own."
         return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
@@ -214,10 +219,12 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
             changed.extend(file for file in patched if file not in changed)
             crash_point("apply.patched")
         after = ctx.derived.governed(inputs, sources, parsed).findings
+        # The new sources must generate too (cached: `render` takes this very generation).
+        ctx.derived.generation(inputs, sources, terraform=ctx.terraform, backend=ctx.backend)
     except _TurnRejected as rejected:
         return {"outcome": "rejected", "reply": replies.rejected(rejected.reason)}
     except AcceleratorError as error:  # the patched sources no longer build a valid model
-        return {"outcome": "rejected", "reply": replies.rejected(error.format())}
+        return {"outcome": "rejected", "reply": replies.does_not_build(error)}
     summary, previous_summary = replies.summarize_findings(after), replies.summarize_findings(before)
     new_errors = {
         rule: count - previous_summary["by_rule"].get(rule, 0)
@@ -277,12 +284,13 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     for raw in state.get("info") or []:
         answer = _answer(COMMANDS.validate_python(raw), state, ctx)
         reply = _join(reply, answer) if answer else reply
+    reply = bounded_reply(storable(reply))
     store, thread = ctx.store, state["thread_id"]
     message = state.get("message")
     turn, user_id = state.get("turn", 0), (message or {}).get("user_id")
     crash_point("publish.before_messages")
     if message is not None:
-        store.append_message(thread, Role.USER, message["text"], author=message.get("author"),
+        store.append_message(thread, Role.USER, storable(message["text"]), author=message.get("author"),
                              source_id=f"{message['event']}:user", user_id=user_id, turn=turn)  # fmt: skip
         crash_point("publish.user_message")
         changed_model = state.get("outcome") in ("applied", "undone")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, listed
 from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary
 from accelerator.edit.help import HELP_TEXT
 from accelerator.edit.names import ModelNames
@@ -42,20 +43,46 @@ def opening(state: ConversationState) -> str:
 
 
 def applied(descriptions: Sequence[str], summary: FindingSummary, changed: Sequence[str]) -> str:
-    lines = ["Applied:", *(f"- {text}" for text in descriptions)]
-    lines.append(f"changed: {', '.join(changed) or 'no source text'}")
+    lines = ["Applied:", *(f"- {text}" for text in listed(descriptions))]
+    lines.append(f"changed: {', '.join(listed(changed)) or 'no source text'}")
     lines.append(findings_line(summary))
     return "\n".join(lines)
 
 
+REJECTED = "Nothing was applied."
+
+
 def rejected(reason: str) -> str:
-    return f"Nothing was applied.\n{reason}"
+    return f"{REJECTED}\n{reason}"
+
+
+def is_rejection(reply: str) -> bool:
+    """Whether a stored reply refused its turn (how a redelivered event's outcome is known)."""
+    return reply.startswith(REJECTED)
 
 
 def syntax_errors(errors: Sequence[CommandSyntaxError]) -> str:
-    parts = [error.format() for error in errors]
+    parts = listed([error.format() for error in errors])
     parts.append("Write `help` for the list of commands.")
     return rejected("\n".join(parts))
+
+
+def does_not_build(error: AcceleratorError) -> str:
+    return rejected(f"The edited sources would not build, so the turn is rejected whole:\n{error.format()}")
+
+
+def too_long(length: int) -> str:
+    return rejected(
+        f"The message is {length:,} characters long; a message may hold at most {MAX_MESSAGE_CHARS:,}.\n"
+        "Send the edits in several shorter messages."
+    )
+
+
+def too_many_edits(count: int) -> str:
+    return rejected(
+        f"The message holds {count:,} edits; a message may hold at most {MAX_EDITS_PER_MESSAGE}.\n"
+        "Send them in several messages (each is applied whole, or not at all)."
+    )
 
 
 def governance_gate(new_errors: dict[str, int], summary: FindingSummary) -> str:

@@ -19,9 +19,11 @@ from langgraph.types import Command
 from psycopg import Connection
 from psycopg.rows import DictRow
 
+from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
 from accelerator.agent.graph import build_graph
+from accelerator.agent.limits import storable
 from accelerator.agent.llm import ToolCallingModel, propose_turn
 from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState, Turn
@@ -36,6 +38,46 @@ class TurnResult:
     reply: str
     state: ConversationState
     duplicate: bool = False  # the event was handled before (a redelivery): nothing ran
+    since: str | None = None  # for a duplicate: what became of its edits since (e.g. "since undone")
+
+    @property
+    def rejected(self) -> bool:
+        """The turn was refused (nothing applied), now or when it was first handled."""
+        if self.duplicate:
+            return replies.is_rejection(self.reply)
+        return self.state.get("outcome") == "rejected"
+
+
+def _since(store: MemoryStore, thread_id: str, source_id: str) -> str | None:
+    """Whether the edits of an applied turn were undone later: each later applied turn stacks one
+    more level, each undo takes the top one off. Read only for a redelivered event."""
+    outcomes = [
+        (message.source_id, (message.payload or {}).get("outcome"))
+        for message in store.messages(thread_id)
+        if message.role == "assistant" and isinstance(message.payload, dict)
+    ]
+    found = next((i for i, (source, _) in enumerate(outcomes) if source == source_id), None)
+    if found is None or outcomes[found][1] != "applied":
+        return None
+    depth = 0
+    for _, outcome in outcomes[found + 1 :]:
+        if outcome == "applied":
+            depth += 1
+        elif outcome == "undone":
+            if depth == 0:
+                return "since undone"
+            depth -= 1
+    return None
+
+
+def storable_turn(turn: Turn) -> Turn:
+    """The turn with text the memory can store (NUL and lone surrogates as U+FFFD); its event id,
+    and so its identity, stays what the channel made it from the original text."""
+    text, author = turn.get("text", ""), turn.get("author")
+    clean_text, clean_author = storable(text), storable(author) if author else author
+    if clean_text == text and clean_author == author:
+        return turn
+    return {**turn, "text": clean_text, "author": clean_author}
 
 
 class _OneConnection:
@@ -118,14 +160,15 @@ class ConversationSession:
         transaction. A caller that locks the thread calls `propose` before `lock()`, so that it
         holds no lock either."""
         crash_point("turn.begin")
-        turn = self.propose(turn)
+        turn = self.propose(storable_turn(turn))
         with self._transaction() as (conn, context):
             graph = self._graph(conn)
             stored = context.store.stored_reply(f"{turn['event']}:assistant")
             crash_point("turn.event_checked")
             if stored is not None:
                 state = cast(ConversationState, graph.get_state(self.config).values)
-                return TurnResult(stored, state, duplicate=True)
+                since = _since(context.store, self.thread_id, f"{turn['event']}:assistant")
+                return TurnResult(stored, state, duplicate=True, since=since)
             with collection_paused():
                 values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
             crash_point("turn.checkpointed")
@@ -134,6 +177,7 @@ class ConversationSession:
 
     def propose(self, turn: Turn) -> Turn:
         """The turn with the LLM's proposal for a text the grammar does not parse (once per turn)."""
+        turn = storable_turn(turn)
         if self.llm is None or "proposed" in turn or "proposal_error" in turn:
             return turn
 

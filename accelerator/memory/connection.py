@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
@@ -140,7 +141,13 @@ def resolve_connection(
 
     chosen_url = url or (config.url.get_secret_value() if config.url else None) or env.get("DATABASE_URL")
     if chosen_url:
-        settings = dict(conninfo_to_dict(chosen_url))
+        try:
+            settings = dict(conninfo_to_dict(chosen_url))
+        except psycopg.ProgrammingError:  # its message quotes the URL, password included: not shown
+            raise DatabaseConfigError(
+                "the memory database URL is not a PostgreSQL connection string",
+                hint="write it as postgresql://user@host:5432/database",
+            ) from None
         password = settings.pop("password", None)
         return ConnectionSource(
             AuthMode.URL,

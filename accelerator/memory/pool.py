@@ -8,6 +8,7 @@ transactions. `search_path` is `<schema>, public` so the checkpoint tables live 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ from psycopg import Connection, sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
+from accelerator.errors import DatabaseConfigError
 from accelerator.memory.connection import ConnectionSource
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,13 @@ AUTH_FAILURE_SQLSTATES = frozenset({"28P01", "28000"})
 AUTH_FAILURE_MESSAGES = ("password authentication failed", "authentication failed", "invalid authorization")
 # admin_shutdown, crash_shutdown, cannot_connect_now: the server went away or is starting up.
 SERVER_GONE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+# libpq waits forever for an unreachable host unless told; a source may set its own connect_timeout.
+CONNECT_TIMEOUT_SECONDS = 5
+# too_many_connections and cannot_connect_now pass by themselves: worth a retry, unlike a wrong host.
+RETRYABLE_CONNECT_SQLSTATES = frozenset({"53300", "57P03"})
+RETRYABLE_CONNECT_MESSAGES = ("the database system is starting up", "too many clients")
+CONNECT_RETRY_DELAYS = (0.5, 1.5)
 
 SET_SEARCH_PATH_SQL = "SET search_path TO {schema}, public"
 
@@ -66,7 +75,49 @@ def connection_class_for(source: ConnectionSource) -> type[Connection[DictRow]]:
 
 
 def pool_kwargs(source: ConnectionSource) -> dict[str, Any]:
-    return {**source.kwargs(), "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        **source.kwargs(),
+        "autocommit": True,
+        "prepare_threshold": 0,
+        "row_factory": dict_row,
+    }
+
+
+def check_connection(source: ConnectionSource) -> None:
+    """Connect once, fast, before a pool is opened: a wrong URL, host, port or login is one clear
+    `DatabaseConfigError` in seconds, instead of a pool that keeps reconnecting. Retried only for
+    a server that is starting up or full."""
+    delays = iter(CONNECT_RETRY_DELAYS)
+    while True:
+        try:
+            connection_class_for(source).connect(**pool_kwargs(source)).close()
+            return
+        except psycopg.OperationalError as error:
+            delay = next(delays, None) if _retryable(error) else None
+            if delay is None:
+                raise unreachable(source, error) from None
+            time.sleep(delay)
+
+
+def _retryable(error: psycopg.Error) -> bool:
+    text = str(error).lower()
+    return error.sqlstate in RETRYABLE_CONNECT_SQLSTATES or any(m in text for m in RETRYABLE_CONNECT_MESSAGES)
+
+
+def unreachable(source: ConnectionSource, error: BaseException) -> DatabaseConfigError:
+    """The one-line error for a memory database that cannot be reached (never with the password)."""
+    reason = " ".join(str(error).split()) or type(error).__name__
+    answered = isinstance(error, psycopg.Error) and (is_auth_failure(error) or "FATAL:" in reason)
+    what = (
+        "the login (user, password or token) and the database name"
+        if answered  # the server is there and refused the session
+        else "that PostgreSQL runs there and accepts connections (host, port, firewall, sslmode)"
+    )
+    return DatabaseConfigError(
+        f"cannot connect to the memory database {source.description}: {reason}",
+        hint=f"check {what}; the URL comes from --database-url, accelerator.yaml's memory: or DATABASE_URL",
+    )
 
 
 def open_pool(

@@ -87,7 +87,7 @@ def test_a_session_edits_the_tree_and_a_new_process_remembers_it(
 
 def test_the_same_turns_file_is_not_applied_twice(project: Path, database_url: str, tmp_path: Path) -> None:
     turns = tmp_path / "turns.txt"
-    turns.write_text("tag crm.customers tier=gold\nstatus\n")
+    turns.write_text("add column crm.customers.tier string\nstatus\n")
     for _ in range(2):
         result = runner.invoke(app, ["chat", "--turns", str(turns), "--database-url", database_url])
         assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import io
 import subprocess
 import sys
 import uuid
@@ -22,15 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import psycopg
 import typer
+from psycopg_pool import PoolTimeout
 
 from accelerator.agent.crash import crash_point
 from accelerator.channels.cli.app import (
+    EXIT_FINDINGS,
     ConfigOption,
     DatabaseUrlOption,
     DialectOption,
     ErdOption,
     PolicyOption,
+    err,
     fail,
     new_app,
     out,
@@ -73,6 +78,7 @@ def read_inputs(
     config_path: Path | None, erd: list[str] | None, policy: Path | None, dialect: str | None
 ) -> LocalInputs:
     from accelerator.agent.state import ConversationState, ErdSpec
+    from accelerator.channels.cli.worktree import require_storable
 
     config = resolve_config(config_path)
     root = config.root.resolve()
@@ -94,12 +100,14 @@ def read_inputs(
                 default_schema=item.default_schema,
             )
         )
+        require_storable(key, item.text)
         sources[key] = item.text
     policy_key = None
     if policy_input.file is not None and policy_input.text is not None:
         policy_path = Path(policy_input.file).resolve()
         policy_key = _key(root, policy_path)
         absolute.append(policy_path)
+        require_storable(policy_key, policy_input.text)
         sources[policy_key] = policy_input.text
     thread_id = local_thread_id(absolute)
     initial = ConversationState(
@@ -114,16 +122,21 @@ def read_inputs(
 
 
 def turn_lines(turns: Path | None) -> Iterator[tuple[str, str]]:
-    """(event suffix, text) per non-empty line of the turns file, else of stdin."""
+    """(event suffix, text) per non-empty line of the turns file, else of stdin. A leading BOM is
+    not text, and bytes that are not UTF-8 read as U+FFFD: any file gives turns, never a traceback."""
     if turns is not None:
         path = turns.resolve()
         file_id = hashlib.sha256(str(path).encode()).hexdigest()[:12]
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 text_id = hashlib.sha256(line.strip().encode()).hexdigest()[:12]
                 yield f"{file_id}:{number}:{text_id}", line.strip()
         return
-    for line in sys.stdin:
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
+    for number, line in enumerate(sys.stdin, start=1):
+        line = line.removeprefix("\ufeff") if number == 1 else line
         if line.strip():
             yield f"stdin:{uuid.uuid4().hex}", line.strip()
 
@@ -181,8 +194,10 @@ class LocalSession:
 
     def open(self) -> TurnResult | None:
         """Start the thread, or repair the working tree from its committed state; the opening reply."""
-        from accelerator.channels.cli.worktree import check_working_tree
+        from accelerator.channels.cli.worktree import check_working_tree, remove_stale_temporaries
 
+        sources = {(self.inputs.root / file).parent for file in self.inputs.initial["sources"]}
+        remove_stale_temporaries([*sources, self.inputs.out_dir])  # left by a process killed mid-write
         self.session.open(created_by=self.user.id)
         crash_point("session.opened")
         with self.session.lock():
@@ -231,9 +246,11 @@ class LocalSession:
 
 
 def print_turn(number: int, text: str, result: TurnResult) -> None:
-    out.print(
-        f"\n[bold cyan]> {text}[/bold cyan]" + (" [dim](already done)[/dim]" if result.duplicate else "")
-    )
+    from accelerator.agent.limits import echo
+
+    out.print(f"\n> {echo(text)}", style="bold cyan", markup=False, end="")
+    done = f"already done earlier; {result.since}" if result.since else "already done"
+    out.print(f" ({done})" if result.duplicate else "", style="dim", markup=False)
     out.print(result.reply, markup=False)
     del number
 
@@ -257,6 +274,7 @@ def chat(
     from accelerator.agent.llm import configured_model
     from accelerator.agent.session import ConversationSession
     from accelerator.memory import open_pool
+    from accelerator.memory.pool import check_connection, unreachable
 
     try:
         inputs = read_inputs(config, erd, policy, dialect)
@@ -265,9 +283,11 @@ def chat(
         if resume:
             inputs.thread_id = inputs.initial["thread_id"] = resume
         source, _ = memory_source(config, database_url)
+        check_connection(source)
         pool = open_pool(source, min_size=1, max_size=4)
     except AcceleratorError as error:
         fail(error)
+    rejected = 0
     try:
         from accelerator.memory import MemoryStore
 
@@ -291,8 +311,14 @@ def chat(
         for number, (event, text) in enumerate(turn_lines(turns), start=1):
             result = local.turn(event, text)
             print_turn(number, text, result)
+            rejected += result.rejected
             crash_point("turn.replied")
     except AcceleratorError as error:
         fail(error)
+    except (psycopg.OperationalError, PoolTimeout) as error:  # the database went away mid-session
+        fail(unreachable(source, error))
     finally:
         pool.close()
+    if turns is not None and rejected:
+        err.print(f"{rejected} turn(s) rejected: nothing of them was applied", markup=False)
+        raise typer.Exit(EXIT_FINDINGS)

@@ -40,6 +40,12 @@ def memory_source(config_path: Path | None, database_url: str | None) -> tuple[C
     Lakebase variables, else the embedded PostgreSQL under <project>/.accelerator/pg."""
     from accelerator.memory import MemoryConfig, resolve_connection
 
+    if database_url is not None and not database_url.strip():
+        raise AcceleratorError(
+            "--database-url is empty",
+            hint="give a PostgreSQL URL (postgresql://user@host:5432/db), or leave the option out "
+            "to use DATABASE_URL, accelerator.yaml's memory: or the embedded database",
+        )
     project = resolve_config(config_path)
     root = project.root.resolve()
     config = MemoryConfig.model_validate(project.memory)
@@ -50,11 +56,16 @@ def memory_source(config_path: Path | None, database_url: str | None) -> tuple[C
 
 @contextmanager
 def open_store(
-    config_path: Path | None, database_url: str | None, *, migrate: bool = True
+    config_path: Path | None, database_url: str | None, *, migrate: bool = True, check: bool = True
 ) -> Iterator[tuple[MemoryStore, ConnectionSource]]:
+    """The memory, connected: an unreachable database is a one-line `DatabaseConfigError` within
+    seconds (`check`; `memory doctor` reports it instead)."""
     from accelerator.memory import MemoryStore, open_pool
+    from accelerator.memory.pool import check_connection
 
     source, _ = memory_source(config_path, database_url)
+    if check:
+        check_connection(source)
     pool = open_pool(source, min_size=1, max_size=4)
     try:
         store = MemoryStore(pool, source.schema)
@@ -132,7 +143,7 @@ def doctor(
     from accelerator.memory import doctor as memory_doctor
 
     try:
-        with open_store(config, database_url, migrate=False) as (store, source):
+        with open_store(config, database_url, migrate=False, check=False) as (store, source):
             report = memory_doctor(source, store)
     except AcceleratorError as error:
         fail(error)
