@@ -181,8 +181,11 @@ def test_postgres_family() -> None:
     assert column(events, "mood").allowed_values == ["happy", "sad"]
     assert column(events, "Display Name").comment == "shown in the UI"
     assert column(events, "payload").source_type == "jsonb"
-    assert [f.rule for f in parsed.findings] == ["sql.statement.skipped"]  # the index
-    assert parsed.findings[0].severity == "info"
+    # the CHECK is not kept (a warning naming it), the index is skipped (an info)
+    assert [(f.rule, f.severity) for f in parsed.findings] == [
+        ("sql.check.unkept", "warn"),
+        ("sql.statement.skipped", "info"),
+    ]
     assert_spans_exact(parsed)
     assert text_at(POSTGRES, column(events, "Display Name").name_span) == "Display Name"
 

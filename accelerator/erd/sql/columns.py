@@ -15,9 +15,10 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
 from accelerator.erd.sql.errors import closest_hint
-from accelerator.erd.sql.keys import Key, reference_target
+from accelerator.erd.sql.keys import Key, note_check, reference_target
 from accelerator.erd.sql.source import DdlSource
 from accelerator.erd.sql.tokens import Item, Statement, matching_close, type_end
+from accelerator.errors import ErdSyntaxError
 from accelerator.model import Column, ForeignKey, Identity, PrimaryKey, Span, Table, UniqueKey
 
 
@@ -29,6 +30,7 @@ class _ColumnReading:
     column: Column
     default_schema: str
     keys: list[Key] = field(default_factory=list)
+    nullability: exp.ColumnConstraint | None = None  # the NULL or NOT NULL written, if any
 
 
 def read_column(
@@ -114,6 +116,19 @@ def _computed(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None
 
 def _not_null(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
     # `NULL` parses as NotNullColumnConstraint(allow_null=True)
+    allow = bool(constraint.args["kind"].args.get("allow_null"))
+    earlier = reading.nullability
+    if earlier is not None and bool(earlier.args["kind"].args.get("allow_null")) != allow:
+        column = reading.column
+        raise ErdSyntaxError(
+            f"column {column.name} is declared both NULL and NOT NULL",
+            file=reading.source.file,
+            line=column.span.line if column.span else 1,
+            column=column.span.column if column.span else 1,
+            hint="keep one of NULL and NOT NULL",
+            source=reading.source.text,
+        )
+    reading.nullability = constraint
     if reading.column.identity is None:
         reading.column.nullable = bool(constraint.args["kind"].args.get("allow_null"))
 
@@ -218,6 +233,24 @@ def _constraint_name(
     return None, None
 
 
+def _on_update(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    column = reading.column
+    expression = constraint.args["kind"].this
+    reading.source.note(
+        "sql.column.on_update",
+        "warn",
+        f"column {column.name} is set to {expression.sql(dialect=reading.source.dialect)} ON UPDATE by "
+        "the database; Databricks has no such clause, so the writers must set it",
+        column.span,
+        column.name,
+    )
+
+
+def _check(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
+    column = reading.column
+    note_check(reading.source, constraint.args["kind"], column.span, f"column {column.name}", column.name)
+
+
 def _primary_key(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
     name, name_span = _constraint_name(reading, constraint)
     span = _key_clause_span(reading, constraint, {TokenType.PRIMARY_KEY})
@@ -232,7 +265,12 @@ def _unique(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
 
 def _references(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
     name, name_span = _constraint_name(reading, constraint)
-    schema, table, columns = reference_target(constraint.args["kind"], reading.default_schema)
+    reference = constraint.args["kind"]
+    if isinstance(reference, exp.ForeignKey):  # Databricks' `CONSTRAINT n FOREIGN KEY REFERENCES t`
+        reference = reference.args.get("reference")
+        if not isinstance(reference, exp.Reference):
+            return
+    schema, table, columns = reference_target(reference, reading.default_schema)
     reading.keys.append(
         ForeignKey(
             name=name,
@@ -247,8 +285,8 @@ def _references(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> No
 
 
 _ConstraintReader = Callable[[_ColumnReading, exp.ColumnConstraint], None]
-# Constraints absent from this table (CHECK, COLLATE, ON UPDATE, CHARACTER SET, ...) change
-# nothing in the model and are passed over.
+# Constraints absent from this table (COLLATE, CHARACTER SET, storage, ...) change nothing in the
+# model and are passed over.
 _CONSTRAINT_READERS: dict[type[exp.Expr], _ConstraintReader] = {
     exp.NotNullColumnConstraint: _not_null,
     exp.DefaultColumnConstraint: _default,
@@ -259,4 +297,7 @@ _CONSTRAINT_READERS: dict[type[exp.Expr], _ConstraintReader] = {
     exp.PrimaryKeyColumnConstraint: _primary_key,
     exp.UniqueColumnConstraint: _unique,
     exp.Reference: _references,
+    exp.ForeignKey: _references,
+    exp.OnUpdateColumnConstraint: _on_update,
+    exp.CheckColumnConstraint: _check,
 }

@@ -35,7 +35,7 @@ def reference_target(reference: exp.Reference, default_schema: str) -> tuple[str
 
 def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schema: str) -> Key | None:
     """A table constraint (`[CONSTRAINT n] PRIMARY KEY (..)`, `UNIQUE`, `FOREIGN KEY`) -> a key;
-    None for what the model does not keep (CHECK, indexes)."""
+    None for what the model does not keep (indexes; CHECK, with a warning)."""
     name_node: exp.Expr | None = None
     parts: list[exp.Expr] = [node]
     if isinstance(node, exp.Constraint):
@@ -55,6 +55,9 @@ def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schem
             name_node = target.this  # MySQL `UNIQUE KEY name (columns)`
             name, name_span = name_node.name, source.name_span(name_node)
         return UniqueKey(name=name, columns=_listed_columns(target), span=span, name_span=name_span)
+    if isinstance(head, exp.CheckColumnConstraint):
+        note_check(source, head, span, f"constraint {name}" if name else "the table", name or "CHECK")
+        return None
     if isinstance(head, exp.ForeignKey):
         schema, table, columns = reference_target(head.args["reference"], default_schema)
         return ForeignKey(
@@ -67,6 +70,19 @@ def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schem
             name_span=name_span,
         )
     return None
+
+
+def note_check(source: DdlSource, check: exp.Expr, span: Span | None, owner: str, obj: str) -> None:
+    """A CHECK constraint is not carried into the model: a warning that names it."""
+    condition = check.this.sql(dialect=source.dialect) if isinstance(check.this, exp.Expr) else "..."
+    source.note(
+        "sql.check.unkept",
+        "warn",
+        f"CHECK ({condition[:80]}) on {owner} is not kept: add it to the Databricks table "
+        "(ALTER TABLE ... ADD CONSTRAINT ... CHECK) if it must hold",
+        span,
+        obj,
+    )
 
 
 def _listed_columns(node: exp.Expr) -> list[str]:

@@ -34,12 +34,14 @@ from collections.abc import Callable
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect, Dialects
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError
-from sqlglot.tokenizer_core import TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 from accelerator.erd.parsed import LineIndex, ParsedErd
-from accelerator.erd.sql.columns import read_column, set_default
+from accelerator.erd.sql.columns import databricks_expression, read_column, set_default
 from accelerator.erd.sql.errors import closest_hint, syntax_error, token_error
 from accelerator.erd.sql.keys import attach_key, read_key, resolve_foreign_keys
+from accelerator.erd.sql.kinds import kind_hint, triage
+from accelerator.erd.sql.script import client_script
 from accelerator.erd.sql.source import (
     CommentLane,
     DdlSource,
@@ -54,6 +56,7 @@ from accelerator.erd.sql.tokens import (
     Statement,
     drop_tsql_noise,
     matching_close,
+    schema_elements,
     split_statements,
     top_level_items,
 )
@@ -104,6 +107,11 @@ class _DdlReader:
         if self.simple_comments and dialect not in ("tsql", "fabric"):
             self.lane = CommentLane.for_tokenizer(type(self.dialect).tokenizer_class, self.dialect.tokenize)
         self.source = DdlSource(text=text, file=file, dialect=dialect, lines=LineIndex(text, file))
+        # the text as the server sees it: the client's lines blanked (same offsets), blocks skipped
+        script = client_script(text, dialect)
+        self.server_text = script.text if script is not None else text
+        for note in script.notes if script is not None else []:
+            self.source.note(note.rule, note.severity, note.message, self.source.span(note.start, note.end))
         self.current_schema = default_schema
         self.schemas: dict[str, Schema] = {}
         self.tables: dict[tuple[str, str], Table] = {}
@@ -118,7 +126,7 @@ class _DdlReader:
         """The file read with its plain comments taken from the text (`CommentLane`); None where
         the lane does not apply, and on any error, for `read` to report it from the tokenized file."""
         try:
-            statements = self.lane.read(self.source.text) if self.lane is not None else None
+            statements = self.lane.read(self.server_text) if self.lane is not None else None
             if statements is None:
                 return None
             return self._read(statements, stream=_DECLARES_TYPE.search(self.source.text) is None)
@@ -130,6 +138,7 @@ class _DdlReader:
         declared later). `stream` reads each statement as soon as it is parsed, while its tokens
         and tree are still in the processor's caches; only for a file without enums, read with the
         lane, which starts over on any error (a later syntax error is reported first)."""
+        statements = self._expanded(statements)
         if stream:
             for statement in statements:
                 entry = statement if isinstance(statement, SimpleComment) else self._parsed(statement)
@@ -153,6 +162,17 @@ class _DdlReader:
                 raise _LaneMiss
             return
         statement, read = entry
+        if isinstance(read, _Unparsed):
+            if not read.silent:
+                self._skip(statement, None)
+            return
+        if statement.schema is not None:  # an element of CREATE SCHEMA s: it is created in s
+            outer, self.current_schema = self.current_schema, statement.schema
+            try:
+                self._handle((Statement(statement.tokens, statement.semicolon), read))
+            finally:
+                self.current_schema = outer
+            return
         if isinstance(read, SimpleComment):
             if apply_comment(read, self.tables, self.columns, self.current_schema):
                 return
@@ -173,18 +193,47 @@ class _DdlReader:
 
     def _statements(self) -> list[Statement | SimpleComment]:
         try:
-            tokens = self.dialect.tokenize(self.source.text)
+            tokens = self.dialect.tokenize(self.server_text)
         except TokenError as error:
             raise token_error(self.source, error) from None
         is_tsql = self.source.dialect in BATCH_SEPARATED
         statements = split_statements(tokens, batch_separator=is_tsql)
         if is_tsql:
-            statements = [Statement(drop_tsql_noise(s.tokens)) for s in statements]
+            statements = [Statement(drop_tsql_noise(s.tokens), s.semicolon) for s in statements]
         return list(statements)
 
     def _parsed(self, statement: Statement) -> _Parsed:
-        comment = simple_comment(statement.tokens) if self.simple_comments else None
+        tokens = statement.tokens
+        if tokens[0].token_type not in _PARSED_FIRST or (
+            len(tokens) > 1 and tokens[1].token_type not in _PARSED_KINDS
+        ):  # USE, COMMENT, and every other first word
+            decision, index = triage(tokens)
+            if decision == "unknown":
+                raise self._unknown_kind(statement, index)
+            if decision != "parse":
+                return statement, _Unparsed(decision == "silent")
+        comment = simple_comment(tokens) if self.simple_comments else None
         return statement, comment if comment is not None else self._parse(statement)
+
+    def _unknown_kind(self, statement: Statement, index: int) -> AcceleratorError:
+        token = statement.tokens[index]
+        verb = statement.tokens[0].text.upper()
+        return self._error(
+            f"{verb} {token.text}: {token.text!r} is not a kind of object {verb} can make or change",
+            self.source.span(token.start, token.end + 1),
+            kind_hint(token.text),
+        )
+
+    def _expanded(self, statements: list[Statement | SimpleComment]) -> list[Statement | SimpleComment]:
+        """Statements with PostgreSQL's `CREATE SCHEMA s CREATE TABLE ...` split into its elements."""
+        result: list[Statement | SimpleComment] = []
+        for statement in statements:
+            pieces = schema_elements(statement) if isinstance(statement, Statement) else None
+            if pieces is None:
+                result.append(statement)
+            else:
+                result.extend(pieces)
+        return result
 
     def _parse(self, statement: Statement) -> exp.Expr | None:
         try:
@@ -197,6 +246,12 @@ class _DdlReader:
         keyword = statement.keyword()
         if isinstance(expression, _SILENT) or keyword.split()[0] in _SILENT_COMMANDS:
             return
+        if (
+            isinstance(expression, exp.Command)
+            and keyword == "ALTER TABLE"
+            and self._alter_by_tokens(statement)
+        ):
+            return
         if isinstance(expression, exp.Command) and keyword.startswith("CREATE") and "TABLE" in keyword:
             raise self._error(
                 f"this {keyword} statement uses syntax the {self.source.dialect} reader does not understand",
@@ -205,14 +260,62 @@ class _DdlReader:
                 "or read the file with the dialect it was written in",
             )
         # an unread ALTER TABLE that declares a key loses it: worth a warning, unlike `OWNER TO`
-        declares_key = any(token.token_type in _KEY_TOKENS for token in statement.tokens)
+        tokens = statement.tokens
+        declares_key = any(token.token_type in _KEY_TOKENS for token in tokens)
         severity: Severity = "warn" if keyword.startswith("ALTER TABLE") and declares_key else "info"
-        self.source.note(
-            "sql.statement.skipped",
-            severity,
-            f"{keyword} statement skipped: it declares nothing the model keeps",
-            self._statement_span(statement),
-        )
+        message = f"{keyword} statement skipped: it declares nothing the model keeps"
+        if any(
+            token.token_type == TokenType.CREATE and tokens[i + 1].token_type == TokenType.TABLE
+            for i, token in enumerate(tokens[1:-1], 1)
+        ):  # `IF NOT EXISTS (...) BEGIN CREATE TABLE ... END`: a table the reader does not reach
+            severity = "warn"
+            message = f"{keyword} statement skipped, with the CREATE TABLE inside it: write it on its own"
+        self.source.note("sql.statement.skipped", severity, message, self._statement_span(statement))
+
+    def _alter_by_tokens(self, statement: Statement) -> bool:
+        """ALTER TABLE actions sqlglot does not read: T-SQL's `ADD [CONSTRAINT n] DEFAULT x FOR c`
+        (kept), and `ADD [COLUMN] c` without a type (an error); False for any other."""
+        tokens = statement.tokens
+        words = [t.text.upper() if t.token_type != TokenType.IDENTIFIER else "" for t in tokens]
+        if "ADD" not in words:
+            return False
+        add = words.index("ADD")
+        name_tokens = [t for t in tokens[2:add] if t.token_type in (TokenType.VAR, TokenType.IDENTIFIER)]
+        after = add + 1 + (words[add + 1 : add + 2] == ["COLUMN"])
+        if after + 1 == len(tokens) and tokens[after].token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+            name = tokens[after]
+            raise self._error(
+                f"ALTER TABLE ... ADD COLUMN {name.text}: the column has no type",
+                self.source.span(name.start, name.end + 1),
+                f"write its type: ADD COLUMN {name.text} <type>",
+            )
+        if "DEFAULT" not in words or "FOR" not in words or not name_tokens:
+            return False
+        default, target = words.index("DEFAULT"), len(words) - 1 - words[::-1].index("FOR")
+        if target + 2 != len(tokens) or target <= default + 1:
+            return False
+        schema = name_tokens[-2].text if len(name_tokens) > 1 else self.current_schema
+        table = self.tables.get((schema.lower(), name_tokens[-1].text.lower()))
+        found = table.column(tokens[target + 1].text) if table is not None else None
+        if found is None:
+            return False
+        column = found
+        text = self.source.text[tokens[default + 1].start : tokens[target - 1].end + 1]
+        try:
+            parsed = self.dialect.parse(text)[0]
+        except SqlglotError:
+            parsed = None
+        column.default = databricks_expression(parsed) if parsed is not None else None
+        if column.default is None:
+            self.source.note(
+                "sql.default.untranslatable",
+                "warn",
+                f"default {text} of column {column.name} has no Databricks SQL equivalent; the column "
+                "is kept without a default",
+                self._statement_span(statement),
+                column.name,
+            )
+        return True
 
     # -- statements -------------------------------------------------------------------------------
 
@@ -265,7 +368,10 @@ class _DdlReader:
         open_index = next(
             i for i in range(after_name, len(tokens)) if tokens[i].token_type == TokenType.L_PAREN
         )
-        items = Items(top_level_items(tokens, open_index + 1, matching_close(tokens, open_index)), tokens)
+        close_index = matching_close(tokens, open_index)
+        found = top_level_items(tokens, open_index + 1, close_index)
+        self._no_empty_item(statement, found, open_index, close_index)
+        items = Items(found, tokens)
         columns, by_name = table.columns, self.columns.setdefault(id(table), {})
         for element in definition.expressions:
             item = items.holding(element)
@@ -282,8 +388,62 @@ class _DdlReader:
                 keys = [key] if key is not None else []
             for key in keys:
                 attach_key(self.source, table, key)
+        properties = create.args.get("properties")
+        if properties is not None:
+            self._table_properties(table, properties.expressions)
         schema.tables.append(table)
         self.tables[(schema_name.lower(), table.name.lower())] = table
+
+    def _no_empty_item(
+        self, statement: Statement, items: list[tuple[int, int]], opening: int, closing: int
+    ) -> None:
+        """`(a INT,, b INT)`, `(a INT, )`: a comma with nothing before or after it is an error."""
+        tokens, before = statement.tokens, opening  # the `(` or comma before the next item
+        for first, last in items:
+            if first != before + 1:
+                self._extra_comma(tokens[before + 1])
+            before = last
+        if items and before != closing:
+            self._extra_comma(tokens[before])
+
+    def _extra_comma(self, comma: Token) -> None:
+        raise self._error(
+            "a column or constraint is missing at this comma",
+            self.source.span(comma.start, comma.end + 1),
+            "remove the extra comma, or write the missing column",
+        )
+
+    def _table_properties(self, table: Table, properties: list[exp.Expr]) -> None:
+        """CLUSTER BY and TBLPROPERTIES are kept; partitioning and other dialects' options are
+        reported by name."""
+        for prop in properties:
+            if isinstance(prop, exp.ClusterProperty) or type(prop).__name__ == "Cluster":
+                table.cluster_by = [node.name for node in prop.expressions]
+            elif isinstance(prop, exp.PartitionedByProperty):
+                spec = prop.this.sql(dialect=self.source.dialect)
+                self.source.note(
+                    "sql.table.partitioning",
+                    "warn",
+                    f"PARTITIONED BY {spec} of table {table.name} is not kept: Databricks recommends "
+                    "liquid clustering; add its columns to CLUSTER BY if they are filtered on",
+                    table.name_span,
+                    table.name,
+                )
+            elif type(prop) is exp.Property:
+                key, value = prop.name, prop.args.get("value")
+                text = value.name if isinstance(value, exp.Literal) else (value.sql() if value else "")
+                if self.source.dialect in _TBLPROPERTIES:
+                    table.properties[key] = text
+                elif key.lower() == "description" and self.source.dialect == "bigquery":
+                    table.comment = text
+                else:
+                    self.source.note(
+                        "sql.table.option",
+                        "warn",
+                        f"option {key} = {text[:40]} of table {table.name} is not kept",
+                        table.name_span,
+                        table.name,
+                    )
 
     def _alter(self, statement: Statement, alter: exp.Expr) -> None:
         if str(alter.args.get("kind") or "").upper() != "TABLE":
@@ -406,7 +566,21 @@ def _property_comment(create: exp.Expr) -> str | None:
     return None
 
 
-_Parsed = tuple[Statement, exp.Expr | SimpleComment | None]
+class _Unparsed:
+    """A statement recognised by its first words and skipped without parsing it."""
+
+    __slots__ = ("silent",)
+
+    def __init__(self, silent: bool) -> None:
+        self.silent = silent
+
+
+# Dialects whose `TBLPROPERTIES (k = v)` are Delta/Hive table properties, kept as they are.
+_TBLPROPERTIES = {"databricks", "spark", "spark2", "hive"}
+# First tokens (and, after CREATE, second tokens) of statements parsed without looking further.
+_PARSED_FIRST = {TokenType.CREATE}
+_PARSED_KINDS = {TokenType.TABLE, TokenType.SCHEMA, TokenType.DATABASE}
+_Parsed = tuple[Statement, exp.Expr | SimpleComment | _Unparsed | None]
 _Handler = Callable[[_DdlReader, Statement, exp.Expr], None]
 _HANDLERS: dict[type[exp.Expr], _Handler] = {
     exp.Create: _DdlReader._create,

@@ -44,11 +44,14 @@ class Statement:
 
     `semicolon` is the `;` that ends it (None at the end of the file or before T-SQL's `GO`)."""
 
-    __slots__ = ("_starts", "semicolon", "tokens")
+    __slots__ = ("_starts", "schema", "semicolon", "tokens")
 
-    def __init__(self, tokens: list[Token], semicolon: Token | None = None) -> None:
+    def __init__(
+        self, tokens: list[Token], semicolon: Token | None = None, schema: str | None = None
+    ) -> None:
         self.tokens = tokens
         self.semicolon = semicolon
+        self.schema = schema  # the schema it is an element of (`CREATE SCHEMA s CREATE TABLE t ...`)
         self._starts: list[int] | None = None  # built on first use: most statements never need it
 
     @property
@@ -106,6 +109,39 @@ _token_type = attrgetter("token_type")
 
 def _is_go(token: Token) -> bool:
     return token.text.upper() == "GO"
+
+
+def schema_elements(statement: Statement) -> list[Statement] | None:
+    """PostgreSQL's `CREATE SCHEMA s CREATE TABLE ... CREATE VIEW ... GRANT ...` as the schema's own
+    statement and one statement per element (each with `schema` set); None for any other."""
+    tokens = statement.tokens
+    if (
+        len(tokens) < 4
+        or tokens[0].token_type != TokenType.CREATE
+        or tokens[1].token_type != TokenType.SCHEMA
+    ):
+        return None
+    depth, cuts = 0, []
+    for index in range(2, len(tokens)):
+        kind = tokens[index].token_type
+        if kind in _OPENERS:
+            depth += 1
+        elif kind in _CLOSERS:
+            depth -= 1
+        elif depth == 0 and (kind == TokenType.CREATE or tokens[index].text.upper() == "GRANT"):
+            cuts.append(index)
+    if not cuts:
+        return None
+    name = next(
+        (t.text for t in tokens[2 : cuts[0]] if t.token_type in (TokenType.VAR, TokenType.IDENTIFIER)), None
+    )
+    if tokens[2].text.upper() == "AUTHORIZATION" or name is None:
+        return None
+    pieces = [Statement(tokens[: cuts[0]])]
+    for first, last in zip(cuts, [*cuts[1:], len(tokens)], strict=True):
+        pieces.append(Statement(tokens[first:last], schema=name))
+    pieces[-1].semicolon = statement.semicolon
+    return pieces
 
 
 def drop_tsql_noise(tokens: list[Token]) -> list[Token]:
