@@ -1,19 +1,34 @@
-"""Governance edits of tables and columns: tags and classifications (written to the policy)."""
+"""Governance edits of tables and columns: tags and classifications (written to the policy), and
+what a structural edit must change in the policy so that a classification follows its column.
+
+A classification, once decided (by a name rule or by `classify`), is kept explicit: `classify`
+writes the column's own `classified_columns` entry (that table's column only), and a rename writes
+one for the new name (`classification_follow_up`) instead of leaving the class to be derived again
+from a name that may match nothing.
+"""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, field
 from typing import Literal, Self
 
 from lark import Token, Tree
 from pydantic import Field
 
 from accelerator.edit.located import Located
-from accelerator.edit.operation import ColumnEdit, CommandForm, TableOrColumnEdit
+from accelerator.edit.operation import ColumnEdit, CommandForm, EditBase, TableOrColumnEdit
 from accelerator.edit.policy_patch import PolicyDocument, no_place_for
 from accelerator.edit.readers import name_parts, table_and_column, target_names, word
+from accelerator.edit.table_edits import DropColumn, RenameColumn, RenameTable
 from accelerator.edit.values import ClassificationName
-from accelerator.erd.text_edits import TextEdit
-from accelerator.model.elements import Column, Table
+from accelerator.erd.text_edits import TextEdit, apply_text_edits
+from accelerator.errors import UnknownObjectError, UnsupportedEditError
+from accelerator.model.elements import Column, Project, Table
+from accelerator.policy import DEFAULT_POLICY_PATH
+
+# Where `classify` creates the policy of a project that uses the built-in one.
+CONVENTIONAL_POLICY_FILE = "policies/governance.yaml"
 
 
 class SetTag(TableOrColumnEdit):
@@ -83,4 +98,115 @@ class Classify(ColumnEdit):
         column.classification = self.classification
 
     def plan_policy(self, policy: PolicyDocument) -> list[TextEdit]:
-        return policy.classify_column(self.classification, self.column)
+        known = policy.class_names()
+        if self.classification not in known:
+            close = difflib.get_close_matches(self.classification, known, n=1, cutoff=0.5)
+            raise UnknownObjectError(
+                f"{policy.file} defines no classification {self.classification!r}; "
+                f"its classes: {', '.join(known) or 'none'}",
+                kind="classification",
+                name=self.classification,
+                suggestions=close,
+                hint=(f"did you mean {close[0]}? " if close else "")
+                + f"a new class needs its match, tags and mask under `classification:` in {policy.file}",
+            )
+        if "." not in self.table:
+            raise UnsupportedEditError(
+                f"classify names the column by its table and schema: {self.table} is not qualified",
+                hint=f"write e.g. `classify <schema>.{self.table}.{self.column} as {self.classification}`",
+            )
+        return policy.classify_column(self.classification, f"{self.table}.{self.column}")
+
+
+def starting_policy(file: str = CONVENTIONAL_POLICY_FILE) -> tuple[str, str]:
+    """The policy file to create for a project that uses the built-in policy: its path and text
+    (the built-in policy's, so that nothing governs differently until it is edited)."""
+    header = (
+        "# Created from the accelerator's built-in policy (accelerator/policy/default.yaml), so that edits\n"
+        "# such as `classify` have a file to go to. Format: accelerator/policy/POLICY.md.\n"
+    )
+    return file, header + DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class PolicyFollowUp:
+    """What an edit of the ERD changes in the policy in the same turn, and the reply's lines."""
+
+    file: str
+    text: str  # the policy's new text
+    notes: list[str] = field(default_factory=list)
+    created: bool = False  # the file did not exist (the project used the built-in policy)
+
+
+def classification_follow_up(
+    governed: Project, op: EditBase, policy_file: str | None, sources: dict[str, str]
+) -> PolicyFollowUp | None:
+    """The policy change that keeps classifications on their columns through `op` (resolved against
+    `governed`, the governed model before it): a renamed column keeps its class as an explicit
+    `classified_columns` entry (its existing entry is renamed), entries follow a renamed table, and
+    a dropped column's entry goes. None when the policy needs no change. Without a policy file, one
+    is created (`starting_policy`) only when a class has to be kept."""
+    renamed: dict[str, str] = {}
+    kept: dict[str, str] = {}
+    dropped: list[str] = []
+    if isinstance(op, RenameColumn):
+        column = _column(governed, op.table, op.column)
+        old, new = f"{op.table}.{op.column}", f"{op.table}.{op.new_name}"
+        renamed[old] = new
+        if column is not None and column.classification:
+            kept[new] = column.classification
+    elif isinstance(op, RenameTable):
+        schema = op.table.rsplit(".", 1)[0] if "." in op.table else ""
+        new_table = f"{schema}.{op.new_name}" if schema else op.new_name
+        table = _table(governed, op.table)
+        for column in table.columns if table is not None else []:
+            renamed[f"{op.table}.{column.name}"] = f"{new_table}.{column.name}"
+    elif isinstance(op, DropColumn):
+        dropped.append(f"{op.table}.{op.column}")
+    if not (renamed or kept or dropped):
+        return None
+    created = policy_file is None or policy_file not in sources
+    if created:
+        if not kept:
+            return None  # the built-in policy has no entries to follow
+        file, text = starting_policy(policy_file or CONVENTIONAL_POLICY_FILE)
+    else:
+        assert policy_file is not None
+        file, text = policy_file, sources[policy_file]
+    document = PolicyDocument(file, text)
+    written = {key.lower(): key for key in document.classified_columns()}
+    edits: list[TextEdit] = []
+    notes: list[str] = []
+    entries = {old: new for old, new in renamed.items() if old.lower() in written}
+    if entries:
+        edits += document.rename_classified_columns(entries)
+        notes += [f"keep the classification of {old} on {new} ({file})" for old, new in entries.items()]
+    for key, name in kept.items():
+        if key not in entries.values():
+            edits += document.classify_column(name, key)
+            notes.append(f"keep {key} classified as {name} ({file}: classified_columns)")
+    gone = [column for column in dropped if column.lower() in written]
+    if gone:
+        edits += document.unclassify_columns(gone)
+        notes += [
+            f"remove the classification entry of the dropped column {column} ({file})" for column in gone
+        ]
+    if not edits:
+        return None
+    if created:
+        notes.insert(0, f"created {file} from the built-in policy")
+    return PolicyFollowUp(file, apply_text_edits({file: text}, edits)[file], notes, created)
+
+
+def _table(project: Project, qualified: str) -> Table | None:
+    parts = qualified.lower().split(".")
+    for catalog, schema, table in project.iter_tables():
+        names = [catalog.name.lower(), schema.name.lower(), table.name.lower()]
+        if names[-len(parts) :] == parts:
+            return table
+    return None
+
+
+def _column(project: Project, table: str, column: str) -> Column | None:
+    found = _table(project, table)
+    return found.column(column) if found is not None else None

@@ -4,8 +4,9 @@ The YAML is composed (not loaded) so every node knows its character offsets; an 
 removes whole lines, or rewrites one flow list, with the indentation and style of its siblings. The
 file is never re-dumped, so its comments and layout survive.
 
-The policy format (accelerator/policy/schema.py) holds grants per catalog/schema/table and
-classification rules matched by column name; it has no per-table owner and no per-object tag (only
+The policy format (accelerator/policy/schema.py) holds grants per catalog/schema/table,
+classification rules matched by column name and classes decided per column (`classified_columns`,
+qualified names); it has no per-table owner and no per-object tag (only
 `*_defaults`), so owner and tag edits raise `no_place_for(...)`. The primitives take plain values,
 not edits: an operation's `plan_policy` says which primitive it is (see the operation modules).
 """
@@ -98,34 +99,98 @@ class PolicyDocument:
             hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
         )
 
-    def classify_column(self, classification: str, column: str) -> list[TextEdit]:
-        """Add `column` to the names of the classification rule (a new rule if there is none)."""
-        file = self.file
+    def class_names(self) -> list[str]:
+        """The classes the policy defines (`classification[*].name`), in file order."""
         found = _top_level(self.root, "classification")
-        for rule in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
-            data = construct(rule)
-            if not isinstance(data, dict) or data.get("name") != classification:
+        rules = construct(found[1]) if found and isinstance(found[1], yaml.SequenceNode) else []
+        return [str(rule["name"]) for rule in rules if isinstance(rule, dict) and "name" in rule]
+
+    def classify_column(self, classification: str, column: str) -> list[TextEdit]:
+        """Classify exactly `column` (`schema.table.column`): its entry in `classified_columns`,
+        rewritten if it has one (names compare case-insensitively), else a new line."""
+        entry = self._classified_entry(column)
+        if entry is not None:
+            value = entry[1]
+            return [
+                TextEdit(self.file, value.start_mark.index, value.end_mark.index, yaml_scalar(classification))
+            ]
+        return self._add_classified({column: classification})
+
+    def rename_classified_columns(self, renamed: dict[str, str]) -> list[TextEdit]:
+        """Rewrite the keys of the `classified_columns` entries named in `renamed` (old -> new)."""
+        edits = []
+        for old, new in renamed.items():
+            entry = self._classified_entry(old)
+            if entry is not None:
+                key = entry[0]
+                edits.append(TextEdit(self.file, key.start_mark.index, key.end_mark.index, yaml_scalar(new)))
+        return edits
+
+    def unclassify_columns(self, columns: list[str]) -> list[TextEdit]:
+        """Remove the `classified_columns` entries of `columns` (a block mapping's lines)."""
+        edits = []
+        for column in columns:
+            entry = self._classified_entry(column)
+            if entry is None:
                 continue
-            match = next((v for k, v in rule.value if k.value == "match"), None)
-            names = next((v for k, v in match.value if k.value == "names"), None) if match else None
-            if isinstance(names, yaml.SequenceNode) and names.flow_style:
-                current = [str(n) for n in construct(names)]
-                return [
-                    TextEdit(
-                        file, names.start_mark.index, names.end_mark.index, _flow_list([*current, column])
-                    )
-                ]
-            raise UnsupportedEditError(
-                f"classification rule {classification} in {file} has no `names: [...]` list to add {column} to",
-                hint=f"add {column} to its match by hand",
+            found = _top_level(self.root, "classified_columns")
+            assert found is not None
+            if getattr(found[1], "flow_style", False):
+                raise UnsupportedEditError(
+                    f"classified_columns in {self.file} is written as a flow mapping {{...}}",
+                    hint=f"remove {column} from it by hand, or write one `column: class` per line",
+                )
+            edits.append(
+                delete_lines(self.file, self.text, entry[0].start_mark.index, entry[1].end_mark.index)
             )
-        return _append_item(
-            file,
-            self.text,
-            self.root,
-            "classification",
-            [f"name: {classification}", f"match: {{names: {_flow_list([column])}}}"],
-        )
+        return edits
+
+    def classified_columns(self) -> dict[str, str]:
+        """The `classified_columns` entries as written."""
+        found = _top_level(self.root, "classified_columns")
+        data = construct(found[1]) if found and isinstance(found[1], yaml.MappingNode) else {}
+        return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+
+    def _classified_entry(self, column: str) -> tuple[yaml.Node, yaml.Node] | None:
+        found = _top_level(self.root, "classified_columns")
+        if found is None or not isinstance(found[1], yaml.MappingNode):
+            return None
+        wanted = column.lower()
+        return next(((k, v) for k, v in found[1].value if str(k.value).lower() == wanted), None)
+
+    def _add_classified(self, entries: dict[str, str]) -> list[TextEdit]:
+        lines = [f"{yaml_scalar(column)}: {yaml_scalar(name)}" for column, name in entries.items()]
+        file, text = self.file, self.text
+        found = _top_level(self.root, "classified_columns")
+        if found is None:
+            separator = "" if text.endswith("\n") or not text else "\n"
+            block = "".join(f"  {line}\n" for line in lines)
+            header = (
+                "# Columns classified one by one (by `classify`, or kept through a rename); they win over the\n"
+                "# matches of `classification`.\n"
+            )
+            return [
+                TextEdit(file, len(text), len(text), f"{separator}\n{header}classified_columns:\n{block}")
+            ]
+        mapping = found[1]
+        if isinstance(mapping, yaml.MappingNode) and mapping.value and not mapping.flow_style:
+            last_key, last_value = mapping.value[-1]
+            indent = indentation_at(text, last_key.start_mark.index)
+            at = max(last_value.end_mark.index - 1, last_value.start_mark.index)
+            return [insert_line_after(file, text, at, "\n".join(f"{indent}{line}" for line in lines))]
+        if isinstance(mapping, yaml.MappingNode) and mapping.value:  # a flow mapping: add to it
+            inner = ", ".join(lines)
+            end = mapping.end_mark.index - 1  # before the closing brace
+            return [TextEdit(file, end, end, f", {inner}")]
+        block = "".join(f"\n  {line}" for line in lines)  # `classified_columns:` or `{}`
+        return [
+            TextEdit(
+                file,
+                found[0].end_mark.index,
+                max(mapping.end_mark.index, found[0].end_mark.index),
+                f":{block}",
+            )
+        ]
 
 
 def no_place_for(what: str) -> UnsupportedEditError:

@@ -1,6 +1,10 @@
 """Classification: the policy's classes (pii.email, ...) matched to columns, which get the class,
 its tags and its mask; a classified column must say what it holds (`classification.comment`).
 
+A column's class comes from, in order: the ERD, the policy's `classified_columns` (a decision about
+that one column, e.g. by `classify` or kept through a rename), the first class whose match fits. An
+entry of `classified_columns` that names no column is `classification.column`, at the entry.
+
 Mask functions are shared per (strategy, column type, exempt groups) within a schema, so their
 names are `mask_<strategy>_<type>[_<groups>]`: `mask_redact_string_pii_readers`,
 `mask_hash_decimal_10_2` (long group lists become a short hash).
@@ -8,6 +12,7 @@ names are `mask_<strategy>_<type>[_<groups>]`: `mask_redact_string_pii_readers`,
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 
@@ -37,10 +42,20 @@ def classify(project: Project, policy: Policy, reporter: Reporter) -> None:
     name_matches: dict[str, list[CompiledClass]] = {}  # column names repeat across tables
     masks: dict[tuple[int, str], Mask] = {}  # one Mask per (class, type): masks are never mutated
     check_comment = reporter.enabled("classification.comment")
+    explicit = _explicit(policy)
+    used: set[str] = set()
     for catalog, schema, table in project.iter_tables():
         for position, column in enumerate(table.columns):
+            decided = None
+            if explicit:
+                names = (catalog.name.lower(), schema.name.lower(), table.name.lower(), column.name.lower())
+                decided = explicit.get(names) or explicit.get(names[1:])
+                if decided is not None:
+                    used.add(decided[0])
             if column.classification:
                 chosen = by_name.get(column.classification)
+            elif decided is not None:
+                chosen = by_name.get(decided[1])
             else:
                 lowered = column.name.lower()
                 candidates = name_matches.get(lowered)
@@ -61,6 +76,38 @@ def classify(project: Project, policy: Policy, reporter: Reporter) -> None:
                     span=name_location(column),
                     object=f"{catalog.name}.{schema.name}.{table.name}.{column.name}",
                 )
+    if explicit and reporter.enabled("classification.column"):
+        _report_unknown_columns(project, policy, reporter, used)
+
+
+def _explicit(policy: Policy) -> dict[tuple[str, ...], tuple[str, str]]:
+    """`classified_columns` by lower-case name parts: (entry as written, class)."""
+    return {
+        tuple(part.strip().lower() for part in key.split(".")): (key, name)
+        for key, name in policy.spec.classified_columns.items()
+    }
+
+
+def _report_unknown_columns(project: Project, policy: Policy, reporter: Reporter, used: set[str]) -> None:
+    unknown = [key for key in policy.spec.classified_columns if key not in used]
+    if not unknown:
+        return
+    columns = [
+        f"{schema.name}.{table.name}.{column.name}"
+        for _, schema, table in project.iter_tables()
+        for column in table.columns
+    ]
+    for key in unknown:
+        close = difflib.get_close_matches(key.lower(), columns, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; rename or remove the entry"
+        reporter.report(
+            "classification.column",
+            f"classified_columns names {key}, which is not a column of the model, so nothing is "
+            f"classified {policy.spec.classified_columns[key]} by it{hint}",
+            span=policy.locations.keys.get(("classified_columns", key))
+            or policy.locations.span(("classified_columns", key)),
+            object=key,
+        )
 
 
 def _name_matches(compiled: CompiledClass, lowered: str) -> bool:

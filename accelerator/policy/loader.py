@@ -291,6 +291,30 @@ def _check_references(policy: Policy) -> None:
             hint = _closest(env, defined) or "define it under environments:"
             message = f"rules.grants.restricted_privileges: environment {env!r}: {problem}"
             raise _error(message, span, policy.source, hint)
+    confirm = ("rules", "governance", "confirm_weakening")
+    for position, env in enumerate(spec.rules.governance.confirm_weakening):
+        problem = safe_name_problem(env, "environment")
+        if problem is None and spec.environments is not None and env not in defined:
+            problem = "not defined under environments:"
+        if problem:
+            span = where.span((*confirm, position))
+            assert span is not None
+            hint = _closest(env, defined) or "define it under environments:"
+            raise _error(
+                f"{display_path(confirm)}: environment {env!r}: {problem}", span, policy.source, hint
+            )
+    classes = [rule.name for rule in spec.classification]
+    for column, name in spec.classified_columns.items():
+        if name not in classes:
+            span = where.span(("classified_columns", column))
+            assert span is not None
+            hint = _closest(name, classes) or (
+                f"define it under classification:, or use one of {', '.join(classes)}"
+                if classes
+                else "define it under classification:"
+            )
+            message = f"classified_columns: {column}: unknown class {name!r}"
+            raise _error(message, span, policy.source, hint)
     known = sorted(policy.rules)
     for rule_id in spec.severity:
         prefix = rule_id[:-2] if rule_id.endswith(".*") else None

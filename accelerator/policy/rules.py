@@ -64,6 +64,13 @@ BUILTIN_RULES: dict[str, RuleInfo] = {
         ),
         RuleInfo("keys.foreign_key.types", "error", "a foreign key column's type matches the referenced one"),
         RuleInfo("classification.comment", "warn", "a classified column has a comment"),
+        RuleInfo("classification.column", "error", "a classified_columns entry names a column that exists"),
+        RuleInfo(
+            "governance.weakened",
+            "warn",
+            "a change does not remove a column's mask or class tags, nor give a broad principal new privileges "
+            "(error in rules.governance.confirm_weakening's environments)",
+        ),
         RuleInfo("grants.privilege", "error", "a privilege exists and applies to the securable"),
         RuleInfo("grants.target", "error", "a grant names a catalog, schema or table that exists"),
         RuleInfo(

@@ -11,8 +11,10 @@ the shape, in short:
       types: {forbidden: [{name, columns, types, replacement}]}
       grants: {implied_use: add|error, broad_principals: [...], powerful_privileges: [...],
                restricted_privileges: {<env>: [...]}}
+      governance: {confirm_weakening: [<env>, ...]}
     severity: {<rule id or prefix.*>: error|warn|info|off}
     classification: [{name, match: {names, regex, tags}, tags, mask: {strategy, exempt_groups}}]
+    classified_columns: {<schema>.<table>.<column>: <class>}
     environments: {<env>: {catalog: '{env}_{domain}', grants: [...]}}
     grants: [{on, name, principal, privileges, environments}]
     catalog_defaults / schema_defaults: {owner, tags}
@@ -193,11 +195,19 @@ class GrantRules(PolicyModel):
     )  # environment -> privileges a broad principal must not hold there
 
 
+class GovernanceRules(PolicyModel):
+    """How a change that weakens protection (a lost mask or tag, a grant to everybody) is treated."""
+
+    # environments where such a change is an error until confirmed (elsewhere a warning)
+    confirm_weakening: list[str] = Field(default_factory=list)
+
+
 class Rules(PolicyModel):
     naming: NamingRules = Field(default_factory=NamingRules)
     metadata: MetadataRules = Field(default_factory=MetadataRules)
     types: TypeRules = Field(default_factory=TypeRules)
     grants: GrantRules = Field(default_factory=GrantRules)
+    governance: GovernanceRules = Field(default_factory=GovernanceRules)
 
 
 class ClassMatch(PolicyModel):
@@ -238,6 +248,29 @@ class ClassificationRule(PolicyModel):
         if not _CLASS_NAME.match(value):
             raise ValueError(f"{value!r} is not a class name such as pii.email")
         return value
+
+
+def _column_key(value: str) -> str:
+    """`schema.table.column` or `catalog.schema.table.column`, compared case-insensitively."""
+    parts = value.split(".")
+    if len(parts) not in (3, 4) or not all(part.strip() for part in parts):
+        raise ValueError(
+            f"{value!r} is not a column such as sales.orders.email (schema.table.column, "
+            "or catalog.schema.table.column)"
+        )
+    return value
+
+
+def _class_reference(value: str) -> str:
+    if not _CLASS_NAME.match(value):
+        raise ValueError(f"{value!r} is not a class name such as pii.email")
+    return value
+
+
+ClassifiedColumns = Annotated[
+    dict[Annotated[str, AfterValidator(_column_key)], Annotated[str, AfterValidator(_class_reference)]],
+    BeforeValidator(lambda value: {} if value is None else value),  # `classified_columns:` left empty
+]
 
 
 class GrantSpec(PolicyModel):
@@ -289,6 +322,8 @@ class PolicySpec(PolicyModel):
     rules: Rules = Field(default_factory=Rules)
     severity: dict[str, SeverityOrOff] = Field(default_factory=dict)
     classification: list[ClassificationRule] = Field(default_factory=list)
+    # column -> class, decided once (by `classify`, or kept through a rename); wins over the matches
+    classified_columns: ClassifiedColumns = Field(default_factory=dict)
     environments: dict[str, EnvironmentSpec] | None = None  # None: keep the project's environments
     grants: list[PolicyGrant] = Field(default_factory=list)
     catalog_defaults: OwnerAndTags = Field(default_factory=OwnerAndTags)
