@@ -174,18 +174,26 @@ def classification_follow_up(
         assert policy_file is not None
         file, text = policy_file, sources[policy_file]
     document = PolicyDocument(file, text)
-    written = {key.lower(): key for key in document.classified_columns()}
+    short = len(next(iter([*renamed, *kept, *dropped])).split(".")) == 3  # the op names no catalog
+    written: dict[str, str] = {}  # by the name as the op has it (schema.table.column): the entry as written
+    for key in document.classified_columns():
+        parts = key.lower().split(".")
+        written.setdefault(".".join(parts[-3:]) if short else key.lower(), key)
     edits: list[TextEdit] = []
     notes: list[str] = []
-    entries = {old: new for old, new in renamed.items() if old.lower() in written}
+    entries = {  # the entry as written -> its new name, with a catalog where it had one
+        written[old.lower()]: _same_form(written[old.lower()], new)
+        for old, new in renamed.items()
+        if old.lower() in written
+    }
     if entries:
         edits += document.rename_classified_columns(entries)
         notes += [f"keep the classification of {old} on {new} ({file})" for old, new in entries.items()]
     for key, name in kept.items():
-        if key not in entries.values():
+        if not any(old.lower() in written and new == key for old, new in renamed.items()):
             edits += document.classify_column(name, key)
             notes.append(f"keep {key} classified as {name} ({file}: classified_columns)")
-    gone = [column for column in dropped if column.lower() in written]
+    gone = [written[column.lower()] for column in dropped if column.lower() in written]
     if gone:
         edits += document.unclassify_columns(gone)
         notes += [
@@ -196,6 +204,12 @@ def classification_follow_up(
     if created:
         notes.insert(0, f"created {file} from the built-in policy")
     return PolicyFollowUp(file, apply_text_edits({file: text}, edits)[file], notes, created)
+
+
+def _same_form(written: str, new: str) -> str:
+    """`new` with the catalog the entry was written with (`retail.crm.customers.x`), if any."""
+    extra = len(written.split(".")) - len(new.split("."))
+    return ".".join([*written.split(".")[:extra], new]) if extra > 0 else new
 
 
 def _table(project: Project, qualified: str) -> Table | None:

@@ -201,3 +201,13 @@ def test_a_rename_in_a_project_on_the_built_in_policy_creates_the_policy_file() 
     assert weakened(before.project, after.project, after.policy) == []
     unclassified = RenameColumn(table="sales.orders", column="status", new_name="state")
     assert classification_follow_up(before.project, unclassified, None, patched) is None
+
+
+def test_an_entry_written_with_its_catalog_follows_a_rename_in_that_form() -> None:
+    texts = retail()
+    texts[POLICY] += "\nclassified_columns:\n  retail.sales.orders.status: pii.name\n"
+    texts, notes = turn(texts, RenameColumn(table="sales.orders", column="status", new_name="order_status"))
+    assert "  retail.sales.orders.order_status: pii.name\n" in texts[POLICY]
+    assert "orders.status" not in texts[POLICY] and len(notes) == 1
+    texts, _ = turn(texts, DropColumn(table="sales.orders", column="order_status"))
+    assert "order_status" not in texts[POLICY]
