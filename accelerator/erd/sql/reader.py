@@ -253,6 +253,8 @@ class _DdlReader:
         ):
             return
         if isinstance(expression, exp.Command) and keyword.startswith("CREATE") and "TABLE" in keyword:
+            if self._without_table_options(statement):
+                return
             raise self._error(
                 f"this {keyword} statement uses syntax the {self.source.dialect} reader does not understand",
                 self._statement_span(statement),
@@ -271,6 +273,33 @@ class _DdlReader:
             severity = "warn"
             message = f"{keyword} statement skipped, with the CREATE TABLE inside it: write it on its own"
         self.source.note("sql.statement.skipped", severity, message, self._statement_span(statement))
+
+    def _without_table_options(self, statement: Statement) -> bool:
+        """A CREATE TABLE whose options after the column list sqlglot cannot read (Oracle's
+        `ORGANIZATION INDEX`, storage clauses): read without them, and name them in an info."""
+        tokens = statement.tokens
+        opening = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.L_PAREN), None)
+        if opening is None:
+            return False
+        closing = matching_close(tokens, opening)
+        if closing + 1 >= len(tokens) or tokens[closing + 1].text.upper() not in _STORAGE_OPTIONS:
+            return False
+        trimmed = Statement(tokens[: closing + 1], statement.semicolon, statement.schema)
+        try:
+            read = self._parse(trimmed)
+        except AcceleratorError:
+            return False
+        if not isinstance(read, exp.Create) or not isinstance(read.this, exp.Schema):
+            return False
+        self._create(trimmed, read)
+        options = self.source.text[tokens[closing + 1].start : tokens[-1].end + 1]
+        self.source.note(
+            "sql.table.options",
+            "info",
+            f"table options {' '.join(options.split())[:60]} skipped: they describe storage, not the model",
+            self.source.span(tokens[closing + 1].start, tokens[-1].end + 1),
+        )
+        return True
 
     def _alter_by_tokens(self, statement: Statement) -> bool:
         """ALTER TABLE actions sqlglot does not read: T-SQL's `ADD [CONSTRAINT n] DEFAULT x FOR c`
@@ -404,7 +433,7 @@ class _DdlReader:
                 self._extra_comma(tokens[before + 1])
             before = last
         if items and before != closing:
-            self._extra_comma(tokens[before])
+            self._extra_comma(tokens[closing - 1])  # the comma right before `)`
 
     def _extra_comma(self, comma: Token) -> None:
         raise self._error(
@@ -453,9 +482,21 @@ class _DdlReader:
         tokens = statement.tokens
         after_name = statement.index_at(alter.this.this.meta["start"]) + 1
         items = Items(top_level_items(tokens, after_name, len(tokens)), tokens)
+        actions: list[exp.Expr] = []
         for action in alter.args.get("actions") or []:
+            if isinstance(action, exp.Schema) and action.this is None:  # Oracle's `ADD (c1, c2)`
+                actions.extend(action.expressions)
+            else:
+                actions.append(action)
+        for action in actions:
             item = items.holding(action)
-            if isinstance(action, exp.AddConstraint):
+            if isinstance(action, exp.Constraint):
+                key = read_key(
+                    self.source, action, self.source.item_span(statement, item), self.current_schema
+                )
+                if key is not None:
+                    attach_key(self.source, table, key)
+            elif isinstance(action, exp.AddConstraint):
                 for node in action.expressions:
                     span = self.source.item_span(statement, item)
                     key = read_key(self.source, node, span, self.current_schema)
@@ -470,9 +511,12 @@ class _DdlReader:
             elif isinstance(action, exp.AlterColumn) and action.args.get("default") is not None:
                 set_default(self.source, table, action, self.source.item_span(statement, item))
             else:
+                declares_key = action.find(
+                    exp.PrimaryKey, exp.ForeignKey, exp.Reference, exp.UniqueColumnConstraint
+                )
                 self.source.note(
                     "sql.statement.skipped",
-                    "info",
+                    "warn" if declares_key is not None else "info",
                     f"ALTER TABLE {table.name} action skipped: {action.sql(dialect=self.source.dialect)[:60]}",
                     self.source.item_span(statement, item),
                     table.name,
@@ -575,6 +619,47 @@ class _Unparsed:
         self.silent = silent
 
 
+# First words of the storage clauses that may follow a CREATE TABLE's column list.
+_STORAGE_OPTIONS = {
+    *[
+        "ORGANIZATION",
+        "TABLESPACE",
+        "PCTFREE",
+        "PCTUSED",
+        "INITRANS",
+        "MAXTRANS",
+        "STORAGE",
+        "LOGGING",
+        "NOLOGGING",
+        "COMPRESS",
+    ],
+    *[
+        "NOCOMPRESS",
+        "CACHE",
+        "NOCACHE",
+        "PARALLEL",
+        "NOPARALLEL",
+        "SEGMENT",
+        "LOB",
+        "PARTITION",
+        "ENABLE",
+        "DISABLE",
+        "MONITORING",
+    ],
+    *[
+        "NOMONITORING",
+        "INMEMORY",
+        "NO",
+        "ON",
+        "TEXTIMAGE_ON",
+        "FILESTREAM_ON",
+        "ENGINE",
+        "DISTRIBUTE",
+        "DISTKEY",
+        "SORTKEY",
+    ],
+    *["DISTSTYLE", "INHERITS", "SERVER", "STORED", "LOCATION", "ROW_FORMAT", "RESULT_CACHE", "FLASHBACK"],
+}
 # Dialects whose `TBLPROPERTIES (k = v)` are Delta/Hive table properties, kept as they are.
 _TBLPROPERTIES = {"databricks", "spark", "spark2", "hive"}
 # First tokens (and, after CREATE, second tokens) of statements parsed without looking further.

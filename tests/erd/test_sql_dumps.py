@@ -1,0 +1,237 @@
+"""Real SQL dumps and scripts: client lines, skipped statements, the corpus, and malformed input.
+
+The corpus (tests/corpus/sql/) holds published schema files, each with its source and licence in
+its header; manifest.yaml holds what a person counted in each, which the parse must equal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from accelerator.cli import app
+from accelerator.erd.parsed import ParsedErd
+from accelerator.erd.sql.reader import parse_sql
+from accelerator.errors import ErdSyntaxError
+from accelerator.generate import ErdInput, PolicyInput, generate, govern_inputs
+from accelerator.model import Table
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "sql"
+MANIFEST: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "manifest.yaml").read_text())["files"]
+runner = CliRunner()
+
+
+def tables(parsed: ParsedErd) -> dict[str, Table]:
+    return {t.name: t for s in parsed.schemas for t in s.tables}
+
+
+# -- the corpus -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_corpus_file_reads_as_counted(name: str) -> None:
+    expected = MANIFEST[name]
+    text = (CORPUS / name).read_text()
+    parsed = parse_sql(text, name, dialect=expected["dialect"], default_schema=expected["default_schema"])
+    found = tables(parsed)
+    assert sorted(found) == sorted(expected["tables"])
+    for table_name, counted in expected["tables"].items():
+        table = found[table_name]
+        assert len(table.columns) == counted["columns"], table_name
+        key = table.primary_key.columns if table.primary_key else None
+        assert key == counted.get("primary_key"), table_name
+        assert [[f.columns, f.ref_table] for f in table.foreign_keys] == counted.get("foreign_keys", [])
+        assert [u.columns for u in table.unique_keys] == counted.get("unique", [])
+        for column_name, type_ in counted.get("types", {}).items():
+            column = table.column(column_name)
+            assert column is not None and column.type == type_, (table_name, column_name)
+    assert not [f for f in parsed.findings if f.severity == "error"]
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_corpus_file_generates(name: str) -> None:
+    expected = MANIFEST[name]
+    erd = ErdInput(
+        name,
+        (CORPUS / name).read_text(),
+        "corpus",
+        dialect=expected["dialect"],
+        default_schema=expected["default_schema"],
+    )
+    governed = govern_inputs("corpus", [erd], PolicyInput())
+    generation = generate(governed, [governed.project.environments[0].name], terraform=False)
+    assert any(path.startswith("sql/") for path in generation.files)
+    assert len(list(governed.project.iter_tables())) == len(expected["tables"])
+
+
+def test_corpus_files_name_their_source_and_licence() -> None:
+    for path in CORPUS.glob("*.sql"):
+        head = path.read_text()[:400].lower()
+        assert "source:" in head and "licence:" in head, path.name
+
+
+# -- client lines and skipped statements ----------------------------------------------------------
+
+
+def test_tsql_go_after_semicolon_separates_batches() -> None:
+    ddl = (
+        "SET NOCOUNT ON;\nGO\nCREATE TABLE a (id INT PRIMARY KEY)\nGO\n"
+        "CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a(id))\nGO\n"
+    )
+    found = tables(parse_sql(ddl, "go.sql", dialect="tsql"))
+    assert sorted(found) == ["a", "b"]
+    assert [(f.columns, f.ref_table, f.ref_columns) for f in found["b"].foreign_keys] == [
+        (["a_id"], "a", ["id"])
+    ]
+
+
+def test_sqlcmd_lines_and_procedures_are_skipped() -> None:
+    ddl = """\
+:setvar DatabaseName shop
+:on error exit
+CREATE TABLE t (id INT NOT NULL PRIMARY KEY)
+GO
+CREATE PROCEDURE p AS
+BEGIN
+    SELECT 1;
+    SELECT 2;
+END
+GO
+ALTER TABLE t ADD CONSTRAINT df_id DEFAULT 7 FOR id
+GO
+"""
+    parsed = parse_sql(ddl, "cmd.sql", dialect="tsql")
+    assert tables(parsed)["t"].column("id").default == "7"  # type: ignore[union-attr]
+    assert [(f.severity, f.line) for f in parsed.findings] == [("info", 5)]
+
+
+def test_pg_dump_copy_data_functions_and_meta_commands() -> None:
+    ddl = """\
+\\connect shop
+\\set ON_ERROR_STOP on
+CREATE TABLE public.a (id integer NOT NULL, note text);
+CREATE FUNCTION public.f(timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END; $$;
+COPY public.a (id, note) FROM stdin;
+1\tit's 'unbalanced
+2\t\\N
+\\.
+CLUSTER public.a USING a_pkey;
+\\copy public.a from stdin
+3\tx
+\\.
+ALTER TABLE ONLY public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);
+"""
+    parsed = parse_sql(ddl, "dump.sql")
+    a = tables(parsed)["a"]
+    assert a.primary_key is not None and a.primary_key.columns == ["id"]
+    assert {f.message.split(" statement")[0] for f in parsed.findings} == {"CREATE FUNCTION", "CLUSTER"}
+    assert all(f.severity == "info" for f in parsed.findings)
+
+
+def test_mysql_delimiter_bodies_and_source() -> None:
+    ddl = """\
+CREATE TABLE t (id INT PRIMARY KEY, ts TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);
+DELIMITER //
+CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW BEGIN
+  SET NEW.id = 1;
+  IF NEW.id > 0 THEN SET NEW.id = 2; END IF;
+END//
+DELIMITER ;
+DELIMITER $$
+CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN SELECT 1; END$$
+DELIMITER ;
+source other.sql
+CREATE TABLE u (id INT PRIMARY KEY, t_id INT, FOREIGN KEY (t_id) REFERENCES t (id));
+"""
+    parsed = parse_sql(ddl, "my.sql", dialect="mysql")
+    assert sorted(tables(parsed)) == ["t", "u"]
+    rules = sorted((f.rule, f.severity) for f in parsed.findings)
+    assert rules == [
+        ("sql.column.on_update", "warn"),
+        ("sql.include.unread", "warn"),
+        ("sql.statement.skipped", "info"),
+        ("sql.statement.skipped", "info"),
+    ]
+
+
+def test_sqlplus_lines_and_pl_sql_blocks() -> None:
+    ddl = """\
+SET ECHO OFF
+PROMPT creating
+CONNECT hr/hr
+SPOOL out.log
+CREATE TABLE t (id NUMBER(10) PRIMARY KEY);
+CREATE OR REPLACE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW
+DECLARE
+  n NUMBER;
+BEGIN
+  :new.id := 1;
+END;
+/
+CREATE TABLE u (id NUMBER(10) PRIMARY KEY);
+"""
+    parsed = parse_sql(ddl, "ora.sql", dialect="oracle")
+    assert sorted(tables(parsed)) == ["t", "u"]
+    assert [(f.severity, f.line) for f in parsed.findings] == [("info", 6)]
+
+
+def test_create_schema_elements_databricks_clauses_and_column_foreign_key() -> None:
+    parsed = parse_sql(
+        "CREATE SCHEMA s CREATE TABLE a (id int PRIMARY KEY) CREATE TABLE b (id int, a_id int REFERENCES a(id));",
+        "s.sql",
+    )
+    assert [(s.name, [t.name for t in s.tables]) for s in parsed.schemas] == [("s", ["a", "b"])]
+    assert tables(parsed)["b"].foreign_keys[0].ref_schema == "s"
+    ddl = """\
+CREATE TABLE a (id BIGINT PRIMARY KEY);
+CREATE TABLE b (id BIGINT, d DATE, a_id BIGINT CONSTRAINT fk FOREIGN KEY REFERENCES a)
+USING DELTA PARTITIONED BY (d) CLUSTER BY (id) TBLPROPERTIES ('delta.appendOnly' = 'true');
+"""
+    parsed = parse_sql(ddl, "dbx.sql", dialect="databricks")
+    b = tables(parsed)["b"]
+    assert [(f.name, f.columns, f.ref_table, f.ref_columns) for f in b.foreign_keys] == [
+        ("fk", ["a_id"], "a", ["id"])
+    ]
+    assert (b.cluster_by, b.properties) == (["id"], {"delta.appendOnly": "true"})
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.table.partitioning", "warn", 2)]
+
+
+# -- malformed input: exit 2, located -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "ddl", "where", "words"),
+    [
+        ("postgres", "CREATE TABLE a (id int);\nCREATE TABL b (id int);\n", ":2:8:", "did you mean TABLE"),
+        ("postgres", "CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(10),, );\n", ":1:54:", "comma"),
+        ("postgres", "CREATE TABLE a (\n  id INT NOT NULL NULL\n);\n", ":2:3:", "NULL and NOT NULL"),
+        ("postgres", "CREATE TABLE a (id INT);\nALTER TABLE a ADD COLUMN y;\n", ":2:26:", "no type"),
+        ("databricks", "CREATE TABLE a (id INT, );\n", ":1:23:", "comma"),
+    ],
+)
+def test_malformed_ddl_exits_2_located(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dialect: str, ddl: str, where: str, words: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.sql").write_text(ddl)
+    result = runner.invoke(app, ["check", "--erd", "bad.sql", "--dialect", dialect])
+    assert result.exit_code == 2, result.output
+    assert f"bad.sql{where}" in result.stderr and words in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:
+    parsed = parse_sql(
+        "CREATE PROCEDURE p AS BEGIN SELECT 1;\nCREATE TABLE t (id INT);\n", "x.sql", dialect="tsql"
+    )
+    assert not tables(parsed)
+    assert [f.severity for f in parsed.findings] == ["warn"]
+
+
+def test_not_null_null_is_a_syntax_error() -> None:
+    with pytest.raises(ErdSyntaxError):
+        parse_sql("CREATE TABLE a (id INT NULL NOT NULL);", "n.sql")
