@@ -172,9 +172,9 @@ def after_interpret(state: ConversationState) -> str:
 def _changed_sources(
     state: ConversationState, sources: dict[str, str], changed: list[str], *, undoable: bool
 ) -> dict[str, Any]:
-    """The update for a turn that changes `changed`: previous texts kept for undo and crash repair."""
-    earlier = dict(state.get("previous") or {}) if state.get("changed") else {}
-    previous = {**{f: state["sources"][f] for f in changed if f in state["sources"]}, **earlier}
+    """The update for a turn that changes `changed`. An undoable change keeps the texts just before
+    it (after any hand edit adopted in the same turn, so that `undo` never drops a hand edit)."""
+    previous = {f: state["sources"][f] for f in changed if f in state["sources"]} if undoable else {}
     return {
         "sources": sources,
         "hashes": hashes_of(sources),

@@ -61,8 +61,9 @@ class ConversationState(TypedDict, total=False):
     policy_file: str | None
     environments: list[str]
     sources: dict[str, str]  # file -> text: the ERDs and the policy as of the last completed turn
+    worktree: str | None  # the local working tree a terminal thread mirrors (None: a PR's thread)
     hashes: dict[str, str]  # file -> sha256 of `sources`
-    previous: dict[str, str]  # file -> text before the last turn that changed it (undo, crash repair)
+    previous: dict[str, str]  # file -> text before the last undoable turn changed it (for undo)
     undoable: bool
     turn: int  # completed human turns
     findings: FindingSummary

@@ -4,6 +4,7 @@ database is one line and exit 2, the turns file and the working tree survive odd
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, MAX_REPLY_CHARS
-from tests.channels.test_chat_cli import invoke, project, thread_of  # noqa: F401  (fixture)
+from tests.channels.test_chat_cli import EXAMPLE, project, thread_of  # noqa: F401  (fixture)
 
 
 def _turns(directory: Path, data: bytes, name: str = "turns.txt") -> Path:
@@ -181,3 +182,81 @@ def test_a_rerun_after_undo_says_the_edit_was_undone(
     applied_again = chat(_turns(tmp_path, b"add column sales.orders.other string\n", "o.txt"), database_url)
     assert applied_again[0] == 0
     assert "(already done earlier; since undone)" in chat(turns, database_url)[1]
+
+
+# -- the working tree is the truth ------------------------------------------------------------------
+
+
+def test_a_hand_revert_is_adopted_not_restored(
+    project: Path,  # noqa: F811
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    erd = project / "erd/retail.dbml"
+    original = erd.read_text()
+    assert chat(_turns(tmp_path, b"add column sales.orders.remark string\n"), database_url)[0] == 0
+    assert "remark" in erd.read_text()
+    erd.write_text(original)  # as `git checkout -- erd/retail.dbml` does
+    code, output = chat(_turns(tmp_path, b"status\n", "s.txt"), database_url)
+    assert code == 0 and "restored from the memory" not in output and "edited by hand" in output
+    assert erd.read_text() == original
+    assert "remark" not in (project / "generated/model.json").read_text()  # the turn took it in
+    assert chat(_turns(tmp_path, b"status\n", "s2.txt"), database_url)[0] == 0
+    assert erd.read_text() == original
+
+
+def test_an_interrupted_turn_is_repaired_only_on_the_tree_it_started_from(
+    project: Path,  # noqa: F811
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    from accelerator.channels.cli.worktree import begin_turn, journal_path
+
+    erd = project / "erd/retail.dbml"
+    original = erd.read_text()
+    policy = (project / "policies/governance.yaml").read_text()
+    assert chat(_turns(tmp_path, b"add column sales.orders.remark string\n"), database_url)[0] == 0
+    edited = erd.read_text()
+    # a crash between commit and write: the tree as the turn found it, and its journal
+    erd.write_text(original)
+    tree = {"erd/retail.dbml": original, "policies/governance.yaml": policy}
+    begin_turn(project, thread_of(project), tree)
+    output = chat(_turns(tmp_path, b"status\n", "s.txt"), database_url)[1]
+    assert "restored from the memory: erd/retail.dbml" in output and erd.read_text() == edited
+    assert not journal_path(project, thread_of(project)).exists()
+    # the same journal, but somebody changed the tree since: their change stays
+    begin_turn(project, thread_of(project), tree)
+    erd.write_text(original.replace("city varchar(100)", "town varchar(100)"))
+    output = chat(_turns(tmp_path, b"status\n", "s2.txt"), database_url)[1]
+    assert "restored from the memory" not in output and "town varchar(100)" in erd.read_text()
+
+
+def test_resume_from_another_tree_is_refused(
+    project: Path,  # noqa: F811
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    assert chat(_turns(tmp_path, b"add column sales.orders.remark string\n"), database_url)[0] == 0
+    other = tmp_path / "other"
+    shutil.copytree(EXAMPLE, other, ignore=shutil.ignore_patterns("generated", ".accelerator"))
+    os.chdir(other)
+    code, output = chat(_turns(tmp_path, b"status\n", "s.txt"), database_url, "--resume", thread_of(project))
+    assert code == 2 and "belongs to the working tree" in output and str(project) in output
+    os.chdir(project)
+    assert "remark" in (project / "erd/retail.dbml").read_text()
+    assert "remark" not in (other / "erd/retail.dbml").read_text()
+    assert chat(_turns(tmp_path, b"status\n", "s2.txt"), database_url)[0] == 0
+
+
+def test_undo_after_a_hand_edit_keeps_the_hand_edit(
+    project: Path,  # noqa: F811
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    erd = project / "erd/retail.dbml"
+    assert chat(_turns(tmp_path, b"status\n"), database_url)[0] == 0
+    erd.write_text(erd.read_text().replace("city varchar(100)", "town varchar(100)"))
+    turns = b"add column sales.orders.remark string\nundo\n"
+    assert chat(_turns(tmp_path, turns, "t.txt"), database_url)[0] == 0
+    text = erd.read_text()
+    assert "town varchar(100)" in text and "remark" not in text

@@ -117,6 +117,7 @@ def read_inputs(
         policy_file=policy_key,
         environments=list(config.environments),
         sources=sources,
+        worktree=str(root),
     )
     return LocalInputs(root, config, thread_id, initial, (root / config.output).resolve())
 
@@ -194,7 +195,11 @@ class LocalSession:
 
     def open(self) -> TurnResult | None:
         """Start the thread, or repair the working tree from its committed state; the opening reply."""
-        from accelerator.channels.cli.worktree import check_working_tree, remove_stale_temporaries
+        from accelerator.channels.cli.worktree import (
+            check_working_tree,
+            end_turn,
+            remove_stale_temporaries,
+        )
 
         sources = {(self.inputs.root / file).parent for file in self.inputs.initial["sources"]}
         remove_stale_temporaries([*sources, self.inputs.out_dir])  # left by a process killed mid-write
@@ -207,6 +212,7 @@ class LocalSession:
                 result = self.session.start(self.inputs.initial)
                 self.materialize(result.state)
                 return result
+            self.require_own_tree(state)
             check = check_working_tree(self.inputs.root, state)
             if check.stale:
                 out.print(f"restored from the memory: {', '.join(check.stale)}")
@@ -214,24 +220,39 @@ class LocalSession:
                 out.print(f"edited by hand, taken in at the next turn: {', '.join(check.hand_edited)}")
             self.materialize(state, sources=False)
             crash_point("session.materialized")
+            end_turn(self.inputs.root, self.inputs.thread_id)
         return None
+
+    def require_own_tree(self, state: ConversationState) -> None:
+        """A thread mirrors one working tree: resumed from another, it would take in that tree's
+        files and later overwrite the first one's, so it is refused."""
+        owner = state.get("worktree")
+        if owner is not None and owner != str(self.inputs.root):
+            raise AcceleratorError(
+                f"thread {self.inputs.thread_id} belongs to the working tree {owner}, not to {self.inputs.root}",
+                hint=f"run `accelerator chat --resume {self.inputs.thread_id}` in {owner}, "
+                "or start this tree's own thread (without --resume)",
+            )
 
     def turn(self, event: str, text: str) -> TurnResult:
         from accelerator.agent.state import Turn
-        from accelerator.channels.cli.worktree import check_working_tree
+        from accelerator.channels.cli.worktree import begin_turn, check_working_tree, end_turn
 
         turn = Turn(
             event=f"{self.inputs.thread_id}:{event}", text=text, author=self.author, user_id=self.user.id
         )
         turn = self.session.propose(turn)  # a slow model holds neither the lock nor a transaction
+        root, thread = self.inputs.root, self.inputs.thread_id
         with self.session.lock():
             state = self.session.state()
             assert state is not None  # open() started the thread
-            check = check_working_tree(self.inputs.root, state)
+            check = check_working_tree(root, state)
             if check.hand_edited:
                 turn["adopted"] = check.hand_edited
+            begin_turn(root, thread, {**state["sources"], **check.hand_edited})
             result = self.session.turn(turn)
             self.materialize(result.state)
+            end_turn(root, thread)
         crash_point("turn.unlocked")
         return result
 

@@ -1,14 +1,18 @@
 """The local working tree as the session's mirror of the thread's committed state.
 
-After a turn commits, its sources and generated files are written here; both writes are idempotent
-(a file that already says it is not touched), so a process killed half-way simply writes the rest
-the next time. Before a turn, a source that differs from the committed state is either stale (it
-still holds the text before the last change: a crash came between commit and write; it is
-rewritten) or a hand edit (any other text; it is adopted by the next turn).
+The working tree is the truth. After a turn commits, its sources and generated files are written
+here; both writes are idempotent, so a process killed half-way simply writes the rest the next time.
+A turn in flight is journaled (`.accelerator/turns/<thread>.json`: the tree's source hashes when the
+turn started) and the journal is removed once the tree is written. Before a turn, a source that
+differs from the committed state is rewritten only when a journal says a turn was interrupted and
+the tree is exactly as that turn found it (a crash between commit and write); any other difference
+is a hand edit, adopted by the next turn and never overwritten. A missing source is restored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import stat
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from accelerator.agent.crash import crash_point
 from accelerator.agent.limits import first_unstorable
-from accelerator.agent.state import ConversationState
+from accelerator.agent.state import ConversationState, sha256
 from accelerator.errors import SourceError
 
 # `.<name>.accelerator-<pid>-<random>.tmp`: whose it is, so a later process can tell a dead writer's.
@@ -101,17 +105,52 @@ def require_storable(file: str, text: str) -> None:
         )
 
 
+def journal_path(root: Path, thread_id: str) -> Path:
+    return root / ".accelerator" / "turns" / f"{hashlib.sha256(thread_id.encode()).hexdigest()[:16]}.json"
+
+
+def begin_turn(root: Path, thread_id: str, tree: Mapping[str, str]) -> None:
+    """Journal a turn about to run: the hashes of the sources as the tree holds them now."""
+    started = {file: sha256(text) for file, text in sorted(tree.items())}
+    write_atomically(journal_path(root, thread_id), json.dumps({"thread_id": thread_id, "tree": started}))
+
+
+def end_turn(root: Path, thread_id: str) -> None:
+    """The turn's state is in the tree (or it never committed): nothing left to repair."""
+    journal_path(root, thread_id).unlink(missing_ok=True)
+
+
+def interrupted_turn(root: Path, thread_id: str) -> dict[str, str] | None:
+    """The tree's source hashes as the interrupted turn found them, if a turn was interrupted."""
+    try:
+        journal = json.loads(journal_path(root, thread_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tree = journal.get("tree") if isinstance(journal, dict) else None
+    return tree if isinstance(tree, dict) else None
+
+
+def read_tree(root: Path, files: Iterable[str]) -> dict[str, str | None]:
+    """The working tree's text of each source (None: missing); bytes that are not UTF-8 as U+FFFD."""
+    return {
+        file: (root / file).read_bytes().decode("utf-8", "replace") if (root / file).is_file() else None
+        for file in files
+    }
+
+
 def check_working_tree(root: Path, state: ConversationState) -> WorkingTreeCheck:
-    """Compare the working tree's sources with the committed state; repair stale files."""
+    """Compare the working tree's sources with the committed state; repair what a crash left."""
     check = WorkingTreeCheck()
-    previous = state.get("previous") or {}
+    tree = read_tree(root, state["sources"])
+    started = interrupted_turn(root, state["thread_id"])
+    # Repair only a tree exactly as the interrupted turn found it: anything else is somebody's change.
+    repair = started is not None and started == {f: sha256(t) for f, t in tree.items() if t is not None}
     for file, text in state["sources"].items():
-        path = root / file
-        current = path.read_bytes().decode("utf-8", "replace") if path.is_file() else None
+        current = tree[file]
         if current == text:
             continue
-        if current is None or current == previous.get(file):
-            write_atomically(path, text)
+        if current is None or repair:
+            write_atomically(root / file, text)
             check.stale.append(file)
         else:
             require_storable(file, current)
