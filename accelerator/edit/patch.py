@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import cache
+from itertools import chain, compress, repeat
+from operator import and_, eq, is_not, itemgetter, ne, not_
+from types import UnionType
+from typing import Any, NamedTuple, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from accelerator.edit.effects import apply_edit
 from accelerator.edit.operation import EditBase, resolve
@@ -20,7 +27,7 @@ from accelerator.erd import FORMATS, ParsedErd, detect_format, parse_erd
 from accelerator.erd.patch_inputs import TableTarget
 from accelerator.erd.text_edits import TextEdit, apply_text_edits
 from accelerator.errors import EditConflictError, PatchVerificationError, UnsupportedEditError
-from accelerator.model import Catalog, Project, Schema, Table
+from accelerator.model import Catalog, Column, Project, Schema, Table
 from accelerator.model.canonical import canonical_dict
 
 __all__ = [
@@ -155,9 +162,10 @@ _ERD_JSON_EXCLUDE: Any = {
 
 
 def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bool) -> bool:
-    """`erd_tables(expected, file) == erd_tables(actual, file)`, table by table: equal models (spans
-    too) or equal JSON first, the canonical comparison (which sorts keys) when they differ. `plain`: the
-    expected model has no policy fields either, so the JSON of whole tables is compared."""
+    """`erd_tables(expected, file) == erd_tables(actual, file)`, for every table of `file`: first all
+    of them at once by their fields (`_differing`), then each table that may differ by its JSON and,
+    when that differs, by the canonical comparison (which sorts keys). `plain`: the expected model has
+    no policy fields either, so whole tables are compared."""
     exclude = None if plain else _ERD_JSON_EXCLUDE
 
     def tables(project: Project) -> list[tuple[str, str, Table]]:
@@ -177,11 +185,112 @@ def _same_erd_tables(expected: Project, actual: Project, file: str, *, plain: bo
     if [item[:2] for item in want] != [item[:2] for item in got]:
         return False
     return all(
-        mine == theirs  # every field and span equal (a table the edit did not move): implies the rest
-        or mine.model_dump_json(exclude=exclude) == theirs.model_dump_json(exclude=exclude)
+        mine.model_dump_json(exclude=exclude) == theirs.model_dump_json(exclude=exclude)
         or canonical(schema, mine) == canonical(schema, theirs)
-        for (schema, _, mine), (_, _, theirs) in zip(want, got, strict=True)
+        for (schema, _, mine), (_, _, theirs) in (
+            (want[i], got[i]) for i in sorted(_differing([t for *_, t in want], [t for *_, t in got], plain))
+        )
     )
+
+
+class _Compared(NamedTuple):
+    """What the check compares of a model class: every field but its spans (and, against a model with
+    the policy applied, the policy's fields), so models equal in these have equal JSON."""
+
+    values: Callable[[dict[str, Any]], object]  # the plain fields' values, as one comparable value
+    models: tuple[str, ...]  # a model (or None)
+    model_lists: tuple[str, ...]  # a list of models
+
+
+@cache
+def _compared(kind: type[BaseModel], plain: bool) -> _Compared:
+    ignored = {"span", "name_span"}  # the JSON leaves spans out; a table that moved is still equal
+    if not plain:
+        ignored.update(
+            _POLICY_TABLE_FIELDS if kind is Table else _POLICY_COLUMN_FIELDS if kind is Column else ()
+        )
+    values: list[str] = []
+    models: list[str] = []
+    model_lists: list[str] = []
+    for name, field in kind.model_fields.items():
+        if name in ignored:
+            continue
+        annotation = field.annotation
+        options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+        kinds = [option for option in options if option is not type(None)]
+        if len(kinds) == 1 and _is_model(kinds[0]):
+            models.append(name)
+        elif get_origin(annotation) is list and _is_model(get_args(annotation)[0]):
+            model_lists.append(name)
+        else:  # compared with ==: a model inside some other container is then compared with its spans
+            values.append(name)
+    getter = itemgetter(*values) if values else (lambda _: ())
+    return _Compared(getter, tuple(models), tuple(model_lists))
+
+
+def _is_model(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _differing(mine: Sequence[BaseModel], theirs: Sequence[BaseModel], plain: bool) -> set[int]:
+    """The positions at which `mine` and `theirs` (as long) may hold models that differ in what
+    `_compared` names; at every other position the two are equal in it.
+
+    A class at a time over the whole list, nested lists flattened, mostly in C loops: a model's
+    `__eq__` is a Python call per column, and fails on every table that a patch moved a line."""
+    if not mine:
+        return set()
+    kinds = {*map(type, mine), *map(type, theirs)}
+    if len(kinds) != 1:
+        return set(range(len(mine)))
+    compared = _compared(kinds.pop(), plain)
+    ones, others = list(map(vars, mine)), list(map(vars, theirs))
+    if compared.model_lists:
+        return _differing_fields(compared, ones, others, plain)
+    # Equal field dicts (spans too, nested models by their __eq__) are equal; the rest are looked into.
+    positions = list(compress(range(len(ones)), map(ne, ones, others)))
+    if not positions:
+        return set()
+    ones, others = [ones[i] for i in positions], [others[i] for i in positions]
+    return {positions[i] for i in _differing_fields(compared, ones, others, plain)}
+
+
+def _differing_fields(
+    compared: _Compared, ones: list[dict[str, Any]], others: list[dict[str, Any]], plain: bool
+) -> set[int]:
+    """`_differing` of models given by their field dicts."""
+    differing: set[int] = set()
+    values, other_values = list(map(compared.values, ones)), list(map(compared.values, others))
+    if values != other_values:
+        differing.update(compress(range(len(values)), map(ne, values, other_values)))
+    for name in compared.models:
+        get = itemgetter(name)
+        models, other_models = list(map(get, ones)), list(map(get, others))
+        present = list(map(is_not, models, repeat(None)))
+        present_too = list(map(is_not, other_models, repeat(None)))
+        if present != present_too:
+            differing.update(compress(range(len(present)), map(ne, present, present_too)))
+            present = list(map(and_, present, present_too))
+        if any(present):
+            positions = list(compress(range(len(present)), present))
+            inner = _differing(list(compress(models, present)), list(compress(other_models, present)), plain)
+            differing.update(positions[i] for i in inner)
+    for name in compared.model_lists:
+        get = itemgetter(name)
+        lists, other_lists = list(map(get, ones)), list(map(get, others))
+        lengths = list(map(len, lists))
+        owners: Sequence[int] = range(len(lists))
+        if lengths != list(map(len, other_lists)):
+            same_length = list(map(eq, lengths, map(len, other_lists)))
+            differing.update(compress(owners, map(not_, same_length)))
+            owners = list(compress(owners, same_length))
+            lists, other_lists = [lists[i] for i in owners], [other_lists[i] for i in owners]
+            lengths = [lengths[i] for i in owners]
+        inner = _differing(list(chain.from_iterable(lists)), list(chain.from_iterable(other_lists)), plain)
+        if inner:
+            owner_of = list(chain.from_iterable(map(repeat, owners, lengths)))
+            differing.update(owner_of[i] for i in inner)
+    return differing
 
 
 def _verify(
