@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 
 from accelerator.cli import app
 from accelerator.erd.parsed import ParsedErd
+from accelerator.erd.patch_inputs import TableTarget
+from accelerator.erd.sql.patch import SqlPatcher
 from accelerator.erd.sql.reader import parse_sql
+from accelerator.erd.text_edits import apply_text_edits
 from accelerator.errors import ErdSyntaxError
 from accelerator.generate import ErdInput, PolicyInput, generate, govern_inputs
 from accelerator.model import Table
@@ -235,3 +238,23 @@ def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:
 def test_not_null_null_is_a_syntax_error() -> None:
     with pytest.raises(ErdSyntaxError):
         parse_sql("CREATE TABLE a (id INT NULL NOT NULL);", "n.sql")
+
+
+# -- patching dumps -------------------------------------------------------------------------------
+
+
+def test_a_dump_with_go_after_semicolon_and_copy_data_is_patched() -> None:
+    ddl = "SET NOCOUNT ON;\nGO\nCREATE TABLE a (id INT PRIMARY KEY)\nGO\nCREATE TABLE b (id INT, a_id INT REFERENCES a(id))\nGO\n"
+    parsed = parse_sql(ddl, "go.sql", dialect="tsql")
+    edits = SqlPatcher("go.sql", ddl, "tsql").rename_table(TableTarget("default", tables(parsed)["a"]), "aa")
+    patched = apply_text_edits({"go.sql": ddl}, edits)["go.sql"]
+    assert sorted(tables(parse_sql(patched, "go.sql", dialect="tsql"))) == ["aa", "b"]
+    assert "REFERENCES aa(id)" in patched
+    dump = "CREATE TABLE public.a (id integer);\nCOPY public.a (id) FROM stdin;\n1\tit's (\n\\.\nCREATE TABLE public.b (a_id integer REFERENCES public.a (id));\n"
+    parsed = parse_sql(dump, "dump.sql")
+    edits = SqlPatcher("dump.sql", dump, "postgres").rename_table(
+        TableTarget("public", tables(parsed)["a"]), "aa"
+    )
+    patched = apply_text_edits({"dump.sql": dump}, edits)["dump.sql"]
+    assert "1\tit's (\n" in patched and "REFERENCES public.aa (id)" in patched
+    assert sorted(tables(parse_sql(patched, "dump.sql"))) == ["aa", "b"]

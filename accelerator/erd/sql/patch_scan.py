@@ -14,6 +14,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokenizer_core import Token, TokenType
 
 from accelerator.erd.sql.reader import BATCH_SEPARATED, sqlglot_dialect
+from accelerator.erd.sql.script import client_script
 from accelerator.erd.sql.tokens import matching_close, split_statements, top_level_items, type_end
 
 _CONSTRAINT_WORDS = {"PRIMARY", "UNIQUE", "FOREIGN", "CONSTRAINT", "CHECK", "KEY", "INDEX", "EXCLUDE"}
@@ -57,7 +58,9 @@ class SqlStatement:
 
 def scan_sql(text: str, dialect: str) -> list[SqlStatement]:
     name = sqlglot_dialect(dialect)
-    tokens = Dialect.get_or_raise(name).tokenize(text)
+    # tokenized as the reader reads it: client lines, COPY data and skipped blocks blanked (same offsets)
+    script = client_script(text, name)
+    tokens = Dialect.get_or_raise(name).tokenize(script.text if script is not None else text)
     split = split_statements(tokens, batch_separator=name in BATCH_SEPARATED)
     statements = [SqlStatement(statement.tokens, statement.semicolon) for statement in split]
     for statement in statements:
