@@ -27,6 +27,16 @@ MANIFEST: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "manifest.yaml").
 runner = CliRunner()
 
 
+def corpus_params(manifest: dict[str, dict[str, Any]]) -> list[Any]:
+    """One case per file; an entry with `xfail: why` is a known reader gap, strict (it must fail)."""
+    return [
+        pytest.param(name, marks=pytest.mark.xfail(reason=entry["xfail"], strict=True))
+        if "xfail" in entry
+        else name
+        for name, entry in sorted(manifest.items())
+    ]
+
+
 def tables(parsed: ParsedErd) -> dict[str, Table]:
     return {t.name: t for s in parsed.schemas for t in s.tables}
 
@@ -34,7 +44,7 @@ def tables(parsed: ParsedErd) -> dict[str, Table]:
 # -- the corpus -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", corpus_params(MANIFEST))
 def test_corpus_file_reads_as_counted(name: str) -> None:
     expected = MANIFEST[name]
     text = (CORPUS / name).read_text()
@@ -54,7 +64,7 @@ def test_corpus_file_reads_as_counted(name: str) -> None:
     assert not [f for f in parsed.findings if f.severity == "error"]
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", corpus_params(MANIFEST))
 def test_corpus_file_generates(name: str) -> None:
     expected = MANIFEST[name]
     erd = ErdInput(
@@ -258,3 +268,29 @@ def test_a_dump_with_go_after_semicolon_and_copy_data_is_patched() -> None:
     patched = apply_text_edits({"dump.sql": dump}, edits)["dump.sql"]
     assert "1\tit's (\n" in patched and "REFERENCES public.aa (id)" in patched
     assert sorted(tables(parse_sql(patched, "dump.sql"))) == ["aa", "b"]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "copy"),
+    [
+        ("bigquery", "CREATE OR REPLACE TABLE `s`.`r` CLONE `s`.`e`;"),
+        ("snowflake", "CREATE TABLE s.r CLONE s.e;"),
+        ("databricks", "CREATE TABLE s.r SHALLOW CLONE s.e;"),
+        ("mysql", "CREATE TABLE s.r LIKE s.e;"),
+    ],
+)
+def test_a_clone_or_like_copy_of_a_table_in_the_file_has_its_columns_and_key(dialect: str, copy: str) -> None:
+    ddl = f"CREATE TABLE s.e (id INT NOT NULL, boss INT, PRIMARY KEY (id));\n{copy}\n"
+    parsed = parse_sql(ddl, "c.sql", dialect=dialect)
+    r = tables(parsed)["r"]
+    assert [(c.name, c.nullable) for c in r.columns] == [("id", False), ("boss", True)]
+    assert r.primary_key is not None and r.primary_key.columns == ["id"]
+    assert r.columns[0].span is not None and r.columns[0].span.line == 2  # located at the copy
+    assert tables(parsed)["e"].columns[0].span.line == 1  # type: ignore[union-attr]
+    assert not parsed.findings
+
+
+def test_a_copy_of_a_table_not_in_the_file_warns_that_its_columns_are_unknown() -> None:
+    parsed = parse_sql("CREATE TABLE r CLONE elsewhere.e;\n", "c.sql", dialect="snowflake")
+    assert not tables(parsed)
+    assert [(f.rule, f.severity) for f in parsed.findings] == [("sql.table.unread", "warn")]

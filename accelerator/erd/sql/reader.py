@@ -62,6 +62,7 @@ from accelerator.erd.sql.tokens import (
 )
 from accelerator.errors import AcceleratorError, ErdSyntaxError
 from accelerator.model import Column, Schema, Severity, Span, Table
+from accelerator.model.copying import copied, deep_copied
 
 SUPPORTED_DIALECTS = sorted(d.value for d in Dialects if d.value)
 # Names users write for a dialect, and sqlglot's name for it.
@@ -366,7 +367,11 @@ class _DdlReader:
 
     def _create_table(self, statement: Statement, create: exp.Expr) -> None:
         definition = create.this
-        if not isinstance(definition, exp.Schema):  # CREATE TABLE ... AS SELECT / LIKE
+        if not isinstance(definition, exp.Schema):  # CREATE TABLE ... AS SELECT / LIKE / CLONE
+            original = self._copied_table(create)
+            if original is not None:
+                self._copy_table(statement, create, definition, original)
+                return
             self.source.note(
                 "sql.table.unread",
                 "warn",
@@ -376,15 +381,7 @@ class _DdlReader:
             )
             return
         schema_name, table_node = self._qualified(definition.this)
-        existing = self.tables.get((schema_name.lower(), table_node.name.lower()))
-        if existing is not None:
-            first_line = existing.span.line if existing.span else 0
-            raise self._error(
-                f"table {schema_name}.{table_node.name} is defined twice (first at line {first_line})",
-                self.source.name_span(table_node.this),
-                "remove one definition, or rename one of the tables",
-                model=True,
-            )
+        self._not_defined_yet(schema_name, table_node)
         schema = self._schema(schema_name, table_node.args.get("db"), statement)
         table = Table(
             name=table_node.name,
@@ -420,6 +417,47 @@ class _DdlReader:
         properties = create.args.get("properties")
         if properties is not None:
             self._table_properties(table, properties.expressions)
+        schema.tables.append(table)
+        self.tables[(schema_name.lower(), table.name.lower())] = table
+
+    def _not_defined_yet(self, schema_name: str, table_node: exp.Expr) -> None:
+        existing = self.tables.get((schema_name.lower(), table_node.name.lower()))
+        if existing is not None:
+            first_line = existing.span.line if existing.span else 0
+            raise self._error(
+                f"table {schema_name}.{table_node.name} is defined twice (first at line {first_line})",
+                self.source.name_span(table_node.this),
+                "remove one definition, or rename one of the tables",
+                model=True,
+            )
+
+    def _copied_table(self, create: exp.Expr) -> Table | None:
+        """The table of this file that `CREATE TABLE t CLONE s` / `CREATE TABLE t LIKE s` copies."""
+        clone, properties = create.args.get("clone"), create.args.get("properties")
+        likes = [p for p in properties.expressions if isinstance(p, exp.LikeProperty)] if properties else []
+        original = clone.this if clone is not None else (likes[0].this if likes else None)
+        if not isinstance(original, exp.Table):
+            return None
+        schema_name, _ = self._qualified(original)
+        return self.tables.get((schema_name.lower(), original.name.lower()))
+
+    def _copy_table(self, statement: Statement, create: exp.Expr, target: exp.Expr, original: Table) -> None:
+        """A clone or LIKE copy has the columns and primary key of its original (as every dialect
+        copies them), located at this statement: editing the copy must not touch the original."""
+        schema_name, table_node = self._qualified(target)
+        self._not_defined_yet(schema_name, table_node)
+        schema = self._schema(schema_name, table_node.args.get("db"), statement)
+        span = self._statement_span(statement)
+        table = Table(
+            name=table_node.name,
+            span=span,
+            name_span=self.source.name_span(table_node.this),
+            comment=_property_comment(create),
+        )
+        for column in original.columns:
+            self._add_column(table, copied(deep_copied(column), span=span, name_span=None))
+        if original.primary_key is not None:
+            table.primary_key = copied(deep_copied(original.primary_key), span=span)
         schema.tables.append(table)
         self.tables[(schema_name.lower(), table.name.lower())] = table
 
