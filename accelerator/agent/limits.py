@@ -14,6 +14,7 @@ MAX_MESSAGE_CHARS = 20_000  # a longer message is refused before it is parsed or
 MAX_EDITS_PER_MESSAGE = 50  # bounds the time a turn holds the thread's lock and transaction
 MAX_REPLY_CHARS = 65_536  # GitHub's limit for one comment body
 MAX_ECHO_CHARS = 200  # a user's text quoted back in a reply is cut to this, with "…"
+MAX_UNDO_LEVELS = 10  # turns `undo` can take back (each level keeps the texts it restores)
 MAX_LISTED_ITEMS = 20  # a reply lists this many items (edits, files), then "and N more"
 
 REPLACEMENT = "\ufffd"

@@ -18,8 +18,14 @@ from pydantic import TypeAdapter, ValidationError
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs
-from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, bounded_reply, storable
-from accelerator.agent.state import ConversationState, Turn, hashes_of
+from accelerator.agent.limits import (
+    MAX_EDITS_PER_MESSAGE,
+    MAX_MESSAGE_CHARS,
+    MAX_UNDO_LEVELS,
+    bounded_reply,
+    storable,
+)
+from accelerator.agent.state import ConversationState, Revision, Turn, hashes_of, sha256
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
 from accelerator.edit.operation import EditBase, resolve
@@ -31,6 +37,8 @@ from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
+UNDO_OPS = frozenset({"undo", "redo"})  # answered by the `undo` node, never combined with edits
+CHANGING_OUTCOMES = ("applied", "undone", "redone")  # outcomes that change the sources
 COMMANDS: TypeAdapter[ParsedCommand] = TypeAdapter(ParsedCommand)
 
 
@@ -149,8 +157,8 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     others = [c for c in commands if not isinstance(c, EditBase)]
     if len(edits) > MAX_EDITS_PER_MESSAGE:
         return update | {"outcome": "rejected", "reply": replies.too_many_edits(len(edits))}
-    if edits and any(c.op == "undo" for c in others):
-        reason = "`undo` cannot be combined with edits in one message: send it on its own."
+    if edits and any(c.op in UNDO_OPS for c in others):
+        reason = "`undo` and `redo` cannot be combined with edits in one message: send each on its own."
         return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
     if not commands:
         return update | {"reply": replies.help_text()}
@@ -164,7 +172,7 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
 def after_interpret(state: ConversationState) -> str:
     if state.get("outcome") == "rejected":
         return "publish"
-    if any(c["op"] == "undo" for c in state.get("info") or []):
+    if any(c["op"] in UNDO_OPS for c in state.get("info") or []):
         return "undo"
     return "apply" if state.get("pending") else "publish"
 
@@ -174,14 +182,42 @@ def _changed_sources(
 ) -> dict[str, Any]:
     """The update for a turn that changes `changed`. An undoable change keeps the texts just before
     it (after any hand edit adopted in the same turn, so that `undo` never drops a hand edit)."""
-    previous = {f: state["sources"][f] for f in changed if f in state["sources"]} if undoable else {}
-    return {
+    update: dict[str, Any] = {
         "sources": sources,
         "hashes": hashes_of(sources),
-        "previous": previous,
-        "undoable": undoable,
         "changed": sorted({*(state.get("changed") or []), *changed}),
     }
+    if undoable:
+        message = state.get("message") or {}
+        before = {f: state["sources"][f] for f in changed if f in state["sources"]}
+        revision = Revision(
+            turn=state.get("turn", 0),
+            author=message.get("author"),
+            edits=[],
+            ops=[],
+            restore=before,
+            expect={f: sha256(sources[f]) for f in before},
+        )
+        stack = [*_undo_stack(state), revision][-MAX_UNDO_LEVELS:]
+        update |= {"undo_stack": stack, "redo_stack": [], "previous": before, "undoable": True}
+    return update
+
+
+def _undo_stack(state: ConversationState) -> list[Revision]:
+    """The undo stack; a thread checkpointed before there was one has its one `previous` level."""
+    if "undo_stack" in state:
+        return list(state.get("undo_stack") or [])
+    previous = state.get("previous") or {}
+    if not state.get("undoable") or not previous:
+        return []
+    sources = state["sources"]
+    expect = {f: sha256(sources[f]) for f in previous if f in sources}
+    edits, ops = state.get("last_edits") or [], state.get("last_ops") or []
+    return [
+        Revision(
+            turn=state.get("turn", 0), author=None, edits=edits, ops=ops, restore=previous, expect=expect
+        )
+    ]
 
 
 def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
@@ -235,6 +271,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         return {"outcome": "rejected", "reply": replies.governance_gate(new_errors, summary)}
     crash_point("apply.done")
     update = _changed_sources(state, sources, changed, undoable=True)
+    update["undo_stack"][-1] |= {"edits": descriptions, "ops": applied}
     return update | {
         "outcome": "applied",
         "last_edits": descriptions,
@@ -250,24 +287,50 @@ class _TurnRejected(Exception):
 
 
 def undo(state: ConversationState) -> dict[str, Any]:
-    previous = state.get("previous") or {}
-    if not state.get("undoable") or not previous:
-        return {"outcome": "answered", "reply": "Nothing to undo."}
-    restored = {**state["sources"], **previous}
-    update = _changed_sources(state, restored, list(previous), undoable=False)
-    undone = state.get("last_edits") or []
+    """`undo` takes the last revision off the undo stack, `redo` the last undone one back; either
+    is refused when its files changed since (a hand edit adopted in between would be lost)."""
+    redo = any(c["op"] == "redo" for c in state.get("info") or [])
+    undo_stack, redo_stack = _undo_stack(state), list(state.get("redo_stack") or [])
+    source, target = (redo_stack, undo_stack) if redo else (undo_stack, redo_stack)
+    verb = "redo" if redo else "undo"
+    if not source:
+        return {"outcome": "answered", "reply": f"Nothing to {verb}."}
+    revision = source.pop()
+    whose = replies.whose(revision, (state.get("message") or {}).get("author"))
+    sources = state["sources"]
+    moved = [f for f, digest in sorted(revision["expect"].items()) if sha256(sources.get(f, "")) != digest]
+    if moved:
+        return {"outcome": "answered", "reply": replies.cannot_undo(verb, revision, whose, moved)}
+    restored = {**sources, **revision["restore"]}
+    inverse = Revision(
+        turn=revision["turn"],
+        author=revision["author"],
+        edits=revision["edits"],
+        ops=revision["ops"],
+        restore={f: sources[f] for f in revision["restore"] if f in sources},
+        expect={f: sha256(text) for f, text in revision["restore"].items()},
+    )
+    target.append(inverse)
+    update = _changed_sources(state, restored, list(revision["restore"]), undoable=False)
     crash_point("undo.done")
+    stacks = (source, target) if not redo else (target, source)
+    done = "Redone" if redo else "Undone"
     return update | {
-        "outcome": "undone",
-        "last_edits": [f"undo: {text}" for text in undone],
-        "reply": "Undone: "
-        + ("; ".join(undone) or "the last turn")
-        + f"\nrestored: {', '.join(sorted(previous))}",
+        "undo_stack": stacks[0][-MAX_UNDO_LEVELS:],
+        "redo_stack": stacks[1][-MAX_UNDO_LEVELS:],
+        "undoable": bool(stacks[0]),
+        "previous": stacks[0][-1]["restore"] if stacks[0] else {},
+        "outcome": "redone" if redo else "undone",
+        "last_edits": [f"{verb}: {text}" for text in revision["edits"]],
+        "last_ops": revision["ops"],
+        "reply": f"{done}: "
+        + ("; ".join(revision["edits"]) or "the last turn")
+        + f" ({whose})\nrestored: {', '.join(sorted(revision['restore']))}",
     }
 
 
 def after_change(state: ConversationState) -> str:
-    return "govern" if state.get("outcome") in ("applied", "undone") or state.get("changed") else "publish"
+    return "govern" if state.get("outcome") in CHANGING_OUTCOMES or state.get("changed") else "publish"
 
 
 # -- publish --------------------------------------------------------------------------------------------
@@ -279,7 +342,7 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     reply = state.get("reply") or ""
     if state.get("outcome") == "opened":
         reply = replies.opening(state)
-    if state.get("outcome") == "undone":
+    if state.get("outcome") in ("undone", "redone"):
         reply = _join(reply, replies.findings_line(state["findings"]))
     for raw in state.get("info") or []:
         answer = _answer(COMMANDS.validate_python(raw), state, ctx)
@@ -293,7 +356,7 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         store.append_message(thread, Role.USER, storable(message["text"]), author=message.get("author"),
                              source_id=f"{message['event']}:user", user_id=user_id, turn=turn)  # fmt: skip
         crash_point("publish.user_message")
-        changed_model = state.get("outcome") in ("applied", "undone")
+        changed_model = state.get("outcome") in CHANGING_OUTCOMES
         payload = {"turn": turn, "outcome": state.get("outcome"),
                    "edits": state.get("last_edits") if changed_model else [],
                    "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes")}  # fmt: skip

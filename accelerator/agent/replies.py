@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, listed
-from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary
+from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary, Revision
 from accelerator.edit.help import HELP_TEXT
 from accelerator.edit.names import ModelNames
 from accelerator.errors import AcceleratorError, CommandSyntaxError
@@ -69,6 +69,21 @@ def syntax_errors(errors: Sequence[CommandSyntaxError]) -> str:
 
 def does_not_build(error: AcceleratorError) -> str:
     return rejected(f"The edited sources would not build, so the turn is rejected whole:\n{error.format()}")
+
+
+def whose(revision: Revision, author: str | None) -> str:
+    """Whose edit an undo or redo takes: in a shared conversation it may be somebody else's."""
+    by = revision["author"]
+    if by is None or by == author:
+        return f"turn {revision['turn']}"
+    return f"turn {revision['turn']}, an edit by {by}"
+
+
+def cannot_undo(verb: str, revision: Revision, whose: str, moved: Sequence[str]) -> str:
+    return (
+        f"Cannot {verb} {whose}: {', '.join(moved)} changed since (edited by hand), "
+        f"and {verb} would lose that change.\nEdit the file instead, or {verb} after reverting the hand edit."
+    )
 
 
 def too_long(length: int) -> str:

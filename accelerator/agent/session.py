@@ -49,25 +49,26 @@ class TurnResult:
 
 
 def _since(store: MemoryStore, thread_id: str, source_id: str) -> str | None:
-    """Whether the edits of an applied turn were undone later: each later applied turn stacks one
-    more level, each undo takes the top one off. Read only for a redelivered event."""
+    """Whether the edits of an applied turn were undone later, replaying the undo and redo stacks
+    from the recorded outcomes. Read only for a redelivered event."""
     outcomes = [
         (message.source_id, (message.payload or {}).get("outcome"))
         for message in store.messages(thread_id)
         if message.role == "assistant" and isinstance(message.payload, dict)
     ]
-    found = next((i for i, (source, _) in enumerate(outcomes) if source == source_id), None)
-    if found is None or outcomes[found][1] != "applied":
+    if (source_id, "applied") not in outcomes:
         return None
-    depth = 0
-    for _, outcome in outcomes[found + 1 :]:
+    applied: list[str | None] = []
+    undone: list[str | None] = []
+    for source, outcome in outcomes:
         if outcome == "applied":
-            depth += 1
-        elif outcome == "undone":
-            if depth == 0:
-                return "since undone"
-            depth -= 1
-    return None
+            applied.append(source)
+            undone.clear()
+        elif outcome == "undone" and applied:
+            undone.append(applied.pop())
+        elif outcome == "redone" and undone:
+            applied.append(undone.pop())
+    return None if source_id in applied else "since undone"
 
 
 def storable_turn(turn: Turn) -> Turn:

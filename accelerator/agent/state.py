@@ -51,7 +51,18 @@ class Turn(TypedDict, total=False):
     proposal_error: str
 
 
-Outcome = Literal["opened", "applied", "undone", "rejected", "answered"]
+class Revision(TypedDict):
+    """One level of undo (or redo): whose turn it was, and the texts that take it back."""
+
+    turn: int
+    author: str | None
+    edits: list[str]  # descriptions of the turn's edits
+    ops: list[dict[str, Any]]
+    restore: dict[str, str]  # file -> text to write back
+    expect: dict[str, str]  # file -> sha256 the source must still have (else a hand edit came since)
+
+
+Outcome = Literal["opened", "applied", "undone", "redone", "rejected", "answered"]
 
 
 class ConversationState(TypedDict, total=False):
@@ -65,6 +76,8 @@ class ConversationState(TypedDict, total=False):
     hashes: dict[str, str]  # file -> sha256 of `sources`
     previous: dict[str, str]  # file -> text before the last undoable turn changed it (for undo)
     undoable: bool
+    undo_stack: list[Revision]  # the applied turns that `undo` takes back, last on top
+    redo_stack: list[Revision]  # the undone turns that `redo` applies again; emptied by a new edit
     turn: int  # completed human turns
     findings: FindingSummary
     artifacts: dict[str, str]  # generated file (relative to the output directory) -> sha256

@@ -260,3 +260,25 @@ def test_undo_after_a_hand_edit_keeps_the_hand_edit(
     assert chat(_turns(tmp_path, turns, "t.txt"), database_url)[0] == 0
     text = erd.read_text()
     assert "town varchar(100)" in text and "remark" not in text
+
+
+def test_undo_is_multi_level_redo_takes_it_back_and_a_hand_edit_is_never_lost(
+    project: Path,  # noqa: F811
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    erd = project / "erd/retail.dbml"
+    original = erd.read_text()
+    edits = b"add column sales.orders.first_note string\nadd column sales.orders.second_note string\n"
+    assert chat(_turns(tmp_path, edits), database_url)[0] == 0
+    code, output = chat(_turns(tmp_path, b"undo\nundo\nundo\n", "u.txt"), database_url)
+    assert code == 0 and output.count("Undone:") == 2 and "Nothing to undo." in output, output
+    assert erd.read_text() == original
+    code, output = chat(_turns(tmp_path, b"redo\n", "r.txt"), database_url)
+    assert code == 0 and "Redone:" in output and "first_note" in erd.read_text()
+    assert "second_note" not in erd.read_text()
+    # a hand edit of the file since: undoing the redone turn would lose it, so it is refused
+    erd.write_text(erd.read_text().replace("city varchar(100)", "town varchar(100)"))
+    code, output = chat(_turns(tmp_path, b"undo\n", "u2.txt"), database_url)
+    assert "Cannot undo turn" in output and "edited by hand" in output, output
+    assert "town varchar(100)" in erd.read_text() and "first_note" in erd.read_text()
