@@ -67,11 +67,11 @@ class SetNotNull(ColumnEdit):
 
     forms = (
         CommandForm(
-            "set_not_null", "set not null on", "set not null on T.c", "set not null on sales.orders.status",
+            "set_not_null", "set not null on", "set not null on T.c", "set not null on sales.orders.order_date",
             "add NOT NULL",
         ),
         CommandForm(
-            "drop_not_null", "drop not null on", "drop not null on T.c", "drop not null on crm.customers.phone",
+            "drop_not_null", "drop not null on", "drop not null on T.c", "drop not null on sales.orders.order_date",
             "drop NOT NULL",
         ),
     )  # fmt: skip
@@ -117,7 +117,7 @@ class SetComment(TableOrColumnEdit):
             "comment_on",
             "comment on",
             'comment on [table|column] T[.c] "..."',
-            'comment on crm.customers.email "Login and contact email"',
+            'comment on sales.orders.order_date "Day the order was placed"',
             "set a comment (an empty one removes it)",
         ),
     )
@@ -127,7 +127,8 @@ class SetComment(TableOrColumnEdit):
         target, comment = tree.children
         assert isinstance(target, Tree)
         table, column = target_names(target)
-        return cls(table=table, column=column, comment=word(comment))
+        table_only = target.data == "table_target"
+        return cls(table=table, column=column, comment=word(comment), table_only=table_only)
 
     def describe(self) -> str:
         target = f"{self.table}.{self.column}" if self.column else self.table

@@ -14,6 +14,7 @@ only when it has no errors (`ParsedComment.ok`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,15 +23,24 @@ from pathlib import Path
 from lark import Lark, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from pydantic import ValidationError
 
-from accelerator.edit.help import closest_forms
+from accelerator.edit.help import COMMAND_FORMS_ALL, closest_forms, near
 from accelerator.edit.operation import EditBase
 from accelerator.edit.operations import RULES, EditOp, ParsedCommand
+from accelerator.edit.phrasings import PHRASINGS, trim_chatter
 from accelerator.edit.readers import MisplacedValue
 from accelerator.edit.statements import DEFAULT_BOT_NAMES, Statement, split_statements
 from accelerator.edit.values import invisible_character, replace_invisible
 from accelerator.errors import CommandSyntaxError
 
-__all__ = ["ParsedComment", "Statement", "parse_commands", "parse_statement", "split_statements"]
+__all__ = [
+    "ParsedComment",
+    "Statement",
+    "corrected_keywords",
+    "parse_commands",
+    "parse_statement",
+    "split_joined",
+    "split_statements",
+]
 
 
 @dataclass
@@ -54,15 +64,108 @@ def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -
     """Parse a comment into typed commands and located syntax errors (never raises)."""
     parsed = ParsedComment()
     for statement in split_statements(text, bot_names=bot_names):
-        try:
-            parsed.commands.append(parse_statement(statement, source=text))
-        except CommandSyntaxError as error:
-            parsed.errors.append(error)
+        for part in split_joined(statement):
+            try:
+                parsed.commands.append(parse_statement(part, source=text))
+            except CommandSyntaxError as error:
+                parsed.errors.append(error)
     return parsed
 
 
+def split_joined(statement: Statement) -> list[Statement]:
+    """Commands joined by "and" / ", then" in one statement (`rename ... to d and drop column ...`):
+    split where the joiner, outside quotes, is followed by a word that starts a command."""
+    text, parts, start = statement.text, [], 0
+    quoted = _quoted_offsets(text)
+    for match in _JOINER.finditer(text):
+        if match.start() in quoted or match.group("verb").lower() not in _starting_words():
+            continue
+        parts.append(Statement(text[start : match.start()], statement.line, statement.column + start))
+        start = match.start("verb")
+    if not parts:
+        return [statement]
+    parts.append(Statement(text[start:], statement.line, statement.column + start))
+    return [part for part in parts if part.text.strip()]
+
+
+_JOINER = re.compile(r"(?:\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+)(?:then\s+|also\s+)?(?P<verb>[A-Za-z]+)\b", re.I)
+
+
+def _quoted_offsets(text: str) -> set[int]:
+    inside: set[int] = set()
+    quote: str | None = None
+    for index, char in enumerate(text):
+        if quote is not None:
+            inside.add(index)
+            if char == quote:
+                quote = None
+        elif char in "\"'`":
+            quote = char
+            inside.add(index)
+    return inside
+
+
+@cache
+def _starting_words() -> frozenset[str]:
+    """The first keyword of every form and phrasing (`rename`, `drop`, `who`, ...)."""
+    return frozenset(form.keywords.split()[0] for form in COMMAND_FORMS_ALL) | {
+        "remove",
+        "delete",
+        "describe",
+    }
+
+
 def parse_statement(statement: Statement, *, source: str | None = None) -> ParsedCommand:
-    """Parse one statement; raise `CommandSyntaxError` located in the comment."""
+    """Parse one statement; raise `CommandSyntaxError` located in the comment.
+
+    Chatter around the command (`please`, a trailing `?`) is left out first; a statement that does
+    not parse is tried again with its leading keywords' typos corrected (`renam colum`), and the
+    error is the one of the statement as written when that does not parse either."""
+    start, text = trim_chatter(statement.text)
+    statement = Statement(text, statement.line, statement.column + start)
+    try:
+        return _parse_one(statement, source)
+    except CommandSyntaxError:
+        corrected = corrected_keywords(statement.text)
+        if corrected is None:
+            raise
+        try:
+            return _parse_one(Statement(corrected, statement.line, statement.column), source)
+        except CommandSyntaxError:
+            pass
+        raise
+
+
+def corrected_keywords(text: str) -> str | None:
+    """`text` with its leading words replaced by the closest form's keywords when each is a near
+    miss (`dorp colum` -> `drop column`), or None when no form's keywords are near or none differ."""
+    words = []
+    for match in re.finditer(r"\S+", text):
+        if not match.group().isalpha():
+            break
+        words.append(match)
+    best: tuple[int, tuple[str, ...]] | None = None
+    for form in COMMAND_FORMS_ALL:
+        keywords = tuple(form.keywords.split())
+        if len(keywords) > len(words):
+            continue
+        distances = [near(w.group().lower(), k) for w, k in zip(words, keywords, strict=False)]
+        if any(d is None for d in distances) or not any(distances):
+            continue
+        total = sum(d for d in distances if d is not None)
+        if best is None or total < best[0]:
+            best = (total, keywords)
+    if best is None:
+        return None
+    keywords = best[1]
+    out, position = [], 0
+    for match, keyword in zip(words, keywords, strict=False):
+        out += [text[position : match.start()], keyword]
+        position = match.end()
+    return "".join(out) + text[position:]
+
+
+def _parse_one(statement: Statement, source: str | None) -> ParsedCommand:
     invisible = invisible_character(statement.text, allow="\t")
     if invisible is not None:  # before the parser, which would echo the character as "found ..."
         offset, description = invisible
@@ -92,7 +195,8 @@ def parse_statement(statement: Statement, *, source: str | None = None) -> Parse
 @cache
 def _parser() -> Lark:
     rules = (Path(__file__).parent / "commands.lark").read_text(encoding="utf-8")
-    grammar = f"?command: {' | '.join(RULES)}\n\n{rules}"
+    alternatives = [*RULES, *(phrasing.form.rule for phrasing in PHRASINGS)]
+    grammar = f"?command: {' | '.join(alternatives)}\n\n{rules}"
     return Lark(grammar, start="command", parser="lalr", lexer="contextual", propagate_positions=True)
 
 

@@ -1,4 +1,4 @@
-"""The conversation's commands that do not edit the model: undo, explain, status, help.
+"""The conversation's commands that do not edit the model: undo, redo, explain, status, help.
 
 The agent answers them (`agent/nodes.py`, by `op`); here they are parsed, described and listed.
 """
@@ -10,8 +10,10 @@ from typing import Literal, Self
 from lark import Token, Tree
 from pydantic import Field
 
-from accelerator.edit.operation import CommandBase, CommandForm
+from accelerator.edit.operation import CommandBase, CommandForm, Question
+from accelerator.edit.questions import explain_object
 from accelerator.edit.readers import name_parts, subtrees
+from accelerator.model.elements import Project
 
 
 class Undo(CommandBase):
@@ -29,7 +31,22 @@ class Undo(CommandBase):
         return "undo the last turn's edits"
 
 
-class Explain(CommandBase):
+class Redo(CommandBase):
+    """Redo the edits that the last `undo` reverted."""
+
+    op: Literal["redo"] = "redo"
+
+    forms = (CommandForm("redo", "redo", "redo", "redo", "redo what the last `undo` reverted"),)
+
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        return cls()
+
+    def describe(self) -> str:
+        return "redo the last undone turn"
+
+
+class Explain(Question):
     """Explain an object (table, column, ...) or a finding; with no target, the last change."""
 
     op: Literal["explain"] = "explain"
@@ -40,7 +57,7 @@ class Explain(CommandBase):
             "explain",
             "explain",
             "explain [X]",
-            "explain crm.customers.email",
+            "explain customers",
             "explain an object or the last change",
         ),
     )
@@ -52,6 +69,14 @@ class Explain(CommandBase):
 
     def describe(self) -> str:
         return f"explain {self.target}" if self.target else "explain the last change"
+
+    def answer(self, project: Project) -> str:
+        """What the target is (the agent answers `explain` with no target from the conversation)."""
+        return (
+            explain_object(project, self.target)
+            if self.target
+            else "explain what? e.g. `explain crm.customers`"
+        )
 
 
 class Status(CommandBase):

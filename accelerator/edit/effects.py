@@ -9,9 +9,9 @@ typed `EditError` saying why, so every applied edit changes something and keeps 
 
 from __future__ import annotations
 
-from accelerator.edit.located import Located, references_table
+from accelerator.edit.located import Located, copied_for
+from accelerator.edit.names import ModelNames
 from accelerator.edit.operation import EditBase, ResolvedOp, resolve
-from accelerator.model.copying import copy_project, deep_copied
 from accelerator.model.elements import Project
 
 __all__ = ["ResolvedOp", "apply_edit", "resolve"]
@@ -19,28 +19,7 @@ __all__ = ["ResolvedOp", "apply_edit", "resolve"]
 
 def apply_edit(project: Project, op: EditBase) -> Project:
     """A copy of `project` with `op` applied; raise `EditError` if it does not fit the model."""
-    resolved = resolve(op, project)
-    updated = _copied_for(project, resolved)
+    resolved = op.resolve(ModelNames(project))  # not `resolve`: it would try a policy edit twice
+    updated = copied_for(project, resolved)
     resolved.op.apply_to(Located.of(updated, resolved))
-    return updated
-
-
-def _copied_for(project: Project, resolved: ResolvedOp) -> Project:
-    """A copy that `resolved` may change in place: fresh containers down to every table (see
-    `copy_project`), and deep copies of the tables it can touch, the target and, in its catalog,
-    the tables whose foreign keys reference it. The other tables' columns and keys stay shared."""
-    updated = copy_project(project)
-    if resolved.table is None or resolved.schema is None:
-        return updated  # catalog and schema edits assign new values to the copied objects
-    catalog = updated.catalog(resolved.catalog)
-    assert catalog is not None  # resolved against this project
-    schema_name, table_name = resolved.schema.lower(), resolved.table.lower()
-    for schema in catalog.schemas:
-        schema.tables = [
-            deep_copied(table)
-            if (schema.name.lower() == schema_name and table.name.lower() == table_name)
-            or any(references_table(fk, schema_name, table_name) for fk in table.foreign_keys)
-            else table
-            for table in schema.tables
-        ]
     return updated

@@ -12,6 +12,7 @@ from accelerator.edit.located import Located
 from accelerator.edit.names import ModelNames
 from accelerator.edit.operation import CommandForm, ResolvedOp, SecurableEdit
 from accelerator.edit.policy_patch import PolicyDocument, no_place_for
+from accelerator.edit.policy_revokes import revoke_in_policy
 from accelerator.edit.readers import MAX_PARTS, MisplacedValue, offset_of, privilege_list, table_name, word
 from accelerator.edit.values import PRIVILEGES_BY_SECURABLE, Environment, Privileges, SecurableKind
 from accelerator.erd.text_edits import TextEdit
@@ -81,7 +82,7 @@ class Grant(_PrivilegeChange):
             "grant",
             "grant",
             "grant PRIVILEGE[, ...] on catalog|schema|table X to PRINCIPAL [in ENV]",
-            "grant select, use schema on schema sales to `analysts` in prod",
+            "grant select on table sales.orders to `auditors` in prod",
             "grant privileges (every environment unless `in ENV`)",
         ),
     )
@@ -111,7 +112,7 @@ class Revoke(_PrivilegeChange):
             "revoke",
             "revoke",
             "revoke PRIVILEGE[, ...] on catalog|schema|table X from PRINCIPAL [in ENV]",
-            "revoke select on table crm.customers from `analysts`",
+            "revoke select on table crm.customers from `analysts` in prod",
             "revoke privileges",
         ),
     )
@@ -127,7 +128,8 @@ class Revoke(_PrivilegeChange):
         )
 
     def plan_policy(self, policy: PolicyDocument) -> list[TextEdit]:
-        return policy.remove_grant(
+        return revoke_in_policy(
+            policy,
             self.securable_kind,
             self._policy_name(),
             self.principal,
@@ -150,6 +152,7 @@ class SetOwner(SecurableEdit):
             "set owner of [catalog|schema|table] X to PRINCIPAL",
             "set owner of schema crm to `data engineers`",
             "change an owner",
+            listed=False,  # the policy format has no per-object owner yet (`plan_policy` says so)
         ),
     )
 

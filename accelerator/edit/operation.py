@@ -21,7 +21,7 @@ from typing import ClassVar, Literal, Self
 from lark import Token, Tree
 from pydantic import BaseModel, ConfigDict, Field
 
-from accelerator.edit.located import Located
+from accelerator.edit.located import Located, copied_for
 from accelerator.edit.names import ModelNames, ObjectKind, TableRef
 from accelerator.edit.policy_patch import PolicyDocument
 from accelerator.edit.values import ColumnName, Principal, SecurableKind, SecurableName, TableName
@@ -38,8 +38,9 @@ class CommandForm:
     rule: str  # the rule of commands.lark, e.g. "rename_column"
     keywords: str  # the words that start the form, e.g. "rename column"
     form: str  # the form with placeholders, e.g. "rename column T.c to NAME"
-    example: str  # a test parses every example into this operation
+    example: str  # a test parses every example into this operation, and applies it to the example project
     summary: str
+    listed: bool = True  # in `help`; a form whose edit has no place to be written yet is not
 
 
 class Operation(BaseModel):
@@ -64,6 +65,14 @@ class Operation(BaseModel):
 
 class CommandBase(Operation):
     """Base of the conversation's commands that do not edit the model (undo, explain, ...)."""
+
+
+class Question(CommandBase):
+    """A read-only question answered from the governed model (`questions.py`)."""
+
+    @abstractmethod
+    def answer(self, project: Project) -> str:
+        """The reply, from the model; never changes it."""
 
 
 @dataclass(frozen=True)
@@ -107,11 +116,16 @@ class EditBase(Operation):
 
 def resolve(op: EditBase, project: Project) -> ResolvedOp:
     """Check `op`'s names against `project`; return it with the model's names, or raise
-    `UnknownObjectError` / `AmbiguousObjectError`."""
-    return op.resolve(ModelNames(project))
+    `UnknownObjectError` / `AmbiguousObjectError`. A policy edit is also tried on a copy of the model,
+    raising `EditConflictError` when it would change nothing (a grant already held): its patch is
+    not verified by re-parsing, as an ERD edit's is."""
+    resolved = op.resolve(ModelNames(project))
+    if op.writes == "policy":
+        resolved.op.apply_to(Located.of(copied_for(project, resolved), resolved))
+    return resolved
 
 
-def _resolved_in_table(op: EditBase, names: ModelNames, ref: TableRef, column: Column | None) -> ResolvedOp:
+def resolved_in_table(op: EditBase, names: ModelNames, ref: TableRef, column: Column | None) -> ResolvedOp:
     update: dict[str, object] = {"table": names.qualified_table(ref)}
     if column is not None:
         update["column"] = column.name
@@ -132,7 +146,7 @@ class TableEdit(EditBase):
     table: TableName
 
     def resolve(self, names: ModelNames) -> ResolvedOp:
-        return _resolved_in_table(self, names, names.table(self.table), None)
+        return resolved_in_table(self, names, names.table(self.table), None)
 
 
 class ColumnEdit(EditBase):
@@ -143,7 +157,7 @@ class ColumnEdit(EditBase):
 
     def resolve(self, names: ModelNames) -> ResolvedOp:
         ref = names.table(self.table)
-        return _resolved_in_table(self, names, ref, names.column(ref, self.column))
+        return resolved_in_table(self, names, ref, names.column(ref, self.column))
 
 
 class TableOrColumnEdit(EditBase):
@@ -151,10 +165,15 @@ class TableOrColumnEdit(EditBase):
 
     table: TableName
     column: str | None = Field(default=None, description="The column; null for the table itself.")
+    table_only: bool = Field(
+        default=False, description="True when `table` is a table for sure (never read as TABLE.COLUMN)."
+    )
 
     def resolve(self, names: ModelNames) -> ResolvedOp:
+        if self.table_only and self.column is None:  # `comment on table T`: the user said it is a table
+            return resolved_in_table(self, names, names.table(self.table), None)
         ref, column = names.table_or_column(self.table, self.column)
-        return _resolved_in_table(self, names, ref, column)
+        return resolved_in_table(self, names, ref, column)
 
 
 class SecurableEdit(EditBase):

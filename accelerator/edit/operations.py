@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 
 from pydantic import Field
 
-from accelerator.edit import column_edits, conversation_commands, governance_edits, grant_edits, table_edits
+from accelerator.edit import (
+    column_edits,
+    conversation_commands,
+    governance_edits,
+    grant_edits,
+    questions,
+    table_edits,
+)
 from accelerator.edit.operation import CommandBase, CommandForm, EditBase, Operation
 
 
@@ -45,7 +52,7 @@ OPERATIONS: dict[str, type[EditBase]] = collect(
     governance_edits,
     grant_edits,
 )
-COMMANDS: dict[str, type[CommandBase]] = collect(CommandBase, conversation_commands)
+COMMANDS: dict[str, type[CommandBase]] = collect(CommandBase, conversation_commands, questions)
 # Every operation by the grammar rule of each of its forms.
 RULES: dict[str, type[Operation]] = {
     form.rule: cls for cls in (*OPERATIONS.values(), *COMMANDS.values()) for form in cls.forms

@@ -6,13 +6,16 @@ reading, description, resolution (its base class), effect on the model and ERD p
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Literal, Self, cast
 
 from lark import Token, Tree
 from pydantic import Field
 
 from accelerator.edit.located import Located
-from accelerator.edit.operation import ColumnEdit, CommandForm, TableEdit
+from accelerator.edit.names import ModelNames
+from accelerator.edit.operation import ColumnEdit, CommandForm, ResolvedOp, TableEdit, resolved_in_table
 from accelerator.edit.readers import (
     data_type,
     default_value,
@@ -21,11 +24,11 @@ from accelerator.edit.readers import (
     table_name,
     word,
 )
-from accelerator.edit.values import DatabricksType, NewColumnName, NewName
+from accelerator.edit.values import ColumnName, DatabricksType, NewColumnName, NewName, TableName
 from accelerator.erd.patch_inputs import ErdPatcher, NewColumn, TableTarget
 from accelerator.erd.text_edits import TextEdit
-from accelerator.errors import EditConflictError
-from accelerator.model.elements import Column
+from accelerator.errors import EditConflictError, UnsupportedEditError
+from accelerator.model.elements import Column, ForeignKey
 
 
 def quote(text: str) -> str:
@@ -48,7 +51,7 @@ class RenameTable(TableEdit):
             "rename_table",
             "rename table",
             "rename table T to NAME",
-            "rename table crm.clients to customers",
+            "rename table sales.order_items to order_lines",
             "rename a table",
         ),
     )
@@ -92,7 +95,7 @@ class RenameColumn(ColumnEdit):
             "rename_column",
             "rename column",
             "rename column T.c to NAME",
-            "rename column crm.customers.email_addr to email",
+            "rename column sales.products.product_name to title",
             "rename a column (also `rename T.c to NAME`)",
         ),
     )
@@ -267,3 +270,195 @@ class DropColumn(ColumnEdit):
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
         return patcher.drop_column(table, self.column)
+
+
+def _format_of(patcher: ErdPatcher) -> str:
+    """The ERD format a patcher writes, for messages (`accelerator.erd.<format>.patch`)."""
+    parts = type(patcher).__module__.split(".")
+    return {"dbml": "DBML", "mermaid": "Mermaid", "sql": "SQL DDL"}.get(
+        parts[2] if len(parts) > 2 else "", "this"
+    )
+
+
+def _primitive(patcher: ErdPatcher, name: str, what: str) -> Callable[..., list[TextEdit]]:
+    """The patcher's method `name`, or the refusal of a format that has no such primitive yet."""
+    method = getattr(patcher, name, None)
+    if method is None:
+        raise UnsupportedEditError(
+            f"{what} is not supported yet in {_format_of(patcher)} ERD files",
+            hint="make the change in the ERD file by hand; the next turn adopts it",
+        )
+    return cast("Callable[..., list[TextEdit]]", method)
+
+
+class AddForeignKey(TableEdit):
+    """Add a single-column foreign key: `column` of `table` references `ref_column` of `ref_table`."""
+
+    op: Literal["add_foreign_key"] = "add_foreign_key"
+    column: ColumnName
+    ref_table: TableName
+    ref_column: ColumnName
+
+    forms = (
+        CommandForm(
+            "add_foreign_key",
+            "add foreign key",
+            "add foreign key T.c references T.c",
+            "add foreign key sales.order_items.product_id references sales.products.product_id",
+            "add a foreign key",
+            listed=False,  # no format has the ERD primitive yet: refused with "not supported yet in ..."
+        ),
+    )
+
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        name, ref = subtrees(tree)
+        table, column = table_and_column(name)
+        ref_table, ref_column = table_and_column(ref)
+        return cls(table=table, column=column, ref_table=ref_table, ref_column=ref_column)
+
+    def describe(self) -> str:
+        return f"add foreign key {self.table}.{self.column} → {self.ref_table}.{self.ref_column}"
+
+    def resolve(self, names: ModelNames) -> ResolvedOp:
+        ref = names.table(self.table)
+        column = names.column(ref, self.column)
+        referenced = names.table(self.ref_table)
+        ref_column = names.column(referenced, self.ref_column)
+        if referenced[0] is not ref[0]:
+            raise EditConflictError(
+                f"{names.qualified_table(ref)} and {names.qualified_table(referenced)} are in different catalogs",
+                hint="a foreign key references a table of its own catalog",
+            )
+        resolved = resolved_in_table(self, names, ref, column)
+        update = {"ref_table": names.qualified_table(referenced), "ref_column": ref_column.name}
+        return replace(resolved, op=resolved.op.model_copy(update=update))
+
+    def apply_to(self, target: Located) -> None:
+        table, column = target.require_table(), target.require_column()
+        schema_name, _, table_name = self.ref_table.rpartition(".")
+        schema = target.catalog.schema(schema_name.rpartition(".")[2])
+        referenced = schema.table(table_name) if schema else None
+        assert schema is not None and referenced is not None  # resolved
+        ref_column = referenced.column(self.ref_column)
+        assert ref_column is not None
+        for fk in table.foreign_keys:
+            if [c.lower() for c in fk.columns] == [column.name.lower()]:
+                raise EditConflictError(
+                    f"{target.where} already has a foreign key, to {fk.ref_schema}.{fk.ref_table}",
+                    hint="drop it first (`drop foreign key on T.c`)",
+                )
+        unique = (
+            referenced.primary_key
+            and [c.lower() for c in referenced.primary_key.columns] == [ref_column.name.lower()]
+        ) or any([c.lower() for c in u.columns] == [ref_column.name.lower()] for u in referenced.unique_keys)
+        if not unique:
+            raise EditConflictError(
+                f"{self.ref_table}.{ref_column.name} is neither the primary key nor a unique key of its table",
+                hint="a foreign key references a primary or unique key",
+            )
+        if column.type != ref_column.type:
+            raise EditConflictError(
+                f"{target.where} is {column.type} but {self.ref_table}.{ref_column.name} is {ref_column.type}",
+                hint="change one column's type first so that both match",
+            )
+        table.foreign_keys.append(
+            ForeignKey(
+                columns=[column.name],
+                ref_schema=schema.name,
+                ref_table=referenced.name,
+                ref_columns=[ref_column.name],
+            )
+        )
+
+    def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
+        schema, _, name = self.ref_table.rpartition(".")
+        add = _primitive(patcher, "add_foreign_key", "adding a foreign key")
+        return add(table, self.column, schema.rpartition(".")[2], name, self.ref_column)
+
+
+class DropForeignKey(ColumnEdit):
+    """Drop the foreign key of a column."""
+
+    op: Literal["drop_foreign_key"] = "drop_foreign_key"
+
+    forms = (
+        CommandForm(
+            "drop_foreign_key",
+            "drop foreign key",
+            "drop foreign key on T.c",
+            "drop foreign key on sales.order_items.product_id",
+            "drop a column's foreign key",
+            listed=False,  # no format has the ERD primitive yet
+        ),
+    )
+
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        table, column = table_and_column(subtrees(tree)[0])
+        return cls(table=table, column=column)
+
+    def describe(self) -> str:
+        return f"drop foreign key on {self.table}.{self.column}"
+
+    def apply_to(self, target: Located) -> None:
+        table, column = target.require_table(), target.require_column()
+        kept = [fk for fk in table.foreign_keys if column.name.lower() not in (c.lower() for c in fk.columns)]
+        if len(kept) == len(table.foreign_keys):
+            raise target.unchanged("has no foreign key")
+        table.foreign_keys = kept
+
+    def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
+        return _primitive(patcher, "drop_foreign_key", "dropping a foreign key")(table, self.column)
+
+
+class MoveTable(TableEdit):
+    """Move a table to another schema of its catalog. Foreign keys referencing it follow."""
+
+    op: Literal["move_table"] = "move_table"
+    schema_name: NewName = Field(description="The schema to move the table to (it must exist).")
+
+    forms = (
+        CommandForm(
+            "move_table",
+            "move table",
+            "move table T to SCHEMA",
+            "move table sales.products to crm",
+            "move a table to another schema",
+            listed=False,  # no format has the ERD primitive yet
+        ),
+    )
+
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        name, schema = tree.children
+        assert isinstance(name, Tree)
+        return cls(table=table_name(name), schema_name=word(schema))
+
+    def describe(self) -> str:
+        return f"move table {self.table} to schema {self.schema_name}"
+
+    def apply_to(self, target: Located) -> None:
+        table, schema = target.require_table(), target.schema
+        assert schema is not None
+        destination = target.catalog.schema(self.schema_name)
+        if destination is None:
+            known = ", ".join(s.name for s in target.catalog.schemas)
+            raise EditConflictError(
+                f"schema `{self.schema_name}` not found in catalog {target.catalog.name}",
+                hint=f"schemas: {known}",
+            )
+        if destination is schema:
+            raise target.unchanged(f"is already in schema {schema.name}")
+        if destination.table(table.name) is not None:
+            raise EditConflictError(
+                f"cannot move {target.where}: {destination.name}.{table.name} exists",
+                hint="rename one of the tables first",
+            )
+        for other, index in target.references():
+            other.foreign_keys[index].ref_schema = destination.name
+        schema.tables = [t for t in schema.tables if t is not table]
+        destination.tables = [*destination.tables, table]
+
+    def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
+        return _primitive(patcher, "move_table", "moving a table to another schema")(table, self.schema_name)

@@ -9,7 +9,7 @@ from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
 from accelerator.edit.conversation_commands import Explain, Help, Status, Undo
 from accelerator.edit.governance_edits import Classify, SetTag
 from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
-from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT, code_span
+from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT, LISTED_FORMS, code_span
 from accelerator.edit.table_edits import AddColumn, DropColumn, RenameColumn, RenameTable
 
 FORMS: list[tuple[str, ParsedCommand]] = [
@@ -67,7 +67,7 @@ FORMS: list[tuple[str, ParsedCommand]] = [
     ("set not null on orders.status", SetNotNull(table="orders", column="status", not_null=True)),
     ("drop not null on orders.status", SetNotNull(table="orders", column="status", not_null=False)),
     ('comment on crm.customers "People"', SetComment(table="crm.customers", comment="People")),
-    ('comment on table customers "People"', SetComment(table="customers", comment="People")),
+    ('comment on table customers "People"', SetComment(table="customers", comment="People", table_only=True)),
     (
         'comment on column customers.email "Login; contact"',
         SetComment(table="customers", column="email", comment="Login; contact"),
@@ -324,15 +324,9 @@ def test_a_bad_line_is_reported_with_position_expected_and_closest_form() -> Non
 @pytest.mark.parametrize(
     ("text", "column", "suggestion"),
     [
-        ("renam tabel a to b", 1, "rename table T to NAME"),
-        (
-            "grnt select on schema sales to x",
-            1,
-            "grant PRIVILEGE[, ...] on catalog|schema|table X to PRINCIPAL [in ENV]",
-        ),
-        ("stats", 1, "status"),
         ("set owner sales to x", 11, "set owner of [catalog|schema|table] X to PRINCIPAL"),
-        ("drop not nul on orders.status", 10, "drop not null on T.c"),
+        ("renam tabel a b", 1, "rename table T to NAME"),  # the keywords are near, the rest is wrong
+        ("rename column customers.email email", 31, "rename column T.c to NAME"),
     ],
 )
 def test_misspelled_commands_suggest_the_closest_form(text: str, column: int, suggestion: str) -> None:
@@ -341,9 +335,27 @@ def test_misspelled_commands_suggest_the_closest_form(text: str, column: int, su
     assert error.suggestions[0] == suggestion
 
 
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("renam tabel a to b", "rename table a → b"),
+        ("grnt select on schema sales to x", "grant SELECT on schema sales to `x` in every environment"),
+        ("stats", "show the status"),
+        ("drop not nul on orders.status", "drop NOT NULL on orders.status"),
+        ("dorp colum sales.orders.x", "drop column sales.orders.x"),
+    ],
+)
+def test_near_misses_of_keywords_are_read_as_the_keywords(text: str, meant: str) -> None:
+    """A typo in a command's leading keywords is corrected when every keyword is near and the
+    corrected statement parses; the reply describes what was understood."""
+    parsed = parse_commands(text)
+    assert parsed.ok and [command.describe() for command in parsed.commands] == [meant]
+
+
 def test_an_unknown_word_with_no_close_form_points_to_help() -> None:
     (error,) = parse_commands("please do the thing").errors
-    assert error.message == "`please` is not a command"
+    assert error.message == "`do` is not a command"  # `please` is chatter, left out
+    assert error.column == len("please ") + 1
     assert error.suggestions == []
     assert error.hint == "write `help` for the list of commands"
     assert "`rename`" in error.expected and "`grant`" in error.expected
@@ -418,7 +430,15 @@ OP_OF_FORM = {
     "grant": "grant",
     "revoke": "revoke",
     "set owner of": "set_owner",
+    "add foreign key": "add_foreign_key",
+    "drop foreign key": "drop_foreign_key",
+    "move table": "move_table",
     "undo": "undo",
+    "redo": "redo",
+    "list tables": "list_tables",
+    "show": "show_table",
+    "what tables have pii": "classified_columns",
+    "who can": "who_can",
     "explain": "explain",
     "status": "status",
     "help": "help",
@@ -431,7 +451,8 @@ def test_every_help_example_parses_to_the_form_it_illustrates() -> None:
         parsed = parse_commands(form.example)
         assert parsed.errors == [], form.example
         assert [command.op for command in parsed.commands] == [OP_OF_FORM[form.keywords]]
-        assert code_span(form.form) in HELP_TEXT and code_span(form.example) in HELP_TEXT
+        listed = code_span(form.form) in HELP_TEXT and code_span(form.example) in HELP_TEXT
+        assert listed == (form in LISTED_FORMS), form.form
 
 
 @pytest.mark.parametrize(

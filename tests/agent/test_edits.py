@@ -32,6 +32,9 @@ def test_edit_op_json_schema_is_a_discriminated_union_with_descriptions() -> Non
         "grant",
         "revoke",
         "set_owner",
+        "add_foreign_key",
+        "drop_foreign_key",
+        "move_table",
     }
     for name, definition in schema["$defs"].items():
         assert definition.get("description"), f"{name} has no docstring for the LLM"

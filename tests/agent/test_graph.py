@@ -139,7 +139,7 @@ def test_an_unknown_column_is_answered_with_the_closest_match_and_nothing_change
 
 
 def test_one_bad_command_rejects_the_whole_turn(conversation: Conversation) -> None:
-    result = conversation.say("rename column crm.customers.full_name to customer_name\nrenam table x to y")
+    result = conversation.say("rename column crm.customers.full_name to customer_name\nrenam table x y")
     assert result.state["outcome"] == "rejected"
     assert "is not a command" in result.reply and "rename table T to NAME" in result.reply
     assert "full_name varchar(200)" in result.state["sources"][ERD]

@@ -1,0 +1,130 @@
+"""Revoking in the policy wherever the grant is written: the top-level `grants` (with or without
+`environments`) and each environment's own `environments.<env>.grants`.
+
+`PolicyDocument.remove_grant` handles a top-level item written exactly as the revoke says; this
+module finds every item that grants the privileges where the revoke applies, so that
+`revoke select on table crm.customers from analysts in prod` narrows the prod section's grant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from accelerator.edit.policy_patch import PolicyDocument, yaml_scalar
+from accelerator.edit.values import normalize_privilege
+from accelerator.erd.text_edits import TextEdit, delete_lines
+from accelerator.errors import UnsupportedEditError
+from accelerator.yamlsource import construct
+
+
+@dataclass(frozen=True)
+class _WrittenGrant:
+    node: yaml.MappingNode
+    privileges: list[str]  # normalized
+    environments: list[str] | None  # None: every environment (a top-level item without `environments`)
+    section: str | None  # the environment whose section holds it; None: the top-level `grants`
+
+
+def _value(mapping: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    return next((v for k, v in mapping.value if getattr(k, "value", None) == key), None)
+
+
+def _items(node: yaml.Node | None) -> list[yaml.Node]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _written_grants(document: PolicyDocument, kind: str, name: str, principal: str) -> list[_WrittenGrant]:
+    """The grant items of `principal` on `kind name`, wherever they are written."""
+    places: list[tuple[yaml.Node, str | None]] = [
+        (item, None) for item in _items(_value(document.root, "grants"))
+    ]
+    sections = _value(document.root, "environments")
+    if isinstance(sections, yaml.MappingNode):
+        for key, section in sections.value:
+            places += [(item, str(key.value)) for item in _items(_value(section, "grants"))]
+    found: list[_WrittenGrant] = []
+    for item, section in places:
+        data = construct(item)
+        if not isinstance(item, yaml.MappingNode) or not isinstance(data, dict):
+            continue
+        if (
+            data.get("on", data.get(True)) != kind  # YAML 1.1 reads the key `on` as true
+            or str(data.get("name", "*")).lower() != name.lower()
+            or str(data.get("principal")) != principal
+        ):
+            continue
+        try:
+            privileges = [normalize_privilege(str(p)) for p in data.get("privileges") or []]
+        except ValueError:
+            continue  # governance reports the unknown privilege
+        environments = [section] if section else ([str(e) for e in data.get("environments") or []] or None)
+        found.append(_WrittenGrant(item, privileges, environments, section))
+    return found
+
+
+def _privileges_edit(document: PolicyDocument, grant: _WrittenGrant, kept: list[str]) -> TextEdit:
+    node = _value(grant.node, "privileges")
+    assert node is not None
+    written = [str(p) for p in construct(node) if normalize_privilege(str(p)) in kept]
+    text = "[" + ", ".join(yaml_scalar(p) for p in written) + "]"
+    return TextEdit(document.file, node.start_mark.index, node.end_mark.index, text)
+
+
+def revoke_in_policy(
+    document: PolicyDocument,
+    kind: str,
+    name: str,
+    principal: str,
+    privileges: list[str],
+    environment: str | None,
+    securable: str,
+) -> list[TextEdit]:
+    """The edits that revoke `privileges` from `principal` on `kind name` in `environment` (None:
+    everywhere), in every item that grants them there; raise when a privilege is not written so."""
+    grants = [
+        g
+        for g in _written_grants(document, kind, name, principal)
+        if environment is None or g.environments is None or environment in g.environments
+    ]
+    held = {p for g in grants for p in g.privileges}
+    missing = [p for p in privileges if p not in held]
+    if missing:
+        where = f" in {environment}" if environment else ""
+        raise UnsupportedEditError(
+            f"no grant of {', '.join(missing)} on {kind} {securable} to {principal}{where} is written as such "
+            f"in {document.file} (it may come from a wildcard grant)",
+            hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
+        )
+    edits: list[TextEdit] = []
+    for grant in grants:
+        revoked = [p for p in grant.privileges if p in privileges]
+        if not revoked:
+            continue
+        kept = [p for p in grant.privileges if p not in privileges]
+        narrowing = environment is not None and grant.environments != [environment]
+        if not narrowing:
+            edits.append(
+                _privileges_edit(document, grant, kept)
+                if kept
+                else delete_lines(
+                    document.file, document.text, grant.node.start_mark.index, grant.node.end_mark.index
+                )
+            )
+        elif grant.environments is not None and not kept:  # `environments: [staging, prod]` loses prod
+            node = _value(grant.node, "environments")
+            assert node is not None
+            others = [e for e in grant.environments if e != environment]
+            text = "[" + ", ".join(yaml_scalar(e) for e in others) + "]"
+            edits.append(TextEdit(document.file, node.start_mark.index, node.end_mark.index, text))
+        else:
+            where = "every environment" if grant.environments is None else ", ".join(grant.environments)
+            raise UnsupportedEditError(
+                f"the grant of {', '.join(grant.privileges)} on {kind} {securable} to {principal} is written "
+                f"once for {where} in {document.file}; revoking in {environment} alone would split it",
+                hint=f"revoke it everywhere (leave out `in {environment}`), or split the grant by hand",
+            )
+    return edits
