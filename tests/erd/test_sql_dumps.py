@@ -294,3 +294,15 @@ def test_a_copy_of_a_table_not_in_the_file_warns_that_its_columns_are_unknown() 
     parsed = parse_sql("CREATE TABLE r CLONE elsewhere.e;\n", "c.sql", dialect="snowflake")
     assert not tables(parsed)
     assert [(f.rule, f.severity) for f in parsed.findings] == [("sql.table.unread", "warn")]
+
+
+def test_tsql_clustered_and_nonclustered_indexes_are_skipped_not_unknown() -> None:
+    ddl = (
+        "CREATE TABLE s (id INT NOT NULL PRIMARY KEY, m INT)\nGO\n"
+        "CREATE UNIQUE NONCLUSTERED INDEX ix ON s(m)\nGO\nCREATE CLUSTERED INDEX cx ON s(id)\nGO\n"
+    )
+    parsed = parse_sql(ddl, "x.sql", dialect="tsql")
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [
+        ("sql.statement.skipped", "info", 3),
+        ("sql.statement.skipped", "info", 5),
+    ]

@@ -323,7 +323,7 @@ def triage(tokens: list[Token]) -> tuple[Triage, int]:
         index = _kind_index(tokens)
         if index >= len(tokens):
             return "unknown", len(tokens) - 1
-        word = tokens[index].text.upper()
+        word = _kind_word(tokens[index].text.upper())
         if word in PARSED_KINDS:
             if word == "TYPE" and index + 1 < len(tokens) and tokens[index + 1].text.upper() == "BODY":
                 return "skip", index
@@ -356,6 +356,12 @@ def _kind_index(tokens: list[Token]) -> int:
             return index
         index += 1
     return index
+
+
+def _kind_word(word: str) -> str:
+    """The kind in a token that holds modifiers with it (T-SQL's `NONCLUSTERED INDEX` is one token)."""
+    *modifiers, last = word.split() or [word]
+    return last if modifiers and all(m in MODIFIERS for m in modifiers) else word
 
 
 def kind_hint(word: str) -> str:
