@@ -306,3 +306,18 @@ def test_tsql_clustered_and_nonclustered_indexes_are_skipped_not_unknown() -> No
         ("sql.statement.skipped", "info", 3),
         ("sql.statement.skipped", "info", 5),
     ]
+
+
+def test_mysql_double_semicolon_delimiter_ends_trigger_bodies() -> None:
+    ddl = """\
+CREATE TABLE film (id INT PRIMARY KEY);
+DELIMITER ;;
+CREATE TRIGGER ins_film AFTER INSERT ON film FOR EACH ROW BEGIN
+    INSERT INTO t VALUES (new.id);
+  END;;
+DELIMITER ;
+CREATE TABLE t (id INT PRIMARY KEY);
+"""
+    parsed = parse_sql(ddl, "my.sql", dialect="mysql")
+    assert sorted(tables(parsed)) == ["film", "t"]
+    assert [(f.severity, f.line) for f in parsed.findings] == [("info", 3)]

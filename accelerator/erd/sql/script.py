@@ -171,7 +171,8 @@ class _Scan:
 
     def _next(self, pos: int) -> re.Match[str] | None:
         if self.delimiter != ";":
-            pattern = re.compile(self.pattern + "|" + re.escape(self.delimiter))
+            # the delimiter first: `;;` must not be read as two `;`
+            pattern = re.compile(re.escape(self.delimiter) + "|" + self.pattern)
             return pattern.search(self.text, pos)
         return self.interesting.search(self.text, pos)
 
@@ -340,8 +341,9 @@ class _Scan:
         message = f"{label} statement skipped: its body is not read"
         if not terminated and _CREATE_TABLE.search(self._code(head.end(), end)):
             severity = "warn"
+            terminator = {"sqlplus": "/ line", "sqlcmd": "GO line"}.get(self.client or "", self.delimiter)
             message = (
-                f"{label} statement has no terminator ({'/' if self.client == 'sqlplus' else 'GO'} line): "
+                f"{label} statement has no terminator ({terminator}): "
                 "the rest of the file, with the CREATE TABLE statements in it, is read as its body"
             )
         self.notes.append(ScriptNote("sql.statement.skipped", severity, message, start, end))
