@@ -28,7 +28,7 @@ from accelerator.agent.limits import (
 from accelerator.agent.state import ConversationState, Revision, Turn, hashes_of, sha256
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
-from accelerator.edit.operation import EditBase, resolve
+from accelerator.edit.operation import EditBase, Question, resolve
 from accelerator.edit.operations import EditOp, ParsedCommand
 from accelerator.edit.patch import patch_sources
 from accelerator.erd import ParsedErd
@@ -395,11 +395,30 @@ def _explain(command: ParsedCommand, state: ConversationState, ctx: AgentContext
     return replies.explain(command.target, state, governed.project if governed else None)
 
 
-# How the agent answers the commands that do not edit, by `op` (undo is a node of its own).
+def _answer_question(command: ParsedCommand, state: ConversationState, ctx: AgentContext) -> str:
+    """A read-only question, answered from the governed model (it changes nothing)."""
+    assert isinstance(command, Question)
+    governed = _governed_or_none(state, ctx)
+    if governed is None:
+        return f"Cannot answer `{command.describe()}`: the sources do not build a model (see the findings)."
+    return command.answer(governed.project)
+
+
+def _explain_object(command: ParsedCommand, state: ConversationState, ctx: AgentContext) -> str:
+    """`explain X` from the model (tables, columns, schemas, catalogs); `explain` alone: the last change."""
+    assert isinstance(command, Explain)
+    return _answer_question(command, state, ctx) if command.target else _explain(command, state, ctx)
+
+
+# How the agent answers the commands that do not edit, by `op` (undo and redo are the `undo` node).
 _ANSWERS: dict[str, Callable[[ParsedCommand, ConversationState, AgentContext], str]] = {
     "status": lambda command, state, ctx: replies.status(state),
     "help": lambda command, state, ctx: replies.help_text(),
-    "explain": _explain,
+    "explain": _explain_object,
+    "list_tables": _answer_question,
+    "show_table": _answer_question,
+    "classified_columns": _answer_question,
+    "who_can": _answer_question,
 }
 
 

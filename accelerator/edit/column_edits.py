@@ -9,7 +9,14 @@ from pydantic import Field
 
 from accelerator.edit.located import Located
 from accelerator.edit.operation import ColumnEdit, CommandForm, TableOrColumnEdit
-from accelerator.edit.readers import data_type, subtrees, table_and_column, target_names, word
+from accelerator.edit.readers import (
+    data_type,
+    subtrees,
+    table_and_column,
+    target_names,
+    word,
+    written_source_type,
+)
 from accelerator.edit.table_edits import quote
 from accelerator.edit.values import DatabricksType
 from accelerator.erd.patch_inputs import ErdPatcher, TableTarget
@@ -23,6 +30,11 @@ class ChangeType(ColumnEdit):
 
     op: Literal["change_type"] = "change_type"
     type: DatabricksType
+    source_type: str | None = Field(
+        default=None,
+        description="The type as the user wrote it (e.g. varchar(20)), when it is not `type` itself; "
+        "the ERD keeps this spelling where it means the same Databricks type.",
+    )
 
     forms = (
         CommandForm(
@@ -38,7 +50,9 @@ class ChangeType(ColumnEdit):
     def from_tree(cls, tree: Tree[Token], text: str) -> Self:
         name, written_type = subtrees(tree)
         table, column = table_and_column(name)
-        return cls(table=table, column=column, type=data_type(written_type, text))
+        type_ = data_type(written_type, text)
+        source_type = written_source_type(written_type, text, type_)
+        return cls(table=table, column=column, type=type_, source_type=source_type)
 
     def describe(self) -> str:
         return f"change type of {self.table}.{self.column} → {self.type}"
@@ -52,7 +66,7 @@ class ChangeType(ColumnEdit):
                 f"cannot change {target.where} to {self.type}: it is an identity column, which must be BIGINT",
                 hint="keep it BIGINT, or add a new column",
             )
-        column.type = column.source_type = self.type
+        column.type, column.source_type = self.type, self.source_type or self.type
         column.allowed_values = None  # the enum's values belonged to the old type
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:

@@ -69,8 +69,14 @@ def _written_grants(document: PolicyDocument, kind: str, name: str, principal: s
 def _privileges_edit(document: PolicyDocument, grant: _WrittenGrant, kept: list[str]) -> TextEdit:
     node = _value(grant.node, "privileges")
     assert node is not None
-    written = [str(p) for p in construct(node) if normalize_privilege(str(p)) in kept]
-    text = "[" + ", ".join(yaml_scalar(p) for p in written) + "]"
+    assert isinstance(node, yaml.SequenceNode)
+    # each kept privilege exactly as written (`USE SCHEMA` stays unquoted)
+    written = [
+        document.text[item.start_mark.index : item.end_mark.index]
+        for item in node.value
+        if normalize_privilege(str(construct(item))) in kept
+    ]
+    text = "[" + ", ".join(written) + "]"
     return TextEdit(document.file, node.start_mark.index, node.end_mark.index, text)
 
 

@@ -98,6 +98,12 @@ def data_type(node: Tree[Token], text: str) -> str:
     return mapped.type
 
 
+def written_source_type(node: Tree[Token], text: str, databricks_type: str) -> str | None:
+    """The type as written (`varchar(20)`), when it is not just the Databricks type it maps to."""
+    written = " ".join(text[node.meta.start_pos : node.meta.end_pos].split())
+    return None if written.upper().replace(" ", "") == databricks_type.upper().replace(" ", "") else written
+
+
 def default_value(node: Tree[Token], text: str) -> str:
     token = node.children[0]
     assert isinstance(token, Token)

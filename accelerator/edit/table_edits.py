@@ -23,6 +23,7 @@ from accelerator.edit.readers import (
     table_and_column,
     table_name,
     word,
+    written_source_type,
 )
 from accelerator.edit.values import ColumnName, DatabricksType, NewColumnName, NewName, TableName
 from accelerator.erd.patch_inputs import ErdPatcher, NewColumn, TableTarget
@@ -148,6 +149,11 @@ class AddColumn(TableEdit):
         default=None, description="A Databricks SQL default expression, e.g. 0, 'new' or current_timestamp()."
     )
     comment: str | None = Field(default=None, description="The column's description.")
+    source_type: str | None = Field(
+        default=None,
+        description="The type as the user wrote it (e.g. varchar(20)), when it is not `type` itself; "
+        "the ERD keeps this spelling where it means the same Databricks type.",
+    )
 
     forms = (
         CommandForm(
@@ -175,7 +181,13 @@ class AddColumn(TableEdit):
                 comment = word(option)
         type_ = data_type(written_type, text)
         return cls(
-            table=table, column=column, type=type_, not_null=not_null, default=default, comment=comment
+            table=table,
+            column=column,
+            type=type_,
+            not_null=not_null,
+            default=default,
+            comment=comment,
+            source_type=written_source_type(written_type, text, type_),
         )
 
     def describe(self) -> str:
@@ -197,7 +209,7 @@ class AddColumn(TableEdit):
             Column(
                 name=self.column,
                 type=self.type,
-                source_type=self.type,
+                source_type=self.source_type or self.type,
                 nullable=not self.not_null,
                 default=self.default,
                 comment=self.comment,
