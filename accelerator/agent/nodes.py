@@ -25,7 +25,15 @@ from accelerator.agent.limits import (
     bounded_reply,
     storable,
 )
-from accelerator.agent.state import ConversationState, Revision, Turn, hashes_of, sha256
+from accelerator.agent.state import (
+    ConversationState,
+    Revision,
+    Turn,
+    hashes_of,
+    hunk,
+    restored_text,
+    sha256,
+)
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
 from accelerator.edit.operation import EditBase, Question, resolve
@@ -78,7 +86,7 @@ def load(state: ConversationState) -> dict[str, Any]:
     sources = state["sources"]
     return {
         "hashes": hashes_of(sources),
-        "previous": {},
+        "previous": {},  # read only by threads without a stack (`_undo_stack`)
         "undoable": False,
         "turn": 0,
         "last_edits": [],
@@ -195,7 +203,7 @@ def _changed_sources(
             author=message.get("author"),
             edits=[],
             ops=[],
-            restore=before,
+            restore={f: hunk(sources[f], text) for f, text in before.items()},
             expect={f: sha256(sources[f]) for f in before},
         )
         stack = [*_undo_stack(state), revision][-MAX_UNDO_LEVELS:]
@@ -215,7 +223,12 @@ def _undo_stack(state: ConversationState) -> list[Revision]:
     edits, ops = state.get("last_edits") or [], state.get("last_ops") or []
     return [
         Revision(
-            turn=state.get("turn", 0), author=None, edits=edits, ops=ops, restore=previous, expect=expect
+            turn=state.get("turn", 0),
+            author=None,
+            edits=edits,
+            ops=ops,
+            restore={f: hunk(sources[f], text) for f, text in previous.items() if f in sources},
+            expect=expect,
         )
     ]
 
@@ -301,14 +314,15 @@ def undo(state: ConversationState) -> dict[str, Any]:
     moved = [f for f, digest in sorted(revision["expect"].items()) if sha256(sources.get(f, "")) != digest]
     if moved:
         return {"outcome": "answered", "reply": replies.cannot_undo(verb, revision, whose, moved)}
-    restored = {**sources, **revision["restore"]}
+    texts = {f: restored_text(sources.get(f, ""), change) for f, change in revision["restore"].items()}
+    restored = {**sources, **texts}
     inverse = Revision(
         turn=revision["turn"],
         author=revision["author"],
         edits=revision["edits"],
         ops=revision["ops"],
-        restore={f: sources[f] for f in revision["restore"] if f in sources},
-        expect={f: sha256(text) for f, text in revision["restore"].items()},
+        restore={f: hunk(text, sources.get(f, "")) for f, text in texts.items()},
+        expect={f: sha256(text) for f, text in texts.items()},
     )
     target.append(inverse)
     update = _changed_sources(state, restored, list(revision["restore"]), undoable=False)
@@ -319,7 +333,7 @@ def undo(state: ConversationState) -> dict[str, Any]:
         "undo_stack": stacks[0][-MAX_UNDO_LEVELS:],
         "redo_stack": stacks[1][-MAX_UNDO_LEVELS:],
         "undoable": bool(stacks[0]),
-        "previous": stacks[0][-1]["restore"] if stacks[0] else {},
+        "previous": {},  # read only by threads without a stack (`_undo_stack`)
         "outcome": "redone" if redo else "undone",
         "last_edits": [f"{verb}: {text}" for text in revision["edits"]],
         "last_ops": revision["ops"],

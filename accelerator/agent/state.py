@@ -51,6 +51,33 @@ class Turn(TypedDict, total=False):
     proposal_error: str
 
 
+class Hunk(TypedDict):
+    """Lines `start`..`stop` of a text replaced by `text`: an edit is local, so a level of undo
+    checkpoints the changed lines, not the whole file (the file's hash is checked before use)."""
+
+    start: int
+    stop: int
+    text: str
+
+
+def hunk(current: str, wanted: str) -> Hunk:
+    """The one hunk that turns `current` into `wanted` (their common first and last lines kept)."""
+    have, want = current.splitlines(keepends=True), wanted.splitlines(keepends=True)
+    limit = min(len(have), len(want))
+    start = 0
+    while start < limit and have[start] == want[start]:
+        start += 1
+    end = 0
+    while end < limit - start and have[-1 - end] == want[-1 - end]:
+        end += 1
+    return Hunk(start=start, stop=len(have) - end, text="".join(want[start : len(want) - end]))
+
+
+def restored_text(current: str, change: Hunk) -> str:
+    lines = current.splitlines(keepends=True)
+    return "".join(lines[: change["start"]]) + change["text"] + "".join(lines[change["stop"] :])
+
+
 class Revision(TypedDict):
     """One level of undo (or redo): whose turn it was, and the texts that take it back."""
 
@@ -58,7 +85,7 @@ class Revision(TypedDict):
     author: str | None
     edits: list[str]  # descriptions of the turn's edits
     ops: list[dict[str, Any]]
-    restore: dict[str, str]  # file -> text to write back
+    restore: dict[str, Hunk]  # file -> the lines that take the file back (see `hunk`)
     expect: dict[str, str]  # file -> sha256 the source must still have (else a hand edit came since)
 
 
@@ -74,7 +101,7 @@ class ConversationState(TypedDict, total=False):
     sources: dict[str, str]  # file -> text: the ERDs and the policy as of the last completed turn
     worktree: str | None  # the local working tree a terminal thread mirrors (None: a PR's thread)
     hashes: dict[str, str]  # file -> sha256 of `sources`
-    previous: dict[str, str]  # file -> text before the last undoable turn changed it (for undo)
+    previous: dict[str, str]  # file -> text before the last applied turn (threads before the undo stack)
     undoable: bool
     undo_stack: list[Revision]  # the applied turns that `undo` takes back, last on top
     redo_stack: list[Revision]  # the undone turns that `redo` applies again; emptied by a new edit
