@@ -8,7 +8,7 @@ its transaction commits is simply done again from the last checkpoint.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -36,6 +36,7 @@ from accelerator.agent.state import (
 )
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
+from accelerator.edit.governance_edits import classification_follow_up, starting_policy
 from accelerator.edit.operation import EditBase, Question, resolve
 from accelerator.edit.operations import EditOp, ParsedCommand
 from accelerator.edit.patch import patch_sources
@@ -43,6 +44,7 @@ from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
+from accelerator.policy.weakening import weakened
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
 UNDO_OPS = frozenset({"undo", "redo"})  # answered by the `undo` node, never combined with edits
@@ -242,8 +244,10 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     applied: list[dict[str, Any]] = []  # the resolved edits, as JSON, for the message's payload
     changed: list[str] = []
     parsed: dict[str, ParsedErd] = {}  # the verifying re-parses of the last op, which governance takes over
+    notes: list[str] = []  # what the turn did besides its edits (a policy file created, classes kept)
     try:
-        before = _governed(state, ctx).findings
+        before_governed = _governed(state, ctx)
+        before = before_governed.findings
         for op in ops:
             governed = ctx.derived.governed(inputs, sources, parsed)
             parsed = {}
@@ -251,6 +255,14 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                 resolved = resolve(op, governed.project).op
                 descriptions.append(resolved.describe())
                 applied.append(resolved.model_dump(mode="json"))
+                if op.writes == "policy" and inputs.policy_file is None:
+                    created, sources[created] = starting_policy()
+                    inputs = replace(inputs, policy_file=created)
+                    changed.append(created)
+                    notes.append(
+                        f"created {created} from the built-in policy: add `policy: {created}` to "
+                        "accelerator.yaml so that later runs read it"
+                    )
                 patched = patch_sources(
                     op,
                     governed.project,
@@ -266,8 +278,16 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                 raise _TurnRejected(f"`{op.describe()}`: {error.format()}") from None
             sources.update(patched)
             changed.extend(file for file in patched if file not in changed)
+            follow = classification_follow_up(governed.project, resolved, inputs.policy_file, sources)
+            if follow is not None:  # a classified column keeps its class through a rename or a move
+                sources[follow.file] = follow.text
+                changed.extend([follow.file] if follow.file not in changed else [])
+                notes.extend(follow.notes)
+                inputs = replace(inputs, policy_file=follow.file)
             crash_point("apply.patched")
-        after = ctx.derived.governed(inputs, sources, parsed).findings
+        after_governed = ctx.derived.governed(inputs, sources, parsed)
+        after = after_governed.findings
+        lost = weakened(before_governed.project, after_governed.project, after_governed.policy)
         # The new sources must generate too (cached: `render` takes this very generation).
         ctx.derived.generation(inputs, sources, terraform=ctx.terraform, backend=ctx.backend)
     except _TurnRejected as rejected:
@@ -282,6 +302,8 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     }
     if new_errors:
         return {"outcome": "rejected", "reply": replies.governance_gate(new_errors, summary)}
+    if any(finding.severity == "error" for finding in lost):
+        return {"outcome": "rejected", "reply": replies.weakening_gate(lost)}
     crash_point("apply.done")
     update = _changed_sources(state, sources, changed, undoable=True)
     update["undo_stack"][-1] |= {"edits": descriptions, "ops": applied}
@@ -289,7 +311,8 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         "outcome": "applied",
         "last_edits": descriptions,
         "last_ops": applied,
-        "reply": replies.applied(descriptions, summary, changed),
+        "reply": replies.applied(descriptions, summary, changed, notes=notes, weakened=lost),
+        **({"policy_file": inputs.policy_file} if inputs.policy_file != state.get("policy_file") else {}),
     }
 
 

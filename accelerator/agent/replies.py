@@ -42,9 +42,19 @@ def opening(state: ConversationState) -> str:
     return f"Session {state['thread_id']} on {files}.\n{findings_line(state['findings'])}"
 
 
-def applied(descriptions: Sequence[str], summary: FindingSummary, changed: Sequence[str]) -> str:
-    lines = ["Applied:", *(f"- {text}" for text in listed(descriptions))]
+def applied(
+    descriptions: Sequence[str],
+    summary: FindingSummary,
+    changed: Sequence[str],
+    *,
+    notes: Sequence[str] = (),
+    weakened: Sequence[Finding] = (),
+) -> str:
+    lines = ["Applied:", *(f"- {text}" for text in listed(descriptions)), *(f"- {note}" for note in notes)]
     lines.append(f"changed: {', '.join(listed(changed)) or 'no source text'}")
+    if weakened:
+        lines.append("Weakened protection:")
+        lines.extend(f"- {line}" for line in listed([f"{location(f)}: {f.message}" for f in weakened]))
     lines.append(findings_line(summary))
     return "\n".join(lines)
 
@@ -106,6 +116,16 @@ def governance_gate(new_errors: dict[str, int], summary: FindingSummary) -> str:
     return rejected(
         f"These edits would add error-severity governance findings: {rules}.\n{listed}\n"
         "Adjust the edit (e.g. a snake_case name, a comment, a classification) and try again."
+    )
+
+
+def weakening_gate(lost: Sequence[Finding]) -> str:
+    errors = [f"{location(f)}: {f.message}" for f in lost if f.severity == "error"]
+    listed_lines = "\n".join(f"- {line}" for line in listed(errors))
+    return rejected(
+        f"These edits would weaken protection where the policy requires a confirmation:\n{listed_lines}\n"
+        "Change the policy's `rules.governance.confirm_weakening`, or make the change by hand in a "
+        "reviewed commit."
     )
 
 

@@ -427,13 +427,12 @@ def test_revoke_narrows_the_written_grant() -> None:
     assert len(removed) == 1
 
 
-def test_classify_adds_the_column_to_the_rule() -> None:
+def test_classify_names_exactly_that_column_not_every_column_of_its_name() -> None:
     project, sources = policy_sources()
     op = Classify(table="crm.customers", column="created_at", classification="pii.name")
     patched = patch_sources(op, project, sources, policy_file=POLICY)[POLICY]
-    assert changed_lines(sources[POLICY], patched)[1] == [
-        "    match: {names: [full_name, first_name, last_name, created_at]}"
-    ]
+    removed, added = changed_lines(sources[POLICY], patched)
+    assert removed == [] and added[-2:] == ["classified_columns:", "  crm.customers.created_at: pii.name"]
 
 
 @pytest.mark.parametrize(
