@@ -64,6 +64,8 @@ def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -
     """Parse a comment into typed commands and located syntax errors (never raises)."""
     parsed = ParsedComment()
     for statement in split_statements(text, bot_names=bot_names):
+        start, trimmed = trim_chatter(statement.text)  # `go ahead and rename ...` is one command
+        statement = Statement(trimmed, statement.line, statement.column + start)
         for part in split_joined(statement):
             try:
                 parsed.commands.append(parse_statement(part, source=text))

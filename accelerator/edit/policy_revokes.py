@@ -38,7 +38,8 @@ def _items(node: yaml.Node | None) -> list[yaml.Node]:
 
 
 def _written_grants(document: PolicyDocument, kind: str, name: str, principal: str) -> list[_WrittenGrant]:
-    """The grant items of `principal` on `kind name`, wherever they are written."""
+    """The grant items of `principal` on `kind name`, wherever they are written (a catalog grant
+    without a name is on the domain's catalog, the only one a policy's environments name)."""
     places: list[tuple[yaml.Node, str | None]] = [
         (item, None) for item in _items(_value(document.root, "grants"))
     ]
@@ -53,7 +54,7 @@ def _written_grants(document: PolicyDocument, kind: str, name: str, principal: s
             continue
         if (
             data.get("on", data.get(True)) != kind  # YAML 1.1 reads the key `on` as true
-            or str(data.get("name", "*")).lower() != name.lower()
+            or str(data.get("name", "*")).lower() not in (name.lower(), *(["*"] if kind == "catalog" else []))
             or str(data.get("principal")) != principal
         ):
             continue

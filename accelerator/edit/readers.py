@@ -110,6 +110,8 @@ def default_value(node: Tree[Token], text: str) -> str:
     if token.type == "STRING":  # a SQL string literal, whichever quote the comment used
         value = unquote(token).replace("\\", "\\\\").replace("'", "\\'")
         return f"'{value}'"
+    if token.type == "NAME" and token.lower() in ("true", "false", "null"):
+        return token.upper()  # the SQL keyword, as every ERD reader spells it
     return text[node.meta.start_pos : node.meta.end_pos].replace(" ", "")
 
 

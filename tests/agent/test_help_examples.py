@@ -5,6 +5,7 @@ the result. A format that cannot express an edit must say so clearly (`Unsupport
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,9 +71,14 @@ class ExampleSession:
         if parsed.errors:
             outcome.syntax_errors = [error.format() for error in parsed.errors]
             return outcome
+        return self.apply(list(parsed.commands), outcome)
+
+    def apply(self, commands: Sequence[ParsedCommand], outcome: Outcome | None = None) -> Outcome:
+        """Apply `commands` (parsed, or proposed by a language model) as one turn."""
+        outcome = outcome or Outcome(commands=list(commands))
         sources = dict(self.sources)
         try:
-            for command in parsed.commands:
+            for command in commands:
                 governed = self.governed(sources)
                 if isinstance(command, Question):
                     outcome.answers.append(command.answer(governed.project))
