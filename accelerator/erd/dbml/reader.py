@@ -22,7 +22,7 @@ change columns), made without validation by `model.copying` (`deep_copied`, `mad
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -89,6 +89,7 @@ class _Side:
     schema: str
     table_name: str
     table: Table | None
+    names: Mapping[str, str]  # the table's column names, lower-cased -> as declared (the first)
     columns: list[str]
     span: Span
 
@@ -121,6 +122,11 @@ _COLUMN_FIELDS_SET = frozenset(
     {"name", "type", "source_type", "nullable", "default", "identity", "comment", "allowed_values"}
     | {"span", "name_span"}
 )
+# The fields a ForeignKey is given (all but `label`), which pydantic notes as set.
+_FOREIGN_KEY_FIELDS_SET = frozenset(
+    {"name", "columns", "ref_schema", "ref_table", "ref_columns", "span", "name_span"}
+)
+_NO_COLUMNS: Mapping[str, str] = MappingProxyType({})
 
 
 def _column_spec(
@@ -154,6 +160,14 @@ def _column_spec(
     )
 
 
+def _column_names(names: Iterable[str]) -> Mapping[str, str]:
+    """What `Table.column(name).name` answers for each lower-cased name, without a scan per look-up."""
+    found: dict[str, str] = {}
+    for name in names:
+        found.setdefault(name.lower(), name)
+    return MappingProxyType(found)
+
+
 def _new_column(spec: _ColumnSpec, lines: int) -> Column:
     """A new Column, its spans moved by `lines` lines: what `Column(...)` makes of these fields
     (tests/erd compares the two), without validation, in a fraction of the time."""
@@ -177,6 +191,7 @@ class _TableTemplate(NamedTuple):
     enums: object  # the enums its column types were mapped with
     shell: Table
     columns: tuple[_ColumnSpec, ...]
+    names: Mapping[str, str]  # of its columns, as `_column_names` gives them
     references: tuple[_InlineRef, ...]
 
     def table(self, line: int) -> Table:
@@ -195,7 +210,8 @@ class _ModelBuilder:
         self.file = file
         self.default_schema = default_schema
         self.lines = LineIndex(text, file)
-        self.tables: dict[tuple[str, str], tuple[str, Table]] = {}  # lower (schema, table) -> first one
+        # lower (schema, table) -> the first one, with its column names (`_column_names`)
+        self.tables: dict[tuple[str, str], tuple[str, Table, Mapping[str, str]]] = {}
         self.aliases: dict[str, tuple[str, str]] = {}
         self.enums: dict[str, list[str]] = {}
         self.mapped_types: dict[str, MappedType] = {}  # the same few types repeat over thousands of columns
@@ -216,25 +232,25 @@ class _ModelBuilder:
                 self.add_enum(moved_enum(block.node, shift) if shift else block.node)
         enums = tuple((name, tuple(values)) for name, values in self.enums.items())
         schemas: dict[str, Schema] = {}
-        built: list[tuple[Sequence[_InlineRef], str, Table]] = []
+        built: list[tuple[Sequence[_InlineRef], str, Table, Mapping[str, str]]] = []
         for shift, block in scan.blocks:
             node = block.node
             if not isinstance(node, TableNode):
                 continue
-            table, references = self.placed_table(node, block, shift, enums)
+            table, references, names = self.placed_table(node, block, shift, enums)
             schema_name = self.schema_of(node.name)
             schema = schemas.get(schema_name.lower())
             if schema is None:
                 schema_span = self.name_span(node.name[0], shift) if len(node.name) == 2 else None
                 schema = schemas[schema_name.lower()] = Schema(name=schema_name, name_span=schema_span)
             schema.tables.append(table)
-            built.append((references, schema.name, table))
+            built.append((references, schema.name, table, names))
             key = (schema.name.lower(), table.name.lower())
-            self.tables.setdefault(key, (schema.name, table))
+            self.tables.setdefault(key, (schema.name, table, names))
             if node.alias is not None:
                 self.aliases.setdefault(node.alias.value.lower(), key)
-        for references, schema_name, table in built:  # references need every table of the file first
-            self.inline_references(references, schema_name, table)
+        for references, schema_name, table, names in built:  # references need every table of the file first
+            self.inline_references(references, schema_name, table, names)
         for shift, block in scan.blocks:
             if isinstance(block.node, RefNode):
                 ref = moved_ref(block.node, shift) if shift else block.node
@@ -246,22 +262,23 @@ class _ModelBuilder:
 
     def placed_table(
         self, node: TableNode, block: Block, shift: int, enums: object
-    ) -> tuple[Table, Sequence[_InlineRef]]:
-        """The table of a block at `shift` and its inline references: made from the block's template if
-        it fits, else built (and kept as the block's template for the next texts)."""
+    ) -> tuple[Table, Sequence[_InlineRef], Mapping[str, str]]:
+        """The table of a block at `shift`, its inline references and its column names: made from the
+        block's template if it fits, else built (and kept as the block's template for the next texts)."""
         line, column = self.lines.position(block.start + shift)
         template = block.built
         if isinstance(template, _TableTemplate) and (template.column, template.enums) == (column, enums):
             lines = line - template.line
             references = [ref.moved(lines) for ref in template.references] if lines else template.references
-            return template.table(line), references
+            return template.table(line), references, template.names
         if shift:
             node = moved_table(node, shift)
         table, columns = self.table(node)
         references = self.inline_refs(node, table)
+        names = _column_names(spec["name"] for spec in columns)
         shell = deep_copied(table, without="columns")
-        block.built = _TableTemplate(line, column, enums, shell, tuple(columns), tuple(references))
-        return table, references
+        block.built = _TableTemplate(line, column, enums, shell, tuple(columns), names, tuple(references))
+        return table, references, names
 
     # -- enums and columns ----------------------------------------------------------------------
 
@@ -423,9 +440,11 @@ class _ModelBuilder:
                 )
         return found
 
-    def inline_references(self, references: Sequence[_InlineRef], schema_name: str, table: Table) -> None:
+    def inline_references(
+        self, references: Sequence[_InlineRef], schema_name: str, table: Table, names: Mapping[str, str]
+    ) -> None:
         for ref in references:
-            own = _Side(schema_name, table.name, table, [ref.column], ref.column_span)
+            own = _Side(schema_name, table.name, table, names, [ref.column], ref.column_span)
             self.reference(
                 own, ref.relation, self.side(ref.table, ref.columns, ref.target_span), None, ref.span
             )
@@ -439,15 +458,12 @@ class _ModelBuilder:
         key = (names[0] if len(names) == 2 else self.default_schema).lower(), names[-1].lower()
         if len(names) == 1 and key not in self.tables and names[0].lower() in self.aliases:
             key = self.aliases[names[0].lower()]
-        schema_name, table = self.tables.get(
-            key, (names[0] if len(names) == 2 else self.default_schema, None)
+        schema_name, table, declared_names = self.tables.get(
+            key, (names[0] if len(names) == 2 else self.default_schema, None, _NO_COLUMNS)
         )
-        if table is not None:
-            declared = [self.declared_name(table, column) for column in columns]
-        else:
-            declared = list(columns)
+        declared = [declared_names.get(column.lower(), column) for column in columns]
         table_name = table.name if table else names[-1]
-        return _Side(schema_name, table_name, table, declared, span)
+        return _Side(schema_name, table_name, table, declared_names, declared, span)
 
     def reference(self, left: _Side, relation: str, right: _Side, name: Token | None, span: Span) -> None:
         if relation == "<>":
@@ -464,30 +480,30 @@ class _ModelBuilder:
             return
         holder, target = (right, left) if relation == "<" else (left, right)
         if holder.table is None:
-            known = [f"{schema}.{table.name}" for schema, table in self.tables.values()]
+            known = [f"{schema}.{table.name}" for schema, table, _ in self.tables.values()]
             raise self.model_error_at(
                 f"reference from table {holder.schema}.{holder.table_name}, which this file does not define",
                 holder.span,
                 _closest(f"{holder.schema}.{holder.table_name}", known),
             )
         for column in holder.columns:
-            if holder.table.column(column) is None:
+            if column.lower() not in holder.names:
                 raise self.model_error_at(
                     f"reference from column {holder.table_name}.{column}, which {holder.table_name} does not have",
                     holder.span,
                     _closest(column, [c.name for c in holder.table.columns]),
                 )
-        holder.table.foreign_keys.append(
-            ForeignKey(
-                name=name.value if name else None,
-                columns=holder.columns,
-                ref_schema=target.schema,
-                ref_table=target.table_name,
-                ref_columns=target.columns,
-                span=target.span,  # build_project's dangling-reference errors point at the referenced side
-                name_span=self.name_span(name) if name else None,
-            )
-        )
+        values = {  # what ForeignKey(...) of these makes (tests/erd compares the two), unvalidated
+            "span": target.span,  # build_project's dangling-reference errors point at the referenced side
+            "name_span": self.name_span(name) if name else None,
+            "name": name.value if name else None,
+            "columns": holder.columns,  # both lists are the sides' own, made for this reference
+            "ref_schema": target.schema,
+            "ref_table": target.table_name,
+            "ref_columns": target.columns,
+            "label": None,
+        }
+        holder.table.foreign_keys.append(made(ForeignKey, values, _FOREIGN_KEY_FIELDS_SET))
 
     # -- errors ---------------------------------------------------------------------------------
 
