@@ -1,0 +1,419 @@
+"""`migration_sql(changes, environment)`: the Databricks SQL statements of changes, in one environment.
+
+One function per kind of change (a table from change type to function). Statements come in
+`applying_order` (ownership last) and carry no trailing semicolon: each can be executed on its own.
+Physical catalog names come from the environment (`{env}_{domain}`). With `terraform=True`,
+Terraform owns catalogs and schemas (their creation, drop, comment, owner and grants): their
+changes write no SQL. A change that Delta cannot apply in place says so in `CHANGES.md`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from accelerator.model.elements import Column, Environment, Mask, Table
+from accelerator.plan import changes as c
+from accelerator.plan.paths import ObjectPath
+from accelerator.plan.quoting import checked_default, checked_privilege, checked_type, ident, literal
+
+COLUMN_MAPPING = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name')"
+TYPE_WIDENING = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')"
+COLUMN_DEFAULTS = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'supported')"
+NEW_TABLE_PROPERTIES = {"delta.columnMapping.mode": "name"}  # so that columns can be renamed and dropped
+SECURABLES = {"catalog": "CATALOG", "schema": "SCHEMA", "table": "TABLE"}
+TERRAFORM_OWNS = (c.AddCatalog, c.AddSchema, c.DropCatalog, c.DropSchema, c.SetComment, c.SetOwner,
+                  c.GrantPrivileges, c.RevokePrivileges)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the statements of one environment go."""
+
+    environment: Environment
+
+    def name(self, path: ObjectPath) -> str:
+        """The physical name of the object holding `path` (a column: its table)."""
+        parts = [self.environment.catalog_name(path.catalog), path.schema, path.table]
+        return ident(*[part for part in parts if part])
+
+    def table(self, path: ObjectPath) -> str:
+        return self.name(path.table_path())
+
+
+def migration_sql(
+    changes: Sequence[c.Change], environment: Environment, *, terraform: bool = False
+) -> list[str]:
+    place, statements = Place(environment), []
+    for change in c.applying_order(list(changes)):
+        if terraform and isinstance(change, TERRAFORM_OWNS) and change.path.kind in ("catalog", "schema"):
+            continue
+        statements += SQL[type(change)](place, change)
+    return statements
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def column_definition(column: Column, *, with_constraints: bool = True) -> str:
+    parts = [ident(column.name), checked_type(column.type)]
+    if with_constraints and not column.nullable:
+        parts.append("NOT NULL")
+    if column.default is not None:
+        parts.append("DEFAULT " + checked_default(column.default))
+    if column.identity is not None:
+        identity = column.identity
+        parts.append(f"GENERATED {'ALWAYS' if identity.always else 'BY DEFAULT'} AS IDENTITY")
+        options = [f"START WITH {int(identity.start)}"] if identity.start is not None else []
+        options += [f"INCREMENT BY {int(identity.increment)}"] if identity.increment is not None else []
+        if options:
+            parts.append("(" + " ".join(options) + ")")
+    if column.comment is not None:
+        parts.append("COMMENT " + literal(column.comment))
+    return " ".join(parts)
+
+
+def _pairs(items: dict[str, str]) -> str:
+    return ", ".join(f"{literal(key)} = {literal(value)}" for key, value in sorted(items.items()))
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(ident(name) for name in names)
+
+
+def check_name(table: str, column: str) -> str:
+    return f"chk_{table}_{column}"  # as render names a column's allowed-values CHECK
+
+
+def _add_check(table: str, path: ObjectPath, column: str, values: Sequence[str]) -> str:
+    name = ident(check_name(path.table or "", column))
+    allowed = ", ".join(literal(value) for value in values)
+    return f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({ident(column)} IN ({allowed}))"
+
+
+def _drop_check_statement(table: str, path: ObjectPath, column: str) -> str:
+    return f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {ident(check_name(path.table or '', column))}"
+
+
+def _alter_column(place: Place, path: ObjectPath) -> str:
+    return f"ALTER TABLE {place.table(path)} ALTER COLUMN {ident(path.column or '')}"
+
+
+def _masked_value(mask: Mask, column_type: str) -> str:
+    text = column_type.upper().startswith(("STRING", "VARCHAR", "CHAR"))
+    if not text or mask.strategy == "null":
+        return "NULL"
+    return {
+        "redact": "'***'",
+        "hash": "sha2(val, 256)",
+        "partial": "concat(repeat('*', greatest(length(val) - 4, 0)), right(val, 4))",
+    }[mask.strategy]
+
+
+# --- one function per kind of change ---------------------------------------------------------------
+
+
+def _add_catalog(place: Place, change: c.AddCatalog) -> list[str]:
+    comment = f" COMMENT {literal(change.catalog.comment)}" if change.catalog.comment is not None else ""
+    return [f"CREATE CATALOG {place.name(change.path)}{comment}"]
+
+
+def _add_schema(place: Place, change: c.AddSchema) -> list[str]:
+    comment = f" COMMENT {literal(change.schema.comment)}" if change.schema.comment is not None else ""
+    return [f"CREATE SCHEMA {place.name(change.path)}{comment}"]
+
+
+def _add_table(place: Place, change: c.AddTable) -> list[str]:
+    table: Table = change.table
+    lines = [column_definition(column) for column in table.columns]
+    if table.primary_key:
+        name = table.primary_key.name or f"pk_{table.name}"
+        lines.append(f"CONSTRAINT {ident(name)} PRIMARY KEY ({_names(table.primary_key.columns)})")
+    text = f"CREATE TABLE {place.name(change.path)} ({', '.join(lines)})"
+    if table.comment is not None:
+        text += f" COMMENT {literal(table.comment)}"
+    if table.cluster_by:
+        text += f" CLUSTER BY ({_names(table.cluster_by)})"
+    elif table.cluster_by_auto:
+        text += " CLUSTER BY AUTO"
+    properties = NEW_TABLE_PROPERTIES | dict(table.properties)
+    if any(column.default is not None for column in table.columns):
+        properties.setdefault("delta.feature.allowColumnDefaults", "supported")
+    return [f"{text} TBLPROPERTIES ({_pairs(properties)})"]
+
+
+def _drop(kind: str, cascade: bool) -> Callable[[Place, c.Change], list[str]]:
+    def statements(place: Place, change: c.Change) -> list[str]:
+        return [f"DROP {kind} {place.name(change.path)}{' CASCADE' if cascade else ''}"]
+
+    return statements
+
+
+def _rename_table(place: Place, change: c.RenameTable) -> list[str]:
+    return [
+        f"ALTER TABLE {place.name(change.path.with_table(change.old))} RENAME TO {place.name(change.path)}"
+    ]
+
+
+def _add_column(place: Place, change: c.AddColumn) -> list[str]:
+    table, column = place.table(change.path), change.column
+    statements = [COLUMN_DEFAULTS.format(table=table)] if column.default is not None else []
+    statements.append(
+        f"ALTER TABLE {table} ADD COLUMNS ({column_definition(column, with_constraints=False)})"
+    )
+    if not column.nullable:
+        if column.default is not None:  # existing rows: the default, before NOT NULL can hold
+            value = checked_default(column.default)
+            statements.append(
+                f"UPDATE {table} SET {ident(column.name)} = {value} WHERE {ident(column.name)} IS NULL"
+            )
+        statements.append(f"{_alter_column(place, change.path)} SET NOT NULL")
+    return statements
+
+
+def _drop_column(place: Place, change: c.DropColumn) -> list[str]:
+    table = place.table(change.path)
+    statements = [COLUMN_MAPPING.format(table=table)]
+    if change.column.allowed_values:
+        statements.append(_drop_check_statement(table, change.path, change.column.name))
+    return [*statements, f"ALTER TABLE {table} DROP COLUMN {ident(change.column.name)}"]
+
+
+def _rename_column(place: Place, change: c.RenameColumn) -> list[str]:
+    table, new = place.table(change.path), change.path.column or ""
+    statements = [] if change.column_mapping else [COLUMN_MAPPING.format(table=table)]
+    if change.allowed_values:
+        statements.append(_drop_check_statement(table, change.path, change.old))
+    statements.append(f"ALTER TABLE {table} RENAME COLUMN {ident(change.old)} TO {ident(new)}")
+    if change.allowed_values:
+        statements.append(_add_check(table, change.path, new, change.allowed_values))
+    return statements
+
+
+def _change_type(place: Place, change: c.ChangeColumnType) -> list[str]:
+    table, kind, new_type = place.table(change.path), change.kind, checked_type(change.new)
+    if kind == "same":
+        return []
+    if kind == "widening":
+        return [TYPE_WIDENING.format(table=table), f"{_alter_column(place, change.path)} TYPE {new_type}"]
+    # Delta changes no other type in place: a new column takes the converted values and the name.
+    column, name = change.column, change.path.column or ""
+    temporary = f"{name}__retyped"
+    position = f"AFTER {ident(change.after)}" if change.after else "FIRST"
+    statements = [
+        COLUMN_MAPPING.format(table=table),
+        f"ALTER TABLE {table} ADD COLUMNS ({ident(temporary)} {new_type})",
+        f"UPDATE {table} SET {ident(temporary)} = CAST({ident(name)} AS {new_type})",
+        f"ALTER TABLE {table} DROP COLUMN {ident(name)}",
+        f"ALTER TABLE {table} RENAME COLUMN {ident(temporary)} TO {ident(name)}",
+        f"{_alter_column(place, change.path)} {position}",
+    ]
+    if column.default is not None:
+        statements += [
+            COLUMN_DEFAULTS.format(table=table),
+            f"{_alter_column(place, change.path)} SET DEFAULT {checked_default(column.default)}",
+        ]
+    if not column.nullable:
+        statements.append(f"{_alter_column(place, change.path)} SET NOT NULL")
+    if column.comment is not None:
+        statements += _set_comment(place, c.SetComment(path=change.path, old=None, new=column.comment))
+    if column.tags:
+        statements.append(f"{_alter_column(place, change.path)} SET TAGS ({_pairs(column.tags)})")
+    return statements
+
+
+def _set_nullability(place: Place, change: c.SetNullability) -> list[str]:
+    return [f"{_alter_column(place, change.path)} {'DROP' if change.nullable else 'SET'} NOT NULL"]
+
+
+def _set_default(place: Place, change: c.SetDefault) -> list[str]:
+    if change.new is None:
+        return [f"{_alter_column(place, change.path)} DROP DEFAULT"]
+    table = place.table(change.path)
+    return [
+        COLUMN_DEFAULTS.format(table=table),
+        f"{_alter_column(place, change.path)} SET DEFAULT {checked_default(change.new)}",
+    ]
+
+
+def _reorder(place: Place, change: c.ReorderColumns) -> list[str]:
+    statements, table = [], change.path
+    current = list(change.before)
+    for position, name in enumerate(change.order):
+        if position < len(current) and current[position] == name:
+            continue
+        where = "FIRST" if position == 0 else f"AFTER {ident(change.order[position - 1])}"
+        statements.append(f"{_alter_column(place, table.with_column(name))} {where}")
+        current.remove(name)
+        current.insert(position, name)
+    return statements
+
+
+def _set_comment(place: Place, change: c.SetComment) -> list[str]:
+    kind = change.path.kind.upper()
+    name = place.name(change.path) + (f".{ident(change.path.column)}" if change.path.column else "")
+    text = literal(change.new) if change.new is not None else "NULL"
+    return [f"COMMENT ON {kind} {name} IS {text}"]
+
+
+def _tags_target(place: Place, path: ObjectPath) -> str:
+    if path.kind == "column":
+        return _alter_column(place, path)
+    return f"ALTER {SECURABLES[path.kind]} {place.name(path)}"
+
+
+def _set_tag(place: Place, change: c.SetTag) -> list[str]:
+    return [f"{_tags_target(place, change.path)} SET TAGS ({_pairs({change.key: change.new})})"]
+
+
+def _unset_tag(place: Place, change: c.UnsetTag) -> list[str]:
+    return [f"{_tags_target(place, change.path)} UNSET TAGS ({literal(change.key)})"]
+
+
+def _set_mask(place: Place, change: c.SetMask) -> list[str]:
+    mask, column_type = change.mask, checked_type(change.column_type)
+    function = ident(
+        place.environment.catalog_name(change.path.catalog), change.function_schema, mask.function
+    )
+    masked = _masked_value(mask, column_type)
+    groups = sorted(set(mask.exempt_groups))
+    if groups:
+        members = " OR ".join(f"is_account_group_member({literal(group)})" for group in groups)
+        body = f"CASE WHEN {members} THEN val ELSE {masked} END"
+    else:
+        body = masked
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}(val {column_type}) RETURNS {column_type} RETURN {body}",
+        f"{_alter_column(place, change.path)} SET MASK {function}",
+    ]
+
+
+def _drop_mask(place: Place, change: c.DropMask) -> list[str]:
+    return [f"{_alter_column(place, change.path)} DROP MASK"]
+
+
+def _set_owner(place: Place, change: c.SetOwner) -> list[str]:
+    if change.new is None:
+        return []  # Unity Catalog keeps the owner it has
+    return [f"ALTER {SECURABLES[change.path.kind]} {place.name(change.path)} OWNER TO {ident(change.new)}"]
+
+
+def _grant(place: Place, change: c.GrantPrivileges) -> list[str]:
+    if not change.applies_in(place.environment.name):
+        return []
+    privileges = ", ".join(checked_privilege(p) for p in change.privileges)
+    securable = f"{SECURABLES[change.path.kind]} {place.name(change.path)}"
+    return [f"GRANT {privileges} ON {securable} TO {ident(change.principal)}"]
+
+
+def _revoke(place: Place, change: c.RevokePrivileges) -> list[str]:
+    lost = change.lost_in(place.environment.name)
+    if not lost:
+        return []
+    privileges = ", ".join(checked_privilege(p) for p in lost)
+    securable = f"{SECURABLES[change.path.kind]} {place.name(change.path)}"
+    return [f"REVOKE {privileges} ON {securable} FROM {ident(change.principal)}"]
+
+
+def _drop_check(place: Place, change: c.DropCheck) -> list[str]:
+    return [_drop_check_statement(place.table(change.path), change.path, change.path.column or "")]
+
+
+def _set_check(place: Place, change: c.SetCheck) -> list[str]:
+    table, column = place.table(change.path), change.path.column or ""
+    return [
+        _drop_check_statement(table, change.path, column),
+        _add_check(table, change.path, column, change.new),
+    ]
+
+
+def _set_primary_key(place: Place, change: c.SetPrimaryKey) -> list[str]:
+    table = place.table(change.path)
+    statements = [f"ALTER TABLE {table} DROP PRIMARY KEY IF EXISTS CASCADE"] if change.old else []
+    if change.new:
+        name = change.new.name or f"pk_{change.path.table}"
+        statements.append(
+            f"ALTER TABLE {table} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({_names(change.new.columns)})"
+        )
+    return statements
+
+
+def foreign_key_name(table: str, columns: Sequence[str], name: str | None) -> str:
+    return name or "_".join(["fk", table, *columns])  # as render names a foreign key
+
+
+def _add_foreign_key(place: Place, change: c.AddForeignKey) -> list[str]:
+    fk = change.foreign_key
+    name = ident(foreign_key_name(change.path.table or "", fk.columns, fk.name))
+    referenced = place.name(ObjectPath(change.path.catalog, fk.ref_schema, fk.ref_table))
+    return [
+        f"ALTER TABLE {place.table(change.path)} ADD CONSTRAINT {name} FOREIGN KEY ({_names(fk.columns)}) "
+        f"REFERENCES {referenced} ({_names(fk.ref_columns)})"
+    ]
+
+
+def _drop_foreign_key(place: Place, change: c.DropForeignKey) -> list[str]:
+    fk = change.foreign_key
+    name = ident(foreign_key_name(change.path.table or "", fk.columns, fk.name))
+    return [f"ALTER TABLE {place.table(change.path)} DROP CONSTRAINT IF EXISTS {name}"]
+
+
+def _set_clustering(place: Place, change: c.SetClustering) -> list[str]:
+    keys = f"({_names(change.cluster_by)})" if change.cluster_by else ("AUTO" if change.auto else "NONE")
+    return [f"ALTER TABLE {place.table(change.path)} CLUSTER BY {keys}"]
+
+
+def _set_property(place: Place, change: c.SetProperty) -> list[str]:
+    return [f"ALTER TABLE {place.table(change.path)} SET TBLPROPERTIES ({_pairs({change.key: change.new})})"]
+
+
+def _unset_property(place: Place, change: c.UnsetProperty) -> list[str]:
+    return [f"ALTER TABLE {place.table(change.path)} UNSET TBLPROPERTIES IF EXISTS ({literal(change.key)})"]
+
+
+def _no_sql(place: Place, change: c.Change) -> list[str]:
+    """Model only (classification, unique keys), Terraform's side (environments, deployment), or not
+    possible in place (an identity): see CHANGES.md."""
+    return []
+
+
+SQL: dict[type[c.Change], Callable[[Place, Any], list[str]]] = {
+    c.AddCatalog: _add_catalog,
+    c.AddSchema: _add_schema,
+    c.AddTable: _add_table,
+    c.DropCatalog: _drop("CATALOG", cascade=True),
+    c.DropSchema: _drop("SCHEMA", cascade=True),
+    c.DropTable: _drop("TABLE", cascade=False),
+    c.RenameTable: _rename_table,
+    c.AddColumn: _add_column,
+    c.DropColumn: _drop_column,
+    c.RenameColumn: _rename_column,
+    c.ChangeColumnType: _change_type,
+    c.SetNullability: _set_nullability,
+    c.SetDefault: _set_default,
+    c.SetIdentity: _no_sql,
+    c.ReorderColumns: _reorder,
+    c.SetComment: _set_comment,
+    c.SetTag: _set_tag,
+    c.UnsetTag: _unset_tag,
+    c.SetClassification: _no_sql,
+    c.SetMask: _set_mask,
+    c.DropMask: _drop_mask,
+    c.SetOwner: _set_owner,
+    c.GrantPrivileges: _grant,
+    c.RevokePrivileges: _revoke,
+    c.DropCheck: _drop_check,
+    c.SetCheck: _set_check,
+    c.SetPrimaryKey: _set_primary_key,
+    c.SetUniqueKeys: _no_sql,
+    c.AddForeignKey: _add_foreign_key,
+    c.DropForeignKey: _drop_foreign_key,
+    c.SetClustering: _set_clustering,
+    c.SetProperty: _set_property,
+    c.UnsetProperty: _unset_property,
+    c.AddEnvironment: _no_sql,
+    c.DropEnvironment: _no_sql,
+    c.SetCatalogTemplate: _no_sql,
+    c.SetDeployment: _no_sql,
+}
