@@ -37,6 +37,22 @@ def corpus_params(manifest: dict[str, dict[str, Any]]) -> list[Any]:
     ]
 
 
+def corpus_text(name: str, entry: dict[str, Any]) -> str:
+    """The file's text; for an entry with `rejects: {line, column, words}` (the published file is not
+    valid in its dialect), the file must be rejected there, and is read with the `;` the error asks for."""
+    text = (CORPUS / name).read_text()
+    rejected = entry.get("rejects")
+    if rejected is None:
+        return text
+    with pytest.raises(ErdSyntaxError) as error:
+        parse_sql(text, name, dialect=entry["dialect"], default_schema=entry["default_schema"])
+    assert (error.value.line, error.value.column) == (rejected["line"], rejected["column"])
+    assert rejected["words"] in str(error.value)
+    offset = sum(len(line) for line in text.splitlines(keepends=True)[: rejected["line"] - 1])
+    offset += rejected["column"] - 1
+    return text[:offset] + ";" + text[offset:]
+
+
 def tables(parsed: ParsedErd) -> dict[str, Table]:
     return {t.name: t for s in parsed.schemas for t in s.tables}
 
@@ -47,7 +63,7 @@ def tables(parsed: ParsedErd) -> dict[str, Table]:
 @pytest.mark.parametrize("name", corpus_params(MANIFEST))
 def test_corpus_file_reads_as_counted(name: str) -> None:
     expected = MANIFEST[name]
-    text = (CORPUS / name).read_text()
+    text = corpus_text(name, expected)
     parsed = parse_sql(text, name, dialect=expected["dialect"], default_schema=expected["default_schema"])
     found = tables(parsed)
     assert sorted(found) == sorted(expected["tables"])
@@ -69,7 +85,7 @@ def test_corpus_file_generates(name: str) -> None:
     expected = MANIFEST[name]
     erd = ErdInput(
         name,
-        (CORPUS / name).read_text(),
+        corpus_text(name, expected),
         "corpus",
         dialect=expected["dialect"],
         default_schema=expected["default_schema"],
@@ -224,6 +240,16 @@ USING DELTA PARTITIONED BY (d) CLUSTER BY (id) TBLPROPERTIES ('delta.appendOnly'
         ("postgres", "CREATE TABLE a (\n  id INT NOT NULL NULL\n);\n", ":2:3:", "NULL and NOT NULL"),
         ("postgres", "CREATE TABLE a (id INT);\nALTER TABLE a ADD COLUMN y;\n", ":2:26:", "no type"),
         ("databricks", "CREATE TABLE a (id INT, );\n", ":1:23:", "comma"),
+        ("tsql", "CREATE TABLE a (id INT,, )\nGO\n", ":1:24:", "comma"),
+        ("tsql", "CREATE TABLE a (id INT, b INT,,)\nGO\n", ":1:31:", "comma"),
+        ("bigquery", "DROP SCHEMA `x`\n\nCREATE SCHEMA `x`;\n", ":3:1:", "has no `;`"),
+        ("postgres", "CREATE TABLE a (id int)\nCREATE TABLE b (id int);\n", ":2:1:", "has no `;`"),
+        (
+            "snowflake",
+            "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b int\nALTER TABLE a ADD c int;\n",
+            ":3:1:",
+            "has no `;`",
+        ),
     ],
 )
 def test_malformed_ddl_exits_2_located(
@@ -235,6 +261,26 @@ def test_malformed_ddl_exits_2_located(
     assert result.exit_code == 2, result.output
     assert f"bad.sql{where}" in result.stderr and words in result.stderr, result.stderr
     assert "Traceback" not in result.output
+
+
+def test_tsql_needs_no_semicolon_between_statements_and_accepts_one_trailing_comma() -> None:
+    ddl = """\
+SET NOCOUNT ON
+CREATE TABLE a (id INT NOT NULL, PRIMARY KEY (id),
+)
+CREATE TABLE b (id INT, a_id INT)
+ALTER TABLE b ALTER COLUMN a_id INT NOT NULL
+ALTER TABLE b ADD CONSTRAINT fk FOREIGN KEY (a_id) REFERENCES a (id)
+GRANT CREATE TABLE, ALTER TABLE TO loader
+GO
+"""
+    parsed = parse_sql(ddl, "t.sql", dialect="tsql")
+    found = tables(parsed)
+    assert sorted(found) == ["a", "b"]
+    assert [(f.columns, f.ref_table) for f in found["b"].foreign_keys] == [(["a_id"], "a")]
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings][:1] == [
+        ("sql.table.trailing_comma", "info", 2)
+    ]
 
 
 def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:

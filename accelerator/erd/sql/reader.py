@@ -53,6 +53,7 @@ from accelerator.erd.sql.source import (
 )
 from accelerator.erd.sql.tokens import (
     Items,
+    MissingSemicolon,
     Statement,
     drop_tsql_noise,
     matching_close,
@@ -131,7 +132,7 @@ class _DdlReader:
             if statements is None:
                 return None
             return self._read(statements, stream=_DECLARES_TYPE.search(self.source.text) is None)
-        except (_LaneMiss, AcceleratorError, SqlglotError):
+        except (_LaneMiss, AcceleratorError, SqlglotError, MissingSemicolon):
             return None
 
     def _read(self, statements: list[Statement | SimpleComment], *, stream: bool) -> ParsedErd:
@@ -198,10 +199,22 @@ class _DdlReader:
         except TokenError as error:
             raise token_error(self.source, error) from None
         is_tsql = self.source.dialect in BATCH_SEPARATED
-        statements = split_statements(tokens, batch_separator=is_tsql)
+        try:
+            statements = split_statements(tokens, batch_separator=is_tsql, strict=True)
+        except MissingSemicolon as missing:
+            raise self._missing_semicolon(missing.token) from None
         if is_tsql:
             statements = [Statement(drop_tsql_noise(s.tokens), s.semicolon) for s in statements]
         return list(statements)
+
+    def _missing_semicolon(self, token: Token) -> AcceleratorError:
+        """Every dialect but T-SQL ends a statement with `;` before the next one starts."""
+        word = token.text.upper()
+        return self._error(
+            f"a new {word} statement starts here, but the statement before it has no `;`",
+            self.source.span(token.start, token.end + 1),
+            f"end the statement before this {word} with `;`",
+        )
 
     def _parsed(self, statement: Statement) -> _Parsed:
         tokens = statement.tokens
@@ -471,7 +484,15 @@ class _DdlReader:
                 self._extra_comma(tokens[before + 1])
             before = last
         if items and before != closing:
-            self._extra_comma(tokens[closing - 1])  # the comma right before `)`
+            comma = tokens[closing - 1]  # the comma right before `)`
+            if self.source.dialect not in BATCH_SEPARATED or before != closing - 1:
+                self._extra_comma(comma)
+            self.source.note(  # SQL Server accepts one trailing comma in the list
+                "sql.table.trailing_comma",
+                "info",
+                "a trailing comma before `)` is accepted by SQL Server only; it is ignored",
+                self.source.span(comma.start, comma.end + 1),
+            )
 
     def _extra_comma(self, comma: Token) -> None:
         raise self._error(

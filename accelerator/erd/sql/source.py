@@ -337,7 +337,7 @@ class CommentLane:
             if masked[gap:start].strip() or masked[end:after].strip():
                 return None
             previous_end = end
-        statements = split_statements(tokens)
+        statements = split_statements(tokens, strict=True)
         read: list[Statement | SimpleComment] = []
         position = 0
         for start, _, comment in found:

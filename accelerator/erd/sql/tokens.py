@@ -78,8 +78,21 @@ class Statement:
         return words[0]
 
 
-def split_statements(tokens: list[Token], *, batch_separator: bool = False) -> list[Statement]:
-    """Split a file's tokens on `;` (and T-SQL's `GO` batch separator)."""
+class MissingSemicolon(ValueError):
+    """A statement starts inside another: the `;` between them is missing (`token` starts it)."""
+
+    def __init__(self, token: Token) -> None:
+        super().__init__(token.text)
+        self.token = token
+
+
+def split_statements(
+    tokens: list[Token], *, batch_separator: bool = False, strict: bool = False
+) -> list[Statement]:
+    """Split a file's tokens on `;` (and T-SQL's `GO` batch separator).
+
+    T-SQL needs no `;`, so with `batch_separator` a CREATE or ALTER that starts a statement inside
+    another starts a new one; elsewhere, with `strict`, it raises `MissingSemicolon`."""
     # list.index scans in C: a file has 100,000s of tokens and few statements per token
     kinds = list(map(_token_type, tokens))
     cuts: list[int] = []
@@ -93,15 +106,88 @@ def split_statements(tokens: list[Token], *, batch_separator: bool = False) -> l
     if batch_separator:
         cuts += [i for i, kind in enumerate(kinds) if kind == TokenType.COMMAND and _is_go(tokens[i])]
         cuts.sort()
+    starts = _inner_starts(tokens, kinds, cuts, tsql=batch_separator) if batch_separator or strict else []
+    if starts and not batch_separator:
+        raise MissingSemicolon(tokens[starts[0]])
     cuts.append(len(tokens))
     statements: list[Statement] = []
     begin = 0
-    for cut in cuts:
+    # a start is a cut that keeps its token (the next statement's first); a separator is dropped
+    for cut, is_start in sorted([(c, False) for c in cuts] + [(i, True) for i in starts]):
         if cut > begin:
             end = tokens[cut] if cut < len(tokens) and kinds[cut] == TokenType.SEMICOLON else None
             statements.append(Statement(tokens[begin:cut], end))
-        begin = cut + 1
+        begin = cut if is_start else cut + 1
     return statements
+
+
+# What follows CREATE / ALTER when they start a statement (not `GRANT CREATE ON`, `ALTER COLUMN`).
+_CREATED = {
+    "TABLE", "VIEW", "INDEX", "UNIQUE", "SCHEMA", "DATABASE", "SEQUENCE", "TYPE", "OR", "TEMP",
+    "TEMPORARY", "MATERIALIZED", "FUNCTION", "PROCEDURE", "PROC", "TRIGGER", "EXTENSION", "DOMAIN",
+    "CLUSTERED", "NONCLUSTERED", "GLOBAL", "EXTERNAL", "TRANSIENT", "SECURE", "STAGE",
+}  # fmt: skip
+_ALTERED = {"TABLE", "VIEW", "SCHEMA", "DATABASE", "SEQUENCE", "INDEX", "FUNCTION", "PROCEDURE"}
+_FOLLOWING = {
+    TokenType.CREATE: _CREATED,
+    TokenType.ALTER: _ALTERED,
+    TokenType.DROP: _ALTERED | {"TRIGGER", "TYPE"},
+}
+_TSQL_STARTS = (
+    TokenType.CREATE,
+    TokenType.ALTER,
+    TokenType.DROP,
+    TokenType.GRANT,
+    TokenType.REVOKE,
+    TokenType.EXECUTE,
+)
+_PRIVILEGE_LISTS = {"GRANT", "REVOKE", "DENY", ","}
+_BLOCK_OPENERS = {TokenType.BEGIN, TokenType.CASE}
+
+
+def _inner_starts(tokens: list[Token], kinds: list[TokenType], cuts: list[int], *, tsql: bool) -> list[int]:
+    """Indexes of the CREATE / ALTER tokens (in T-SQL also GRANT, REVOKE, EXEC, DROP) that start a
+    statement inside another one: at its top level (outside brackets and BEGIN ... END), not inside
+    PostgreSQL's `CREATE SCHEMA s CREATE ...`."""
+    candidates: list[int] = []
+    for kind in _TSQL_STARTS if tsql else (TokenType.CREATE, TokenType.ALTER):
+        index = -1
+        try:
+            while True:
+                index = kinds.index(kind, index + 1)
+                candidates.append(index)
+        except ValueError:
+            pass
+    if not candidates:
+        return []
+    boundaries = set(cuts)
+    found: list[int] = []
+    for index in sorted(candidates):
+        if index == 0 or index - 1 in boundaries or index + 1 >= len(tokens):
+            continue
+        kind, before = kinds[index], tokens[index - 1].text.upper()
+        words = _FOLLOWING.get(kind)
+        if words is not None and (
+            tokens[index + 1].text.upper() not in words or kinds[index + 1] == TokenType.IDENTIFIER
+        ):
+            continue
+        if before in _PRIVILEGE_LISTS or before == "WITH":  # `GRANT CREATE TABLE TO u`, `WITH GRANT OPTION`
+            continue
+        first = bisect_right(cuts, index - 1)
+        begin = cuts[first - 1] + 1 if first else 0
+        if found and found[-1] > begin:
+            begin = found[-1]
+        if kinds[begin] == TokenType.CREATE and kinds[begin + 1] == TokenType.SCHEMA:
+            continue
+        depth = 0
+        for kind in kinds[begin:index]:
+            if kind in _OPENERS or kind in _BLOCK_OPENERS:
+                depth += 1
+            elif kind in _CLOSERS or kind == TokenType.END:
+                depth -= 1
+        if depth == 0:
+            found.append(index)
+    return found
 
 
 _token_type = attrgetter("token_type")
