@@ -9,6 +9,7 @@ has one SQL form and one replay.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -213,8 +214,8 @@ class _Differ:
                     new=tuple(deep_copied(k) for k in current.unique_keys),
                 )
             )
-        old = {_dump(fk): fk for fk in previous.foreign_keys}
-        new = {_dump(fk): fk for fk in current.foreign_keys}
+        old = {_key(fk): fk for fk in previous.foreign_keys}
+        new = {_key(fk): fk for fk in current.foreign_keys}
         for key, foreign_key in old.items():
             if key not in new:
                 self.add(c.DropForeignKey(path=old_path, foreign_key=deep_copied(foreign_key)))
@@ -353,6 +354,10 @@ def effective(grants: list[Grant], principal: str, environment: str) -> set[str]
         if grant.principal == principal and (not grant.environments or environment in grant.environments)
         for privilege in grant.privileges
     }
+
+
+def _key(model: BaseModel) -> str:
+    return json.dumps(model.model_dump(mode="json"), sort_keys=True)
 
 
 def _dump(model: object) -> object:
