@@ -283,6 +283,11 @@ GO
     ]
 
 
+def test_granting_create_table_is_not_a_table_inside_a_statement() -> None:
+    parsed = parse_sql("GRANT create session TO u;\nGRANT create table TO u;\n", "g.sql", dialect="oracle")
+    assert [(f.severity, f.line) for f in parsed.findings] == [("info", 1), ("info", 2)]
+
+
 def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:
     parsed = parse_sql(
         "CREATE PROCEDURE p AS BEGIN SELECT 1;\nCREATE TABLE t (id INT);\n", "x.sql", dialect="tsql"

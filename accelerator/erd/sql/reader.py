@@ -70,6 +70,7 @@ SUPPORTED_DIALECTS = sorted(d.value for d in Dialects if d.value)
 DIALECT_ALIASES = {"postgresql": "postgres", "sqlserver": "tsql", "mssql": "tsql", "mariadb": "mysql"}
 _SILENT = (exp.Set, exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Transaction, exp.Commit)
 _SILENT_COMMANDS = {"SET", "COPY", "BEGIN", "START", "COMMIT", "SELECT", "\\"}
+_PRIVILEGE_LISTS = {"GRANT", "REVOKE", "DENY", ","}
 _KEY_TOKENS = {TokenType.PRIMARY_KEY, TokenType.FOREIGN_KEY, TokenType.UNIQUE, TokenType.REFERENCES}
 # Dialects whose plain `USE x` selects a schema (elsewhere it selects a database or catalog).
 _USE_SELECTS_SCHEMA = {"mysql", "databricks", "spark", "spark2", "hive", "starrocks", "doris"}
@@ -281,7 +282,9 @@ class _DdlReader:
         severity: Severity = "warn" if keyword.startswith("ALTER TABLE") and declares_key else "info"
         message = f"{keyword} statement skipped: it declares nothing the model keeps"
         if any(
-            token.token_type == TokenType.CREATE and tokens[i + 1].token_type == TokenType.TABLE
+            token.token_type == TokenType.CREATE
+            and tokens[i + 1].token_type == TokenType.TABLE
+            and tokens[i - 1].text.upper() not in _PRIVILEGE_LISTS  # `GRANT CREATE TABLE TO u`
             for i, token in enumerate(tokens[1:-1], 1)
         ):  # `IF NOT EXISTS (...) BEGIN CREATE TABLE ... END`: a table the reader does not reach
             severity = "warn"
