@@ -9,15 +9,17 @@ edits raise `UnsupportedEditError` rather than writing something the diagram can
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lark import Token, Tree
 
 from accelerator.erd.mermaid.grammar import grammar_parser
-from accelerator.erd.mermaid.reader import extract_mermaid_blocks
+from accelerator.erd.mermaid.reader import extract_mermaid_blocks, parse_markdown, parse_mermaid
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
 from accelerator.erd.text_edits import (
     TextEdit,
+    apply_text_edits,
     delete_lines,
     indentation_at,
     insert_line_after,
@@ -26,12 +28,14 @@ from accelerator.erd.text_edits import (
     only_blank_before,
     span_offsets,
 )
-from accelerator.errors import EditConflictError, UnsupportedEditError
+from accelerator.errors import AcceleratorError, EditConflictError, UnsupportedEditError
 
 _ENTITY_NAME = re.compile(r"^[\w.*\u0080-\uFFFF-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF-]*$")
 _SCHEMA_DIRECTIVE = re.compile(r"^[ \t]*%%[ \t]*schema[ \t]*:", re.I)
 _KEEP_IN = "keep this table in a DBML or SQL ERD for that"
+# A foreign key as the check of a rename compares it: (schema, table, columns, ref schema, ref table, ref columns).
+_Reference = tuple[str, str, tuple[str, ...], str, str, tuple[str, ...]]
 
 
 @dataclass
@@ -77,6 +81,7 @@ class MermaidPatcher:
     def __init__(self, file: str, text: str, dialect: str = "", *, markdown: bool = False) -> None:
         self.file = file
         self.text = text
+        self.markdown = markdown
         self.entities: list[_Entity] = []
         self.mentions: list[tuple[Token, int]] = []  # every entity-name token, with its offset
         if markdown:
@@ -89,7 +94,7 @@ class MermaidPatcher:
     def _scan(self, diagram: str, offset: int) -> None:
         tree = grammar_parser().parse(diagram)
         for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
-            if node.data == "entity_name":
+            if node.data in ("entity_name", "related_name"):  # a relationship's two sides
                 token = node.children[0]
                 assert isinstance(token, Token)
                 self.mentions.append((token, offset))
@@ -151,6 +156,9 @@ class MermaidPatcher:
         for token, offset in self.mentions:
             if _bare(token).lower() in (declared, target.table.name.lower(), target.qualified.lower()):
                 edits.append(self._rename_entity_token(token, offset, new_name))
+        primary_key = target.table.primary_key.columns if target.table.primary_key else []
+        if [column.lower() for column in primary_key] == ["id"]:  # matched by `<entity>_id`: the name counts
+            self._check_references(edits, target, lambda t: new_name if t == target.table.name.lower() else t)
         return edits
 
     def _rename_entity_token(self, token: Token, offset: int, new_name: str) -> TextEdit:
@@ -164,11 +172,76 @@ class MermaidPatcher:
     def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]:
         attribute = self.attribute(self.entity(target), column)
         start, end = self._at(attribute.name, attribute.offset)
-        if _ATTRIBUTE_NAME.match(new_name) and not str(attribute.name).startswith("`"):
-            return [TextEdit(self.file, start, end, new_name)]
         if "`" in new_name:
             raise UnsupportedEditError(f"a Mermaid attribute name cannot contain '`': {new_name!r}")
-        return [TextEdit(self.file, start, end, f"`{new_name}`")]
+        plain = _ATTRIBUTE_NAME.match(new_name) and not str(attribute.name).startswith("`")
+        edits = [TextEdit(self.file, start, end, new_name if plain else f"`{new_name}`")]
+        table = target.table
+        keys = [
+            *(table.primary_key.columns if table.primary_key else []),
+            *(c for fk in table.foreign_keys for c in fk.columns),
+        ]
+        if column.lower() in (key.lower() for key in keys):  # FK attributes are matched to keys by name
+            self._check_references(edits, target, lambda t: t, (column.lower(), new_name))
+        return edits
+
+    def _check_references(
+        self,
+        edits: list[TextEdit],
+        target: TableTarget,
+        table_name: Callable[[str], str],
+        column: tuple[str, str] | None = None,
+    ) -> None:
+        """Refuse a rename after which a foreign key would no longer resolve: Mermaid cannot say
+        what an FK attribute references, the reader matches it by name (`erd/mermaid/keys.py`)."""
+        schema = target.schema.lower()
+
+        def renamed(ref_schema: str, table: str, columns: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+            if ref_schema != schema or table != target.table.name.lower():
+                return table, columns
+            return table_name(table), tuple(
+                column[1].lower() if column and c == column[0] else c for c in columns
+            )
+
+        expected = set()
+        for own_schema, table, columns, ref_schema, ref_table, ref_columns in (
+            self._references(self.text, target.schema) or ()
+        ):
+            table, columns = renamed(own_schema, table, columns)
+            ref_table, ref_columns = renamed(ref_schema, ref_table, ref_columns)
+            expected.add((own_schema, table, columns, ref_schema, ref_table, ref_columns))
+        patched = self._references(apply_text_edits({self.file: self.text}, edits)[self.file], target.schema)
+        lost = sorted(expected - patched) if patched is not None else []
+        if lost:
+            own_schema, table, columns, ref_schema, ref_table, ref_columns = lost[0]
+            raise UnsupportedEditError(
+                f"Mermaid cannot say what an FK attribute references (the reader matches it to a key by "
+                f"name), so after this rename {own_schema}.{table}.{', '.join(columns)} FK would no longer "
+                f"reference {ref_schema}.{ref_table}.{', '.join(ref_columns)}",
+                hint="edit the key and the FK attributes that reference it together by hand, or " + _KEEP_IN,
+            )
+
+    def _references(self, text: str, default_schema: str) -> set[_Reference] | None:
+        """The foreign keys `text` reads as; None when it does not read (the patch's check says why).
+        In the target's schema by default: the target reads in it, with or without a `%% schema:`."""
+        try:
+            parse = parse_markdown if self.markdown else parse_mermaid
+            parsed = parse(text, self.file, default_schema=default_schema)
+        except AcceleratorError:
+            return None
+        return {
+            (
+                schema.name.lower(),
+                table.name.lower(),
+                tuple(c.lower() for c in fk.columns),
+                fk.ref_schema.lower(),
+                fk.ref_table.lower(),
+                tuple(c.lower() for c in fk.ref_columns),
+            )
+            for schema in parsed.schemas
+            for table in schema.tables
+            for fk in table.foreign_keys
+        }
 
     def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]:
         if column.not_null:

@@ -9,11 +9,16 @@ in those that write comments inline (MySQL, Databricks, Spark, Hive).
 from __future__ import annotations
 
 import re
+from functools import cache
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
 from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
-from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, scan_sql, upper
+from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, alter_items, scan_sql, upper
 from accelerator.erd.sql.reader import sqlglot_dialect
 from accelerator.erd.text_edits import (
     TextEdit,
@@ -32,6 +37,31 @@ INLINE_COMMENT_DIALECTS = {"mysql", "databricks", "spark", "spark2", "hive", "do
 _BACKSLASH_STRINGS = {"mysql", "databricks", "spark", "spark2", "hive", "doris", "starrocks", "bigquery"}
 _BACKTICK_NAMES = {"mysql", "databricks", "spark", "spark2", "hive", "doris", "starrocks", "bigquery"}
 _CLOSING_QUOTE = {'"': '"', "`": "`", "[": "]"}
+# PostgreSQL's reserved key words (those of SQL's core that most dialects reserve too): always quoted,
+# so that the file stays valid DDL for its database, not only for sqlglot.
+_RESERVED_WORDS = """all analyse analyze and any array as asc asymmetric both case cast check collate column constraint
+    create current_catalog current_date current_role current_time current_timestamp current_user default
+    deferrable desc distinct do else end except false fetch for foreign from grant group having in
+    initially intersect into lateral leading limit localtime localtimestamp not null offset on only or
+    order placing primary references returning select session_user some symmetric table then to
+    trailing true union unique user using variadic when where window with"""
+_RESERVED = frozenset(_RESERVED_WORDS.split())
+
+
+@cache
+def needs_quotes(name: str, dialect: str) -> bool:
+    """Whether `name` must be a quoted identifier in `dialect`: not a plain word, a reserved word
+    of the dialect, or a word its parser does not read as a column name."""
+    if not _PLAIN_NAME.match(name):
+        return True
+    reserved = Dialect.get_or_raise(dialect).generator_class.RESERVED_KEYWORDS
+    if name.lower() in _RESERVED or name.lower() in reserved:
+        return True
+    try:
+        read = sqlglot.parse_one(f"CREATE TABLE t ({name} INT)", read=dialect)
+    except SqlglotError:
+        return True
+    return [column.name for column in read.find_all(exp.ColumnDef)] != [name]
 
 
 class SqlPatcher:
@@ -53,7 +83,7 @@ class SqlPatcher:
     def sql_name(self, name: str, like: Token | None = None) -> str:
         opening = self.text[like.start] if like is not None else ""
         if opening not in _CLOSING_QUOTE:
-            if _PLAIN_NAME.match(name):
+            if not needs_quotes(name, self.dialect):
                 return name
             opening = "`" if self.dialect in _BACKTICK_NAMES else ("[" if self.dialect == "tsql" else '"')
         closing = _CLOSING_QUOTE[opening]
@@ -179,26 +209,80 @@ class SqlPatcher:
         return insert_line_after(self.file, self.text, after.end - 1, statement)
 
     def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]:
+        """The column's definition goes, and with it what names only it, as the database drops
+        them with the column: its table constraints (the model's single-column foreign and unique
+        keys), its `ALTER TABLE ... ADD [CONSTRAINT] FOREIGN KEY` and `ALTER COLUMN` actions, its
+        comments and its indexes. A key of several columns is refused before (`DropColumn`)."""
         create = self.create_statement(target)
         definition = self.column_def(create, column)
         if len(create.items) == 1:
             raise EditConflictError(f"{target.qualified} has no other column; drop the table instead")
-        edits = self._remove_item(create, definition.first, definition.last)
+        position = next(i for i, item in enumerate(create.items) if item[0] == definition.first)
+        removed = {position} | {
+            index
+            for index, (first, last) in enumerate(create.items)
+            if first not in (d.first for d in create.columns)
+            and self._names_column(create, first, last, column)
+        }
+        edits = self._remove_items(create.tokens, create.items, removed)
+        for statement in self._about(target):
+            if statement.kind == "create_index" and self._names_column(
+                statement, 0, len(statement.tokens), column
+            ):
+                edits.append(self._remove_statement(statement))
+            elif statement.kind == "alter_table":
+                items = alter_items(statement)
+                naming = {
+                    i
+                    for i, (first, last) in enumerate(items)
+                    if self._names_column(statement, first, last, column)
+                }
+                if naming and len(naming) == len(items):
+                    edits.append(self._remove_statement(statement))
+                elif naming:
+                    edits += self._remove_items(statement.tokens, items, naming)
         edits += [self._remove_statement(s) for s in self._column_comments(target, column)]
         return edits
 
-    def _remove_item(self, create: SqlStatement, first: int, last: int) -> list[TextEdit]:
-        tokens = create.tokens
+    @staticmethod
+    def _names_column(statement: SqlStatement, first: int, last: int, column: str) -> bool:
+        """Whether tokens[first:last] of `statement` name `column` of its table (a key's columns,
+        `ALTER COLUMN c`, a CHECK's names, an index's columns)."""
+        return any(
+            first <= index < last and statement.tokens[index].text.lower() == column.lower()
+            for index in statement.own_columns
+        )
+
+    def _remove_items(
+        self, tokens: list[Token], items: list[tuple[int, int]], removed: set[int]
+    ) -> list[TextEdit]:
+        """Remove the items at `removed` of a comma-separated list, keeping its commas right: the
+        removed items after the last kept one go as one block, with the comma before them."""
+        kept = [index for index in range(len(items)) if index not in removed]
+        if not kept:
+            raise EditConflictError("nothing would be left of the statement; change it by hand")
+        tail = sorted(index for index in removed if index > kept[-1])
+        edits = [
+            edit
+            for index in sorted(removed)
+            if index < kept[-1]
+            for edit in self._remove_item(tokens, *items[index])
+        ]
+        if tail:
+            edits += self._remove_item(tokens, items[tail[0]][0], items[tail[-1]][1])
+        return edits
+
+    def _remove_item(self, tokens: list[Token], first: int, last: int) -> list[TextEdit]:
         start, end = tokens[first].start, tokens[last - 1].end + 1
         own_line = only_blank_before(self.text, start)
-        following = tokens[last]
-        if following.token_type == TokenType.COMMA:  # not the last item: the comma after it goes too
+        following = tokens[last] if last < len(tokens) else None  # None: the end of an ALTER TABLE
+        if following is not None and following.token_type == TokenType.COMMA:  # the comma after it goes too
             after_comma = tokens[last + 1]
             if own_line and self._line_of(after_comma.start) > self._line_of(start):
                 return [delete_lines(self.file, self.text, start, following.end + 1)]
             return [TextEdit(self.file, start, after_comma.start, "")]
         comma = tokens[first - 1]  # the last item: the comma before it goes
-        if own_line and self._line_of(following.start) > self._line_of(end):
+        if own_line and following is not None and self._line_of(following.start) > self._line_of(end):
             # a comment after that comma stays where it is
             return [
                 TextEdit(self.file, comma.start, comma.end + 1, ""),

@@ -171,6 +171,13 @@ def _key_lists(statement: SqlStatement, first: int, last: int | None = None) -> 
         index += 1
 
 
+def alter_items(statement: SqlStatement) -> list[tuple[int, int]]:
+    """The comma-separated actions of an ALTER TABLE (`ADD FOREIGN KEY ..., ALTER COLUMN c ...`)."""
+    if statement.kind != "alter_table" or not statement.name:
+        return []
+    return top_level_items(statement.tokens, statement.name[-1] + 1, len(statement.tokens))
+
+
 def column_list(tokens: list[Token], opening: int) -> list[int]:
     """The name tokens of `(a, b DESC, c)` starting at the `(` at `opening`."""
     if opening >= len(tokens) or tokens[opening].token_type != TokenType.L_PAREN:
