@@ -45,7 +45,11 @@ HELP_TEXT = "\n".join(
         "|---|---|---|",
         *(f"| {code_span(f.form)} | {f.summary} | {code_span(f.example)} |" for f in LISTED_FORMS),
         "",
-        "All commands of one comment are one turn: if a line has an error, nothing is applied.",
+        "All commands of one comment are one turn: if a line has an error, nothing is applied. "
+        "Also understood: "
+        + "; ".join(f"`{p.form.form}`" for p in PHRASINGS)
+        + "; `please`, `the`, `a new`, `remove`/`delete` for `drop`; small typos in the command words; "
+        "several commands joined by `and` or `, then`.",
     ]
 )
 

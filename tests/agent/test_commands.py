@@ -33,6 +33,7 @@ FORMS: list[tuple[str, ParsedCommand]] = [
             not_null=True,
             default="'web'",
             comment="Sales channel",
+            source_type="varchar(20)",  # kept for the ERD to write as typed
         ),
     ),
     (
@@ -43,7 +44,13 @@ FORMS: list[tuple[str, ParsedCommand]] = [
     ),
     (
         "add column orders.seen_at timestamp with time zone default current_timestamp()",
-        AddColumn(table="orders", column="seen_at", type="TIMESTAMP", default="current_timestamp()"),
+        AddColumn(
+            table="orders",
+            column="seen_at",
+            type="TIMESTAMP",
+            default="current_timestamp()",
+            source_type="timestamp with time zone",
+        ),
     ),
     (
         'add column orders.source string default "it\'s"',
