@@ -121,7 +121,6 @@ NO_PRIMITIVE_YET = {
 # Failures whose fix is in another module's hands, being worked on: reported as expected failures
 # (xfail, not strict) so the rest still runs; remove an entry once its example applies.
 FIXED_ELSEWHERE = {
-    ("mermaid", "rename_table"): "erd/mermaid: renaming a table loses the relationships' foreign keys",
     ("*", "classify"): "governance_edits.py: Classify's example names a column already classified so",
 }
 
