@@ -4,13 +4,11 @@
 Markdown or SQL, through the format's `ErdPatcher`) or of the policy YAML: the edit's `writes` says
 which, its `plan_erd` / `plan_policy` which primitive. `patch_sources` applies them and re-parses
 the patched ERD file: its tables must equal those of `apply_edit(project, op)`, compared as
-canonical JSON without spans and without what the policy adds, else `PatchVerificationError` (with a short diff) and the caller keeps the old text.
+canonical JSON without spans and without what the policy adds, else `PatchVerificationError` (naming what differs) and the caller keeps the old text.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import chain, compress, repeat
@@ -21,6 +19,7 @@ from typing import Any, NamedTuple, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from accelerator.edit.effects import apply_edit
+from accelerator.edit.model_difference import describe_difference
 from accelerator.edit.operation import EditBase, resolve
 from accelerator.edit.policy_patch import PolicyDocument
 from accelerator.erd import FORMATS, ParsedErd, detect_format, parse_erd
@@ -302,13 +301,9 @@ def _verify(
     parsed = parse_erd(text, file, format=kind, dialect=dialect, default_schema=default_schema)
     actual = Project(name="erd", catalogs=[Catalog(name="catalog", schemas=parsed.schemas)])
     if not _same_erd_tables(expected, actual, file, plain=plain):
-        want, got = erd_tables(expected, file), erd_tables(actual, file)
-        want_lines, got_lines = (json.dumps(d, indent=2, sort_keys=True).splitlines() for d in (want, got))
-        diff = difflib.unified_diff(
-            want_lines, got_lines, "intended model", f"{file} patched", n=1, lineterm=""
-        )
+        difference = describe_difference(erd_tables(expected, file), erd_tables(actual, file))
         raise PatchVerificationError(
-            f"the patched {file} does not re-parse to the intended model:\n" + "\n".join(list(diff)[:40]),
+            f"the patched {file} does not re-parse to the intended model: {difference}",
             hint=f"the {kind} file was left unchanged; edit it by hand, or keep this table in another ERD format",
         )
     return parsed

@@ -6,10 +6,13 @@ failure, no conflict, no traceback."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from accelerator.errors import UnsupportedEditError
+import accelerator.edit.patch as patching
+from accelerator.edit.patch import TextEdit
+from accelerator.errors import PatchVerificationError, UnsupportedEditError
 from accelerator.model import Column, Project, Table
 from tests.agent.test_help_examples import FORMATS, ExampleSession
 
@@ -294,3 +297,39 @@ def test_mermaid_refuses_a_rename_after_which_a_foreign_key_would_not_resolve() 
     assert session.sources[session.file] == MERMAID_ID_KEYS
     assert session.say("rename table default.customers to customer").ok  # `customer_id` still names it
     assert "customer ||--o{ orders : places" in session.sources[session.file]
+
+
+def test_a_patch_that_does_not_mean_the_edit_is_refused_in_a_sentence_naming_what_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session = ExampleSession("sql")
+    text = session.sources[session.file]
+    planned = patching.plan_patch
+    wrong = [  # each beside `drop column sales.orders.ip_address`, which is right
+        (
+            "'Order total in EUR'",
+            "'Total'",
+            "sales.orders.total_amount has comment Total instead of Order total in EUR",
+        ),
+        (
+            "    ADD FOREIGN KEY (product_id) REFERENCES sales.products (product_id);",
+            "    ADD UNIQUE (product_id);",
+            "sales.order_items has foreign_keys (order_id) -> sales.orders (order_id) instead of (order_id) -> "
+            "sales.orders (order_id), (product_id) -> sales.products (product_id); sales.order_items has "
+            "unique_keys (product_id) instead of none",
+        ),
+    ]
+    extra: list[TextEdit] = []
+
+    def plan_with_extra(*args: Any, **kwargs: Any) -> list[TextEdit]:
+        return [*planned(*args, **kwargs), *extra]
+
+    monkeypatch.setattr(patching, "plan_patch", plan_with_extra)
+    for find, replace, sentence in wrong:
+        start = text.index(find)
+        extra[:] = [TextEdit(session.file, start, start + len(find), replace)]
+        outcome = session.say("drop column sales.orders.ip_address")
+        assert isinstance(outcome.error, PatchVerificationError), outcome.message
+        message = outcome.error.message
+        assert message == f"the patched {session.file} does not re-parse to the intended model: {sentence}"
+        assert "\n" not in message and "{" not in message
