@@ -288,6 +288,22 @@ def test_granting_create_table_is_not_a_table_inside_a_statement() -> None:
     assert [(f.severity, f.line) for f in parsed.findings] == [("info", 1), ("info", 2)]
 
 
+def test_a_domain_column_has_its_base_type_and_the_domain_check_is_reported() -> None:
+    ddl = """\
+CREATE DOMAIN public.year AS integer
+\tCONSTRAINT year_check CHECK (((VALUE >= 1901) AND (VALUE <= 2155)));
+CREATE DOMAIN public."bıgınt" AS bigint;
+CREATE TYPE public.rating AS ENUM ('G', 'PG');
+CREATE TABLE public.film (
+    y public.year, b public."bıgınt", r public.rating DEFAULT 'G'::public.rating
+);
+"""
+    parsed = parse_sql(ddl, "d.sql", default_schema="public")
+    film = tables(parsed)["film"]
+    assert [(c.type, c.default) for c in film.columns] == [("INT", None), ("BIGINT", None), ("STRING", "'G'")]
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.domain.constraint", "warn", 2)]
+
+
 def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:
     parsed = parse_sql(
         "CREATE PROCEDURE p AS BEGIN SELECT 1;\nCREATE TABLE t (id INT);\n", "x.sql", dialect="tsql"

@@ -190,7 +190,11 @@ def databricks_expression(expression: exp.Expr) -> str | None:
     if (
         isinstance(expression, exp.Cast)
         and isinstance(expression.this, exp.Literal)
-        and expression.to.is_type(*exp.DataType.TEXT_TYPES)
+        and (
+            expression.to.is_type(*exp.DataType.TEXT_TYPES)
+            # an enum's value: 'G'::public.mpaa_rating is the string 'G' in the column's STRING
+            or (expression.to.this == exp.DataType.Type.USERDEFINED and expression.this.is_string)
+        )
     ):
         expression = expression.this  # pg_dump's 'x'::character varying is just 'x'
     if expression.find(exp.Anonymous) is not None:  # a function sqlglot cannot translate

@@ -75,7 +75,7 @@ _KEY_TOKENS = {TokenType.PRIMARY_KEY, TokenType.FOREIGN_KEY, TokenType.UNIQUE, T
 # Dialects whose plain `USE x` selects a schema (elsewhere it selects a database or catalog).
 _USE_SELECTS_SCHEMA = {"mysql", "databricks", "spark", "spark2", "hive", "starrocks", "doris"}
 # A file that may declare a type (an enum) is parsed whole before it is read: enums are read first.
-_DECLARES_TYPE = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?TYPE\b", re.IGNORECASE)
+_DECLARES_TYPE = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TYPE|DOMAIN)\b", re.IGNORECASE)
 
 
 def parse_sql(
@@ -153,6 +153,8 @@ class _DdlReader:
             for entry in parsed:
                 if isinstance(entry, tuple) and isinstance(entry[1], exp.Create) and entry[1].kind == "TYPE":
                     self.source.add_enum(entry[1])
+                elif isinstance(entry, tuple) and isinstance(entry[0], Statement) and _is_domain(entry[0]):
+                    self.source.add_domain(entry[0])
             for entry in parsed:
                 self._handle(entry)
         resolve_foreign_keys(self.source, self.tables)
@@ -166,7 +168,7 @@ class _DdlReader:
             return
         statement, read = entry
         if isinstance(read, _Unparsed):
-            if not read.silent:
+            if not read.silent and not _is_domain(statement):  # a domain is read with the enums
                 self._skip(statement, None)
             return
         if statement.schema is not None:  # an element of CREATE SCHEMA s: it is created in s
@@ -662,6 +664,11 @@ class _DdlReader:
 
 class _LaneMiss(Exception):
     """A comment the lane read names no table or column of the file: read it again, tokenized."""
+
+
+def _is_domain(statement: Statement) -> bool:
+    tokens = statement.tokens
+    return len(tokens) > 3 and tokens[0].token_type == TokenType.CREATE and tokens[1].text.upper() == "DOMAIN"
 
 
 def _property_comment(create: exp.Expr) -> str | None:

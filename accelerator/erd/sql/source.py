@@ -21,7 +21,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 from sqlglot.tokens import Tokenizer
 
 from accelerator.erd.parsed import LineIndex
-from accelerator.erd.sql.tokens import Item, Statement, split_statements
+from accelerator.erd.sql.tokens import Item, Statement, split_statements, type_end
 from accelerator.erd.types import MappedType, map_type
 from accelerator.errors import ModelError, UnknownTypeError
 from accelerator.model import Column, Finding, Severity, Span, Table
@@ -36,6 +36,7 @@ class DdlSource:
     dialect: str
     lines: LineIndex
     enums: dict[str, list[str]] = field(default_factory=dict)
+    domains: dict[str, str] = field(default_factory=dict)  # lower name, with and without schema -> base type
     findings: list[Finding] = field(default_factory=list)
     type_cache: dict[str, MappedType] = field(default_factory=dict)
     literal_defaults: dict[tuple[str, bool], str | None] = field(default_factory=dict)
@@ -87,6 +88,39 @@ class DdlSource:
         if target.args.get("db") is not None:
             self.enums[f"{target.args['db'].name}.{target.name}"] = values
 
+    def add_domain(self, statement: Statement) -> None:
+        """`CREATE DOMAIN [schema.]name [AS] type [constraints]`: a column of the domain has its base
+        type; the domain's default and constraints are not kept, and a warning says so."""
+        tokens, text = statement.tokens, self.text
+        index, names = 2, []
+        while index < len(tokens):
+            names.append(tokens[index].text)
+            if index + 1 < len(tokens) and tokens[index + 1].token_type == TokenType.DOT:
+                index += 2
+                continue
+            index += 1
+            break
+        if index < len(tokens) and tokens[index].text.upper() == "AS":
+            index += 1
+        if index >= len(tokens):
+            return
+        end = type_end(tokens, index, len(tokens))
+        base = text[tokens[index].start : tokens[end - 1].end + 1]
+        name = ".".join(names)
+        self.domains[names[-1].lower()] = base
+        self.domains[name.lower()] = base
+        if end < len(tokens):
+            rest = " ".join(text[tokens[end].start : tokens[-1].end + 1].split())
+            self.note(
+                "sql.domain.constraint",
+                "warn",
+                f"domain {name}: {rest[:80]} is not kept: columns of type {name} get its base type "
+                f"{base}; add the constraint to each column's table (ALTER TABLE ... ADD CONSTRAINT "
+                "... CHECK) if it must hold",
+                self.span(tokens[end].start, tokens[-1].end + 1),
+                name,
+            )
+
     def map_type(self, raw: str, datatype: exp.DataType | None, start: int, end: int) -> MappedType:
         """Map the type as written at text[start:end]; if the type tables cannot read it (`[int]`,
         `STRUCT(a INT)`), map sqlglot's reading of it instead, and report the user's spelling if
@@ -95,6 +129,11 @@ class DdlSource:
         if cached is not None:
             return cached
         span = self.span(start, end)
+        base = self.domains.get(raw.replace('"', "").lower()) if self.domains else None
+        if base is not None:
+            mapped = self.map_type(base, None, start, end)
+            self.type_cache[raw] = mapped
+            return mapped
         try:
             mapped = map_type(raw, family=self.dialect, enums=self.enums, span=span, source=self.text)
         except UnknownTypeError as unknown:
