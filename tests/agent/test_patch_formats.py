@@ -1,4 +1,4 @@
-"""Sixteen common ERD edits on the retail example in each of its three formats (DBML, Mermaid, SQL
+"""The common ERD edits on the retail example in each of its three formats (DBML, Mermaid, SQL
 DDL): each applies (the patched file re-parses to exactly the intended model) or is refused with an
 `UnsupportedEditError` whose sentence says why and what to do. Nothing else: no verification
 failure, no conflict, no traceback."""
@@ -44,6 +44,13 @@ def _references(project: Project, qualified: str) -> set[tuple[str, str, str]]:
 
 def _renamed_order_items(project: Project) -> None:
     assert _references(project, "sales.order_lines") == {
+        ("order_id", "orders", "order_id"),
+        ("product_id", "products", "product_id"),
+    }
+
+
+def _lines_renamed(project: Project) -> None:
+    assert _references(project, "sales.order lines") == {
         ("order_id", "orders", "order_id"),
         ("product_id", "products", "product_id"),
     }
@@ -108,6 +115,11 @@ EDITS: dict[str, tuple[list[str], object, dict[str, str]]] = {
     "rename a table referenced across schemas": (
         ["rename table crm.customers to clients"],
         _renamed_customers,
+        {},
+    ),
+    "rename a table to a name that needs quoting": (
+        ["rename table sales.order_items to `order lines`"],
+        _lines_renamed,
         {},
     ),
     "rename a column": (
