@@ -61,3 +61,31 @@ def test_corpus_files_name_their_source_and_licence() -> None:
     for path in files:
         head = path.read_text()[:400].lower()
         assert "source:" in head and "licence:" in head, path.name
+
+
+def test_a_mermaid_fk_whose_parent_is_the_only_one_left_resolves_to_it() -> None:
+    """Mermaid's own docs: NAMED-DRIVER's carRegistrationNumber is CAR's registrationNumber by name,
+    so driverLicence (no name rule) references the other related entity, PERSON, with an info."""
+    text = """erDiagram
+    CAR ||--o{ NAMED-DRIVER : allows
+    CAR { string registrationNumber PK }
+    PERSON ||--o{ NAMED-DRIVER : is
+    PERSON { string driversLicense PK }
+    NAMED-DRIVER {
+        string carRegistrationNumber PK, FK
+        string driverLicence PK, FK
+    }
+"""
+    parsed = parse_erd(text, "d.mmd")
+    driver = next(t for s in parsed.schemas for t in s.tables if t.name == "NAMED-DRIVER")
+    assert [(f.columns, f.ref_table, f.ref_columns) for f in driver.foreign_keys] == [
+        (["carRegistrationNumber"], "CAR", ["registrationNumber"]),
+        (["driverLicence"], "PERSON", ["driversLicense"]),
+    ]
+    assert [(f.rule, f.severity, f.span.line if f.span else 0) for f in parsed.findings] == [
+        ("erd.mermaid.inferred_fk", "info", 8)
+    ]
+    # with two parents left, it is not a guess: the attribute is unresolved
+    ambiguous = text.replace("carRegistrationNumber", "carNumber")
+    findings = parse_erd(ambiguous, "d.mmd").findings
+    assert sorted((f.rule, f.severity) for f in findings) == [("erd.mermaid.unresolved_fk", "error")] * 2

@@ -9,11 +9,12 @@ and the names say it. For an FK attribute of entity A, among the entities relate
 1. the one whose primary key has a column of the same name (`orders.customer_id` ->
    `customers.customer_id`); a composite key counts when A marks every one of its columns FK, and
    those attributes then form one composite foreign key;
-2. else the one whose primary key is the single column `id` and whose name, singular or plural,
-   followed by `_id` is the attribute name (`customer_id` -> `customers.id`);
-3. else, when A is related to exactly one other entity and its primary key is one column, that key
-   (`orders.buyer FK` with only `customers ||--o{ orders` -> `customers.customer_id`), with an
-   `erd.mermaid.inferred_fk` info saying so.
+2. else the one with a single-column primary key whose name, singular or plural, followed by that
+   key is the attribute name (`customer_id` -> `customers.id`, `carRegistrationNumber` ->
+   `CAR.registrationNumber`);
+3. else, when exactly one entity related to A is not referenced by A's other FK attributes and its
+   primary key is one column, that key (`orders.buyer FK` with only `customers ||--o{ orders` ->
+   `customers.customer_id`), with an `erd.mermaid.inferred_fk` info saying so.
 
 Anything else (no relationship, no candidate, several candidates, part of a composite key) is an
 `erd.mermaid.unresolved_fk` finding located at the attribute: never a guess.
@@ -261,9 +262,15 @@ def resolve_foreign_keys(entity: Entity, partners: Partners, findings: list[Find
         return []
     marked_names = {attribute.name.lower() for attribute in marked}
     targets: dict[int, tuple[Entity, list[tuple[Attribute, str]]]] = {}
+    resolved_by: dict[int, tuple[Entity, str] | _Deferred | None] = {}
+    for attribute in marked:  # by name first: what they reference is out of the third rule's choice
+        resolved_by[id(attribute)] = _resolve(attribute, entity, partners, marked_names, findings, None)
+    taken = {id(found[0]) for found in resolved_by.values() if isinstance(found, tuple)}
     for attribute in marked:
-        resolved = _resolve(attribute, entity, partners, marked_names, findings)
-        if resolved is not None:
+        resolved = resolved_by[id(attribute)]
+        if resolved is _DEFERRED:
+            resolved = _resolve(attribute, entity, partners, marked_names, findings, taken)
+        if isinstance(resolved, tuple):
             target, column = resolved
             targets.setdefault(id(target), (target, []))[1].append((attribute, column))
     foreign_keys: list[ForeignKey] = []
@@ -301,13 +308,23 @@ def relationship_partners(relationships: list[Relationship]) -> dict[int, Partne
     return partners
 
 
+class _Deferred:
+    """`_resolve` by name only: no name rule applies; the third rule is tried once all are known."""
+
+
+_DEFERRED = _Deferred()
+
+
 def _resolve(
     attribute: Attribute,
     entity: Entity,
     partners: Partners,
     marked_names: set[str],
     findings: list[Finding],
-) -> tuple[Entity, str] | None:
+    taken: set[int] | None,
+) -> tuple[Entity, str] | _Deferred | None:
+    """What `attribute` references; with `taken` None, `_DEFERRED` where only the third rule
+    could apply (`taken`: the entities the other FK attributes reference by name)."""
     name = attribute.name.lower()
     where = f"{entity.qualified}.{attribute.name}"
     if not partners:
@@ -333,14 +350,16 @@ def _resolve(
     if len(same_name) == 1:
         return same_name[0]
     candidates = same_name or [
-        (other, "id")
+        (other, other.primary_key[0])
         for other, _ in partners.values()
-        if [column.lower() for column in other.primary_key] == ["id"] and name in _id_names(other.name)
+        if len(other.primary_key) == 1 and _compact(name) in _key_names(other.name, other.primary_key[0])
     ]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates and not partial:
-        only = _only_parent(entity, partners)
+        if taken is None:
+            return _DEFERRED
+        only = _only_parent(entity, partners, taken)
         if only is not None:
             parent, column = only
             findings.append(
@@ -348,7 +367,8 @@ def _resolve(
                     rule=INFERRED_FK,
                     severity="info",
                     message=f"{where} is taken to reference {parent.qualified}.{column}: {parent.name} is the "
-                    f"only entity related to {entity.name}, and {column} its key",
+                    f"only entity related to {entity.name} that its other FK attributes do not reference, "
+                    f"and {column} its key",
                     span=attribute.span,
                     object=where,
                 )
@@ -381,9 +401,10 @@ def _resolve(
     return None
 
 
-def _only_parent(entity: Entity, partners: Partners) -> tuple[Entity, str] | None:
-    """The single-column key of the one entity related to `entity`, when there is exactly one."""
-    others = [other for other, _ in partners.values() if other is not entity]
+def _only_parent(entity: Entity, partners: Partners, taken: set[int]) -> tuple[Entity, str] | None:
+    """The single-column key of the one entity related to `entity` and not `taken`, when there is
+    exactly one."""
+    others = [other for other, _ in partners.values() if other is not entity and id(other) not in taken]
     if len(others) != 1 or len(others[0].primary_key) != 1:
         return None
     return others[0], others[0].primary_key[0]
@@ -394,6 +415,15 @@ def _unresolved(findings: list[Finding], attribute: Attribute, where: str, messa
         Finding(rule=UNRESOLVED_FK, severity="error", message=message, span=attribute.span, object=where)
     )
     return None
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[\s_-]+", "", name.lower())
+
+
+def _key_names(entity_name: str, key: str) -> set[str]:
+    """`<singular or plural><key>` for an entity, compacted: (customers, id) -> customerid, ..."""
+    return {_compact(form[: -len("_id")]) + _compact(key) for form in _id_names(entity_name)}
 
 
 def _id_names(entity_name: str) -> set[str]:
