@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,6 @@ from accelerator.edit.effects import apply_edit
 from accelerator.edit.governance_edits import Classify, SetTag
 from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
 from accelerator.edit.patch import (
-    PatchVerificationError,
     TextEdit,
     UnsupportedEditError,
     apply_text_edits,
@@ -343,16 +343,20 @@ def test_mermaid_refuses_what_it_cannot_express(op: EditBase, message: str) -> N
     assert "DBML or SQL" in (error.value.hint or "")
 
 
-def test_mermaid_fk_rename_that_breaks_inference_is_caught_by_verification() -> None:
+def test_mermaid_fk_rename_that_breaks_inference_is_refused_clearly() -> None:
     project, sources, file = load("mermaid")
     op = RenameColumn(table="sales.orders", column="customer_id", new_name="buyer")
-    with pytest.raises(PatchVerificationError, match="does not re-parse"):
+    with pytest.raises(
+        UnsupportedEditError,
+        match=re.escape("sales.orders.buyer FK would no longer reference crm.customers.customer_id"),
+    ):
         patch_sources(op, project, sources, formats={file: "mermaid"})
 
 
 def test_verification_against_the_model_before_the_policy_accepts_and_catches_the_same() -> None:
     """The agent passes `erd_model` (Governed.model): plain JSON per table instead of the canonical
-    form without policy fields. Both paths accept a good patch and catch a wrong one."""
+    form without policy fields. Both accept a good patch (test_patch_verification.py: both catch a
+    wrong one)."""
     for kind, op in (
         ("dbml", RenameColumn(table="crm.customers", column="email", new_name="email_address")),
         ("sql", DropColumn(table="sales.orders", column="status")),
@@ -366,10 +370,6 @@ def test_verification_against_the_model_before_the_policy_accepts_and_catches_th
         sources = {file: (EXAMPLES / file).read_text()}
         plain = patch_sources(op, governed.project, sources, formats={file: kind}, erd_model=governed.model)
         assert plain == patch_sources(op, governed.project, sources, formats={file: kind})
-    project, sources, file = load("mermaid")
-    op = RenameColumn(table="sales.orders", column="customer_id", new_name="buyer")
-    with pytest.raises(PatchVerificationError, match="does not re-parse"):
-        patch_sources(op, project, sources, formats={file: "mermaid"}, erd_model=project)
 
 
 def test_governance_takes_over_the_parse_that_verified_a_patch_and_only_of_that_text() -> None:
