@@ -25,6 +25,7 @@ class _WrittenGrant:
     privileges: list[str]  # normalized
     environments: list[str] | None  # None: every environment (a top-level item without `environments`)
     section: str | None  # the environment whose section holds it; None: the top-level `grants`
+    siblings: yaml.Node  # the `grants` list holding it
 
 
 def _value(mapping: yaml.Node | None, key: str) -> yaml.Node | None:
@@ -40,15 +41,15 @@ def _items(node: yaml.Node | None) -> list[yaml.Node]:
 def _written_grants(document: PolicyDocument, kind: str, name: str, principal: str) -> list[_WrittenGrant]:
     """The grant items of `principal` on `kind name`, wherever they are written (a catalog grant
     without a name is on the domain's catalog, the only one a policy's environments name)."""
-    places: list[tuple[yaml.Node, str | None]] = [
-        (item, None) for item in _items(_value(document.root, "grants"))
-    ]
+    lists: list[tuple[yaml.Node | None, str | None]] = [(_value(document.root, "grants"), None)]
     sections = _value(document.root, "environments")
     if isinstance(sections, yaml.MappingNode):
-        for key, section in sections.value:
-            places += [(item, str(key.value)) for item in _items(_value(section, "grants"))]
+        lists += [(_value(section, "grants"), str(key.value)) for key, section in sections.value]
+    places = [
+        (item, section, grants) for grants, section in lists if grants is not None for item in _items(grants)
+    ]
     found: list[_WrittenGrant] = []
-    for item, section in places:
+    for item, section, grants in places:
         data = construct(item)
         if not isinstance(item, yaml.MappingNode) or not isinstance(data, dict):
             continue
@@ -63,7 +64,7 @@ def _written_grants(document: PolicyDocument, kind: str, name: str, principal: s
         except ValueError:
             continue  # governance reports the unknown privilege
         environments = [section] if section else ([str(e) for e in data.get("environments") or []] or None)
-        found.append(_WrittenGrant(item, privileges, environments, section))
+        found.append(_WrittenGrant(item, privileges, environments, section, grants))
     return found
 
 
@@ -79,6 +80,10 @@ def _privileges_edit(document: PolicyDocument, grant: _WrittenGrant, kept: list[
     ]
     text = "[" + ", ".join(written) + "]"
     return TextEdit(document.file, node.start_mark.index, node.end_mark.index, text)
+
+
+def _inside(edit: TextEdit, node: yaml.Node) -> bool:
+    return node.start_mark.index <= edit.start and edit.end <= node.end_mark.index + 1
 
 
 def revoke_in_policy(
@@ -107,20 +112,28 @@ def revoke_in_policy(
             hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
         )
     edits: list[TextEdit] = []
+    emptied: dict[int, int] = {}  # items deleted per `grants` list: a list left empty is written `[]`
     for grant in grants:
         revoked = [p for p in grant.privileges if p in privileges]
         if not revoked:
             continue
         kept = [p for p in grant.privileges if p not in privileges]
         narrowing = environment is not None and grant.environments != [environment]
-        if not narrowing:
-            edits.append(
-                _privileges_edit(document, grant, kept)
-                if kept
-                else delete_lines(
-                    document.file, document.text, grant.node.start_mark.index, grant.node.end_mark.index
-                )
-            )
+        if not narrowing and kept:
+            edits.append(_privileges_edit(document, grant, kept))
+        elif not narrowing:
+            emptied[id(grant.siblings)] = emptied.get(id(grant.siblings), 0) + 1
+            if emptied[id(grant.siblings)] == len(_items(grant.siblings)):  # its list's last item
+                edits = [e for e in edits if not _inside(e, grant.siblings)]
+                start, end = grant.siblings.start_mark.index, grant.siblings.end_mark.index
+                while (
+                    end > start and document.text[end - 1] in " \t\r\n"
+                ):  # a block list ends at the next key
+                    end -= 1
+                edits.append(TextEdit(document.file, start, end, "[]"))
+            else:
+                start, end = grant.node.start_mark.index, grant.node.end_mark.index
+                edits.append(delete_lines(document.file, document.text, start, end))
         elif grant.environments is not None and not kept:  # `environments: [staging, prod]` loses prod
             node = _value(grant.node, "environments")
             assert node is not None

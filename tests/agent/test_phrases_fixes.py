@@ -104,3 +104,15 @@ def test_a_typed_varchar_keeps_its_written_type_in_the_edit() -> None:
     session.say("add column sales.orders.channel varchar(20)")
     orders = next(t for _, _, t in session.governed().project.iter_tables() if t.name == "orders")
     assert orders.column("channel") is not None and orders.column("channel").type == "STRING"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+def test_revoking_the_last_grant_of_an_environment_leaves_an_empty_list(kind: str) -> None:
+    session = ExampleSession(kind)
+    outcome = session.say("revoke all privileges on catalog retail from data_engineers in dev")
+    assert outcome.ok, outcome.message
+    assert "    grants:\n      []\n  staging:" in session.sources[POLICY]
+    project = session.governed().project
+    assert not any(
+        g.principal == "data_engineers" and "dev" in g.environments for g in project.catalogs[0].grants
+    )
