@@ -304,6 +304,27 @@ CREATE TABLE public.film (
     assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.domain.constraint", "warn", 2)]
 
 
+def test_databricks_notebook_cells_end_their_statements() -> None:
+    ddl = """\
+-- Databricks notebook source
+DESC TABLE EXTENDED a
+
+-- COMMAND ----------
+
+-- MAGIC %md ## tables
+CREATE TABLE a (id BIGINT PRIMARY KEY)
+
+-- COMMAND ----------
+
+CREATE TABLE b (a_id BIGINT REFERENCES a)
+"""
+    parsed = parse_sql(ddl, "n.sql", dialect="databricks")
+    assert sorted(tables(parsed)) == ["a", "b"]
+    assert [(f.severity, f.line) for f in parsed.findings] == [("info", 2)]
+    with pytest.raises(ErdSyntaxError, match="has no `;`"):  # outside a notebook, `;` is needed
+        parse_sql(ddl.replace("-- COMMAND ----------", ""), "n.sql", dialect="databricks")
+
+
 def test_a_block_without_its_terminator_warns_that_tables_are_lost() -> None:
     parsed = parse_sql(
         "CREATE PROCEDURE p AS BEGIN SELECT 1;\nCREATE TABLE t (id INT);\n", "x.sql", dialect="tsql"

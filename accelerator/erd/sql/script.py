@@ -30,6 +30,8 @@ CLIENTS = {
     "tsql": "sqlcmd",
     "fabric": "sqlcmd",
     "snowflake": "snowsql",
+    "databricks": "notebook",
+    "spark": "notebook",
 }
 _SQLPLUS_WORDS = (
     "SET|PROMPT|SPOOL|CONNECT|CONN|REM|REMARK|WHENEVER|DEFINE|UNDEFINE|ACCEPT|EXIT|QUIT|COLUMN|COL|"
@@ -46,6 +48,7 @@ _TRIGGERS = {
     "mysql": re.compile(rf"^[ \t]*(?:DELIMITER|source\b|\\)|{_BLOCK_WORDS}", re.IGNORECASE | re.MULTILINE),
     "sqlcmd": re.compile(rf"^[ \t]*(?:GO\b|:[A-Za-z]|!!)|{_BLOCK_WORDS}", re.IGNORECASE | re.MULTILINE),
     "snowsql": re.compile(rf"^[ \t]*!|{_BLOCK_WORDS}", re.IGNORECASE | re.MULTILINE),
+    "notebook": re.compile(rf"^-- COMMAND -{{10}}|{_BLOCK_WORDS}", re.IGNORECASE | re.MULTILINE),
     None: re.compile(_BLOCK_WORDS, re.IGNORECASE | re.MULTILINE),
 }
 # Lower-case text one of which a file must hold to need the scan (cheaper to test than _TRIGGERS).
@@ -55,10 +58,13 @@ _LITERALS: dict[str | None, tuple[str, ...]] = {
     "mysql": ("delimiter", "source", "\\", *_BLOCK_LITERALS),
     "sqlcmd": ("go", ":", "!!", *_BLOCK_LITERALS),
     "snowsql": ("!", *_BLOCK_LITERALS),
+    "notebook": ("-- command -", *_BLOCK_LITERALS),
     None: _BLOCK_LITERALS,
 }
 _LINE_END = re.compile(r"\n|\Z")
 _GO = re.compile(r"[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:--[^\n]*)?\r?(?=\n|\Z)", re.IGNORECASE)
+# A Databricks notebook exported as a .sql file: each cell runs on its own, no `;` needed at its end.
+_CELL = re.compile(r"-- COMMAND -{10}[ \t]*\r?(?=\n|\Z)")
 _SLASH = re.compile(r"[ \t]*/[ \t]*\r?(?=\n|\Z)")
 _SQLCMD = re.compile(r"[ \t]*(?::(\w+)|!!)", re.IGNORECASE)
 _PSQL = re.compile(r"[ \t]*\\(\w*|\.)", re.IGNORECASE)
@@ -140,7 +146,9 @@ class _Scan:
         self.pattern = "|".join(pattern)
         self.interesting = re.compile(self.pattern)
         self.has_slash = client == "sqlplus" and re.search(r"^[ \t]*/[ \t]*\r?$", text, re.MULTILINE)
-        self.has_go = client == "sqlcmd" and re.search(r"^[ \t]*GO\b", text, re.MULTILINE | re.IGNORECASE)
+        self.has_go = (
+            client == "sqlcmd" and re.search(r"^[ \t]*GO\b", text, re.MULTILINE | re.IGNORECASE)
+        ) or (client == "notebook" and _CELL.search(text))
 
     # -- the pass ---------------------------------------------------------------------------------
 
@@ -276,6 +284,10 @@ class _Scan:
                     self._client_line(pos, stop, "delimiter")
                 else:
                     self._client_line(pos, stop, (command.group(3) or command.group(4) or "").lower())
+                return next_line
+        elif client == "notebook":
+            if _CELL.match(text, pos):
+                self._terminate_line(pos, stop)
                 return next_line
         elif client == "snowsql":
             command = _SNOWSQL.match(text, pos)
