@@ -267,7 +267,12 @@ class WhoCan(Question):
         where = f" in {self.environment}" if self.environment else ""
         if not found:
             return f"Nobody is granted {self._what()} on {label}{where} (owners can always)."
-        return f"Granted {self._what()} on {label}{where}:\n" + "\n".join(found)
+        note = (
+            "\n(each also needs USE_CATALOG and USE_SCHEMA on the table's catalog and schema)"
+            if label.startswith("table") and wanted is not None and "SELECT" in wanted
+            else ""
+        )
+        return f"Granted {self._what()} on {label}{where}:\n" + "\n".join(found) + note
 
     def _what(self) -> str:
         wanted = ACCESS.get(self.access)
