@@ -65,22 +65,40 @@ def test_the_edit_alone_verifies(op: EditBase, comparison: str) -> None:
     assert patched[FILE] != TEXT
 
 
-@pytest.mark.parametrize("comparison", ["canonical comparison", "plain comparison"])
-@pytest.mark.parametrize("wrong", list(WRONG), ids=list(WRONG))
-@pytest.mark.parametrize("op", EDITS, ids=lambda op: op.op)
-def test_a_patch_that_also_changes_an_unrelated_table_is_caught(
-    op: EditBase, wrong: str, comparison: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    find, replace = WRONG[wrong]
-    start = TEXT.index(find)
-    extra = TextEdit(FILE, start, start + len(find), replace)
+def plan_also(monkeypatch: pytest.MonkeyPatch, file: str, text: str, find: str, replace: str) -> None:
+    """Every patch planned from now on also replaces `find` (once) in `file` by `replace`."""
+    start = text.index(find)
+    extra = TextEdit(file, start, start + len(find), replace)
     planned = patching.plan_patch
 
     def plan_with_extra(*args: Any, **kwargs: Any) -> list[TextEdit]:
         return [*planned(*args, **kwargs), extra]
 
     monkeypatch.setattr(patching, "plan_patch", plan_with_extra)
+
+
+@pytest.mark.parametrize("comparison", ["canonical comparison", "plain comparison"])
+@pytest.mark.parametrize("wrong", list(WRONG), ids=list(WRONG))
+@pytest.mark.parametrize("op", EDITS, ids=lambda op: op.op)
+def test_a_patch_that_also_changes_an_unrelated_table_is_caught(
+    op: EditBase, wrong: str, comparison: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_also(monkeypatch, FILE, TEXT, *WRONG[wrong])
     project, erd_model = models()[comparison]
     with pytest.raises(PatchVerificationError, match="does not re-parse to the intended model") as error:
         patch_sources(op, project, {FILE: TEXT}, erd_model=erd_model)
     assert "the dbml file was left unchanged" in (error.value.hint or "")
+
+
+def test_a_sql_patch_that_also_comments_an_unrelated_table_elsewhere_is_caught(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A statement outside a table's CREATE TABLE changes it too: the check is the same for every format."""
+    file = "erd/retail.sql"
+    text = (EXAMPLES / file).read_text()
+    project = build_project("retail", [("retail", parse_erd(text, file, format="sql"))])
+    op = RenameColumn(table="crm.customers", column="email", new_name="email_address")
+    assert patch_sources(op, project, {file: text}, formats={file: "sql"})[file] != text
+    plan_also(monkeypatch, file, text, "'Stock keeping unit'", "'Stock keeping units'")
+    with pytest.raises(PatchVerificationError, match="does not re-parse to the intended model"):
+        patch_sources(op, project, {file: text}, formats={file: "sql"})
