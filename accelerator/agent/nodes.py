@@ -264,7 +264,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                         "accelerator.yaml so that later runs read it"
                     )
                 patched = patch_sources(
-                    op,
+                    resolved,  # with the model's names: a policy entry says `sales.orders`, not `orders`
                     governed.project,
                     sources,
                     policy_file=inputs.policy_file,

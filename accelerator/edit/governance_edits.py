@@ -40,7 +40,15 @@ class SetTag(TableOrColumnEdit):
 
     writes = "policy"
     forms = (
-        CommandForm("set_tag", "tag", "tag T[.c] KEY=VALUE", "tag sales.orders domain=sales", "set a tag"),
+        # Not in `help` until the policy has a place for one object's tags.
+        CommandForm(
+            "set_tag",
+            "tag",
+            "tag T[.c] KEY=VALUE",
+            "tag sales.orders domain=sales",
+            "set a tag",
+            listed=False,
+        ),
     )
 
     @classmethod
@@ -76,7 +84,7 @@ class Classify(ColumnEdit):
             "classify",
             "classify",
             "classify T.c as CLASS",
-            "classify crm.customers.phone as pii.phone",
+            "classify crm.addresses.city as pii.address",
             "classify a column",
         ),
     )

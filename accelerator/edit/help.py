@@ -24,8 +24,7 @@ __all__ = [
 
 # The forms `help` lists; every form and phrasing (for typo correction and the tests).
 # Not listed either: `tag`, as the policy format has no per-object tag yet (until its form says listed=False).
-_NOT_WRITABLE_YET = frozenset({"set_tag"})
-LISTED_FORMS = tuple(form for form in COMMAND_FORMS if form.listed and form.rule not in _NOT_WRITABLE_YET)
+LISTED_FORMS = tuple(form for form in COMMAND_FORMS if form.listed)
 COMMAND_FORMS_ALL = (*COMMAND_FORMS, *(phrasing.form for phrasing in PHRASINGS))
 
 

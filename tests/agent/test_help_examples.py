@@ -120,9 +120,7 @@ NO_PRIMITIVE_YET = {
 
 # Failures whose fix is in another module's hands, being worked on: reported as expected failures
 # (xfail, not strict) so the rest still runs; remove an entry once its example applies.
-FIXED_ELSEWHERE = {
-    ("*", "classify"): "governance_edits.py: Classify's example names a column already classified so",
-}
+FIXED_ELSEWHERE: dict[tuple[str, str], str] = {}
 
 
 def _fixed_elsewhere(kind: str, outcome: Outcome) -> str | None:
