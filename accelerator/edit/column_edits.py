@@ -70,7 +70,7 @@ class ChangeType(ColumnEdit):
         column.allowed_values = None  # the enum's values belonged to the old type
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
-        return patcher.change_type(table, self.column, self.type)
+        return patcher.change_type(table, self.column, self.type, self.source_type)
 
 
 class SetNotNull(ColumnEdit):

@@ -6,9 +6,8 @@ reading, description, resolution (its base class), effect on the model and ERD p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Literal, Self, cast
+from typing import Literal, Self
 
 from lark import Token, Tree
 from pydantic import Field
@@ -28,7 +27,7 @@ from accelerator.edit.readers import (
 from accelerator.edit.values import ColumnName, DatabricksType, NewColumnName, NewName, TableName
 from accelerator.erd.patch_inputs import ErdPatcher, NewColumn, TableTarget
 from accelerator.erd.text_edits import TextEdit
-from accelerator.errors import EditConflictError, UnsupportedEditError
+from accelerator.errors import EditConflictError
 from accelerator.model.elements import Column, ForeignKey
 
 
@@ -217,7 +216,7 @@ class AddColumn(TableEdit):
         )
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
-        new = NewColumn(self.column, self.type, self.not_null, self.default, self.comment)
+        new = NewColumn(self.column, self.type, self.not_null, self.default, self.comment, self.source_type)
         return patcher.add_column(table, new)
 
 
@@ -284,23 +283,39 @@ class DropColumn(ColumnEdit):
         return patcher.drop_column(table, self.column)
 
 
-def _format_of(patcher: ErdPatcher) -> str:
-    """The ERD format a patcher writes, for messages (`accelerator.erd.<format>.patch`)."""
-    parts = type(patcher).__module__.split(".")
-    return {"dbml": "DBML", "mermaid": "Mermaid", "sql": "SQL DDL"}.get(
-        parts[2] if len(parts) > 2 else "", "this"
+# Before AddForeignKey: help lists (and its test applies) the examples in this order, on keys the example has.
+class DropForeignKey(ColumnEdit):
+    """Drop the foreign key of a column."""
+
+    op: Literal["drop_foreign_key"] = "drop_foreign_key"
+
+    forms = (
+        CommandForm(
+            "drop_foreign_key",
+            "drop foreign key",
+            "drop foreign key on T.c",
+            "drop foreign key on crm.addresses.customer_id",
+            "drop a column's foreign key",
+        ),
     )
 
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        table, column = table_and_column(subtrees(tree)[0])
+        return cls(table=table, column=column)
 
-def _primitive(patcher: ErdPatcher, name: str, what: str) -> Callable[..., list[TextEdit]]:
-    """The patcher's method `name`, or the refusal of a format that has no such primitive yet."""
-    method = getattr(patcher, name, None)
-    if method is None:
-        raise UnsupportedEditError(
-            f"{what} is not supported yet in {_format_of(patcher)} ERD files",
-            hint="make the change in the ERD file by hand; the next turn adopts it",
-        )
-    return cast("Callable[..., list[TextEdit]]", method)
+    def describe(self) -> str:
+        return f"drop foreign key on {self.table}.{self.column}"
+
+    def apply_to(self, target: Located) -> None:
+        table, column = target.require_table(), target.require_column()
+        kept = [fk for fk in table.foreign_keys if column.name.lower() not in (c.lower() for c in fk.columns)]
+        if len(kept) == len(table.foreign_keys):
+            raise target.unchanged("has no foreign key")
+        table.foreign_keys = kept
+
+    def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
+        return patcher.drop_foreign_key(table, [self.column])
 
 
 class AddForeignKey(TableEdit):
@@ -316,9 +331,8 @@ class AddForeignKey(TableEdit):
             "add_foreign_key",
             "add foreign key",
             "add foreign key T.c references T.c",
-            "add foreign key sales.order_items.product_id references sales.products.product_id",
+            "add foreign key crm.addresses.customer_id references crm.customers.customer_id",
             "add a foreign key",
-            listed=False,  # no format has the ERD primitive yet: refused with "not supported yet in ..."
         ),
     )
 
@@ -385,43 +399,9 @@ class AddForeignKey(TableEdit):
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
         schema, _, name = self.ref_table.rpartition(".")
-        add = _primitive(patcher, "add_foreign_key", "adding a foreign key")
-        return add(table, self.column, schema.rpartition(".")[2], name, self.ref_column)
-
-
-class DropForeignKey(ColumnEdit):
-    """Drop the foreign key of a column."""
-
-    op: Literal["drop_foreign_key"] = "drop_foreign_key"
-
-    forms = (
-        CommandForm(
-            "drop_foreign_key",
-            "drop foreign key",
-            "drop foreign key on T.c",
-            "drop foreign key on sales.order_items.product_id",
-            "drop a column's foreign key",
-            listed=False,  # no format has the ERD primitive yet
-        ),
-    )
-
-    @classmethod
-    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
-        table, column = table_and_column(subtrees(tree)[0])
-        return cls(table=table, column=column)
-
-    def describe(self) -> str:
-        return f"drop foreign key on {self.table}.{self.column}"
-
-    def apply_to(self, target: Located) -> None:
-        table, column = target.require_table(), target.require_column()
-        kept = [fk for fk in table.foreign_keys if column.name.lower() not in (c.lower() for c in fk.columns)]
-        if len(kept) == len(table.foreign_keys):
-            raise target.unchanged("has no foreign key")
-        table.foreign_keys = kept
-
-    def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
-        return _primitive(patcher, "drop_foreign_key", "dropping a foreign key")(table, self.column)
+        return patcher.add_foreign_key(
+            table, [self.column], schema.rpartition(".")[2], name, [self.ref_column]
+        )
 
 
 class MoveTable(TableEdit):
@@ -437,7 +417,6 @@ class MoveTable(TableEdit):
             "move table T to SCHEMA",
             "move table sales.products to crm",
             "move a table to another schema",
-            listed=False,  # no format has the ERD primitive yet
         ),
     )
 
@@ -473,4 +452,4 @@ class MoveTable(TableEdit):
         destination.tables = [*destination.tables, table]
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
-        return _primitive(patcher, "move_table", "moving a table to another schema")(table, self.schema_name)
+        return patcher.move_table(table, self.schema_name)

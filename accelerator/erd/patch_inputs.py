@@ -36,6 +36,9 @@ class NewColumn:
     not_null: bool = False
     default: str | None = None  # a Databricks SQL expression
     comment: str | None = None
+    source_type: str | None = (
+        None  # the type as the user wrote it (`varchar(20)`), kept where it means `type`
+    )
 
 
 class ErdPatcher(Protocol):
@@ -45,9 +48,16 @@ class ErdPatcher(Protocol):
     def rename_column(self, target: TableTarget, column: str, new_name: str) -> list[TextEdit]: ...
     def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]: ...
     def drop_column(self, target: TableTarget, column: str) -> list[TextEdit]: ...
-    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]: ...
+    def change_type(
+        self, target: TableTarget, column: str, new_type: str, source_type: str | None = None
+    ) -> list[TextEdit]: ...
     def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]: ...
     def set_comment(self, target: TableTarget, column: str | None, comment: str | None) -> list[TextEdit]: ...
+    def add_foreign_key(
+        self, target: TableTarget, columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str]
+    ) -> list[TextEdit]: ...
+    def drop_foreign_key(self, target: TableTarget, columns: list[str]) -> list[TextEdit]: ...
+    def move_table(self, target: TableTarget, schema: str) -> list[TextEdit]: ...
 
 
 # Preferred spelling per family; anything missing falls back to the lower-cased Databricks type.
@@ -91,6 +101,18 @@ def _spelled(databricks_type: str, family: str) -> str:
     if array and family == "postgres" and "<" not in array.group(1):
         return _spelled(array.group(1), family) + "[]"
     return databricks_type.lower()
+
+
+def written_type(databricks_type: str, family: str, spelling: str | None) -> str:
+    """The user's `spelling` of the type when `family` reads it back as exactly `databricks_type`,
+    else `source_type(databricks_type, family)`."""
+    if spelling:
+        try:
+            if map_type(spelling, family=family).type == databricks_type:
+                return spelling
+        except UnknownTypeError:
+            pass
+    return source_type(databricks_type, family)
 
 
 def source_type(databricks_type: str, family: str) -> str:

@@ -110,14 +110,6 @@ CANNOT_EXPRESS = {
 }
 
 
-# ERD edits no format's patcher can write yet (erd/patch_inputs.py has no primitive): refused clearly.
-NO_PRIMITIVE_YET = {
-    "add_foreign_key": "adding a foreign key",
-    "drop_foreign_key": "dropping a foreign key",
-    "move_table": "moving a table to another schema",
-}
-
-
 # Failures whose fix is in another module's hands, being worked on: reported as expected failures
 # (xfail, not strict) so the rest still runs; remove an entry once its example applies.
 FIXED_ELSEWHERE: dict[tuple[str, str], str] = {}
@@ -183,10 +175,6 @@ def test_every_phrasing_and_unlisted_example_parses_and_applies_or_is_refused_cl
         if form.rule in ("set_tag", "set_owner"):  # listed nowhere: the policy has no place for them yet
             assert outcome.error is not None  # SetTag's example tags what the policy's defaults already tag
             assert "no place" in outcome.error.message or "nothing to change" in outcome.error.message
-            continue
-        if form.rule in NO_PRIMITIVE_YET:
-            assert isinstance(outcome.error, UnsupportedEditError), outcome.message
-            assert NO_PRIMITIVE_YET[form.rule] + " is not supported yet in " in outcome.error.message
             continue
         if (kind, outcome.commands[0].op) in CANNOT_EXPRESS and not outcome.ok:
             assert isinstance(outcome.error, UnsupportedEditError), outcome.message

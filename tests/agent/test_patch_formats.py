@@ -105,6 +105,25 @@ def _table_comment(qualified: str, comment: str | None) -> object:
     return check
 
 
+def _moved_products(project: Project) -> None:
+    assert _table(project, "crm.products").column("sku") is not None
+    assert ("product_id", "products", "product_id") in _references(project, "sales.order_items")
+    assert all(fk.ref_schema == "crm" for fk in _table(project, "sales.order_items").foreign_keys[1:])
+
+
+def _moved_customers(project: Project) -> None:
+    assert _table(project, "sales.customers").primary_key is not None
+    assert ("customer_id", "customers", "customer_id") in _references(project, "crm.addresses")
+    assert {fk.ref_schema for fk in _table(project, "crm.addresses").foreign_keys} == {"sales"}
+
+
+def _foreign_keys(qualified: str, expected: set[tuple[str, str, str]]) -> object:
+    def check(project: Project) -> None:
+        assert _references(project, qualified) == expected
+
+    return check
+
+
 MERMAID_NO_NOT_NULL = "Mermaid erDiagram cannot express"
 
 # name: (messages, each applied in order as a turn; the check of the last one's result;
@@ -169,6 +188,29 @@ EDITS: dict[str, tuple[list[str], object, dict[str, str]]] = {
         _has("sales.orders.order_date", nullable=True),
         {"mermaid": MERMAID_NO_NOT_NULL},
     ),
+    "add a type as the user wrote it": (
+        ["add column sales.orders.channel varchar(20)"],
+        _has("sales.orders.channel", type="STRING", source_type="varchar(20)"),
+        {},
+    ),
+    "drop a foreign key declared inline": (
+        ["drop foreign key on sales.orders.customer_id"],
+        _foreign_keys("sales.orders", set()),
+        {},
+    ),
+    "drop a foreign key, then add it back": (
+        [
+            "drop foreign key on sales.order_items.product_id",
+            "add foreign key sales.order_items.product_id references sales.products.product_id",
+        ],
+        _foreign_keys(
+            "sales.order_items",
+            {("order_id", "orders", "order_id"), ("product_id", "products", "product_id")},
+        ),
+        {},
+    ),
+    "move a table to another schema": (["move table sales.products to crm"], _moved_products, {}),
+    "move a table referenced across schemas": (["move table crm.customers to sales"], _moved_customers, {}),
     "comment on a table, then remove it": (
         ['comment on table sales.orders "Orders placed"', 'comment on table sales.orders ""'],
         _table_comment("sales.orders", None),

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from accelerator.erd.dbml.nodes import Token
 from accelerator.erd.dbml.syntax import ColumnNode, Endpoint, Located, RefNode, Setting, TableNode, scan_dbml
-from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, written_type
 from accelerator.erd.text_edits import (
     TextEdit,
     delete_lines,
@@ -20,7 +20,7 @@ from accelerator.erd.text_edits import (
     line_start,
     span_offsets,
 )
-from accelerator.errors import EditConflictError
+from accelerator.errors import EditConflictError, UnsupportedEditError
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -47,6 +47,10 @@ def dbml_default(expression: str) -> str:
         inner = re.sub(r"\\(.)|''", lambda m: m.group(1) or "'", literal.group(1))
         return dbml_string(inner)
     return f"`{text}`"
+
+
+def _unquoted(name: str) -> str:
+    return name[1:-1] if name[:1] == '"' else name
 
 
 def _renamed(token: Token, new_name: str) -> str:
@@ -180,7 +184,7 @@ class DbmlPatcher:
             settings.append(f"default: {dbml_default(column.default)}")
         if column.comment:
             settings.append(f"note: {dbml_string(column.comment)}")
-        line = f"{dbml_name(column.name)} {source_type(column.type, 'dbml')}"
+        line = f"{dbml_name(column.name)} {self._type(column.type, column.source_type)}"
         if settings:
             line += " [" + ", ".join(settings) + "]"
         return [
@@ -208,12 +212,20 @@ class DbmlPatcher:
                         edits.append(self._remove_setting(moved, moved.settings[setting_index]))
         return edits
 
-    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]:
+    def change_type(
+        self, target: TableTarget, column: str, new_type: str, source_type: str | None = None
+    ) -> list[TextEdit]:
         column_node = self.column_node(self.table_node(target), column)
-        written = source_type(new_type, "dbml")
-        if " " in written:
-            written = f'"{written}"'
-        return [TextEdit(self.file, column_node.type.start, column_node.type.end, written)]
+        return [
+            TextEdit(
+                self.file, column_node.type.start, column_node.type.end, self._type(new_type, source_type)
+            )
+        ]
+
+    @staticmethod
+    def _type(databricks_type: str, spelling: str | None) -> str:
+        written = written_type(databricks_type, "dbml", spelling)
+        return f'"{written}"' if " " in written else written
 
     def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]:
         column_node = self.column_node(self.table_node(target), column)
@@ -241,6 +253,101 @@ class DbmlPatcher:
         if comment is None:
             return []
         return [self._add_setting(column_node, f"note: {dbml_string(comment)}", first=False)]
+
+    def add_foreign_key(
+        self, target: TableTarget, columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str]
+    ) -> list[TextEdit]:
+        """One column: an inline `[ref: > s.t.c]` on it; several: a `Ref:` line after the table."""
+        position = self._position(target)
+        node = self._table(position)
+        referenced = self._declared_name(ref_schema, ref_table)
+        if len(columns) == 1:
+            column_node = self.column_node(node, columns[0])
+            return [
+                self._add_setting(
+                    column_node, f"ref: > {referenced}.{dbml_name(ref_columns[0])}", first=False
+                )
+            ]
+        own = ".".join(dbml_name(token.value) for token in node.name)
+        line = (
+            f"Ref: {own}.({', '.join(dbml_name(c) for c in columns)}) > "
+            f"{referenced}.({', '.join(dbml_name(c) for c in ref_columns)})"
+        )
+        return [insert_line_after(self.file, self.text, node.end - 1, "\n" + line)]
+
+    def _declared_name(self, schema: str, table: str) -> str:
+        """The table's name as this file declares it (with or without its schema), else `schema.table`."""
+        for located in self._tables:
+            name = located.node.name
+            if name[-1].value.lower() == table.lower() and (
+                len(name) == 1 or name[0].value.lower() == schema.lower()
+            ):
+                return ".".join(dbml_name(token.value) for token in name)
+        return f"{dbml_name(schema)}.{dbml_name(table)}"
+
+    def drop_foreign_key(self, target: TableTarget, columns: list[str]) -> list[TextEdit]:
+        """Remove whichever reference declares the key: a `ref:` setting (on this column, or on the
+        referenced column pointing back with `<`) or a long-form `Ref`."""
+        position = self._position(target)
+        wanted = [c.lower() for c in columns]
+
+        def holds(table_position: int | None, names: list[Token]) -> bool:
+            return table_position == position and [t.value.lower() for t in names] == wanted
+
+        edits: list[TextEdit] = []
+        for ref in self._refs:
+            relation = ref.node.relation.text
+            holder = ref.node.right if relation == "<" else ref.node.left
+            if relation != "<>" and holds(self._endpoint_position(holder), holder.columns):
+                edits.append(delete_lines(self.file, self.text, ref.start, ref.end))
+        for other_position, table in enumerate(self._tables):
+            for column_index, column in enumerate(table.node.columns):
+                for setting_index, setting in enumerate(column.settings):
+                    if setting.endpoint is None or setting.relation is None:
+                        continue
+                    relation = setting.relation.text
+                    if relation == "<":
+                        declares = holds(self._endpoint_position(setting.endpoint), setting.endpoint.columns)
+                    else:
+                        declares = relation != "<>" and holds(other_position, [column.name])
+                    if declares:
+                        moved = self._table(other_position).columns[column_index]
+                        edits.append(self._remove_setting(moved, moved.settings[setting_index]))
+        if not edits:
+            raise EditConflictError(
+                f"{self.file} declares no foreign key on {target.qualified}.({', '.join(columns)})"
+            )
+        return edits
+
+    def move_table(self, target: TableTarget, schema: str) -> list[TextEdit]:
+        """The schema in the table's header and in every reference naming the table by its name."""
+        position = self._position(target)
+        node = self._table(position)
+        self._refuse_table_groups(target)
+        if len(node.name) == 1:  # declared in the file's default schema: it gets one
+            edits = [TextEdit(self.file, node.name[0].start, node.name[0].start, dbml_name(schema) + ".")]
+        else:
+            edits = [self._replace(node.name[0], schema)]
+        for endpoint in self._references(position):
+            if len(endpoint.table) == 2:
+                edits.append(self._replace(endpoint.table[0], schema))
+            elif endpoint.table[0].value.lower() == node.name[-1].value.lower():  # not an alias
+                edits.append(
+                    TextEdit(
+                        self.file, endpoint.table[0].start, endpoint.table[0].start, dbml_name(schema) + "."
+                    )
+                )
+        return edits
+
+    def _refuse_table_groups(self, target: TableTarget) -> None:
+        """A TableGroup's members are not on the syntax tree the patcher edits: refuse rather than leave one stale."""
+        for group in re.finditer(r"(?im)^[ \t]*TableGroup\b[^{]*\{([^}]*)\}", self.text):
+            names = re.findall(r'"[^"]*"|[^\s.]+', group.group(1))
+            if any(_unquoted(name).lower() == target.table.name.lower() for name in names):
+                raise UnsupportedEditError(
+                    f"a TableGroup in {self.file} names {target.qualified}, which this edit cannot rename yet",
+                    hint="move the table by hand (its header, references and TableGroup entries); the next turn adopts it",
+                )
 
     # -- settings lists ---------------------------------------------------------------------------
 

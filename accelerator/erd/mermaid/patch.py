@@ -16,7 +16,7 @@ from lark import Token, Tree
 
 from accelerator.erd.mermaid.grammar import grammar_parser
 from accelerator.erd.mermaid.reader import extract_mermaid_blocks, parse_markdown, parse_mermaid
-from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type, written_type
 from accelerator.erd.text_edits import (
     TextEdit,
     apply_text_edits,
@@ -29,9 +29,11 @@ from accelerator.erd.text_edits import (
     span_offsets,
 )
 from accelerator.errors import AcceleratorError, EditConflictError, UnsupportedEditError
+from accelerator.model import Table
 
 _ENTITY_NAME = re.compile(r"^[\w.*\u0080-\uFFFF-]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_\u00C0-\uFFFF][\w$\u00C0-\uFFFF-]*$")
+_MERMAID_TYPE = re.compile(r"^[A-Za-z_][\w]*(\([\d, ]*\))?$")
 _SCHEMA_DIRECTIVE = re.compile(r"^[ \t]*%%[ \t]*schema[ \t]*:", re.I)
 _KEEP_IN = "keep this table in a DBML or SQL ERD for that"
 # A foreign key as the check of a rename compares it: (schema, table, columns, ref schema, ref table, ref columns).
@@ -46,6 +48,7 @@ class _Attribute:
     comment: Token | None
     start: int  # character offsets in the file
     offset: int  # what to add to a token's position to get the file's
+    keys: list[Token] = field(default_factory=list)  # PK, FK, UK
 
 
 @dataclass
@@ -67,6 +70,16 @@ def _short(token: Token) -> str:
     return _bare(token).rsplit(".", 1)[-1]
 
 
+def _key(
+    schema: str, table: str, columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str]
+) -> _Reference:
+    lower = str.lower
+    return (
+        schema.lower(), table.lower(), tuple(map(lower, columns)),
+        ref_schema.lower(), ref_table.lower(), tuple(map(lower, ref_columns)),
+    )  # fmt: skip
+
+
 def _check_comment(comment: str) -> None:
     if '"' in comment or "\n" in comment or "\r" in comment:
         raise UnsupportedEditError(
@@ -84,6 +97,8 @@ class MermaidPatcher:
         self.markdown = markdown
         self.entities: list[_Entity] = []
         self.mentions: list[tuple[Token, int]] = []  # every entity-name token, with its offset
+        self.relationships: list[tuple[str, str, int, int]] = []  # the two names (lower), line start, end
+        self.diagram_ends: list[int] = []  # where each diagram's text ends in the file
         if markdown:
             line_offsets = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
             for first_line, body in extract_mermaid_blocks(text):
@@ -93,7 +108,16 @@ class MermaidPatcher:
 
     def _scan(self, diagram: str, offset: int) -> None:
         tree = grammar_parser().parse(diagram)
+        self.diagram_ends.append(offset + len(diagram.rstrip()))
         for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
+            if node.data == "relationship":
+                tokens = list(node.scan_values(lambda v: isinstance(v, Token)))
+                sides = [
+                    c.children[0] for c in node.children if isinstance(c, Tree) and c.data.endswith("_name")
+                ]
+                assert isinstance(sides[0], Token) and isinstance(sides[1], Token)
+                start, end = offset + (tokens[0].start_pos or 0), offset + (tokens[-1].end_pos or 0)
+                self.relationships.append((_bare(sides[0]).lower(), _bare(sides[1]).lower(), start, end))
             if node.data in ("entity_name", "related_name"):  # a relationship's two sides
                 token = node.children[0]
                 assert isinstance(token, Token)
@@ -117,7 +141,10 @@ class MermaidPatcher:
                 tokens = [t for t in child.scan_values(lambda v: isinstance(v, Token))]
                 comment = tokens[-1] if tokens[-1].type == "QUOTED" else None
                 start = offset + (tokens[0].start_pos or 0)
-                entity.attributes.append(_Attribute(tokens[0], tokens[1], tokens[-1], comment, start, offset))
+                keys = [t for t in tokens[2:] if t.type == "KEY"]
+                entity.attributes.append(
+                    _Attribute(tokens[0], tokens[1], tokens[-1], comment, start, offset, keys)
+                )
         return entity
 
     # -- positions --------------------------------------------------------------------------------
@@ -248,9 +275,8 @@ class MermaidPatcher:
             raise self._unsupported("NOT NULL")
         if column.default is not None:
             raise self._unsupported("a DEFAULT value")
-        written_type = self._type(column.type)
         name = column.name if _ATTRIBUTE_NAME.match(column.name) else f"`{column.name}`"
-        line = f"{written_type} {name}"
+        line = f"{self._type(column.type, column.source_type)} {name}"
         if column.comment:
             _check_comment(column.comment)
             line += f' "{column.comment}"'
@@ -284,10 +310,12 @@ class MermaidPatcher:
         following = entity.attributes[position + 1].start if position + 1 < len(entity.attributes) else end
         return [TextEdit(self.file, attribute.start, following, "")]
 
-    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]:
+    def change_type(
+        self, target: TableTarget, column: str, new_type: str, source_type: str | None = None
+    ) -> list[TextEdit]:
         attribute = self.attribute(self.entity(target), column)
         start, end = self._at(attribute.type, attribute.offset)
-        return [TextEdit(self.file, start, end, self._type(new_type))]
+        return [TextEdit(self.file, start, end, self._type(new_type, source_type))]
 
     def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]:
         raise self._unsupported(
@@ -313,6 +341,112 @@ class MermaidPatcher:
         end = self._at(attribute.last, attribute.offset)[1]
         return [TextEdit(self.file, end, end, f' "{comment}"')]
 
+    def add_foreign_key(
+        self, target: TableTarget, columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str]
+    ) -> list[TextEdit]:
+        """The `FK` marker on each attribute, and a relationship line when the two entities have none;
+        refused when the reader would not resolve the markers back to exactly that key."""
+        entity = self.entity(target)
+        referenced = self.entity(TableTarget(ref_schema, Table(name=ref_table)))
+        edits = [self._mark(self.attribute(entity, column), add=True) for column in columns]
+        own, other = str(entity.name), str(referenced.name)  # as written, quotes kept
+        if not self._related(_bare(entity.name), _bare(referenced.name)):
+            label = "_".join(columns)
+            end = max(e for e in self.diagram_ends if e <= len(self.text))
+            indent = indentation_at(self.text, self._at(entity.name, entity.offset)[0])
+            edits.append(
+                insert_line_after(self.file, self.text, end - 1, f"{indent}{other} ||--o{{ {own} : {label}")
+            )
+        key = _key(target.schema, target.table.name, columns, ref_schema, ref_table, ref_columns)
+        self._check_foreign_keys(edits, target.schema, key, added=True)
+        return edits
+
+    def drop_foreign_key(self, target: TableTarget, columns: list[str]) -> list[TextEdit]:
+        """The `FK` marker goes, and the relationship line when no other key needs it."""
+        entity = self.entity(target)
+        edits = [self._mark(self.attribute(entity, column), add=False) for column in columns]
+        fk = next(
+            (
+                f
+                for f in target.table.foreign_keys
+                if [c.lower() for c in f.columns] == [c.lower() for c in columns]
+            ),
+            None,
+        )
+        if fk is None:
+            raise EditConflictError(f"{target.qualified} has no foreign key on {', '.join(columns)}")
+        key = _key(target.schema, target.table.name, columns, fk.ref_schema, fk.ref_table, fk.ref_columns)
+        relationships = self._relationship_lines(_bare(entity.name), fk.ref_table)
+        try:
+            self._check_foreign_keys(edits + relationships, target.schema, key, added=False)
+            return edits + relationships
+        except UnsupportedEditError:  # another key is resolved through that relationship: it stays
+            self._check_foreign_keys(edits, target.schema, key, added=False)
+            return edits
+
+    def _mark(self, attribute: _Attribute, *, add: bool) -> TextEdit:
+        keys = [str(k).upper() for k in attribute.keys]
+        if add == ("FK" in keys):
+            raise EditConflictError(
+                f"attribute {_bare(attribute.name)} is {'already' if add else 'not'} marked FK"
+            )
+        kept = [*keys, "FK"] if add else [k for k in keys if k != "FK"]
+        if attribute.keys:
+            start = self._at(attribute.keys[0], attribute.offset)[0]
+            end = self._at(attribute.keys[-1], attribute.offset)[1]
+        else:
+            start = end = self._at(attribute.name, attribute.offset)[1]
+        if not kept:
+            while start > 0 and self.text[start - 1] in " \t":
+                start -= 1
+            return TextEdit(self.file, start, end, "")
+        return TextEdit(self.file, start, end, ("" if attribute.keys else " ") + ", ".join(kept))
+
+    def _related(self, left: str, right: str) -> bool:
+        pair = {left.lower(), right.lower()}
+        return any({a, b} == pair for a, b, _, _ in self.relationships)
+
+    def _relationship_lines(self, left: str, right: str) -> list[TextEdit]:
+        pair = {left.lower(), right.lower()}
+        return [
+            delete_lines(self.file, self.text, start, end)
+            for a, b, start, end in self.relationships
+            if {a, b} == pair and only_blank_before(self.text, start)
+        ]
+
+    def _check_foreign_keys(
+        self, edits: list[TextEdit], schema: str, key: _Reference, *, added: bool
+    ) -> None:
+        """Refuse when the patched diagram does not read as exactly the keys before, with `key` added or gone."""
+        before = self._references(self.text, schema) or set()
+        expected = before | {key} if added else before - {key}
+        patched = self._references(apply_text_edits({self.file: self.text}, edits)[self.file], schema)
+        if patched is not None and patched != expected:
+            _, table, columns, ref_schema, ref_table, ref_columns = key
+            raise UnsupportedEditError(
+                f"Mermaid cannot say what an FK attribute references (the reader matches it to a key by name "
+                f"and relationships), and here {table}.{', '.join(columns)} FK would not read as "
+                + (
+                    f"referencing {ref_schema}.{ref_table}.{', '.join(ref_columns)} alone"
+                    if added
+                    else "dropped"
+                ),
+                hint="edit the FK markers and relationships by hand, or " + _KEEP_IN,
+            )
+
+    def move_table(self, target: TableTarget, schema: str) -> list[TextEdit]:
+        """Every mention of the entity is written `schema.table` (a qualified name outranks `%% schema:`)."""
+        entity = self.entity(target)
+        declared = _bare(entity.name).lower()
+        edits = []
+        new_name = f"{schema}.{_short(entity.name)}"
+        for token, offset in self.mentions:
+            if _bare(token).lower() in (declared, target.qualified.lower()):
+                start, end = self._at(token, offset)
+                quoted = str(token).startswith('"') or not _ENTITY_NAME.match(new_name)
+                edits.append(TextEdit(self.file, start, end, f'"{new_name}"' if quoted else new_name))
+        return edits
+
     def _set_table_comment(self, entity: _Entity, comment: str | None) -> list[TextEdit]:
         """The table comment is the run of `%%` lines directly above the entity (our convention)."""
         entity_line = line_start(self.text, self._at(entity.name, entity.offset)[0])
@@ -330,8 +464,10 @@ class MermaidPatcher:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _type(self, databricks_type: str) -> str:
-        written = source_type(databricks_type, "mermaid")
+    def _type(self, databricks_type: str, spelling: str | None = None) -> str:
+        written = written_type(databricks_type, "mermaid", spelling)
+        if spelling and written == spelling and not _MERMAID_TYPE.match(spelling):
+            written = source_type(databricks_type, "mermaid")  # the user's spelling is not one Mermaid word
         if re.search(r"\s", re.sub(r"\([^)]*\)|<[^>]*>", "", written)) or '"' in written:
             raise UnsupportedEditError(
                 f"a Mermaid attribute type cannot be written as {written!r}", hint=_KEEP_IN

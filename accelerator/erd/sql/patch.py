@@ -17,8 +17,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from accelerator.erd.patch_inputs import NewColumn, TableTarget, source_type
-from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, alter_items, scan_sql, upper
+from accelerator.erd.patch_inputs import NewColumn, TableTarget, written_type
+from accelerator.erd.sql.patch_scan import ColumnDef, SqlStatement, alter_items, column_list, scan_sql, upper
 from accelerator.erd.sql.reader import sqlglot_dialect
 from accelerator.erd.text_edits import (
     TextEdit,
@@ -46,6 +46,19 @@ _RESERVED_WORDS = """all analyse analyze and any array as asc asymmetric both ca
     order placing primary references returning select session_user some symmetric table then to
     trailing true union unique user using variadic when where window with"""
 _RESERVED = frozenset(_RESERVED_WORDS.split())
+# What may follow an inline REFERENCES clause in a column definition: where the clause ends.
+_COLUMN_CONSTRAINT_WORDS = {
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "PRIMARY KEY",
+    "UNIQUE",
+    "CHECK",
+    "CONSTRAINT",
+    "COMMENT",
+    "COLLATE",
+    "GENERATED",
+}
 
 
 @cache
@@ -99,10 +112,13 @@ class SqlPatcher:
         return [statement.tokens[i].text.lower() for i in indexes]
 
     def _is_target(self, statement: SqlStatement, name: list[int], target: TableTarget) -> bool:
+        return self._names_table(statement, name, target.schema, target.table.name)
+
+    def _names_table(self, statement: SqlStatement, name: list[int], schema: str, table: str) -> bool:
         parts = self._names(statement, name)
-        if not parts or parts[-1] != target.table.name.lower():
+        if not parts or parts[-1] != table.lower():
             return False
-        return len(parts) == 1 or parts[-2] == target.schema.lower()
+        return len(parts) == 1 or parts[-2] == schema.lower()
 
     def create_statement(self, target: TableTarget) -> SqlStatement:
         creates = [s for s in self.statements if s.kind == "create_table" and s.body is not None]
@@ -164,7 +180,8 @@ class SqlPatcher:
 
     def add_column(self, target: TableTarget, column: NewColumn) -> list[TextEdit]:
         create = self.create_statement(target)
-        definition = f"{self.sql_name(column.name)} {source_type(column.type, family_of(self.dialect))}"
+        written = written_type(column.type, family_of(self.dialect), column.source_type)
+        definition = f"{self.sql_name(column.name)} {written}"
         if column.not_null:
             definition += " NOT NULL"
         if column.default is not None:
@@ -299,11 +316,13 @@ class SqlPatcher:
             return delete_lines(self.file, self.text, start, end)
         return TextEdit(self.file, start, end, "")
 
-    def change_type(self, target: TableTarget, column: str, new_type: str) -> list[TextEdit]:
+    def change_type(
+        self, target: TableTarget, column: str, new_type: str, source_type: str | None = None
+    ) -> list[TextEdit]:
         create = self.create_statement(target)
         definition = self.column_def(create, column)
         first, last = create.tokens[definition.type_first], create.tokens[definition.type_last - 1]
-        written = source_type(new_type, family_of(self.dialect))
+        written = written_type(new_type, family_of(self.dialect), source_type)
         return [TextEdit(self.file, first.start, last.end + 1, written)]
 
     def set_not_null(self, target: TableTarget, column: str, not_null: bool) -> list[TextEdit]:
@@ -364,6 +383,112 @@ class SqlPatcher:
         closing = create.tokens[create.body[1]].end + 1
         separator = "=" if self.dialect == "mysql" else " "
         return [TextEdit(self.file, closing, closing, f" COMMENT{separator}{self.sql_string(comment)}")]
+
+    def _table_name(self, statement: SqlStatement) -> str:
+        tokens = statement.tokens
+        return self.text[tokens[statement.name[0]].start : tokens[statement.name[-1]].end + 1]
+
+    def add_foreign_key(
+        self, target: TableTarget, columns: list[str], ref_schema: str, ref_table: str, ref_columns: list[str]
+    ) -> list[TextEdit]:
+        """An `ALTER TABLE ... ADD FOREIGN KEY` after the table's statements and the referenced table's
+        CREATE TABLE (so that the script runs in order)."""
+        create = self.create_statement(target)
+        after = max(s.end for s in [create, *self._about(target)])
+        referenced = f"{self.sql_name(ref_schema)}.{self.sql_name(ref_table)}"
+        for statement in self.statements:
+            if statement.kind == "create_table" and self._names_table(
+                statement, statement.name, ref_schema, ref_table
+            ):
+                referenced, after = self._table_name(statement), max(after, statement.end)
+        alter = (
+            f"ALTER TABLE {self._table_name(create)}\n    ADD FOREIGN KEY ({', '.join(map(self.sql_name, columns))}) "
+            f"REFERENCES {referenced} ({', '.join(map(self.sql_name, ref_columns))});"
+        )
+        return [insert_line_after(self.file, self.text, after - 1, alter)]
+
+    def drop_foreign_key(self, target: TableTarget, columns: list[str]) -> list[TextEdit]:
+        """Remove the key wherever it is declared: an inline REFERENCES of the column, a table
+        constraint of CREATE TABLE, or an ALTER TABLE action (the statement, when it is its only one)."""
+        create = self.create_statement(target)
+        wanted = [c.lower() for c in columns]
+        edits: list[TextEdit] = []
+        if len(wanted) == 1:
+            definition = self.column_def(create, columns[0])
+            edits += self._drop_inline_reference(create, definition)
+        constraints = {
+            index
+            for index, (first, last) in enumerate(create.items)
+            if self._declares(create, first, last, wanted)
+        }
+        if constraints:
+            edits += self._remove_items(create.tokens, create.items, constraints)
+        for statement in self._about(target):
+            if statement.kind != "alter_table":
+                continue
+            items = alter_items(statement)
+            naming = {
+                i for i, (first, last) in enumerate(items) if self._declares(statement, first, last, wanted)
+            }
+            if naming and len(naming) == len(items):
+                edits.append(self._remove_statement(statement))
+            elif naming:
+                edits += self._remove_items(statement.tokens, items, naming)
+        if not edits:
+            raise EditConflictError(
+                f"{self.file} declares no foreign key on {target.qualified} ({', '.join(columns)})"
+            )
+        return edits
+
+    @staticmethod
+    def _declares(statement: SqlStatement, first: int, last: int, columns: list[str]) -> bool:
+        """Whether tokens[first:last] hold `FOREIGN KEY (columns)`."""
+        tokens = statement.tokens
+        for index in range(first, last - 1):
+            if upper(tokens[index]) == "FOREIGN KEY":
+                named = [tokens[i].text.lower() for i in column_list(tokens, index + 1)]
+                return named == columns
+        return False
+
+    def _drop_inline_reference(self, create: SqlStatement, definition: ColumnDef) -> list[TextEdit]:
+        """`[CONSTRAINT name] REFERENCES t (c) [ON DELETE ...] ...` inside a column definition."""
+        tokens = create.tokens
+        for index in range(definition.type_last, definition.last):
+            if upper(tokens[index]) != "REFERENCES":
+                continue
+            first = index
+            if first - 2 >= definition.type_last and upper(tokens[first - 2]) == "CONSTRAINT":
+                first -= 2
+            end = index + 1
+            while end < definition.last and upper(tokens[end]) not in _COLUMN_CONSTRAINT_WORDS:
+                end += 1
+            start = tokens[first].start
+            while start > 0 and self.text[start - 1] in " \t":
+                start -= 1
+            return [TextEdit(self.file, start, tokens[end - 1].end + 1, "")]
+        return []
+
+    def move_table(self, target: TableTarget, schema: str) -> list[TextEdit]:
+        """The schema of every name of the table: its CREATE TABLE, the statements about it and the
+        references to it (an unqualified name gets the schema)."""
+        self.create_statement(target)
+        names = [(s, s.name) for s in self._about(target)]
+        names += [
+            (statement, name)
+            for statement in self.statements
+            for name, _ in statement.references
+            if self._is_target(statement, name, target)
+        ]
+        edits = {}
+        for statement, name in names:
+            tokens = statement.tokens
+            if len(name) >= 2:
+                edit = self._rename(tokens[name[-2]], schema)
+            else:
+                at = tokens[name[-1]].start
+                edit = TextEdit(self.file, at, at, self.sql_name(schema) + ".")
+            edits[edit.start] = edit
+        return list(edits.values())
 
     def _inline_comment(self, create: SqlStatement, column: str | None) -> tuple[Token, Token] | None:
         """`COMMENT 'x'` of the column definition, or `COMMENT [=] 'x'` after the table's body."""
