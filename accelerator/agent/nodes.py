@@ -36,7 +36,7 @@ from accelerator.agent.state import (
 )
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
-from accelerator.edit.governance_edits import classification_follow_up, starting_policy
+from accelerator.edit.governance_edits import policy_follow_up, starting_policy
 from accelerator.edit.operation import EditBase, Question, resolve
 from accelerator.edit.operations import EditOp, ParsedCommand
 from accelerator.edit.patch import patch_sources
@@ -278,7 +278,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
                 raise _TurnRejected(f"`{op.describe()}`: {error.format()}") from None
             sources.update(patched)
             changed.extend(file for file in patched if file not in changed)
-            follow = classification_follow_up(governed.project, resolved, inputs.policy_file, sources)
+            follow = policy_follow_up(governed.project, resolved, inputs.policy_file, sources)
             if follow is not None:  # a classified column keeps its class through a rename or a move
                 sources[follow.file] = follow.text
                 changed.extend([follow.file] if follow.file not in changed else [])

@@ -1,10 +1,11 @@
 """Governance edits of tables and columns: tags and classifications (written to the policy), and
-what a structural edit must change in the policy so that a classification follows its column.
+what an edit of the ERD must change in the policy in the same turn (`policy_follow_up`).
 
 A classification, once decided (by a name rule or by `classify`), is kept explicit: `classify`
 writes the column's own `classified_columns` entry (that table's column only), and a rename writes
-one for the new name (`classification_follow_up`) instead of leaving the class to be derived again
-from a name that may match nothing.
+one for the new name instead of leaving the class to be derived again from a name that may match
+nothing. Grants follow a renamed or moved table the same way, so the policy never names a table
+that no longer exists.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from lark import Token, Tree
 from pydantic import Field
 
 from accelerator.edit.located import Located
-from accelerator.edit.operation import ColumnEdit, CommandForm, EditBase, TableOrColumnEdit
+from accelerator.edit.operation import ColumnEdit, CommandForm, EditBase, TableEdit, TableOrColumnEdit
 from accelerator.edit.policy_patch import PolicyDocument, no_place_for
 from accelerator.edit.readers import name_parts, table_and_column, target_names, word
-from accelerator.edit.table_edits import DropColumn, RenameColumn, RenameTable
+from accelerator.edit.table_edits import DropColumn, MoveTable, RenameColumn, RenameTable
 from accelerator.edit.values import ClassificationName
 from accelerator.erd.text_edits import TextEdit, apply_text_edits
 from accelerator.errors import UnknownObjectError, UnsupportedEditError
-from accelerator.model.elements import Column, Project, Table
+from accelerator.model.elements import Catalog, Column, Project, Schema, Table
 from accelerator.policy import DEFAULT_POLICY_PATH
 
 # Where `classify` creates the policy of a project that uses the built-in one.
@@ -146,89 +147,169 @@ class PolicyFollowUp:
     created: bool = False  # the file did not exist (the project used the built-in policy)
 
 
-def classification_follow_up(
+Triple = tuple[str, str, str]  # a table's catalog, schema and name, as the model has them
+ColumnKey = tuple[Triple, str]
+
+
+@dataclass
+class _Change:
+    """What an ERD edit does to the names the policy may hold."""
+
+    tables: dict[Triple, Triple] = field(default_factory=dict)  # renamed or moved tables
+    columns: dict[ColumnKey, ColumnKey | None] = field(default_factory=dict)  # renamed; None: dropped
+    kept: dict[str, str] = field(default_factory=dict)  # entry to write (schema.table.column) -> class
+    before: list[Triple] = field(default_factory=list)  # every table of the model before the edit
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.columns or self.kept)
+
+    def after(self) -> list[Triple]:
+        return [self.tables.get(table, table) for table in self.before]
+
+
+def _change(governed: Project, op: EditBase) -> _Change:
+    change = _Change(before=[(c.name, s.name, t.name) for c, s, t in governed.iter_tables()])
+    found = _table_ref(governed, op.table) if isinstance(op, TableEdit | ColumnEdit) else None
+    if found is None:
+        return change
+    catalog, schema, table = found
+    old: Triple = (catalog.name, schema.name, table.name)
+    if isinstance(op, RenameTable | MoveTable):
+        if isinstance(op, RenameTable):
+            new: Triple = (catalog.name, schema.name, op.new_name)
+        else:
+            destination = catalog.schema(op.schema_name)
+            new = (catalog.name, destination.name if destination else op.schema_name, table.name)
+        change.tables[old] = new
+        change.columns.update({(old, c.name): (new, c.name) for c in table.columns})
+    elif isinstance(op, RenameColumn):
+        change.columns[(old, op.column)] = (old, op.new_name)
+        column = table.column(op.column)
+        if column is not None and column.classification:
+            change.kept[f"{op.table}.{op.new_name}"] = column.classification
+    elif isinstance(op, DropColumn):
+        change.columns[(old, op.column)] = None
+    return change
+
+
+def policy_follow_up(
     governed: Project, op: EditBase, policy_file: str | None, sources: dict[str, str]
 ) -> PolicyFollowUp | None:
-    """The policy change that keeps classifications on their columns through `op` (resolved against
-    `governed`, the governed model before it): a renamed column keeps its class as an explicit
-    `classified_columns` entry (its existing entry is renamed), entries follow a renamed table, and
-    a dropped column's entry goes. None when the policy needs no change. Without a policy file, one
-    is created (`starting_policy`) only when a class has to be kept."""
-    renamed: dict[str, str] = {}
-    kept: dict[str, str] = {}
-    dropped: list[str] = []
-    if isinstance(op, RenameColumn):
-        column = _column(governed, op.table, op.column)
-        old, new = f"{op.table}.{op.column}", f"{op.table}.{op.new_name}"
-        renamed[old] = new
-        if column is not None and column.classification:
-            kept[new] = column.classification
-    elif isinstance(op, RenameTable):
-        schema = op.table.rsplit(".", 1)[0] if "." in op.table else ""
-        new_table = f"{schema}.{op.new_name}" if schema else op.new_name
-        table = _table(governed, op.table)
-        for column in table.columns if table is not None else []:
-            renamed[f"{op.table}.{column.name}"] = f"{new_table}.{column.name}"
-    elif isinstance(op, DropColumn):
-        dropped.append(f"{op.table}.{op.column}")
-    if not (renamed or kept or dropped):
+    """The policy change of `op` (an ERD edit resolved against `governed`, the governed model before
+    it), so that the policy governs the edited model as it governed the old one:
+
+    - a renamed or moved table: every grant and `classified_columns` entry naming it exactly is
+      rewritten in the form it was written (qualified or not, quoted or not); a grant pattern
+      (`sales.*`) is left alone, with a note when it no longer matches any table;
+    - a renamed column keeps its class as an explicit `classified_columns` entry (its existing entry
+      is renamed); a dropped column's entry goes.
+
+    None when the policy needs no change. Without a policy file, one is created
+    (`starting_policy`) only when a class has to be kept."""
+    change = _change(governed, op)
+    if not change:
         return None
     created = policy_file is None or policy_file not in sources
     if created:
-        if not kept:
+        if not change.kept:
             return None  # the built-in policy has no entries to follow
         file, text = starting_policy(policy_file or CONVENTIONAL_POLICY_FILE)
     else:
         assert policy_file is not None
         file, text = policy_file, sources[policy_file]
     document = PolicyDocument(file, text)
-    short = len(next(iter([*renamed, *kept, *dropped])).split(".")) == 3  # the op names no catalog
-    written: dict[str, str] = {}  # by the name as the op has it (schema.table.column): the entry as written
-    for key in document.classified_columns():
-        parts = key.lower().split(".")
-        written.setdefault(".".join(parts[-3:]) if short else key.lower(), key)
     edits: list[TextEdit] = []
     notes: list[str] = []
-    entries = {  # the entry as written -> its new name, with a catalog where it had one
-        written[old.lower()]: _same_form(written[old.lower()], new)
-        for old, new in renamed.items()
-        if old.lower() in written
-    }
-    if entries:
-        edits += document.rename_classified_columns(entries)
-        notes += [f"keep the classification of {old} on {new} ({file})" for old, new in entries.items()]
-    for key, name in kept.items():
-        if not any(old.lower() in written and new == key for old, new in renamed.items()):
-            edits += document.classify_column(name, key)
-            notes.append(f"keep {key} classified as {name} ({file}: classified_columns)")
-    gone = [written[column.lower()] for column in dropped if column.lower() in written]
-    if gone:
-        edits += document.unclassify_columns(gone)
-        notes += [
-            f"remove the classification entry of the dropped column {column} ({file})" for column in gone
-        ]
-    if not edits:
+    _follow_grants(document, change, edits, notes)
+    _follow_classified_columns(document, change, edits, notes)
+    if not edits:  # a pattern that matches nothing is also a grants.target finding, which says so
         return None
     if created:
         notes.insert(0, f"created {file} from the built-in policy")
     return PolicyFollowUp(file, apply_text_edits({file: text}, edits)[file], notes, created)
 
 
-def _same_form(written: str, new: str) -> str:
-    """`new` with the catalog the entry was written with (`retail.crm.customers.x`), if any."""
-    extra = len(written.split(".")) - len(new.split("."))
-    return ".".join([*written.split(".")[:extra], new]) if extra > 0 else new
+def _follow_grants(
+    document: PolicyDocument, change: _Change, edits: list[TextEdit], notes: list[str]
+) -> None:
+    """Grants on a renamed or moved table name it anew; a pattern that matches no table any more is noted."""
+    file = document.file
+    for grant in document.named_grants():
+        if grant.kind != "table":
+            continue
+        written = str(grant.name.value)
+        parts = written.split(".")
+        if "*" in written:
+            if any(_names(parts, t) for t in change.before) and not any(
+                _names(parts, t) for t in change.after()
+            ):
+                notes.append(
+                    f"the grant to {grant.principal} on tables {written} ({file}: {grant.where}) "
+                    "no longer matches any table; it is left as written"
+                )
+            continue
+        for old, new in change.tables.items():
+            if _names(parts, old):
+                renamed = _renamed(parts, old, new)
+                edits += document.rename_scalars([(grant.name, renamed)])
+                notes.append(
+                    f"the grant to {grant.principal} on table {written} now names {renamed} ({file}: {grant.where})"
+                )
+                break
 
 
-def _table(project: Project, qualified: str) -> Table | None:
+def _follow_classified_columns(
+    document: PolicyDocument, change: _Change, edits: list[TextEdit], notes: list[str]
+) -> None:
+    """`classified_columns` entries follow renamed columns and tables; a dropped column's goes; a
+    class kept through a rename is written for the new name."""
+    file = document.file
+    renamed: dict[str, str] = {}  # the entry as written -> its new name
+    gone: list[str] = []
+    for key in document.classified_columns():
+        parts = key.split(".")
+        for (table, column), new in change.columns.items():
+            if _names(parts, (*table, column)):
+                if new is None:
+                    gone.append(key)
+                else:
+                    renamed[key] = _renamed(parts, (*table, column), (*new[0], new[1]))
+                break
+    if renamed:
+        edits += document.rename_classified_columns(renamed)
+        notes += [f"keep the classification of {old} on {new} ({file})" for old, new in renamed.items()]
+    written_for = {".".join(new.lower().split(".")[-3:]) for new in renamed.values()}
+    for key, name in change.kept.items():
+        if key.lower() not in written_for:
+            edits += document.classify_column(name, key)
+            notes.append(f"keep {key} classified as {name} ({file}: classified_columns)")
+    if gone:
+        edits += document.unclassify_columns(gone)
+        notes += [
+            f"remove the classification entry of the dropped column {column} ({file})" for column in gone
+        ]
+
+
+def _names(parts: list[str], qualified: tuple[str, ...]) -> bool:
+    """`parts` (a name as written, without a pattern) names `qualified` by its last names."""
+    names = [n.lower() for n in qualified]
+    return 0 < len(parts) <= len(names) and [p.lower() for p in parts] == names[len(names) - len(parts) :]
+
+
+def _renamed(parts: list[str], old: tuple[str, ...], new: tuple[str, ...]) -> str:
+    """The name written as `parts` (naming `old`), naming `new` in the same form: as many parts, and
+    each part that does not change kept as written."""
+    tail = len(old) - len(parts)
+    return ".".join(
+        written if before == after else after
+        for written, before, after in zip(parts, old[tail:], new[tail:], strict=True)
+    )
+
+
+def _table_ref(project: Project, qualified: str) -> tuple[Catalog, Schema, Table] | None:
     parts = qualified.lower().split(".")
     for catalog, schema, table in project.iter_tables():
         names = [catalog.name.lower(), schema.name.lower(), table.name.lower()]
         if names[-len(parts) :] == parts:
-            return table
+            return catalog, schema, table
     return None
-
-
-def _column(project: Project, table: str, column: str) -> Column | None:
-    found = _table(project, table)
-    return found.column(column) if found is not None else None

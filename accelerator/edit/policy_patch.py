@@ -13,7 +13,9 @@ not edits: an operation's `plan_policy` says which primitive it is (see the oper
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 
 import yaml
 
@@ -30,6 +32,31 @@ def yaml_scalar(value: str) -> str:
     if _PLAIN.match(value) and value.lower() not in _YAML_WORDS:
         return value
     return "'" + value.replace("'", "''") + "'"
+
+
+def written_like(node: yaml.Node, value: str) -> str:
+    """`value` as a scalar written in `node`'s style: quoted the way it was, plain where it can be."""
+    style = getattr(node, "style", None)
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"':
+        return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
+    return yaml_scalar(value)
+
+
+@dataclass(frozen=True)
+class NamedGrant:
+    """A grant item of the policy that names its securable (`name:`), wherever it is written."""
+
+    item: yaml.Node  # the whole item
+    name: yaml.ScalarNode  # its `name:` value
+    kind: str  # catalog | schema | table
+    principal: str
+    section: str | None  # the environment whose `grants` hold it; None: the top-level `grants`
+
+    @property
+    def where(self) -> str:
+        return f"environments.{self.section}.grants" if self.section else "grants"
 
 
 def _flow_list(values: list[str]) -> str:
@@ -99,6 +126,28 @@ class PolicyDocument:
             hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
         )
 
+    def named_grants(self) -> list[NamedGrant]:
+        """The grant items with a `name:`, in the top-level `grants` and each environment's."""
+        lists: list[tuple[yaml.Node | None, str | None]] = [(_value(self.root, "grants"), None)]
+        sections = _value(self.root, "environments")
+        if isinstance(sections, yaml.MappingNode):
+            lists += [(_value(section, "grants"), str(key.value)) for key, section in sections.value]
+        found: list[NamedGrant] = []
+        for grants, section in lists:
+            for item in grants.value if isinstance(grants, yaml.SequenceNode) else []:
+                name, data = _value(item, "name"), construct(item)
+                if isinstance(name, yaml.ScalarNode) and isinstance(data, dict):
+                    kind = str(data.get("on", data.get(True)))  # YAML 1.1 reads the key `on` as true
+                    found.append(NamedGrant(item, name, kind, str(data.get("principal")), section))
+        return found
+
+    def rename_scalars(self, renamed: list[tuple[yaml.Node, str]]) -> list[TextEdit]:
+        """Rewrite each scalar node (a grant's `name:`, an entry's key) to its new value, quoted as it was."""
+        return [
+            TextEdit(self.file, node.start_mark.index, node.end_mark.index, written_like(node, new))
+            for node, new in renamed
+        ]
+
     def class_names(self) -> list[str]:
         """The classes the policy defines (`classification[*].name`), in file order."""
         found = _top_level(self.root, "classification")
@@ -118,13 +167,8 @@ class PolicyDocument:
 
     def rename_classified_columns(self, renamed: dict[str, str]) -> list[TextEdit]:
         """Rewrite the keys of the `classified_columns` entries named in `renamed` (old -> new)."""
-        edits = []
-        for old, new in renamed.items():
-            entry = self._classified_entry(old)
-            if entry is not None:
-                key = entry[0]
-                edits.append(TextEdit(self.file, key.start_mark.index, key.end_mark.index, yaml_scalar(new)))
-        return edits
+        entries = [(self._classified_entry(old), new) for old, new in renamed.items()]
+        return self.rename_scalars([(entry[0], new) for entry, new in entries if entry is not None])
 
     def unclassify_columns(self, columns: list[str]) -> list[TextEdit]:
         """Remove the `classified_columns` entries of `columns` (a block mapping's lines)."""
@@ -206,6 +250,12 @@ def _top_level(root: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] 
     if not isinstance(root, yaml.MappingNode):
         return None
     return next(((k, v) for k, v in root.value if k.value == key), None)
+
+
+def _value(mapping: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    return next((v for k, v in mapping.value if getattr(k, "value", None) == key), None)
 
 
 def _append_item(file: str, text: str, root: yaml.Node | None, key: str, lines: list[str]) -> list[TextEdit]:

@@ -11,7 +11,7 @@ import pytest
 from accelerator.edit.governance_edits import (
     CONVENTIONAL_POLICY_FILE,
     Classify,
-    classification_follow_up,
+    policy_follow_up,
     starting_policy,
 )
 from accelerator.edit.operation import EditBase, resolve
@@ -56,7 +56,7 @@ def turn(
         **texts,
         **patch_sources(op, before.project, texts, policy_file=policy_file, erd_model=before.model),
     }
-    follow = classification_follow_up(before.project, resolve(op, before.project).op, policy_file, patched)
+    follow = policy_follow_up(before.project, resolve(op, before.project).op, policy_file, patched)
     if follow is None:
         return patched, []
     return {**patched, follow.file: follow.text}, follow.notes
@@ -193,14 +193,14 @@ def test_a_rename_in_a_project_on_the_built_in_policy_creates_the_policy_file() 
     before = governed(texts, None)
     op = RenameColumn(table="crm.customers", column="full_name", new_name="customer_name")
     patched = {**texts, **patch_sources(op, before.project, texts, erd_model=before.model)}
-    follow = classification_follow_up(before.project, resolve(op, before.project).op, None, patched)
+    follow = policy_follow_up(before.project, resolve(op, before.project).op, None, patched)
     assert follow is not None and follow.created and follow.file == CONVENTIONAL_POLICY_FILE
     assert follow.notes[0] == f"created {CONVENTIONAL_POLICY_FILE} from the built-in policy"
     after = governed({**patched, follow.file: follow.text}, follow.file)
     assert column(after, "crm", "customers", "customer_name").mask is not None
     assert weakened(before.project, after.project, after.policy) == []
     unclassified = RenameColumn(table="sales.orders", column="status", new_name="state")
-    assert classification_follow_up(before.project, unclassified, None, patched) is None
+    assert policy_follow_up(before.project, unclassified, None, patched) is None
 
 
 def test_an_entry_written_with_its_catalog_follows_a_rename_in_that_form() -> None:
