@@ -2,7 +2,7 @@
 (`operations.py`), each a class that knows how it is parsed, described, resolved, applied and
 patched into the sources."""
 
-from accelerator.edit.commands import ParsedComment, Statement, parse_commands, split_statements
+from accelerator.edit.commands import CommentStatement, ParsedComment, parse_commands, split_statements
 from accelerator.edit.effects import apply_edit
 from accelerator.edit.help import COMMAND_FORMS, HELP_TEXT
 from accelerator.edit.operation import CommandBase, CommandForm, EditBase, Operation, ResolvedOp, resolve
@@ -16,13 +16,13 @@ __all__ = [
     "Command",
     "CommandBase",
     "CommandForm",
+    "CommentStatement",
     "EditBase",
     "EditOp",
     "Operation",
     "ParsedCommand",
     "ParsedComment",
     "ResolvedOp",
-    "Statement",
     "apply_edit",
     "describe",
     "parse_commands",

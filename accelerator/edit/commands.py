@@ -28,13 +28,13 @@ from accelerator.edit.operation import EditBase
 from accelerator.edit.operations import RULES, EditOp, ParsedCommand
 from accelerator.edit.phrasings import PHRASINGS, trim_chatter
 from accelerator.edit.readers import MisplacedValue
-from accelerator.edit.statements import DEFAULT_BOT_NAMES, Statement, split_statements
+from accelerator.edit.statements import DEFAULT_BOT_NAMES, CommentStatement, split_statements
 from accelerator.edit.values import invisible_character, replace_invisible
 from accelerator.errors import CommandSyntaxError
 
 __all__ = [
+    "CommentStatement",
     "ParsedComment",
-    "Statement",
     "corrected_keywords",
     "parse_commands",
     "parse_statement",
@@ -65,7 +65,7 @@ def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -
     parsed = ParsedComment()
     for statement in split_statements(text, bot_names=bot_names):
         start, trimmed = trim_chatter(statement.text)  # `go ahead and rename ...` is one command
-        statement = Statement(trimmed, statement.line, statement.column + start)
+        statement = CommentStatement(trimmed, statement.line, statement.column + start)
         for part in split_joined(statement):
             try:
                 parsed.commands.append(parse_statement(part, source=text))
@@ -74,7 +74,7 @@ def parse_commands(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -
     return parsed
 
 
-def split_joined(statement: Statement) -> list[Statement]:
+def split_joined(statement: CommentStatement) -> list[CommentStatement]:
     """Commands joined by "and" / ", then" in one statement (`rename ... to d and drop column ...`):
     split where the joiner, outside quotes, is followed by a word that starts a command."""
     text, parts, start = statement.text, [], 0
@@ -82,11 +82,11 @@ def split_joined(statement: Statement) -> list[Statement]:
     for match in _JOINER.finditer(text):
         if match.start() in quoted or match.group("verb").lower() not in _starting_words():
             continue
-        parts.append(Statement(text[start : match.start()], statement.line, statement.column + start))
+        parts.append(CommentStatement(text[start : match.start()], statement.line, statement.column + start))
         start = match.start("verb")
     if not parts:
         return [statement]
-    parts.append(Statement(text[start:], statement.line, statement.column + start))
+    parts.append(CommentStatement(text[start:], statement.line, statement.column + start))
     return [part for part in parts if part.text.strip()]
 
 
@@ -117,14 +117,14 @@ def _starting_words() -> frozenset[str]:
     }
 
 
-def parse_statement(statement: Statement, *, source: str | None = None) -> ParsedCommand:
+def parse_statement(statement: CommentStatement, *, source: str | None = None) -> ParsedCommand:
     """Parse one statement; raise `CommandSyntaxError` located in the comment.
 
     Chatter around the command (`please`, a trailing `?`) is left out first; a statement that does
     not parse is tried again with its leading keywords' typos corrected (`renam colum`), and the
     error is the one of the statement as written when that does not parse either."""
     start, text = trim_chatter(statement.text)
-    statement = Statement(text, statement.line, statement.column + start)
+    statement = CommentStatement(text, statement.line, statement.column + start)
     try:
         return _parse_one(statement, source)
     except CommandSyntaxError:
@@ -132,7 +132,7 @@ def parse_statement(statement: Statement, *, source: str | None = None) -> Parse
         if corrected is None:
             raise
         try:
-            return _parse_one(Statement(corrected, statement.line, statement.column), source)
+            return _parse_one(CommentStatement(corrected, statement.line, statement.column), source)
         except CommandSyntaxError:
             pass
         raise
@@ -167,7 +167,7 @@ def corrected_keywords(text: str) -> str | None:
     return "".join(out) + text[position:]
 
 
-def _parse_one(statement: Statement, source: str | None) -> ParsedCommand:
+def _parse_one(statement: CommentStatement, source: str | None) -> ParsedCommand:
     invisible = invisible_character(statement.text, allow="\t")
     if invisible is not None:  # before the parser, which would echo the character as "found ..."
         offset, description = invisible
@@ -225,7 +225,9 @@ def _describe_terminal(name: str) -> str:
         return name.lower()
 
 
-def _syntax_error(statement: Statement, error: UnexpectedInput, source: str | None) -> CommandSyntaxError:
+def _syntax_error(
+    statement: CommentStatement, error: UnexpectedInput, source: str | None
+) -> CommandSyntaxError:
     if isinstance(error, UnexpectedToken):
         # exact, unlike `error.expected`: LALR merges the states after a name across contexts
         parser_state = error.interactive_parser
@@ -270,7 +272,7 @@ def _join(words: list[str]) -> str:
 
 
 def _error_at(
-    statement: Statement, offset: int, message: str, hint: str | None, source: str | None
+    statement: CommentStatement, offset: int, message: str, hint: str | None, source: str | None
 ) -> CommandSyntaxError:
     return CommandSyntaxError(
         message,

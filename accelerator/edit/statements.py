@@ -16,7 +16,7 @@ DEFAULT_BOT_NAMES: tuple[str, ...] = ("accelerator",)
 
 
 @dataclass(frozen=True)
-class Statement:
+class CommentStatement:
     """One command's text, and where it starts in the comment (1-based line and column)."""
 
     text: str
@@ -29,11 +29,11 @@ _FENCE = re.compile(r"(`{3,}|~{3,})")
 _BULLET = re.compile(r"(?:[-*+]|\d+[.)])\s+")
 
 
-def split_statements(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -> list[Statement]:
+def split_statements(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES) -> list[CommentStatement]:
     """The statements of a comment, skipping quotes, fenced code, mentions and bullets."""
     names = "|".join(re.escape(name) for name in bot_names) or r"(?!)"
     mention = re.compile(rf"[@/](?:{names})(?:\[bot\])?(?![\w-])[:,]?\s*", re.IGNORECASE)
-    statements: list[Statement] = []
+    statements: list[CommentStatement] = []
     fence: str | None = None
     # only real line breaks: `str.splitlines` would also cut at U+2028 and friends, which the parser refuses
     for number, line in enumerate(_LINE_BREAK.split(text), 1):
@@ -57,7 +57,7 @@ def split_statements(text: str, *, bot_names: Sequence[str] = DEFAULT_BOT_NAMES)
                 body = body[:-1].rstrip()
             leading = len(body) - len(body.lstrip())
             if body.strip():
-                statements.append(Statement(body.strip(), number, part_start + leading + 1))
+                statements.append(CommentStatement(body.strip(), number, part_start + leading + 1))
     return statements
 
 
