@@ -28,7 +28,7 @@ from accelerator.model.elements import (
     Table,
 )
 from accelerator.render.cache import MAX_TABLE_VERSIONS, PieceKind
-from accelerator.render.grants import EffectiveGrant, grants_for_environment
+from accelerator.render.effective_grants import EffectiveGrant, grants_for_environment
 from accelerator.render.sql_quoting import (
     checked_default,
     checked_type,

@@ -26,8 +26,8 @@ from typing import Any
 
 from accelerator.errors import RenderError, ToolMissingError
 from accelerator.model.elements import Catalog, Environment, Project, Schema, Table
+from accelerator.render.effective_grants import grants_for_environment
 from accelerator.render.environments import environment_named
-from accelerator.render.grants import grants_for_environment
 from accelerator.render.naming import resource_id, slug
 from accelerator.render.sql_context import sorted_by_name
 from accelerator.render.sql_quoting import checked_type
