@@ -117,7 +117,7 @@ class ConversationSession:
         self.backend = backend
         self.output_prefix = output_prefix
         self.record_generated = record_generated
-        # Compiled once (~11 ms); each transaction gets a copy bound to its connection's checkpointer.
+        # Compiled once per session; each transaction gets a copy bound to its connection's checkpointer.
         self.graph = build_graph().compile()
         self.config: Any = {"configurable": {"thread_id": thread_id}}
         checkpointer(pool, schema)  # creates the checkpoint tables once per process
