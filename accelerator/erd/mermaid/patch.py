@@ -348,7 +348,7 @@ class MermaidPatcher:
         refused when the reader would not resolve the markers back to exactly that key."""
         entity = self.entity(target)
         referenced = self.entity(TableTarget(ref_schema, Table(name=ref_table)))
-        edits = [self._mark(self.attribute(entity, column), add=True) for column in columns]
+        edits = [e for column in columns for e in self._mark(self.attribute(entity, column), add=True)]
         own, other = str(entity.name), str(referenced.name)  # as written, quotes kept
         if not self._related(_bare(entity.name), _bare(referenced.name)):
             label = "_".join(columns)
@@ -364,7 +364,7 @@ class MermaidPatcher:
     def drop_foreign_key(self, target: TableTarget, columns: list[str]) -> list[TextEdit]:
         """The `FK` marker goes, and the relationship line when no other key needs it."""
         entity = self.entity(target)
-        edits = [self._mark(self.attribute(entity, column), add=False) for column in columns]
+        edits = [e for column in columns for e in self._mark(self.attribute(entity, column), add=False)]
         fk = next(
             (
                 f
@@ -384,12 +384,10 @@ class MermaidPatcher:
             self._check_foreign_keys(edits, target.schema, key, added=False)
             return edits
 
-    def _mark(self, attribute: _Attribute, *, add: bool) -> TextEdit:
+    def _mark(self, attribute: _Attribute, *, add: bool) -> list[TextEdit]:
         keys = [str(k).upper() for k in attribute.keys]
-        if add == ("FK" in keys):
-            raise EditConflictError(
-                f"attribute {_bare(attribute.name)} is {'already' if add else 'not'} marked FK"
-            )
+        if add == ("FK" in keys):  # nothing to mark: the check of the keys read back decides
+            return []
         kept = [*keys, "FK"] if add else [k for k in keys if k != "FK"]
         if attribute.keys:
             start = self._at(attribute.keys[0], attribute.offset)[0]
@@ -399,8 +397,8 @@ class MermaidPatcher:
         if not kept:
             while start > 0 and self.text[start - 1] in " \t":
                 start -= 1
-            return TextEdit(self.file, start, end, "")
-        return TextEdit(self.file, start, end, ("" if attribute.keys else " ") + ", ".join(kept))
+            return [TextEdit(self.file, start, end, "")]
+        return [TextEdit(self.file, start, end, ("" if attribute.keys else " ") + ", ".join(kept))]
 
     def _related(self, left: str, right: str) -> bool:
         pair = {left.lower(), right.lower()}
