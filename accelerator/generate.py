@@ -16,6 +16,7 @@ from accelerator.erd import ParsedErd, parse_erd
 from accelerator.errors import AcceleratorError
 from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
+from accelerator.plan import Rename
 from accelerator.policy import Policy, default_policy, govern, parse_policy
 
 
@@ -53,6 +54,17 @@ class Generation:
     @property
     def findings(self) -> list[Finding]:
         return self.governed.findings
+
+
+@dataclass(frozen=True)
+class MigrationHistory:
+    """What the output directory holds before this run: the last generation's model (model.json;
+    None on a first run) and, per environment, its `V` files (name -> text) and migrations.sum."""
+
+    previous: Project | None
+    migrations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    sums: Mapping[str, str | None] = field(default_factory=dict)
+    renames: Sequence[Rename] = ()
 
 
 @lru_cache(maxsize=8)  # a Policy is immutable; a conversation re-reads the same one every turn
@@ -118,8 +130,12 @@ def generate(
     *,
     terraform: bool = True,
     backend: dict[str, dict[str, Any]] | None = None,
+    history: MigrationHistory | None = None,
 ) -> Generation:
-    """Render model.json, SQL per environment, Terraform per environment and the docs."""
+    """Render model.json, SQL per environment, Terraform per environment and the docs. With
+    `history`, the SQL of an environment is its versioned migrations (`sql/<env>/V*.sql`, the new
+    one holding the delta since `history.previous`) and their migrations.sum; without, one
+    whole-model script per catalog."""
     from accelerator.render import render_docs, render_model_json, render_sql, render_terraform
     from accelerator.render.cache import render_pass
 
@@ -127,6 +143,9 @@ def generate(
     with render_pass():  # every renderer keys a table by its content: computed once for them all
         files: dict[str, str] = {"model.json": render_model_json(project)}
         for env in environments:
+            if history is not None:
+                files.update(migration_files(project, env, history, terraform=terraform))
+                continue
             for path, text in render_sql(project, env).items():
                 files[f"sql/{env}/{path}"] = text
         if terraform:
@@ -137,6 +156,37 @@ def generate(
         for path, text in render_docs(project, governed.findings).items():
             files[f"docs/{path}"] = text
     return Generation(governed, list(environments), dict(sorted(files.items())))
+
+
+def migration_files(
+    project: Project, env: str, history: MigrationHistory, *, terraform: bool
+) -> dict[str, str]:
+    """`sql/<env>/`: the migrations there are, the new one (if the model changed), the sum."""
+    from accelerator.plan import diff
+    from accelerator.plan.migrations import SUM_FILE, empty_like, next_migration, parse_sum, sum_with
+
+    existing = dict(history.migrations.get(env, {}))
+    sum_text = history.sums.get(env)
+    recorded = parse_sum(sum_text) if sum_text is not None else None
+    started = bool(existing) or bool(recorded and recorded.entries)
+    if started and history.previous is None:
+        raise AcceleratorError(
+            f"sql/{env}/ holds migrations but model.json, the model they lead to, is missing",
+            hint="restore the last generation's model.json from git (`git checkout -- <output>/model.json`)",
+        )
+    previous = history.previous if started and history.previous is not None else empty_like(project)
+    changes = diff(previous, project, renames=history.renames if started else ())
+    environment = project.environment(env)
+    new = None
+    if changes and environment is not None:
+        listed = recorded.names if recorded is not None else list(existing)
+        new = next_migration(existing, listed, changes, environment, terraform=terraform, initial=not started)
+    files = {f"sql/{env}/{name}": text for name, text in existing.items()}
+    if new is not None:
+        files[f"sql/{env}/{new.name}"] = new.text
+    if new is not None or started:
+        files[f"sql/{env}/{SUM_FILE}"] = sum_with(recorded, existing, new)
+    return files
 
 
 def _backend_for(backend: dict[str, dict[str, Any]] | None, env: str) -> dict[str, dict[str, Any]] | None:

@@ -155,16 +155,6 @@ def test_init_scaffolds_a_project_that_generates(tmp_path: Path, monkeypatch: py
     assert json.loads(generated.stdout)["tables"] == 2
 
 
-@pytest.mark.parametrize("args", [[], ["--out", "o", "--format", "json"], ["--env", "prod", "extra"]])
-def test_plan_points_to_generate_and_writes_nothing(example: Path, args: list[str]) -> None:
-    result = runner.invoke(app, ["plan", *args])
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    [line] = result.stderr.splitlines()
-    assert "accelerator generate" in line
-    assert not (example / "o").exists() and not (example / "generated").exists()
-
-
 def test_the_program_assembles_every_command() -> None:
     program = typer.main.get_command(app)
     with typer.Context(program) as context:

@@ -1,7 +1,9 @@
-"""The project commands: `init`, `check`, `generate`, and `plan` (kept for the preview per environment).
+"""The project commands: `init`, `check`, `generate`, and `plan` (the preview per environment).
 
-`check` and `generate` run the pipeline once each on the user's files; `generate` writes model.json, SQL
-and Terraform per environment, and docs, into the output directory.
+`check` and `generate` run the pipeline once each on the user's files; `generate` writes model.json,
+versioned SQL migrations (with their migrations.sum) and Terraform per environment, and docs, into
+the output directory; `check` also verifies the migrations against their sum; `plan` shows what the
+next migration of each environment would hold.
 """
 
 from __future__ import annotations
@@ -27,20 +29,28 @@ from accelerator.channels.cli.app import (
     new_app,
     out,
 )
+from accelerator.channels.cli.history import migration_findings, model_at_revision, read_history, read_model
 from accelerator.channels.cli.inputs import collect_erds, collect_policy, display_path, resolve_config
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import without_collection
 from accelerator.generate import Generation, Governed, govern_inputs, select_environments, summary
 from accelerator.generate import generate as generate_files
-from accelerator.model import Finding, has_errors
+from accelerator.model import Finding, has_errors, sorted_findings
+from accelerator.model.elements import Project
+from accelerator.plan.migrations import empty_like
+from accelerator.plan.preview import has_destructive, plan_environments, plan_json, plan_markdown, plan_text
 from accelerator.report import findings_github, findings_json, findings_sarif, location
 
 commands = new_app()
 
 SEVERITY_STYLE = {"error": "bold red", "warn": "yellow", "info": "cyan"}
-# Extra arguments are accepted so that any former `plan` invocation gets the pointer, not a usage error.
-PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 class CheckFormat(StrEnum):
@@ -90,12 +100,13 @@ def check(
         CheckFormat, typer.Option("--format", help="text, json, sarif or github")
     ] = CheckFormat.text,
 ) -> None:
-    """Parse the ERDs, apply the policy and report findings (no files are written)."""
+    """Parse the ERDs, apply the policy, verify the generated migrations against migrations.sum and
+    report findings (no files are written)."""
     try:
-        _, governed = load_governed(config, erd, policy, dialect)
+        project_config, governed = load_governed(config, erd, policy, dialect)
+        findings = sorted_findings(governed.findings + migration_findings(project_config))
     except AcceleratorError as error:
         fail(error)
-    findings = governed.findings
     if format is CheckFormat.json:
         print(findings_json(findings))
     elif format is CheckFormat.sarif:
@@ -128,15 +139,16 @@ def generate(
     try:
         project_config, governed = load_governed(config, erd, policy, dialect)
         environments = select_environments(governed.project, env or [], project_config.environments)
+        # the config's output must stay inside the root, each file too (a PR may plant a link in it)
+        guard = project_config if out_dir is None else None
+        target = out_dir if out_dir is not None else project_config.root / project_config.output
         generation = generate_files(
             governed,
             environments,
             terraform=terraform and project_config.terraform.enabled,
             backend=project_config.terraform.backend,
+            history=read_history(target, environments, guard),
         )
-        # the config's output must stay inside the root, each file too (a PR may plant a link in it)
-        guard = project_config if out_dir is None else None
-        target = out_dir if out_dir is not None else project_config.root / project_config.output
         written = write_files(target, generation.files, inside=guard)
     except AcceleratorError as error:
         fail(error)
@@ -147,15 +159,62 @@ def generate(
     raise typer.Exit(EXIT_FINDINGS if has_errors(generation.findings) else EXIT_OK)
 
 
-@commands.command(context_settings=PASS_THROUGH)
-def plan() -> None:
-    """Preview what would change in each environment (to come); `generate` writes the files."""
-    fail(
-        AcceleratorError(
-            "`accelerator plan` (a preview of the changes per environment) is not available yet;"
-            " run `accelerator generate` (same options) to write model.json, SQL, Terraform and docs"
+@commands.command()
+@without_collection
+def plan(
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    env: Annotated[list[str] | None, typer.Option("--env", help="environment (repeatable)")] = None,
+    dialect: DialectOption = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option("--previous", help="the model to compare with (default: generated model.json)"),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="compare with model.json at this git revision, e.g. origin/main"),
+    ] = None,
+    format: Annotated[
+        PlanFormat, typer.Option("--format", help="text, json or markdown (a PR comment)")
+    ] = PlanFormat.text,
+) -> None:
+    """Preview the next migration of each environment: its changes (code, risk, description) and SQL.
+
+    Writes nothing. Exit 0 when no change is destructive, 1 when one is (it needs a review before
+    it is applied), 2 on bad input."""
+    try:
+        project_config, governed = load_governed(config, erd, policy, dialect)
+        environments = select_environments(governed.project, env or [], project_config.environments)
+        if previous is not None and base is not None:
+            raise AcceleratorError("give --previous or --base, not both")
+        before = previous_model(project_config, previous, base)
+        plans = plan_environments(
+            before if before is not None else empty_like(governed.project),
+            governed.project,
+            environments,
+            terraform=project_config.terraform.enabled,
         )
-    )
+    except AcceleratorError as error:
+        fail(error)
+    render = {PlanFormat.json: plan_json, PlanFormat.markdown: plan_markdown, PlanFormat.text: plan_text}
+    print(render[format](plans), end="" if format is not PlanFormat.json else "\n")
+    raise typer.Exit(EXIT_FINDINGS if has_destructive(plans) else EXIT_OK)
+
+
+def previous_model(config: ProjectConfig, previous: Path | None, base: str | None) -> Project | None:
+    """--previous, else model.json at --base, else the generated model.json on disk (None: none)."""
+    if previous is not None:
+        if not previous.is_file():
+            raise AcceleratorError(f"--previous {previous}: no such file")
+        return read_model(previous.read_text(encoding="utf-8"), str(previous))
+    if base is not None:
+        return model_at_revision(config, base)
+    on_disk = config.output_dir() / "model.json"
+    if not on_disk.exists():
+        return None
+    config.inside_root(on_disk, setting=("output",))
+    return read_model(on_disk.read_text(encoding="utf-8"), display_path(on_disk))
 
 
 def write_files(target: Path, files: dict[str, str], *, inside: ProjectConfig | None = None) -> int:
