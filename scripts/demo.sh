@@ -20,10 +20,38 @@ sed -n '1,40p' "$OUT/sql/prod/"*.sql | head -40
 echo "..."
 echo "Files are in $OUT: model.json, sql/<env>/, terraform/<env>/cdk.tf.json, docs/."
 
+# -- schema evolution: a second version of the ERD becomes a migration, its drop flagged ----------
+REPO="$(cd ../.. && pwd)"
+EVOLVE="$REPO/.accelerator/evolution"
+rm -rf "$EVOLVE"
+mkdir -p "$EVOLVE"
+cp -r "$PWD" "$EVOLVE/retail"
+rm -rf "$EVOLVE/retail/generated"
+(
+  cd "$EVOLVE/retail"
+  "$ACC" generate --no-terraform > /dev/null || [ $? -eq 1 ]
+  echo
+  echo "== version 2 of the ERD: orders gains channel and loses ip_address"
+  sed -i "s/^  ip_address varchar(45).*/  channel varchar(20) [note: 'web, store or phone']/" erd/retail.dbml
+  echo
+  echo "== accelerator plan --env prod   (exit 1: a destructive change is pending)"
+  status=0
+  "$ACC" plan --env prod || status=$?
+  [ "$status" -eq 1 ]
+  echo
+  echo "== accelerator generate: the delta only, as the next migration"
+  "$ACC" generate --no-terraform > /dev/null || [ $? -eq 1 ]
+  ls generated/sql/prod
+  cat generated/sql/prod/V0002__*.sql
+  echo
+  echo "== accelerator check: the migrations match migrations.sum"
+  "$ACC" check > /dev/null || [ $? -eq 1 ]
+  echo "ok"
+)
+
 # -- the conversation: a scripted session, then a new process that remembers it ------------------
 # It runs on a scratch copy, so the example in the repository is never modified; the memory is the
 # embedded PostgreSQL (pgserver) under the copy's .accelerator/pg unless DATABASE_URL is set.
-REPO="$(cd ../.. && pwd)"
 DEMO="$REPO/.accelerator/demo"
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
