@@ -247,6 +247,14 @@ def _follow_grants(
                     f"the grant to {grant.principal} on tables {written} ({file}: {grant.where}) "
                     "no longer matches any table; it is left as written"
                 )
+            gained = [
+                new for old, new in change.tables.items() if _names(parts, new) and not _names(parts, old)
+            ]
+            notes += [
+                f"the grant to {grant.principal} on tables {written} ({file}: {grant.where}) "
+                f"now also applies to {'.'.join(table[1:])}"
+                for table in gained
+            ]
             continue
         for old, new in change.tables.items():
             if _names(parts, old):
@@ -291,9 +299,16 @@ def _follow_classified_columns(
 
 
 def _names(parts: list[str], qualified: tuple[str, ...]) -> bool:
-    """`parts` (a name as written, without a pattern) names `qualified` by its last names."""
+    """`parts` (a name as written) names `qualified` by its last names; `*` as the last part
+    matches every table of a schema (as the policy's grants read it)."""
     names = [n.lower() for n in qualified]
-    return 0 < len(parts) <= len(names) and [p.lower() for p in parts] == names[len(names) - len(parts) :]
+    if not 0 < len(parts) <= len(names):
+        return False
+    tail = names[len(names) - len(parts) :]
+    return all(
+        p.lower() == n or (p == "*" and i == len(parts) - 1)
+        for i, (p, n) in enumerate(zip(parts, tail, strict=True))
+    )
 
 
 def _renamed(parts: list[str], old: tuple[str, ...], new: tuple[str, ...]) -> str:

@@ -142,16 +142,35 @@ def test_a_pattern_is_left_alone_and_a_dropped_column_loses_its_entry_with_a_not
     ]
 
 
-def test_a_moved_table_is_named_in_its_new_schema_and_an_emptied_pattern_is_noted() -> None:
+def test_a_moved_table_is_named_in_its_new_schema_and_patterns_it_enters_are_noted() -> None:
     texts = with_policy("\nclassified_columns:\n  crm.customers.phone: pii.phone\n")
-    texts[POLICY] = texts[POLICY].replace("name: 'sales.*'", "name: 'crm.*'")
     # the policy's part of the move alone (the ERD's is the move primitive's)
-    op = MoveTable(table="crm.customers", schema_name="sales")
-    after, notes = follow(texts, op, patch_erd=False)
+    after, notes = follow(texts, MoveTable(table="crm.customers", schema_name="sales"), patch_erd=False)
     assert "name: sales.customers, principal: analysts" in after[POLICY]
     assert "  sales.customers.phone: pii.phone\n" in after[POLICY]
-    assert "name: 'crm.*'" in after[POLICY]  # crm.addresses still matches it
-    assert len(notes) == 2
+    assert "name: 'sales.*'" in after[POLICY]
+    assert notes == [
+        f"the grant to finance on tables sales.* ({POLICY}: grants) now also applies to sales.customers",
+        f"the grant to analysts on table crm.customers now names sales.customers ({POLICY}: environments.prod.grants)",
+        f"keep the classification of crm.customers.phone on sales.customers.phone ({POLICY})",
+    ]
+
+
+def test_a_pattern_that_no_longer_matches_any_table_is_noted() -> None:
+    texts = with_policy("")
+    texts[ERD] += "\nTable ops.runs {\n  run_id bigint [pk]\n  Note: 'Job runs'\n}\n"
+    texts[POLICY] = texts[POLICY].replace(
+        "\n\ncatalog_defaults:",
+        "\n  - {on: table, name: 'ops.*', principal: operators, privileges: [SELECT]}"
+        "\n  - {on: table, name: ops.runs, principal: auditors, privileges: [SELECT]}\n\ncatalog_defaults:",
+        1,
+    )
+    after, notes = follow(texts, MoveTable(table="ops.runs", schema_name="sales"), patch_erd=False)
+    assert "name: 'ops.*'" in after[POLICY] and "name: sales.runs, principal: auditors" in after[POLICY]
+    assert (
+        f"the grant to operators on tables ops.* ({POLICY}: grants) no longer matches any table; "
+        "it is left as written" in notes
+    )
 
 
 def test_an_edit_the_policy_does_not_name_changes_nothing() -> None:
