@@ -200,7 +200,8 @@ def policy_follow_up(
 
     - a renamed or moved table: every grant and `classified_columns` entry naming it exactly is
       rewritten in the form it was written (qualified or not, quoted or not); a grant pattern
-      (`sales.*`) is left alone, with a note when it no longer matches any table;
+      (`sales.*`) is left alone, with a note when it no longer matches any table or now also
+      covers the moved table;
     - a renamed column keeps its class as an explicit `classified_columns` entry (its existing entry
       is renamed); a dropped column's entry goes.
 
