@@ -244,12 +244,16 @@ CORPUS: list[tuple[str, Expect]] = [
     # -- owners and tags: no per-object place in the policy yet
     ("set owner of schema crm to `data engineers`", R("no place for a per-object owner")),
     ("tag sales.orders tier=gold", R("no place for a per-object tag")),
-    # -- foreign keys and moving tables: no ERD primitive yet
-    ("add foreign key orders.customer_id references customers.customer_id", R(NO_FORMAT)),
-    ("add foreign key sales.order_items.product_id references sales.products.product_id", R(NO_FORMAT)),
-    ("drop foreign key on sales.orders.customer_id", R(NO_FORMAT)),
-    ("move table sales.products to crm", R(NO_FORMAT)),
-    ("move the table crm.addresses to schema sales", R(NO_FORMAT)),
+    # -- foreign keys and moving tables
+    ("add foreign key orders.customer_id references customers.customer_id",
+     R("sales.orders.customer_id already has a foreign key")),
+    ("add foreign key sales.order_items.product_id references sales.products.product_id",
+     R("sales.order_items.product_id already has a foreign key")),
+    ("drop foreign key on sales.orders.customer_id",
+     E({"op": "drop_foreign_key", "table": "sales.orders", "column": "customer_id"})),
+    ("move table sales.products to crm", E({"op": "move_table", "table": "sales.products", "schema_name": "crm"})),
+    ("move the table crm.addresses to schema sales",
+     E({"op": "move_table", "table": "crm.addresses", "schema_name": "sales"})),
     # -- several edits in one message
     ("rename column sales.orders.status to order_status and drop column sales.orders.ip_address",
      E(rename("sales.orders", "status", "order_status"), drop("sales.orders", "ip_address"))),
