@@ -74,7 +74,6 @@ def revoke(
 
 
 NOT_NULL_MERMAID = "Mermaid erDiagram cannot express"
-NO_FORMAT = "not supported yet in"
 
 CORPUS: list[tuple[str, Expect]] = [
     # -- renaming columns: canonical, natural, polite, shouting, typos, quoting
