@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accelerator.model.elements import Grant
-from accelerator.render.sql_quoting import checked_privilege
+from accelerator.model.sql_quoting import checked_privilege
 
 
 @dataclass(frozen=True)

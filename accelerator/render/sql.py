@@ -36,11 +36,11 @@ import jinja2
 
 from accelerator.errors import RenderError
 from accelerator.model.elements import Project
+from accelerator.model.sql_quoting import quote_identifier, quote_literal
 from accelerator.render.cache import render_pass
 from accelerator.render.environments import environment_named
 from accelerator.render.naming import file_stem
 from accelerator.render.sql_context import TableContext, TableRenderer, catalog_context
-from accelerator.render.sql_quoting import quote_identifier, quote_literal
 from accelerator.templates import TEMPLATES_DIR
 
 CATALOG_TEMPLATE = "sql/catalog.sql.j2"

@@ -27,15 +27,15 @@ from accelerator.model.elements import (
     Schema,
     Table,
 )
-from accelerator.render.cache import MAX_TABLE_VERSIONS, PieceKind
-from accelerator.render.effective_grants import EffectiveGrant, grants_for_environment
-from accelerator.render.sql_quoting import (
+from accelerator.model.sql_quoting import (
     checked_default,
     checked_type,
     model_error,
     quote_identifier,
     quote_literal,
 )
+from accelerator.render.cache import MAX_TABLE_VERSIONS, PieceKind
+from accelerator.render.effective_grants import EffectiveGrant, grants_for_environment
 
 ALLOW_COLUMN_DEFAULTS = ("delta.feature.allowColumnDefaults", "supported")
 _STRING_TYPES = ("STRING", "VARCHAR", "CHAR")

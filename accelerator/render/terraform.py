@@ -26,11 +26,11 @@ from typing import Any
 
 from accelerator.errors import RenderError, ToolMissingError
 from accelerator.model.elements import Catalog, Environment, Project, Schema, Table
+from accelerator.model.sql_quoting import checked_type
 from accelerator.render.effective_grants import grants_for_environment
 from accelerator.render.environments import environment_named
 from accelerator.render.naming import resource_id, slug
 from accelerator.render.sql_context import sorted_by_name
-from accelerator.render.sql_quoting import checked_type
 from accelerator.render.terraform_backend import add_backend
 
 # jsii prints a large banner for Node releases it does not list as current; the end-of-life switch

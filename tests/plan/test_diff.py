@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
+from accelerator.errors import RenderError
 from accelerator.model.copying import deep_copied
 from accelerator.model.elements import Catalog, Column, Environment, Grant, Mask, Project, Schema, Table
 from accelerator.plan import Rename, apply_changes, diff, migration_sql, renames_from_ops
 from accelerator.plan import changes as c
-from accelerator.plan.quoting import UnsafeSqlError
 from tests.plan.sql_check import assert_valid
 
 PROD = Environment(name="prod")
@@ -334,7 +334,7 @@ def test_hostile_names_are_quoted_and_bad_types_refused() -> None:
     before, after = changed(
         lambda p: orders(p).columns.append(Column(name="z", type="INT); DROP TABLE x; --"))
     )
-    with pytest.raises(UnsafeSqlError):
+    with pytest.raises(RenderError):
         migration_sql(diff(before, after), PROD)
 
 
