@@ -142,6 +142,7 @@ def generate(
         # the config's output must stay inside the root, each file too (a PR may plant a link in it)
         guard = project_config if out_dir is None else None
         target = out_dir if out_dir is not None else project_config.root / project_config.output
+        refuse_partial_history(target, environments, governed.project, project_config.environments)
         generation = generate_files(
             governed,
             environments,
@@ -157,6 +158,23 @@ def generate(
     else:
         print_generation(generation, target, written)
     raise typer.Exit(EXIT_FINDINGS if has_errors(generation.findings) else EXIT_OK)
+
+
+def refuse_partial_history(
+    target: Path, environments: list[str], project: Project, configured: list[str]
+) -> None:
+    """Every environment's next migration is computed from the one model.json: a run that rewrites it
+    for some environments only would leave the others' next migration without that change."""
+    every = select_environments(project, [], configured)
+    left_out = [
+        e for e in every if e not in environments and (target / "sql" / e / "migrations.sum").exists()
+    ]
+    if left_out:
+        raise AcceleratorError(
+            f"--env leaves out {', '.join(left_out)}, whose migrations are computed from the same "
+            "model.json that this run would rewrite",
+            hint="generate every environment at once (no --env), or preview one with `accelerator plan --env`",
+        )
 
 
 @commands.command()
