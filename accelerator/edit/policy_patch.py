@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import yaml
 
-from accelerator.edit.values import normalize_privilege
 from accelerator.erd.text_edits import TextEdit, delete_lines, indentation_at, insert_line_after, line_start
 from accelerator.errors import UnsupportedEditError
 from accelerator.yamlsource import compose, construct
@@ -85,46 +84,6 @@ class PolicyDocument:
         if items and not items[-1].flow_style:
             return _append_item(self.file, self.text, self.root, "grants", fields)
         return _append_item(self.file, self.text, self.root, "grants", ["{" + ", ".join(fields) + "}"])
-
-    def remove_grant(
-        self,
-        kind: str,
-        name: str,
-        principal: str,
-        privileges: list[str],
-        environment: str | None,
-        securable: str,
-    ) -> list[TextEdit]:
-        """Remove `privileges` from the grant item written exactly so (the whole item if none is left)."""
-        file, text = self.file, self.text
-        found = _top_level(self.root, "grants")
-        wanted_envs = [environment] if environment else []
-        for item in found[1].value if found and isinstance(found[1], yaml.SequenceNode) else []:
-            data = construct(item)
-            if not isinstance(data, dict):
-                continue
-            same = (
-                data.get("on", data.get(True)) == kind  # YAML 1.1 reads the key `on` as true
-                and str(data.get("name", "*")).lower() == name.lower()
-                and data.get("principal") == principal
-                and sorted(data.get("environments") or []) == wanted_envs
-            )
-            if not same:
-                continue
-            held = [normalize_privilege(str(p)) for p in data.get("privileges") or []]
-            if not set(privileges) <= set(held):
-                continue
-            kept = [p for p in held if p not in privileges]
-            if not kept:
-                return [delete_lines(file, text, item.start_mark.index, item.end_mark.index)]
-            node = next(v for k, v in item.value if k.value == "privileges")
-            written = [str(p) for p in construct(node) if normalize_privilege(str(p)) in kept]
-            return [TextEdit(file, node.start_mark.index, node.end_mark.index, _flow_list(written))]
-        raise UnsupportedEditError(
-            f"no grant of {', '.join(privileges)} on {kind} {securable} to {principal} "
-            f"is written as such in {file} (it may come from a wildcard or an environment's grants)",
-            hint="edit the policy's grants by hand, e.g. narrow the wildcard grant",
-        )
 
     def named_grants(self) -> list[NamedGrant]:
         """The grant items with a `name:`, in the top-level `grants` and each environment's."""

@@ -1,8 +1,7 @@
 """Revoking in the policy wherever the grant is written: the top-level `grants` (with or without
 `environments`) and each environment's own `environments.<env>.grants`.
 
-`PolicyDocument.remove_grant` handles a top-level item written exactly as the revoke says; this
-module finds every item that grants the privileges where the revoke applies, so that
+Every item that grants the privileges where the revoke applies is found, so that
 `revoke select on table crm.customers from analysts in prod` narrows the prod section's grant.
 """
 
