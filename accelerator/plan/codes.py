@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Risk = Literal["safe", "attention", "destructive"]
-RISKS: tuple[Risk, ...] = ("safe", "attention", "destructive")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Renames the diff may use: only those someone declared, never guessed from similar names.
 
 A `Rename` comes from the conversation's typed operations (`rename_table`, `rename_column`, stored as
-JSON in a message's payload `ops`) or from an explicit `renamed_from` in the ERD. Names are those
+JSON in a message's payload `ops`). No caller passes them to `generate` or `plan` yet: until one
+does, a renamed column or table is diffed as a drop and an add. Names are those
 of the previous model, except `new`: `table` is the table's name before (for a table rename it is
 `old`), `old` the object's name before and `new` its name after.
 """
