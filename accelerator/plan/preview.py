@@ -4,6 +4,7 @@ and SQL, as text, JSON, or the Markdown a PR comment shows (collapsible SQL per 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -106,7 +107,9 @@ def plan_markdown(plans: Sequence[EnvironmentPlan]) -> str:
                 sql[: max(budget, 0)].rsplit("\n", 1)[0]
                 + "\n-- ... cut: run `accelerator plan` for the whole SQL"
             )
-        fence = "````" if "```" in sql else "```"
+        fence = "`" * max(
+            [3, *(len(run) + 1 for run in re.findall(r"`{3,}", sql))]
+        )  # longer than any run inside
         summary = f"SQL for {plan.environment} ({len(plan.statements)} statements)"
         parts += [
             f"<details><summary>{summary}</summary>",

@@ -230,3 +230,11 @@ def test_plan_markdown_stays_within_a_comment(retail_project: Project) -> None:
     big = [type(p)(p.environment, p.changes, p.statements * 40) for p in plans]
     markdown = plan_markdown(big)
     assert len(markdown) < 65_536 and "cut: run `accelerator plan`" in markdown
+
+
+def test_plan_markdown_fences_sql_past_any_backticks_it_holds(retail_project: Project) -> None:
+    [plan] = plan_environments(empty_like(retail_project), retail_project, ["dev"], terraform=False)
+    planted = "COMMENT ON TABLE t IS 'a ```` b ````` c'"  # a comment written in a PR's ERD
+    markdown = plan_markdown([type(plan)(plan.environment, plan.changes, (*plan.statements, planted))])
+    fence = "``````"
+    assert f"{fence}sql\n" in markdown and markdown.count(f"\n{fence}\n") == 1
