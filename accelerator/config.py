@@ -44,7 +44,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from accelerator.errors import PolicyError
+from accelerator.errors import PolicyError, read_source
 from accelerator.policy.identifiers import safe_name_problem
 from accelerator.yamlsource import compose, load_yaml_model, node_at
 
@@ -207,7 +207,7 @@ def load_config(path: Path) -> ProjectConfig:
     """Read and validate `accelerator.yaml`; errors are located PolicyErrors (file:line:col). The
     policy, the output directory and the files the ERD globs match are checked to stay inside the
     root (a ConfigPathError otherwise)."""
-    text = path.read_text(encoding="utf-8")
+    text = read_source(path, str(path))
     config = load_yaml_model(text, str(path), ProjectConfig)
     config.root = path.parent
     config._file, config._text, config._yaml = str(path), text, compose(text, str(path))

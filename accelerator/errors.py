@@ -6,6 +6,8 @@ traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class AcceleratorError(Exception):
     """Base class of every error the user can cause (bad input, bad usage, missing tool)."""
@@ -57,6 +59,22 @@ class SourceError(AcceleratorError):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"
+
+
+def read_source(path: Path, file: str) -> str:
+    """A user's file as `Path.read_text` gives it; bytes that are not UTF-8 are a located error
+    (`file`, the name shown, at the first such byte), not a traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        before = error.object[: error.start].decode("utf-8", "replace")
+        raise SourceError(
+            f"byte 0x{error.object[error.start]:02x} is not UTF-8 text",
+            file=file,
+            line=before.count("\n") + 1,
+            column=len(before) - (before.rfind("\n") + 1) + 1,
+            hint="save the file as UTF-8",
+        ) from None
 
 
 class ErdSyntaxError(SourceError):

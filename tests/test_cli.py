@@ -127,6 +127,21 @@ def test_unknown_type_is_located_exit_2(example: Path) -> None:
     assert "erd/bad.sql:3:" in result.stderr and "frobnicator" in result.stderr
 
 
+def test_a_file_that_is_not_utf8_is_located_exit_2(example: Path) -> None:
+    (example / "erd" / "latin1.dbml").write_bytes("Table s.x {\n  id int // café\n}\n".encode("latin-1"))
+    (example / "latin1.yaml").write_bytes(b"rules: {}\n# \xff\n")
+    (example / "other").mkdir()
+    (example / "other" / "accelerator.yaml").write_bytes(b"project: caf\xe9\n")
+    erd = runner.invoke(app, ["check", "--erd", "erd/latin1.dbml"])
+    policy = runner.invoke(app, ["check", "--policy", "latin1.yaml"])
+    config = runner.invoke(app, ["check", "--config", "other/accelerator.yaml"])
+    assert (erd.exit_code, policy.exit_code, config.exit_code) == (2, 2, 2)
+    assert "erd/latin1.dbml:2:16: error: byte 0xe9 is not UTF-8 text" in erd.stderr
+    assert "latin1.yaml:2:3: error: byte 0xff is not UTF-8 text" in policy.stderr
+    assert "accelerator.yaml:1:13: error: byte 0xe9" in config.stderr
+    assert "Traceback" not in erd.output + policy.output + config.output
+
+
 def test_error_findings_exit_1_and_files_still_written(example: Path) -> None:
     bad = example / "erd" / "nopk.dbml"
     bad.write_text("Table sales.No_Key {\n  value int\n}\n")

@@ -6,7 +6,7 @@ import glob
 from pathlib import Path
 
 from accelerator.config import ProjectConfig, find_config, load_config
-from accelerator.errors import AcceleratorError
+from accelerator.errors import AcceleratorError, read_source
 from accelerator.generate import ErdInput, PolicyInput
 
 
@@ -56,7 +56,7 @@ def collect_erds(config: ProjectConfig, erd_args: list[str] | None, dialect: str
             inputs.append(
                 ErdInput(
                     file=display_path(path),
-                    text=path.read_text(encoding="utf-8"),
+                    text=read_source(path, display_path(path)),
                     catalog=catalog,
                     format=fmt,
                     dialect=sql_dialect,
@@ -75,4 +75,4 @@ def collect_policy(config: ProjectConfig, policy_arg: Path | None) -> PolicyInpu
         raise AcceleratorError(
             f"policy file {display_path(path)} not found", hint="check --policy or `policy:` in the config"
         )
-    return PolicyInput(file=display_path(path), text=path.read_text(encoding="utf-8"))
+    return PolicyInput(file=display_path(path), text=read_source(path, display_path(path)))
