@@ -13,7 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from accelerator.model.elements import Column, Environment, Mask, Table
+from accelerator.model.elements import Environment, Mask, Table
+from accelerator.model.sql_definitions import (
+    check_name,
+    column_definition,
+    foreign_key_name,
+    primary_key_name,
+)
 from accelerator.plan import changes as c
 from accelerator.plan.paths import ObjectPath
 from accelerator.plan.quoting import checked_default, checked_privilege, checked_type, ident, literal
@@ -56,34 +62,12 @@ def migration_sql(
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def column_definition(column: Column, *, with_constraints: bool = True) -> str:
-    parts = [ident(column.name), checked_type(column.type)]
-    if with_constraints and not column.nullable:
-        parts.append("NOT NULL")
-    if column.default is not None:
-        parts.append("DEFAULT " + checked_default(column.default))
-    if column.identity is not None:
-        identity = column.identity
-        parts.append(f"GENERATED {'ALWAYS' if identity.always else 'BY DEFAULT'} AS IDENTITY")
-        options = [f"START WITH {int(identity.start)}"] if identity.start is not None else []
-        options += [f"INCREMENT BY {int(identity.increment)}"] if identity.increment is not None else []
-        if options:
-            parts.append("(" + " ".join(options) + ")")
-    if column.comment is not None:
-        parts.append("COMMENT " + literal(column.comment))
-    return " ".join(parts)
-
-
 def _pairs(items: dict[str, str]) -> str:
     return ", ".join(f"{literal(key)} = {literal(value)}" for key, value in sorted(items.items()))
 
 
 def _names(names: Sequence[str]) -> str:
     return ", ".join(ident(name) for name in names)
-
-
-def check_name(table: str, column: str) -> str:
-    return f"chk_{table}_{column}"  # as render names a column's allowed-values CHECK
 
 
 def _add_check(table: str, path: ObjectPath, column: str, values: Sequence[str]) -> str:
@@ -128,7 +112,7 @@ def _add_table(place: Place, change: c.AddTable) -> list[str]:
     table: Table = change.table
     lines = [column_definition(column) for column in table.columns]
     if table.primary_key:
-        name = table.primary_key.name or f"pk_{table.name}"
+        name = primary_key_name(table.name, table.primary_key.name)
         lines.append(f"CONSTRAINT {ident(name)} PRIMARY KEY ({_names(table.primary_key.columns)})")
     text = f"CREATE TABLE {place.name(change.path)} ({', '.join(lines)})"
     if table.comment is not None:
@@ -332,15 +316,11 @@ def _set_primary_key(place: Place, change: c.SetPrimaryKey) -> list[str]:
     table = place.table(change.path)
     statements = [f"ALTER TABLE {table} DROP PRIMARY KEY IF EXISTS CASCADE"] if change.old else []
     if change.new:
-        name = change.new.name or f"pk_{change.path.table}"
+        name = primary_key_name(change.path.table or "", change.new.name)
         statements.append(
             f"ALTER TABLE {table} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({_names(change.new.columns)})"
         )
     return statements
-
-
-def foreign_key_name(table: str, columns: Sequence[str], name: str | None) -> str:
-    return name or "_".join(["fk", table, *columns])  # as render names a foreign key
 
 
 def _add_foreign_key(place: Place, change: c.AddForeignKey) -> list[str]:
