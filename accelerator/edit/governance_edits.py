@@ -218,6 +218,8 @@ def policy_follow_up(
     else:
         assert policy_file is not None
         file, text = policy_file, sources[policy_file]
+        if not change.kept and not _may_be_named(change, text):
+            return None  # no entry can name what the edit renames or drops: skip composing the YAML
     document = PolicyDocument(file, text)
     edits: list[TextEdit] = []
     notes: list[str] = []
@@ -228,6 +230,16 @@ def policy_follow_up(
     if created:
         notes.insert(0, f"created {file} from the built-in policy")
     return PolicyFollowUp(file, apply_text_edits({file: text}, edits)[file], notes, created)
+
+
+def _may_be_named(change: _Change, text: str) -> bool:
+    """Whether the policy's text may name a table or column the edit renames or drops: an entry that
+    names one holds its name, unless YAML escapes a character of it (then assume it may)."""
+    names = [table[2] for table in change.tables] + [column for (_, column) in change.columns]
+    lowered = text.lower()
+    return any(
+        not name.isascii() or any(c in name for c in "'\"\\") or name.lower() in lowered for name in names
+    )
 
 
 def _follow_grants(

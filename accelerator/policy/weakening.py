@@ -49,7 +49,8 @@ def weakened(before: Project, after: Project, policy: Policy) -> list[Finding]:
         findings.append(Finding(rule=RULE, severity=severity, message=message, span=span, object=where))
 
     for old, new, where in _securables(before, after):
-        gained = _broad_gains(old, new, broad, environments)
+        same_access = old.grants == new.grants and old.owner == new.owner
+        gained = {} if same_access else _broad_gains(old, new, broad, environments)
         for privilege, envs in gained.items():
             what = (
                 f"{where} is now owned by {new.owner}, a broad principal (everybody)"
@@ -58,7 +59,7 @@ def weakened(before: Project, after: Project, policy: Policy) -> list[Finding]:
                 f"(everybody: {', '.join(_holders(new.grants, privilege, broad, envs))})"
             )
             report(f"{what} in {', '.join(envs)}", where, new.name_span or new.span, envs)
-        if isinstance(old, Table) and isinstance(new, Table):
+        if isinstance(old, Table) and isinstance(new, Table) and any(_protected(c) for c in old.columns):
             for column_before, column_after in _paired_columns(old, new):
                 lost = _column_losses(column_before, column_after)
                 if lost:
@@ -73,7 +74,14 @@ def weakened(before: Project, after: Project, policy: Policy) -> list[Finding]:
     return findings
 
 
+def _protected(column: Column) -> bool:
+    """Whether the column has something to lose: a class or a mask (tags count only beside these)."""
+    return bool(column.classification) or column.mask is not None
+
+
 def _column_losses(before: Column, after: Column) -> list[str]:
+    if not _protected(before):
+        return []
     lost: list[str] = []
     if before.classification and not after.classification:
         lost.append(f"is no longer classified (was {before.classification})")
