@@ -48,6 +48,7 @@ from accelerator.errors import AcceleratorError
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession, TurnResult
     from accelerator.agent.state import ConversationState, ErdSpec
+    from accelerator.generate import Generation
     from accelerator.memory import MemoryStore, User
 
 commands = new_app()
@@ -263,7 +264,25 @@ class LocalSession:
             write_sources(self.inputs.root, state["sources"])
         generation = self.session.generation(state)
         if generation is not None:
-            write_generated(self.inputs.out_dir, generation.files)
+            write_generated(self.inputs.out_dir, self.versioned(generation, state))
+
+    def versioned(self, generation: Generation, state: ConversationState) -> dict[str, str]:
+        """The generated files as `accelerator generate` writes them: each environment's SQL is its
+        versioned migrations, the new one holding this turn's change (a rename as a rename)."""
+        from dataclasses import replace
+
+        from accelerator.channels.cli.history import read_history
+        from accelerator.generate import migration_files
+        from accelerator.plan import renames_from_ops
+
+        files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
+        history = read_history(self.inputs.out_dir, generation.environments, self.inputs.config)
+        applied = state.get("outcome") == "applied"
+        history = replace(history, renames=renames_from_ops(state.get("last_ops") or []) if applied else ())
+        for env in generation.environments:
+            project = generation.governed.project
+            files.update(migration_files(project, env, history, terraform=self.session.terraform))
+        return files
 
 
 def print_turn(number: int, text: str, result: TurnResult) -> None:
