@@ -114,10 +114,17 @@ def test_hand_edits_are_taken_in_and_generated_files_restored(
     assert "edited by hand" in result.output and "town" in result.output
     assert "town" in (project / "generated/model.json").read_text()
 
-    (project / "generated/model.json").unlink()  # generated files are rewritten from the state
+    docs = sorted((project / "generated/docs").iterdir())
+    docs[0].unlink()  # generated files are rewritten from the state
     result = invoke("chat", database_url=database_url, directory=tmp_path)
     assert "restored from the memory" not in result.output
-    assert "town varchar(100)" in erd.read_text() and (project / "generated/model.json").is_file()
+    assert "town varchar(100)" in erd.read_text() and docs[0].is_file()
+
+    # model.json is the model the migrations lead to: it cannot be made again from the state
+    (project / "generated/model.json").unlink()
+    result = invoke("chat", database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 2 and "model.json, the model they lead to, is missing" in result.output
+    assert "town varchar(100)" in erd.read_text()
 
 
 def test_resume_names_the_thread(project: Path, database_url: str, tmp_path: Path) -> None:
