@@ -35,3 +35,16 @@ def test_each_applied_turn_is_a_migration_of_its_own_and_plan_has_nothing_left(
     assert plan.exit_code == 0 and "no changes" in plan.output, plan.output
     check = runner.invoke(app, ["check"])  # the sum matches what the conversation wrote
     assert check.exit_code == 0 and "migrations.tampered" not in check.output, check.output
+
+
+def test_chat_refuses_to_write_through_a_link_out_of_the_repository(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "generated").mkdir()
+    (project / "generated" / "docs").symlink_to(outside, target_is_directory=True)
+    result = invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "outside the repository root" in result.output
+    assert list(outside.iterdir()) == []

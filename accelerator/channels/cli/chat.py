@@ -261,10 +261,10 @@ class LocalSession:
         from accelerator.channels.cli.worktree import write_generated, write_sources
 
         if sources:
-            write_sources(self.inputs.root, state["sources"])
+            write_sources(self.inputs.root, state["sources"], inside=self.inputs.config)
         generation = self.session.generation(state)
         if generation is not None:
-            write_generated(self.inputs.out_dir, self.versioned(generation, state))
+            write_generated(self.inputs.out_dir, self.versioned(generation, state), inside=self.inputs.config)
 
     def versioned(self, generation: Generation, state: ConversationState) -> dict[str, str]:
         """The generated files as `accelerator generate` writes them: each environment's SQL is its

@@ -24,6 +24,7 @@ from pathlib import Path
 from accelerator.agent.crash import crash_point
 from accelerator.agent.limits import first_unstorable
 from accelerator.agent.state import ConversationState, sha256
+from accelerator.config import ProjectConfig
 from accelerator.errors import SourceError
 
 # `.<name>.accelerator-<pid>-<random>.tmp`: whose it is, so a later process can tell a dead writer's.
@@ -158,13 +159,28 @@ def check_working_tree(root: Path, state: ConversationState) -> WorkingTreeCheck
     return check
 
 
-def write_sources(root: Path, sources: Mapping[str, str]) -> list[str]:
-    written = [file for file, text in sorted(sources.items()) if write_atomically(root / file, text)]
+def write_sources(
+    root: Path, sources: Mapping[str, str], *, inside: ProjectConfig | None = None
+) -> list[str]:
+    written = [
+        file
+        for file, text in sorted(sources.items())
+        if write_atomically(_checked(root / file, inside), text)
+    ]
     crash_point("materialize.sources")
     return written
 
 
-def write_generated(out_dir: Path, files: Mapping[str, str]) -> int:
-    changed = sum(1 for relative, text in files.items() if write_atomically(out_dir / relative, text))
+def write_generated(out_dir: Path, files: Mapping[str, str], *, inside: ProjectConfig | None = None) -> int:
+    changed = sum(
+        1 for relative, text in files.items() if write_atomically(_checked(out_dir / relative, inside), text)
+    )
     crash_point("materialize.generated")
     return changed
+
+
+def _checked(path: Path, inside: ProjectConfig | None) -> Path:
+    """`path`, refused when it resolves outside the repository (a pull request may plant a link)."""
+    if inside is not None:
+        inside.inside_root(path)
+    return path
