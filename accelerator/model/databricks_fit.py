@@ -43,14 +43,15 @@ def fit_to_databricks(schemas: list[Schema]) -> list[Finding]:
         for table in schema.tables:
             keys = _key_columns(table)
             for column in table.columns:
-                where = f"{schema.name}.{table.name}.{column.name}"
                 if column.identity is not None:
-                    _fit_identity(column, where, changed, findings)
+                    _fit_identity(column, f"{schema.name}.{table.name}.{column.name}", changed, findings)
                 elif column.name.lower() in keys:
+                    where = f"{schema.name}.{table.name}.{column.name}"
                     _fit_bare_number_key(column, where, table, tables, changed, findings)
     for schema in schemas:
         for table in schema.tables:
-            _follow_referenced_keys(schema, table, tables, changed, findings)
+            if changed:  # a key whose type changed: the foreign keys referencing it follow
+                _follow_referenced_keys(schema, table, tables, changed, findings)
             for column in table.columns:
                 if column.default is not None:
                     _fit_default(column, f"{schema.name}.{table.name}.{column.name}", findings)
