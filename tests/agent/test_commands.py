@@ -61,7 +61,10 @@ FORMS: list[tuple[str, ParsedCommand]] = [
         "add column orders.attrs map<string, array<int>>",
         AddColumn(table="orders", column="attrs", type="MAP<STRING, ARRAY<INT>>"),
     ),
-    ("add column orders.ratio real", AddColumn(table="orders", column="ratio", type="FLOAT", source_type="real")),
+    (
+        "add column orders.ratio real",
+        AddColumn(table="orders", column="ratio", type="FLOAT", source_type="real"),
+    ),
     ("drop column sales.orders.ip_address", DropColumn(table="sales.orders", column="ip_address")),
     (
         "change type of sales.orders.total_amount to decimal(14,2)",

@@ -28,7 +28,9 @@ def test_control_and_invisible_characters_are_refused_with_a_located_message(tex
     assert not parsed.commands
     (error,) = parsed.errors
     assert named in error.message and "invisible or control character" in error.message
-    assert error.column == 1 + next(i for i, c in enumerate(text) if c in "\u202e\x00\u200b\u2066\u2028\ufeff")
+    assert error.column == 1 + next(
+        i for i, c in enumerate(text) if c in "\u202e\x00\u200b\u2066\u2028\ufeff"
+    )
     # the reply quotes the line with the character replaced, so it cannot reorder the reply
     assert "\ufffd" in error.format() and not any(c in error.format() for c in "\u202e\u200b\u2066\ufeff")
 
