@@ -100,12 +100,25 @@ class ForeignKey(Located):
     label: str | None = Field(default=None, exclude=True)  # relationship label, for diagrams
 
 
+class Check(Located):
+    """A CHECK constraint: a boolean Databricks SQL expression every row must satisfy."""
+
+    name: str | None = None
+    expression: str
+
+
+def _empty(value: list[Check]) -> bool:
+    return not value
+
+
 class Table(Located):
     name: str
     columns: list[Column] = Field(default_factory=list)
     primary_key: PrimaryKey | None = None
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
     unique_keys: list[UniqueKey] = Field(default_factory=list)
+    # left out of the JSON when empty, so that model.json stays as it was for tables without one
+    checks: list[Check] = Field(default_factory=list, exclude_if=_empty)
     comment: str | None = None
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)

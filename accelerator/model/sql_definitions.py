@@ -6,10 +6,22 @@ script created.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 
-from accelerator.model.elements import Column
-from accelerator.model.sql_quoting import checked_default, checked_type, quote_identifier, quote_literal
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from accelerator.model.elements import Check, Column, Span
+from accelerator.model.sql_quoting import (
+    checked_default,
+    checked_type,
+    model_error,
+    quote_identifier,
+    quote_literal,
+)
 
 
 def column_definition(column: Column, *, with_constraints: bool = True) -> str:
@@ -48,3 +60,49 @@ def foreign_key_name(table: str, columns: Sequence[str], name: str | None) -> st
 def check_name(table: str, column: str) -> str:
     """The CHECK constraint that holds a column to its allowed values (an enum's)."""
     return f"chk_{table}_{column}"
+
+
+def expression_check_name(table: str, check: Check) -> str:
+    """A CHECK constraint's name: the declared one, else one from its expression (stable when
+    other checks are added or reordered)."""
+    if check.name:
+        return check.name
+    digest = hashlib.sha1(check.expression.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"chk_{table}_{digest}"
+
+
+def databricks_check_expression(expression: str, dialect: str = "databricks") -> str | None:
+    """`expression` (in `dialect`) as one Databricks SQL boolean-shaped expression, or None when it
+    is not one: not parsed, several statements, a query or a statement inside."""
+    return _translated_check(expression, dialect)
+
+
+@lru_cache(maxsize=4096)
+def _translated_check(expression: str, dialect: str) -> str | None:
+    try:
+        parsed = sqlglot.parse(expression, read=dialect)
+        if len(parsed) != 1 or parsed[0] is None:
+            return None
+        tree = parsed[0]
+        if isinstance(tree, exp.Query | exp.DDL | exp.DML | exp.Command) or tree.find(exp.Query):
+            return None
+        rendered = tree.sql(dialect="databricks", unsupported_level=sqlglot.ErrorLevel.RAISE)
+        again = sqlglot.parse(rendered, read="databricks")  # what Databricks' own dialect reads back
+    except SqlglotError:
+        return None
+    if len(again) != 1 or again[0] is None or isinstance(again[0], exp.Command):
+        return None
+    return rendered
+
+
+def checked_check(check: Check, span: Span | None) -> str:
+    """A CHECK's expression for generated SQL; readers leave out the ones that are not valid, so
+    one here comes from an edited model.json or a bug: an error, never an invalid statement."""
+    rendered = _translated_check(check.expression, "databricks")
+    if rendered is None:
+        raise model_error(
+            f"CHECK ({check.expression}) is not a single Databricks SQL expression",
+            span,
+            hint="write a boolean expression over the table's columns, e.g. price >= 0",
+        )
+    return rendered

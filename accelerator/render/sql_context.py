@@ -29,7 +29,9 @@ from accelerator.model.elements import (
 )
 from accelerator.model.sql_definitions import (
     check_name,
+    checked_check,
     column_definition,
+    expression_check_name,
     foreign_key_name,
     primary_key_name,
 )
@@ -68,6 +70,7 @@ class TableContext:
     column_tags: list[tuple[str, list[tuple[str, str]]]]
     column_masks: list[tuple[str, tuple[str, str, str]]]
     checks: list[tuple[str, str, list[str]]]  # (constraint, column, allowed values)
+    expression_checks: list[tuple[str, str]]  # (constraint, Databricks SQL expression)
     foreign_keys: list[ForeignKeyContext]
     grants: list[EffectiveGrant]
 
@@ -240,6 +243,10 @@ def _table_context(place: TablePlace, table: Table, grants: list[EffectiveGrant]
             (check_name(table.name, c.name), c.name, list(c.allowed_values))
             for c in table.columns
             if c.allowed_values
+        ],
+        expression_checks=[
+            (expression_check_name(table.name, check), checked_check(check, check.span or table.span))
+            for check in table.checks
         ],
         foreign_keys=[_foreign_key_context(place.catalog, table, fk) for fk in table.foreign_keys],
         grants=grants,
