@@ -181,11 +181,9 @@ def test_postgres_family() -> None:
     assert column(events, "mood").allowed_values == ["happy", "sad"]
     assert column(events, "Display Name").comment == "shown in the UI"
     assert column(events, "payload").source_type == "jsonb"
-    # the CHECK is not kept (a warning naming it), the index is skipped (an info)
-    assert [(f.rule, f.severity) for f in parsed.findings] == [
-        ("sql.check.unkept", "warn"),
-        ("sql.statement.skipped", "info"),
-    ]
+    # the CHECK is kept (tests/erd/test_sql_checks.py), the index is skipped (an info)
+    assert [(c.name, c.expression) for c in events.checks] == [("events_status_ck", "status <> ''")]
+    assert [(f.rule, f.severity) for f in parsed.findings] == [("sql.statement.skipped", "info")]
     assert_spans_exact(parsed)
     assert text_at(POSTGRES, column(events, "Display Name").name_span) == "Display Name"
 

@@ -1,7 +1,7 @@
 """Column definitions in SQL DDL -> located `Column`s, with their inline keys.
 
 Inline constraints are dispatched through a table from sqlglot node type to reader, the way
-sqlglot's generator dispatches on node types; a constraint absent from the table (CHECK, COLLATE,
+sqlglot's generator dispatches on node types; a constraint absent from the table (COLLATE,
 ON UPDATE, CHARACTER SET, ...) changes nothing in the model.
 """
 
@@ -15,7 +15,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.tokenizer_core import TokenType
 
 from accelerator.erd.sql.errors import closest_hint
-from accelerator.erd.sql.keys import Key, note_check, reference_target
+from accelerator.erd.sql.keys import Key, read_check, reference_target
 from accelerator.erd.sql.source import DdlSource
 from accelerator.erd.sql.tokens import Item, Statement, matching_close, type_end
 from accelerator.errors import ErdSyntaxError
@@ -252,7 +252,12 @@ def _on_update(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> Non
 
 def _check(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:
     column = reading.column
-    note_check(reading.source, constraint.args["kind"], column.span, f"column {column.name}", column.name)
+    name, name_span = _constraint_name(reading, constraint)
+    check = read_check(
+        reading.source, constraint.args["kind"], column.span, name, name_span, f"column {column.name}"
+    )
+    if check is not None:
+        reading.keys.append(check)
 
 
 def _primary_key(reading: _ColumnReading, constraint: exp.ColumnConstraint) -> None:

@@ -8,8 +8,10 @@ from sqlglot import exp
 
 from accelerator.erd.sql.source import DdlSource
 from accelerator.model import ForeignKey, PrimaryKey, Span, Table, UniqueKey
+from accelerator.model.elements import Check
+from accelerator.model.sql_definitions import databricks_check_expression
 
-Key = PrimaryKey | UniqueKey | ForeignKey
+Key = PrimaryKey | UniqueKey | ForeignKey | Check
 
 
 def column_names(items: list[exp.Expr]) -> list[str]:
@@ -35,7 +37,8 @@ def reference_target(reference: exp.Reference, default_schema: str) -> tuple[str
 
 def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schema: str) -> Key | None:
     """A table constraint (`[CONSTRAINT n] PRIMARY KEY (..)`, `UNIQUE`, `FOREIGN KEY`) -> a key;
-    None for what the model does not keep (indexes; CHECK, with a warning)."""
+    None for what the model does not keep (indexes; a CHECK that is not valid Databricks SQL, with a
+    warning)."""
     name_node: exp.Expr | None = None
     parts: list[exp.Expr] = [node]
     if isinstance(node, exp.Constraint):
@@ -56,8 +59,8 @@ def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schem
             name, name_span = name_node.name, source.name_span(name_node)
         return UniqueKey(name=name, columns=_listed_columns(target), span=span, name_span=name_span)
     if isinstance(head, exp.CheckColumnConstraint):
-        note_check(source, head, span, f"constraint {name}" if name else "the table", name or "CHECK")
-        return None
+        owner = f"constraint {name}" if name else "the table"
+        return read_check(source, head, span, name, name_span, owner)
     if isinstance(head, exp.ForeignKey):
         schema, table, columns = reference_target(head.args["reference"], default_schema)
         return ForeignKey(
@@ -72,17 +75,30 @@ def read_key(source: DdlSource, node: exp.Expr, span: Span | None, default_schem
     return None
 
 
-def note_check(source: DdlSource, check: exp.Expr, span: Span | None, owner: str, obj: str) -> None:
-    """A CHECK constraint is not carried into the model: a warning that names it."""
-    condition = check.this.sql(dialect=source.dialect) if isinstance(check.this, exp.Expr) else "..."
-    source.note(
-        "sql.check.unkept",
-        "warn",
-        f"CHECK ({condition[:80]}) on {owner} is not kept: add it to the Databricks table "
-        "(ALTER TABLE ... ADD CONSTRAINT ... CHECK) if it must hold",
-        span,
-        obj,
-    )
+def read_check(
+    source: DdlSource,
+    check: exp.Expr,
+    span: Span | None,
+    name: str | None,
+    name_span: Span | None,
+    owner: str,
+) -> Check | None:
+    """A CHECK constraint, its condition translated to Databricks SQL; one that has no Databricks
+    form is left out with a warning that names it."""
+    condition = check.this
+    written = condition.sql(dialect=source.dialect) if isinstance(condition, exp.Expr) else ""
+    expression = databricks_check_expression(written, source.dialect) if written else None
+    if expression is None:
+        source.note(
+            "sql.check.unkept",
+            "warn",
+            f"CHECK ({(written or '...')[:80]}) on {owner} is not valid Databricks SQL and is left out: "
+            "add it to the Databricks table (ALTER TABLE ... ADD CONSTRAINT ... CHECK) if it must hold",
+            span,
+            name or "CHECK",
+        )
+        return None
+    return Check(name=name, expression=expression, span=span, name_span=name_span)
 
 
 def _listed_columns(node: exp.Expr) -> list[str]:
@@ -108,6 +124,8 @@ def attach_key(source: DdlSource, table: Table, key: Key) -> None:
                 column.nullable = False
     elif isinstance(key, UniqueKey):
         table.unique_keys.append(key)
+    elif isinstance(key, Check):
+        table.checks.append(key)
     else:
         table.foreign_keys.append(key)
 

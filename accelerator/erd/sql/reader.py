@@ -5,11 +5,11 @@ The file is tokenized once with the dialect's tokenizer, split into statements o
 Statements are dispatched through a table from sqlglot node type to reader:
 
 - CREATE TABLE (columns, types, NULL/NOT NULL, DEFAULT, identity/serial/AUTO_INCREMENT, inline and
-  table-level PRIMARY KEY / UNIQUE / REFERENCES / FOREIGN KEY, inline COMMENT, table COMMENT);
-  CHECK constraints and indexes are passed over.
+  table-level PRIMARY KEY / UNIQUE / REFERENCES / FOREIGN KEY / CHECK, inline COMMENT, table
+  COMMENT); indexes are passed over.
 - CREATE SCHEMA / CREATE DATABASE (a schema), CREATE TYPE ... AS ENUM (postgres enums),
   USE (the current schema, where the dialect's USE selects one).
-- ALTER TABLE ... ADD [CONSTRAINT n] PRIMARY KEY / UNIQUE / FOREIGN KEY, ADD COLUMN,
+- ALTER TABLE ... ADD [CONSTRAINT n] PRIMARY KEY / UNIQUE / FOREIGN KEY / CHECK, ADD COLUMN,
   ALTER COLUMN ... SET DEFAULT (pg_dump's `nextval(...)` makes the column an identity).
 - COMMENT ON SCHEMA / TABLE / COLUMN.
 
