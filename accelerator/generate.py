@@ -17,6 +17,7 @@ from accelerator.errors import AcceleratorError
 from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.plan import Rename
+from accelerator.plan.gates import Approval
 from accelerator.policy import Policy, default_policy, govern, parse_policy
 
 
@@ -50,10 +51,11 @@ class Generation:
     governed: Governed
     environments: list[str]
     files: dict[str, str]  # path relative to the output directory -> content
+    gates: list[Finding] = field(default_factory=list)  # destructive changes not allowed nor approved
 
     @property
     def findings(self) -> list[Finding]:
-        return self.governed.findings
+        return sorted_findings(self.governed.findings + self.gates) if self.gates else self.governed.findings
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class MigrationHistory:
     migrations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sums: Mapping[str, str | None] = field(default_factory=dict)
     renames: Sequence[Rename] = ()
+    approvals: Sequence[Approval] = ()
+    output: str = "generated"  # the output directory as messages show it
 
 
 @lru_cache(maxsize=8)  # a Policy is immutable; a conversation re-reads the same one every turn
@@ -155,7 +159,23 @@ def generate(
                     files[f"terraform/{path}"] = text
         for path, text in render_docs(project, governed.findings).items():
             files[f"docs/{path}"] = text
-    return Generation(governed, list(environments), dict(sorted(files.items())))
+    gates = migration_gates(governed, files, history) if history is not None else []
+    return Generation(governed, list(environments), dict(sorted(files.items())), gates)
+
+
+def migration_gates(governed: Governed, files: Mapping[str, str], history: MigrationHistory) -> list[Finding]:
+    """`migrations.destructive` errors for the destructive changes of the migrations in `files`
+    (`sql/<env>/V*.sql`) that neither the policy nor `history.approvals` cover."""
+    from accelerator.plan.gates import gate_findings, gates_in
+    from accelerator.plan.migrations import migration_version
+
+    gates = []
+    for path, text in files.items():
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "sql" and migration_version(parts[2]) is not None:
+            gates += gates_in(f"{history.output}/{path}", text, parts[1])
+    allow = governed.policy.spec.rules.migrations.allow_destructive
+    return gate_findings(gates, history.approvals, allow, governed.project)
 
 
 def migration_files(

@@ -34,9 +34,9 @@ def edit_erd(root: Path) -> None:
     erd.write_text(text.replace(DROPPED, ADDED))
 
 
-def generate() -> None:
+def generate(exit_code: int = 0) -> None:
     result = runner.invoke(app, ["generate", "--no-terraform", "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
 
 
 def migrations(root: Path, env: str = "prod") -> list[str]:
@@ -50,7 +50,7 @@ def test_generate_writes_the_initial_migration_then_only_the_delta(example: Path
     generate()  # nothing changed: no new migration
     assert migrations(example) == ["V0001__initial.sql", "migrations.sum"]
     edit_erd(example)
-    generate()
+    generate(exit_code=1)  # the dropped column is destructive: written, and gated
     name = "V0002__add_orders_channel_drop_orders_ip_address.sql"
     for env in ("dev", "staging", "prod"):
         assert migrations(example, env) == ["V0001__initial.sql", name, "migrations.sum"]
@@ -62,7 +62,7 @@ def test_generate_writes_the_initial_migration_then_only_the_delta(example: Path
     assert [line.split()[0] for line in (directory / "migrations.sum").read_text().splitlines()] == [
         "total", "V0001__initial.sql", name
     ]  # fmt: skip
-    assert runner.invoke(app, ["check"]).exit_code == 0
+    assert runner.invoke(app, ["check"]).exit_code == 1  # until approved: see the gate's test
 
 
 def test_check_fails_on_an_edited_removed_or_unrecorded_migration(example: Path) -> None:
@@ -95,7 +95,7 @@ def test_a_version_another_branch_took_is_skipped(example: Path) -> None:
     # the other PR's V0002, merged first; the sum conflict resolved by keeping this branch's
     (directory / "V0002__add_orders_note.sql").write_text("-- the other branch's migration\n")
     edit_erd(example)
-    generate()
+    generate(exit_code=1)
     assert migrations(example) == [
         "V0001__initial.sql", "V0002__add_orders_note.sql",
         "V0003__add_orders_channel_drop_orders_ip_address.sql", "migrations.sum",
@@ -144,7 +144,7 @@ def test_plan_against_a_given_model_or_a_git_revision(example: Path, tmp_path: P
     saved = tmp_path / "before.json"
     shutil.copy(example / "generated" / "model.json", saved)
     edit_erd(example)
-    generate()
+    generate(exit_code=1)
     assert runner.invoke(app, ["plan"]).exit_code == 0  # generated: nothing pending
     result = runner.invoke(app, ["plan", "--previous", str(saved), "--env", "prod"])
     assert result.exit_code == 1 and "DS103" in result.stdout
@@ -176,3 +176,83 @@ def test_generate_of_some_environments_is_refused_once_others_have_migrations(ex
     assert result.exit_code == 2, result.output
     assert "--env leaves out dev, staging" in result.output
     assert migrations(example) == ["V0001__initial.sql", "migrations.sum"]  # nothing written
+
+
+def gate_errors(argv: list[str]) -> tuple[int, list[dict[str, object]]]:
+    result = runner.invoke(app, [*argv, "--format", "json"])
+    findings = json.loads(result.stdout)["findings"]
+    return result.exit_code, [f for f in findings if f["rule"] == "migrations.destructive"]
+
+
+def test_a_destructive_change_is_gated_until_approved_and_the_approval_is_void_once_it_changes(
+    example: Path,
+) -> None:
+    generate()
+    edit_erd(example)
+    code, errors = gate_errors(["generate", "--no-terraform"])
+    assert code == 1 and len(errors) == 3  # one per environment, each located at the table's ERD line
+    assert {(e["file"], e["object"]) for e in errors} == {
+        ("erd/retail.dbml", "retail.sales.orders.ip_address")
+    }
+    assert any(
+        "accelerator allow DS103 on retail.sales.orders.ip_address --env prod" in str(e["message"])
+        for e in errors
+    )
+    directory = example / "generated" / "sql" / "prod"
+    [migration] = directory.glob("V0002__*.sql")
+    assert "\n-- gate DS103 " in migration.read_text()
+    assert gate_errors(["check"])[0] == 1
+    # approved in prod only: dev and staging stay gated
+    approved = runner.invoke(
+        app, ["allow", "DS103", "on", "retail.sales.orders.ip_address", "--env", "prod", "--by", "ana"]
+    )
+    assert approved.exit_code == 0, approved.output
+    record = json.loads((example / "generated" / "approvals.json").read_text())["approvals"]
+    assert [(a["code"], a["object_path"], a["environment"], a["approved_by"]) for a in record] == [
+        ("DS103", "retail.sales.orders.ip_address", "prod", "ana")
+    ]
+    code, errors = gate_errors(["check"])
+    assert code == 1 and sorted(str(e["message"]).split(" in ")[1].split(",")[0] for e in errors) == [
+        "dev",
+        "staging",
+    ]
+    assert (
+        runner.invoke(
+            app, ["allow", "DS103", "on", "retail.sales.orders.ip_address", "--by", "ana"]
+        ).exit_code
+        == 0
+    )
+    assert gate_errors(["check"]) == (0, [])
+    assert gate_errors(["generate", "--no-terraform"]) == (0, [])
+    # the change the approval was bound to is not the one that is there now (say, a hand-made sum
+    # regenerated over another drop): the approval is void, and says so
+    data = json.loads((example / "generated" / "approvals.json").read_text())
+    for approval in data["approvals"]:
+        approval["change_digest"] = "0" * 16
+    (example / "generated" / "approvals.json").write_text(json.dumps(data))
+    code, errors = gate_errors(["check"])
+    assert code == 1 and len(errors) == 3 and "is void" in str(errors[0]["message"])
+    unknown = runner.invoke(app, ["allow", "DS102", "on", "retail.sales.nope"])
+    assert unknown.exit_code == 2 and "no destructive change DS102" in unknown.stderr
+
+
+def test_the_policy_allows_destructive_codes_per_environment(example: Path) -> None:
+    generate()
+    policy = example / "policies" / "governance.yaml"
+    text = policy.read_text()
+    assert "\nrules:\n" in text
+    policy.write_text(
+        text.replace(
+            "\nrules:\n",
+            "\nrules:\n  migrations:\n    allow_destructive: {dev: all, staging: [DS103], prod: [DS102]}\n",
+            1,
+        )
+    )
+    edit_erd(example)
+    code, errors = gate_errors(["generate", "--no-terraform"])
+    assert code == 1 and ["prod" in str(e["message"]) for e in errors] == [True]
+    policy.write_text(
+        text.replace("\nrules:\n", "\nrules:\n  migrations:\n    allow_destructive: {nowhere: all}\n", 1)
+    )
+    bad = runner.invoke(app, ["check"])
+    assert bad.exit_code == 2 and "allow_destructive: environment 'nowhere'" in bad.output

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from accelerator.model.elements import Environment, Project, Span
 from accelerator.model.findings import Finding
 from accelerator.plan import changes as c
+from accelerator.plan.gates import gate_lines
 from accelerator.plan.migration_sql import migration_sql
 
 SUM_FILE = "migrations.sum"
@@ -118,6 +119,7 @@ def render_migration(
     width = max(len(change.risk) for change in changes)
     for change in changes:
         lines.append(f"-- {change.code} {change.risk:<{width}}  {_one_line(change.describe())}")
+    lines += gate_lines(changes)
     body = "\n\n".join(statement.rstrip() + ";" for statement in statements)
     return "\n".join(lines) + "\n\n" + body + "\n"
 

@@ -303,6 +303,16 @@ def _check_references(policy: Policy) -> None:
             raise _error(
                 f"{display_path(confirm)}: environment {env!r}: {problem}", span, policy.source, hint
             )
+    allow = ("rules", "migrations", "allow_destructive")
+    for env in spec.rules.migrations.allow_destructive:
+        problem = safe_name_problem(env, "environment")
+        if problem is None and spec.environments is not None and env not in defined:
+            problem = "not defined under environments:"
+        if problem:
+            span = where.keys.get((*allow, env)) or where.span(allow)
+            assert span is not None
+            hint = _closest(env, defined) or "define it under environments:"
+            raise _error(f"{display_path(allow)}: environment {env!r}: {problem}", span, policy.source, hint)
     classes = [rule.name for rule in spec.classification]
     for column, name in spec.classified_columns.items():
         if name not in classes:

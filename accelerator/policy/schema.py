@@ -12,6 +12,7 @@ the shape, in short:
       grants: {implied_use: add|error, broad_principals: [...], powerful_privileges: [...],
                restricted_privileges: {<env>: [...]}}
       governance: {confirm_weakening: [<env>, ...]}
+      migrations: {allow_destructive: {<env>: [<code>, ...] | all}}
     severity: {<rule id or prefix.*>: error|warn|info|off}
     classification: [{name, match: {names, regex, tags}, tags, mask: {strategy, exempt_groups}}]
     classified_columns: {<schema>.<table>.<column>: <class>}
@@ -202,12 +203,34 @@ class GovernanceRules(PolicyModel):
     confirm_weakening: list[str] = Field(default_factory=list)
 
 
+_CHANGE_CODE = re.compile(r"^[A-Z]{2}\d{3}$")
+
+
+def _change_codes(value: Any) -> Any:
+    if value == "all" or not isinstance(value, list):
+        return value
+    for code in value:
+        if not isinstance(code, str) or not _CHANGE_CODE.fullmatch(code.upper()):
+            raise ValueError(f"{code!r} is not a change code such as DS103 (see plan/CHANGES.md)")
+    return [code.upper() for code in value]
+
+
+class MigrationRules(PolicyModel):
+    """Which destructive changes a migration may hold without an approval, per environment."""
+
+    # environment -> destructive change codes allowed there (or `all`); elsewhere each needs approval
+    allow_destructive: dict[str, Annotated[Literal["all"] | list[str], BeforeValidator(_change_codes)]] = (
+        Field(default_factory=dict)
+    )
+
+
 class Rules(PolicyModel):
     naming: NamingRules = Field(default_factory=NamingRules)
     metadata: MetadataRules = Field(default_factory=MetadataRules)
     types: TypeRules = Field(default_factory=TypeRules)
     grants: GrantRules = Field(default_factory=GrantRules)
     governance: GovernanceRules = Field(default_factory=GovernanceRules)
+    migrations: MigrationRules = Field(default_factory=MigrationRules)
 
 
 class ClassMatch(PolicyModel):

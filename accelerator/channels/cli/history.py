@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
-from accelerator.generate import MigrationHistory
+from accelerator.generate import Governed, MigrationHistory, migration_gates
 from accelerator.model import Finding
 from accelerator.model.elements import Project
+from accelerator.plan.gates import APPROVALS_FILE, Approval, parse_approvals
 from accelerator.plan.migrations import SUM_FILE, migration_version, verify_migrations
 
 MODEL_FILE = "model.json"
@@ -58,7 +59,35 @@ def read_history(target: Path, environments: Sequence[str], guard: ProjectConfig
         migrations[env], sums[env] = migration_texts(target / "sql" / env, guard)
     model_path = target / MODEL_FILE
     previous = read_model(_read(model_path, guard), str(model_path)) if model_path.exists() else None
-    return MigrationHistory(previous, migrations, sums)
+    approvals = read_approvals(target, guard)
+    return MigrationHistory(previous, migrations, sums, approvals=approvals, output=_shown(target, guard))
+
+
+def _shown(target: Path, guard: ProjectConfig | None) -> str:
+    if guard is not None:
+        return Path(guard.output).as_posix()
+    return target.as_posix()
+
+
+def read_approvals(target: Path, guard: ProjectConfig | None) -> list[Approval]:
+    path = target / APPROVALS_FILE
+    if not path.exists():
+        return []
+    return parse_approvals(_read(path, guard), (Path(_shown(target, guard)) / APPROVALS_FILE).as_posix())
+
+
+def destructive_findings(config: ProjectConfig, governed: Governed) -> list[Finding]:
+    """`migrations.destructive` errors for every environment directory under the config's output."""
+    target = config.root / config.output
+    sql = target / "sql"
+    if not sql.is_dir():
+        return []
+    files: dict[str, str] = {}
+    for directory in sorted(path for path in sql.iterdir() if path.is_dir()):
+        for name, text in migration_texts(directory, config)[0].items():
+            files[f"sql/{directory.name}/{name}"] = text
+    history = MigrationHistory(None, approvals=read_approvals(target, config), output=_shown(target, config))
+    return migration_gates(governed, files, history)
 
 
 def migration_findings(config: ProjectConfig) -> list[Finding]:
@@ -102,3 +131,63 @@ def model_at_revision(config: ProjectConfig, revision: str) -> Project | None:
             hint="give a branch, tag or commit, e.g. --base origin/main",
         )
     return None
+
+
+def approve(
+    config: ProjectConfig,
+    governed: Governed,
+    code: str,
+    obj: str,
+    environment: str | None,
+    approved_by: str,
+    approved_at: str,
+) -> Approval:
+    """Record an approval of the destructive change `code` on `obj` (in `environment`, or every
+    one) in `<output>/approvals.json`, bound to the change as the migrations, or else the pending
+    diff, hold it. The chat's `/uc allow` calls this too."""
+    from accelerator.plan import diff
+    from accelerator.plan.gates import digest_of, gates_in, render_approvals, with_approval
+    from accelerator.plan.migrations import changes_in, empty_like
+
+    code, target = code.upper(), config.root / config.output
+    approvals = read_approvals(target, config)
+    digests: dict[str, bool] = {}  # digest -> already covered by an approval
+    sql = target / "sql"
+    for directory in sorted(p for p in sql.iterdir() if p.is_dir()) if sql.is_dir() else []:
+        if environment is not None and directory.name != environment:
+            continue
+        for name, text in migration_texts(directory, config)[0].items():
+            for gate in gates_in(name, text, directory.name):
+                if gate.code == code and gate.object.lower() == obj.lower():
+                    covered = any(a.names(gate) and a.change_digest == gate.digest for a in approvals)
+                    digests[gate.digest] = digests.get(gate.digest, False) or covered
+    model_path = target / MODEL_FILE
+    previous = read_model(_read(model_path, config), str(model_path)) if model_path.exists() else None
+    pending = diff(previous or empty_like(governed.project), governed.project)
+    names = [environment] if environment is not None else [e.name for e in governed.project.environments]
+    for env in names:
+        for change in changes_in(pending, env):
+            if (
+                change.risk == "destructive"
+                and change.code == code
+                and str(change.path).lower() == obj.lower()
+            ):
+                digests.setdefault(digest_of(change), False)
+    open_digests = [d for d, covered in digests.items() if not covered] or list(digests)
+    where = f" in {environment}" if environment else ""
+    if not open_digests:
+        raise AcceleratorError(
+            f"no destructive change {code} on {obj}{where}, pending or in a migration",
+            hint="`accelerator plan` and `accelerator check` list the destructive changes with their code and object",
+        )
+    if len(open_digests) > 1:
+        raise AcceleratorError(
+            f"{code} on {obj} names different changes in different environments",
+            hint="approve each with --env ENV",
+        )
+    approval = Approval(code, obj, environment, approved_by, approved_at, open_digests[0])
+    path = target / APPROVALS_FILE
+    config.inside_root(path.absolute(), setting=("output",))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_approvals(with_approval(approvals, approval)), encoding="utf-8")
+    return approval

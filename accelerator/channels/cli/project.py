@@ -29,7 +29,14 @@ from accelerator.channels.cli.app import (
     new_app,
     out,
 )
-from accelerator.channels.cli.history import migration_findings, model_at_revision, read_history, read_model
+from accelerator.channels.cli.history import (
+    approve,
+    destructive_findings,
+    migration_findings,
+    model_at_revision,
+    read_history,
+    read_model,
+)
 from accelerator.channels.cli.inputs import collect_erds, collect_policy, display_path, resolve_config
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
@@ -104,7 +111,11 @@ def check(
     report findings (no files are written)."""
     try:
         project_config, governed = load_governed(config, erd, policy, dialect)
-        findings = sorted_findings(governed.findings + migration_findings(project_config))
+        findings = sorted_findings(
+            governed.findings
+            + migration_findings(project_config)
+            + destructive_findings(project_config, governed)
+        )
     except AcceleratorError as error:
         fail(error)
     if format is CheckFormat.json:
@@ -218,6 +229,48 @@ def plan(
     render = {PlanFormat.json: plan_json, PlanFormat.markdown: plan_markdown, PlanFormat.text: plan_text}
     print(render[format](plans), end="" if format is not PlanFormat.json else "\n")
     raise typer.Exit(EXIT_FINDINGS if has_destructive(plans) else EXIT_OK)
+
+
+@commands.command()
+@without_collection
+def allow(
+    code: Annotated[str, typer.Argument(help="the destructive change's code, e.g. DS103")],
+    on: Annotated[str, typer.Argument(metavar="on", help="the word `on`")],
+    object_path: Annotated[
+        str, typer.Argument(metavar="OBJECT", help="e.g. retail.sales.orders.legacy_code")
+    ],
+    env: Annotated[
+        str | None, typer.Option("--env", help="only in this environment (default: every one)")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="who approves (default: the system user)")] = None,
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    dialect: DialectOption = None,
+) -> None:
+    """Approve a destructive change (`allow DS103 on retail.sales.orders.legacy_code`): recorded in
+    approvals.json with who and when; void once the change it approved changes."""
+    import getpass
+    from datetime import UTC, datetime
+
+    try:
+        if on.lower() != "on":
+            raise AcceleratorError(f"expected `on` after {code}, got {on!r}", hint="allow CODE on OBJECT")
+        project_config, governed = load_governed(config, erd, policy, dialect)
+        if env is not None:
+            select_environments(governed.project, [env], [])
+        approved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        approval = approve(
+            project_config, governed, code, object_path, env, by or getpass.getuser(), approved_at
+        )
+    except AcceleratorError as error:
+        fail(error)
+    where = f" in {approval.environment}" if approval.environment else " in every environment"
+    out.print(
+        f"approved {approval.code} on {approval.object_path}{where} by {approval.approved_by} "
+        f"(change {approval.change_digest})",
+        markup=False,
+    )
 
 
 def previous_model(config: ProjectConfig, previous: Path | None, base: str | None) -> Project | None:

@@ -1,0 +1,189 @@
+"""Destructive-change gates: a destructive change in a migration is an error finding
+(`migrations.destructive`) unless the policy allows its code in that environment
+(`rules.migrations.allow_destructive`) or an approval covers it.
+
+Each migration records its destructive changes in its header, one `-- gate <code> <digest> <object>`
+line each, so that `check` gates what the migrations hold (the sum keeps the lines immutable). The
+digest covers the change's code, object and description: an approval names the digest it saw, and is
+void once the change it approved differs (another type, another column). Approvals live in
+`<output>/approvals.json`, written by `accelerator allow`. Pure: texts in, texts and findings out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+from accelerator.errors import AcceleratorError
+from accelerator.model.elements import Located, Project, Span
+from accelerator.model.findings import Finding
+from accelerator.plan import changes as c
+
+RULE = "migrations.destructive"
+APPROVALS_FILE = "approvals.json"
+GATE_LINE = re.compile(r"-- gate ([A-Z]{2}\d{3}) ([0-9a-f]{16}) (.+)")
+DIGEST_LENGTH = 16
+
+
+def change_digest(code: str, obj: str, description: str) -> str:
+    """What an approval is bound to: another description of the same object is another change."""
+    text = "\n".join([code, obj, " ".join(description.split())])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def digest_of(change: c.Change) -> str:
+    return change_digest(change.code, str(change.path), change.describe())
+
+
+def gate_lines(changes: Iterable[c.Change]) -> list[str]:
+    """The header lines of a migration's destructive changes."""
+    return [
+        f"-- gate {change.code} {digest_of(change)} {change.path}"
+        for change in changes
+        if change.risk == "destructive"
+    ]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A destructive change recorded in a migration file (`file`, 1-based `line`)."""
+
+    code: str
+    digest: str
+    object: str
+    environment: str
+    file: str
+    line: int
+
+
+def gates_in(file: str, text: str, environment: str) -> list[Gate]:
+    gates = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("--"):
+            break  # the header ends at the first statement
+        match = GATE_LINE.fullmatch(line.strip())
+        if match:
+            gates.append(Gate(match[1], match[2], match[3], environment, file, number))
+    return gates
+
+
+@dataclass(frozen=True)
+class Approval:
+    code: str
+    object_path: str
+    environment: str | None  # None: every environment
+    approved_by: str
+    approved_at: str  # ISO 8601, UTC
+    change_digest: str
+
+    def names(self, gate: Gate) -> bool:
+        """Same code and object, and its environment (or all): it covers the gate if the digest matches."""
+        return (
+            self.code == gate.code
+            and self.object_path.lower() == gate.object.lower()
+            and self.environment in (None, gate.environment)
+        )
+
+
+def parse_approvals(text: str, file: str) -> list[Approval]:
+    try:
+        data = json.loads(text)
+        records = data["approvals"]
+        return [
+            Approval(**{key: record.get(key) for key in Approval.__dataclass_fields__}) for record in records
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise AcceleratorError(
+            f"{file} is not an approvals file written by `accelerator allow`: {error}",
+            hint="restore it from git, or delete it and approve again with `accelerator allow CODE on OBJECT`",
+        ) from None
+
+
+def render_approvals(approvals: Sequence[Approval]) -> str:
+    ordered = sorted(approvals, key=lambda a: (a.object_path, a.code, a.environment or "", a.approved_at))
+    return json.dumps({"approvals": [asdict(a) for a in ordered]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def with_approval(approvals: Sequence[Approval], new: Approval) -> list[Approval]:
+    """`new` replaces an approval of the same code, object and environment (a renewed approval)."""
+    kept = [
+        a
+        for a in approvals
+        if (a.code, a.object_path.lower(), a.environment)
+        != (new.code, new.object_path.lower(), new.environment)
+    ]
+    return [*kept, new]
+
+
+def allowed_codes(allow_destructive: Mapping[str, str | Sequence[str]], environment: str) -> set[str] | None:
+    """The codes the policy allows in `environment`; None: all of them."""
+    allowed = allow_destructive.get(environment, [])
+    if allowed == "all":
+        return None
+    return {code.upper() for code in allowed}
+
+
+def gate_findings(
+    gates: Sequence[Gate],
+    approvals: Sequence[Approval],
+    allow_destructive: Mapping[str, str | Sequence[str]],
+    project: Project | None,
+) -> list[Finding]:
+    """An error per gate that neither the policy nor a matching approval covers, located at the
+    object in the ERD (or its nearest declared parent), else at the migration's gate line."""
+    findings = []
+    for gate in gates:
+        allowed = allowed_codes(allow_destructive, gate.environment)
+        if allowed is None or gate.code in allowed:
+            continue
+        named = [a for a in approvals if a.names(gate)]
+        if any(a.change_digest == gate.digest for a in named):
+            continue
+        message = (
+            f"{gate.code} (destructive) on {gate.object} in {gate.environment}, "
+            f"migration {gate.file.rsplit('/', 1)[-1]}"
+        )
+        if named:
+            last = max(named, key=lambda a: a.approved_at)
+            message += (
+                f": the approval by {last.approved_by} at {last.approved_at} is void, the change it "
+                "approved has changed since"
+            )
+        message += (
+            f"; approve it with `accelerator allow {gate.code} on {gate.object} --env {gate.environment}` "
+            f"(or `/uc allow {gate.code} on {gate.object}` in the PR), or allow the code in "
+            f"`rules.migrations.allow_destructive` for {gate.environment}"
+        )
+        span = _object_span(project, gate.object) if project is not None else None
+        findings.append(
+            Finding(
+                rule=RULE,
+                severity="error",
+                message=message,
+                span=span or Span(file=gate.file, line=gate.line, column=1, end_line=gate.line, end_column=1),
+                object=gate.object,
+            )
+        )
+    return findings
+
+
+def _object_span(project: Project, path: str) -> Span | None:
+    """The span of the object named `catalog.schema.table.column`, else of its nearest parent."""
+    parts = path.split(".")
+    found: list[Located] = []
+    catalog = project.catalog(parts[0])
+    if catalog is not None:
+        found.append(catalog)
+        schema = catalog.schema(parts[1]) if len(parts) > 1 else None
+        if schema is not None:
+            found.append(schema)
+            table = schema.table(parts[2]) if len(parts) > 2 else None
+            if table is not None:
+                found.append(table)
+                column = table.column(parts[3]) if len(parts) > 3 else None
+                if column is not None:
+                    found.append(column)
+    return next((item.span for item in reversed(found) if item.span is not None), None)
