@@ -69,13 +69,20 @@ def check_with_pydbml(text: str, file: str, document: DbmlDocument) -> None:
 
 
 def _pydbml_readable(text: str, document: DbmlDocument) -> str:
-    """Replace types pydbml cannot read (`array<string>`) with a name of the same length."""
+    """Replace types pydbml cannot read (`array<string>`) with a name of the same length, and
+    blank the optionality marks of relations (`?<?`), which pydbml predates."""
     chars = list(text.replace("\ufeff", " "))
+    relations = [ref.relation for ref in document.refs]
     for table in document.tables:
         for column in table.columns:
             token = column.type
             if token.kind == "type" and not _PYDBML_TYPE.fullmatch(token.text):
                 chars[token.start : token.end] = "t" + "_" * (token.end - token.start - 1)
+            relations.extend(s.relation for s in column.settings if s.relation is not None)
+    for relation in relations:
+        if relation.end - relation.start != len(relation.text):  # read from a mark with a `?`
+            written = text[relation.start : relation.end]
+            chars[relation.start : relation.end] = [" " if c == "?" else c for c in written]
     return "".join(chars)
 
 

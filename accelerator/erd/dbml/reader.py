@@ -63,6 +63,14 @@ from accelerator.model.copying import deep_copied, made, moved
 # pydbml is slow (pyparsing): larger files than this get our scanner only.
 PYDBML_CHECK_LIMIT = 10_000
 MANY_TO_MANY_RULE = "erd.dbml.many_to_many"
+RANGE_TYPE_RULE = "erd.dbml.range_type"
+# PostgreSQL's range and multirange types: Databricks has none. STRING holds their text form
+# ('[1,10)') without losing a bound's inclusivity, which a STRUCT<start, end> would.
+_RANGE_TYPES = frozenset(
+    f"{base}{kind}"
+    for base in ("int4", "int8", "num", "ts", "tstz", "date")
+    for kind in ("range", "multirange")
+)
 
 
 def parse_dbml(
@@ -251,6 +259,7 @@ class _ModelBuilder:
                 self.aliases.setdefault(node.alias.value.lower(), key)
         for references, schema_name, table, names in built:  # references need every table of the file first
             self.inline_references(references, schema_name, table, names)
+            self.note_range_columns(table)
         for shift, block in scan.blocks:
             if isinstance(block.node, RefNode):
                 ref = moved_ref(block.node, shift) if shift else block.node
@@ -360,10 +369,29 @@ class _ModelBuilder:
             self.name_span(node.name),
         )
 
+    def note_range_columns(self, table: Table) -> None:
+        """An info per range-typed column: here, not where the type is mapped, which a reused
+        table template skips."""
+        for column in table.columns:
+            if column.source_type.lower() in _RANGE_TYPES:
+                self.findings.append(
+                    Finding(
+                        rule=RANGE_TYPE_RULE,
+                        severity="info",
+                        message=f"column {table.name}.{column.name} is a {column.source_type}, which "
+                        "Databricks has no type for: it is a STRING holding the range as text, e.g. '[1,10)'",
+                        span=column.name_span or column.span,
+                        object=f"{table.name}.{column.name}",
+                    )
+                )
+
     def mapped_type(self, type_token: Token) -> MappedType:
         raw_type = type_token.value
         mapped = self.mapped_types.get(raw_type)
         if mapped is not None:
+            return mapped
+        if raw_type.lower() in _RANGE_TYPES:
+            mapped = self.mapped_types[raw_type] = MappedType("STRING")
             return mapped
         type_span = self.lines.span(type_token.start, type_token.end)
         try:

@@ -615,10 +615,16 @@ class _Parser(TokenCursor):
         return Setting("note", key.start, value.end, value=value)
 
     def relation(self) -> Token:
+        """`>`, `<`, `-` or `<>`, with DBML's optionality marks (`?<?`, `>?`) read and dropped from
+        its text: a side being optional declares no key."""
         token = self.take()
+        if token.kind == "punct" and "?" in token.text:
+            token = Token("punct", token.text.replace("?", ""), token.start, token.end)
         if not token.is_punct(*RELATIONS):
             raise self.error(
-                token, "expected a relation: >, <, - or <>", "> many-to-one, < one-to-many, - one-to-one"
+                token,
+                "expected a relation: >, <, - or <>",
+                "> many-to-one, < one-to-many, - one-to-one; a ? on a side marks it optional (?<, >?)",
             )
         return token
 

@@ -17,7 +17,7 @@ _SPACE = re.compile(r"[ \t\r\f\ufeff]*")
 _TOKEN = re.compile(  # leading blanks are part of the match so that one match yields one token
     r"[ \t\r\f\ufeff]*(?:"
     r"(?P<word>[A-Za-z0-9_]+)"
-    r"|(?P<punct><>|[{}\[\]()<>\-:,.])"
+    r"|(?P<punct>\??(?:<>|[<>-])\?|\?(?:<>|[<>-])|<>|[{}\[\]()<>\-:,.])"
     r"|(?P<newline>\n)"
     r"|(?P<line_comment>//[^\n]*)"
     r"|(?P<block_comment>/\*.*?\*/)"
@@ -44,7 +44,7 @@ _PLAIN_SETTING = re.compile(  # `lastgroup`: "key" alone, the kind of the value,
     r"[ \t]*(?P<key>[A-Za-z]+(?: [A-Za-z]+)?)(?::[ \t]*(?:"
     r"(?P<string>'(?!'')[^'\\\n]*(?:\\.[^'\\\n]*)*')|(?P<quoted>\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\")"
     r"|(?P<expr>`[^`\n]*`)|(?P<number>[0-9]+(?:\.[0-9]+)?)|(?P<word>[A-Za-z]+)"
-    r"|(?P<relation><>|[<>-])[ \t]*(?P<endpoint>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+){1,2})))?"
+    r"|(?P<relation>\??(?:<>|[<>-])\??)[ \t]*(?P<endpoint>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+){1,2})))?"
     r"(?![A-Za-z0-9_])[ \t]*[,\]]"
 )
 _LINE_END = re.compile(r"[ \t\r\f\ufeff]*(?://[^\n]*)?(?:\n|\Z)")
@@ -109,7 +109,8 @@ def _plain_setting(item: re.Match[str]) -> Setting | None:
 
 
 def _plain_ref(item: re.Match[str], start: int) -> Setting:
-    relation = new_token(Token, ("punct", item.group("relation"), *item.span("relation")))
+    # the relation without its optionality marks (`?<?`), over the whole mark
+    relation = new_token(Token, ("punct", item.group("relation").replace("?", ""), *item.span("relation")))
     offset = item.start("endpoint")
     parts: list[Token] = []
     for part in item.group("endpoint").split("."):

@@ -1,0 +1,82 @@
+"""DBML from real projects: optional relationship markers (`?<?`), range types, CHECK constraints,
+references between schemas and to columns that are not keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelerator.erd.dbml.reader import RANGE_TYPE_RULE, parse_dbml
+from accelerator.erd.dbml.syntax import separate_scans
+from accelerator.erd.parsed import ParsedErd
+from accelerator.errors import ErdSyntaxError
+from accelerator.model import Table
+
+
+def table(parsed: ParsedErd, schema: str, name: str) -> Table:
+    found = next(s for s in parsed.schemas if s.name == schema).table(name)
+    assert found is not None, f"{schema}.{name} not parsed"
+    return found
+
+
+def foreign_keys(found: Table) -> list[tuple[list[str], str, str, list[str]]]:
+    return [(fk.columns, fk.ref_schema, fk.ref_table, fk.ref_columns) for fk in found.foreign_keys]
+
+
+OPTIONAL = """\
+Table a {
+  id int [pk]
+}
+Table b {
+  id int [pk]
+  a_id int [ref: >? a.id]
+  c_id int [ref: ?> a.id, note: 'token path']
+}
+Table c {
+  id int [pk]
+  a_id int
+  b_id int
+}
+Ref: a.id ?<? c.a_id
+Ref named: c.b_id ?>  b.id
+Ref: a.id ?-? c.id
+Ref: a.id ?<>? b.id
+"""
+
+
+def test_optional_relationship_markers_read_as_their_relation() -> None:
+    parsed = parse_dbml(OPTIONAL, "opt.dbml")
+    assert foreign_keys(table(parsed, "default", "b")) == [
+        (["a_id"], "default", "a", ["id"]),
+        (["c_id"], "default", "a", ["id"]),
+    ]
+    assert foreign_keys(table(parsed, "default", "c")) == [
+        (["a_id"], "default", "a", ["id"]),
+        (["b_id"], "default", "b", ["id"]),
+    ]
+    assert foreign_keys(table(parsed, "default", "a")) == [(["id"], "default", "c", ["id"])]
+    assert [f.rule for f in parsed.findings] == ["erd.dbml.many_to_many"]
+
+
+def test_a_question_mark_without_a_relation_is_still_a_located_error() -> None:
+    text = "Table a {\n  id int [pk]\n}\nRef: a.id ? a.id\n"
+    with separate_scans(), pytest.raises(ErdSyntaxError) as caught:
+        parse_dbml(text, "bad.dbml")
+    assert (caught.value.line, caught.value.column) == (4, 11)
+
+
+def test_range_types_are_strings_with_an_info_naming_each_column() -> None:
+    text = "Table booking {\n  id int [pk]\n  during tstzrange [not null]\n  seats int4range\n  ok bool\n}\n"
+    parsed = parse_dbml(text, "b.dbml")
+    booking = table(parsed, "default", "booking")
+    assert [(c.name, c.type, c.nullable) for c in booking.columns][1:3] == [
+        ("during", "STRING", False),
+        ("seats", "STRING", True),
+    ]
+    findings = [(f.rule, f.severity, f.object, f.span.line if f.span else 0) for f in parsed.findings]
+    assert findings == [
+        (RANGE_TYPE_RULE, "info", "booking.during", 3),
+        (RANGE_TYPE_RULE, "info", "booking.seats", 4),
+    ]
+    # a second read of the same text reuses the table's template: the findings are there again
+    again = parse_dbml(text, "b.dbml")
+    assert [f.object for f in again.findings] == ["booking.during", "booking.seats"]
