@@ -61,6 +61,8 @@ def transcript(store: MemoryStore, thread_id: str) -> list[dict[str, Any]]:
             "body": entry.body,
             "payload": entry.payload,
             "source_id": entry.source_id,
+            "source": entry.source,
+            "commit_sha": entry.commit_sha,
             "created_at": entry.created_at.isoformat(),
         }
         for entry in store.transcript(thread_id)

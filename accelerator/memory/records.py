@@ -73,6 +73,8 @@ class Message(_Row):
     created_at: datetime
     user_id: int | None = None  # the user who said it (None: the assistant, or an unknown author)
     turn: int | None = None  # the conversation turn that produced it (0: the opening)
+    source: Any = None  # the event the turn came from: {"kind": "comment", "id": ..., ...}
+    commit_sha: str | None = None  # the commit the working tree (or the PR's head) was at
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
@@ -143,6 +145,8 @@ class TranscriptEntry(_Row):
     payload: Any
     source_id: str | None
     created_at: datetime
+    source: Any = None  # the event the turn came from (see `Message.source`)
+    commit_sha: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
@@ -160,6 +164,9 @@ class TurnFile(_Row):
     git_sha: str | None
     user_id: int | None
     recorded_at: datetime
+    adopted: bool = False  # a hand edit the turn took in, not a version the turn's edits made
+    message_id: int | None = None  # the message that recorded it (None: the opening, older rows)
+    message_seq: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", FileKind(self.kind))

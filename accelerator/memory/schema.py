@@ -187,6 +187,19 @@ MIGRATIONS: list[str] = [
     EXCEPTION WHEN feature_not_supported THEN NULL;
     END $lz4$;
     """,
+    # 6: where each turn came from and what a hand edit changed. A message carries the source event of
+    # its turn (`{"kind": "comment", "id": ..., "url": ...}`, `{"kind": "turns-file", "file": ...,
+    # "line": n}`, `{"kind": "stdin"}`...) and the commit the tree was at; a file version links the
+    # message that recorded it, and `adopted` says it was a hand edit the turn took in (made by no bot).
+    # Existing rows stay NULL / false: their events were never stored apart from the `source_id` key.
+    """
+    ALTER TABLE {schema}.messages
+        ADD COLUMN source jsonb CHECK (source IS NULL OR jsonb_typeof(source -> 'kind') = 'string'),
+        ADD COLUMN commit_sha text;
+    ALTER TABLE {schema}.turn_files
+        ADD COLUMN message_id bigint REFERENCES {schema}.messages (id) ON DELETE SET NULL,
+        ADD COLUMN adopted boolean NOT NULL DEFAULT false;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

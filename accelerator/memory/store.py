@@ -15,7 +15,7 @@ The deliveries' methods are in deliveries.py.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -87,18 +87,22 @@ SELECT_MESSAGE_BY_SOURCE_SQL = "SELECT * FROM {schema}.messages WHERE source_id 
 SELECT_BODY_BY_SOURCE_SQL = "SELECT body FROM {schema}.messages WHERE source_id = %(source_id)s"
 
 # Runs after LOCK_CONVERSATION_SQL: the row lock serializes appends, so last_seq + 1 never skips or repeats.
-# A message with a user is that user's latest activity.
+# A message with a user is that user's latest activity. A new message reopens a closed conversation
+# (a PR reopened, a session resumed): `prune` must never delete a turn that came after the close.
 APPEND_MESSAGE_SQL = """
 WITH bumped AS (
-    UPDATE {schema}.conversations SET last_seq = last_seq + 1, updated_at = now()
+    UPDATE {schema}.conversations
+    SET last_seq = last_seq + 1, updated_at = now(), status = 'open', closed_at = NULL
     WHERE id = %(conversation_id)s
     RETURNING id, last_seq
 ), seen AS (
     UPDATE {schema}.users SET last_active_at = greatest(last_active_at, now())
     WHERE id = %(user_id)s
 )
-INSERT INTO {schema}.messages (conversation_id, seq, role, author, body, payload, source_id, user_id, turn)
-SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s, %(user_id)s, %(turn)s
+INSERT INTO {schema}.messages
+    (conversation_id, seq, role, author, body, payload, source_id, user_id, turn, source, commit_sha)
+SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s, %(user_id)s, %(turn)s,
+       %(source)s, %(commit_sha)s
 FROM bumped
 RETURNING *"""
 
@@ -109,7 +113,7 @@ WHERE c.thread_id = %(thread_id)s ORDER BY m.seq"""
 # Who said what, in order: the stored author (free text before migration 3), else the user's login.
 TRANSCRIPT_SQL = """
 SELECT m.seq, m.turn, m.role, coalesce(m.author, u.github_login, u.databricks_user) AS author,
-       m.user_id, u.display_name, m.body, m.payload, m.source_id, m.created_at
+       m.user_id, u.display_name, m.body, m.payload, m.source_id, m.source, m.commit_sha, m.created_at
 FROM {schema}.messages m
 JOIN {schema}.conversations c ON c.id = m.conversation_id
 LEFT JOIN {schema}.users u ON u.id = m.user_id
@@ -129,7 +133,8 @@ WHERE c.thread_id = %(thread_id)s
 GROUP BY u.id
 ORDER BY max(m.created_at) DESC NULLS LAST, u.id"""
 
-# One statement per file version: store it once per content, and link it to the turn that produced it.
+# One statement per file version: store it once per content, and link it to the turn that produced it
+# (and the message that recorded it); a version already linked to the turn keeps its first link.
 RECORD_FILE_SQL = """
 WITH stored AS (
     INSERT INTO {schema}.files (conversation_id, path, kind, sha256, content, git_sha)
@@ -139,20 +144,23 @@ WITH stored AS (
         git_sha = coalesce(EXCLUDED.git_sha, files.git_sha)
     RETURNING id, conversation_id, path, kind, sha256, git_sha, created_at, last_recorded_at
 ), linked AS (
-    INSERT INTO {schema}.turn_files (file_id, turn, user_id)
-    SELECT id, %(turn)s, %(user_id)s FROM stored WHERE %(turn)s::integer IS NOT NULL
+    INSERT INTO {schema}.turn_files (file_id, turn, user_id, message_id, adopted)
+    SELECT id, %(turn)s, %(user_id)s, %(message_id)s, %(adopted)s FROM stored WHERE %(turn)s::integer IS NOT NULL
     ON CONFLICT (file_id, turn) DO NOTHING
 )
 SELECT * FROM stored"""
 
-# The files each turn produced, in turn order (content left out: read it with `latest_files`).
+# The files each turn produced, in turn order, hand edits it adopted first (content left out: read it
+# with `latest_files`).
 TURN_FILES_SQL = """
-SELECT t.turn, f.id AS file_id, f.path, f.kind, f.sha256, f.git_sha, t.user_id, t.recorded_at
+SELECT t.turn, f.id AS file_id, f.path, f.kind, f.sha256, f.git_sha, t.user_id, t.recorded_at,
+       t.adopted, t.message_id, m.seq AS message_seq
 FROM {schema}.turn_files t
 JOIN {schema}.files f ON f.id = t.file_id
 JOIN {schema}.conversations c ON c.id = f.conversation_id
+LEFT JOIN {schema}.messages m ON m.id = t.message_id
 WHERE c.thread_id = %(thread_id)s
-ORDER BY t.turn, f.path, t.recorded_at"""
+ORDER BY t.turn, t.adopted DESC, f.path, t.recorded_at"""
 
 LATEST_FILES_SQL = """
 SELECT DISTINCT ON (f.path) f.* FROM {schema}.files f
@@ -252,7 +260,9 @@ class MemoryStore(DeliveryQueue):
         return Conversation.from_row(row)
 
     def close_conversation(self, thread_id: str) -> bool:
-        """Mark it closed; False if it was already closed. Unknown threads raise."""
+        """Mark it closed (the bot, on a PR's close; `memory close`): `prune` removes it once it has been
+        closed long enough, and a new message reopens it. False if it was already closed; unknown
+        threads raise."""
         self.conversation(thread_id)
         closed = self._run(
             lambda conn: self._fetch_one(conn, CLOSE_CONVERSATION_SQL, {"thread_id": thread_id})
@@ -280,10 +290,16 @@ class MemoryStore(DeliveryQueue):
         *,
         user_id: int | None = None,
         turn: int | None = None,
+        source: Mapping[str, Any] | None = None,
+        commit_sha: str | None = None,
     ) -> Message:
         """Append with the next gapless seq; a `source_id` already stored returns the stored message.
         `user_id` (from `upsert_user`) says who said it and marks that user active now; `turn` is the
-        conversation turn that produced it."""
+        conversation turn that produced it; `source` the event it came from (a JSON object with a
+        string `kind`) and `commit_sha` the commit the tree was at. Appending reopens a closed
+        conversation."""
+        if source is not None and not isinstance(source.get("kind"), str):
+            raise ValueError("a message's source needs a string `kind`")
         params = {
             "role": Role(role).value,
             "author": author,
@@ -292,6 +308,8 @@ class MemoryStore(DeliveryQueue):
             "source_id": source_id,
             "user_id": user_id,
             "turn": turn,
+            "source": None if source is None else Jsonb(dict(source)),
+            "commit_sha": commit_sha,
         }
 
         def append(conn: Connection[DictRow]) -> dict[str, Any]:
@@ -334,10 +352,16 @@ class MemoryStore(DeliveryQueue):
         *,
         turn: int | None = None,
         user_id: int | None = None,
+        message_id: int | None = None,
+        adopted: bool = False,
     ) -> StoredFile:
         """Store this version of a file once per content hash; recording it again makes it the latest.
-        With a `turn`, the version is linked to that turn (and to `user_id`, whose turn it was)."""
-        params = {**self._file_params(path, kind, content, git_sha), "turn": turn, "user_id": user_id}
+        With a `turn`, the version is linked to that turn (and to `user_id`, whose turn it was, and
+        `message_id`, the message that recorded it; `adopted`: a hand edit the turn took in)."""
+        params = {
+            **self._file_params(path, kind, content, git_sha),
+            **self._link_params(turn, user_id, message_id, adopted),
+        }
 
         def record(conn: Connection[DictRow]) -> dict[str, Any]:
             conversation_id = self._conversation_id(conn, thread_id)
@@ -354,11 +378,14 @@ class MemoryStore(DeliveryQueue):
         *,
         turn: int | None = None,
         user_id: int | None = None,
+        message_id: int | None = None,
+        adopted: bool = False,
     ) -> None:
         """`record_file` for several files in one transaction: one query for the conversation, then
         every INSERT in one pipeline."""
         if not files:
             return
+        link = self._link_params(turn, user_id, message_id, adopted)
 
         def record(conn: Connection[DictRow]) -> None:
             conversation_id = self._conversation_id(conn, thread_id)
@@ -366,8 +393,7 @@ class MemoryStore(DeliveryQueue):
                 {
                     **self._file_params(f.path, f.kind, f.content, f.git_sha, f.sha256),
                     "conversation_id": conversation_id,
-                    "turn": turn,
-                    "user_id": user_id,
+                    **link,
                 }
                 for f in files
             ]
@@ -375,6 +401,12 @@ class MemoryStore(DeliveryQueue):
                 cursor.executemany(self._sql(RECORD_FILE_SQL), rows)
 
         self._run(record)
+
+    @staticmethod
+    def _link_params(
+        turn: int | None, user_id: int | None, message_id: int | None, adopted: bool
+    ) -> dict[str, Any]:
+        return {"turn": turn, "user_id": user_id, "message_id": message_id, "adopted": adopted}
 
     @staticmethod
     def _file_params(
