@@ -1,0 +1,435 @@
+"""GitHub's REST API under `/api/v3` (the GitHub Enterprise layout, so clients' `base_url` works)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from accelerator.sandbox import validate
+from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
+from accelerator.sandbox.git import GitFailure
+from accelerator.sandbox.shapes import Shapes
+from accelerator.sandbox.state import Record, SandboxState
+from accelerator.sandbox.webhooks import WebhookSender
+
+log = logging.getLogger("accelerator.sandbox")
+MAX_REQUEST_BYTES = 15 * 1024 * 1024  # a 10 MB file, base64-encoded, fits
+RATE_LIMIT = 5000
+
+
+@dataclass
+class Call:
+    """One request, read: who asks, the path parameters, the query and the JSON body."""
+
+    login: str | None
+    params: dict[str, str]
+    query: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def user(self) -> str:
+        if self.login is None:
+            raise GitHubError(401, "Requires authentication")
+        return self.login
+
+
+Result = tuple[int, Any]
+Handler = Callable[["Sandbox", Call], Result]
+
+
+def bearer(header: str | None) -> str | None:
+    """The login an `Authorization: token LOGIN` or `Bearer LOGIN` header names."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() not in ("token", "bearer") or not token.strip():
+        raise GitHubError(401, "Bad credentials")
+    login = token.strip()
+    if not validate.LOGIN.match(login):
+        raise GitHubError(401, "Bad credentials")
+    return login
+
+
+class Sandbox:
+    """The state, its JSON shapes and the webhook sender: what every handler works with."""
+
+    def __init__(self, state: SandboxState, api_url: str, webhooks: WebhookSender) -> None:
+        self.state = state
+        self.shapes = Shapes(state, api_url)
+        self.webhooks = webhooks
+
+    def repository(self, call: Call) -> Record:
+        return self.state.repository(call.params["owner"], call.params["repo"], call.login)
+
+    def emit(self, event: str, repository: Record, sender: str, **payload: Any) -> None:
+        self.webhooks.send(
+            event,
+            {
+                **payload,
+                "repository": self.shapes.repository(repository),
+                "sender": self.shapes.user(sender),
+                "installation": {"id": 1, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ"},
+            },
+        )
+
+    def branch_moved(self, repository: Record, branch: str, sender: str) -> None:
+        """Every open PR whose head moved gets `pull_request` `synchronize`, as any push does."""
+        for pull in self.state.synchronize(repository, branch):
+            self.emit(
+                "pull_request",
+                repository,
+                sender,
+                action="synchronize",
+                number=pull["number"],
+                pull_request=self.shapes.pull(repository, pull),
+            )
+
+
+# users
+
+
+def get_user(sandbox: Sandbox, call: Call) -> Result:
+    return 200, sandbox.shapes.user(call.user)
+
+
+def get_named_user(sandbox: Sandbox, call: Call) -> Result:
+    return 200, sandbox.shapes.user(sandbox.state.known_user(validate.login(call.params["login"]))["login"])
+
+
+# repositories
+
+
+def create_repository(sandbox: Sandbox, call: Call) -> Result:
+    name = call.body.get("name")
+    if not isinstance(name, str):
+        raise validation_failed("Repository", "name", "name wasn't supplied.", code="missing_field")
+    repository = sandbox.state.create_repository(
+        call.user,
+        name,
+        private=bool(call.body.get("private", False)),
+        auto_init=bool(call.body.get("auto_init", False)),
+        description=validate.text(
+            call.body.get("description"), "description", "Repository", 350, required=False
+        ),
+    )
+    return 201, sandbox.shapes.repository(repository, call.user)
+
+
+def get_repository(sandbox: Sandbox, call: Call) -> Result:
+    return 200, sandbox.shapes.repository(sandbox.repository(call), call.login)
+
+
+def put_collaborator(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "admin")
+    login = validate.login(call.params["user"])
+    # The sandbox has no invitations to accept: the collaborator is added at once (GitHub's 204 case).
+    sandbox.state.set_collaborator(repository, login, str(call.body.get("permission", "push")))
+    return 204, None
+
+
+def get_permission(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "pull")
+    login = validate.login(call.params["user"])
+    sandbox.state.known_user(login)
+    return 200, sandbox.shapes.permission(repository, login)
+
+
+# contents, branches and refs
+
+
+def default_ref(repository: Record, call: Call) -> str:
+    ref = call.query.get("ref") or repository["default_branch"]
+    return ref
+
+
+def resolve(sandbox: Sandbox, repository: Record, ref: str) -> str:
+    """A branch, tag, full ref or SHA, as GitHub's `ref` parameters accept, to a commit SHA."""
+    git = sandbox.state.git(repository)
+    candidates = [ref] if validate.SHA.match(ref) else []
+    for prefix in ("refs/heads/", "refs/tags/", ""):
+        name = f"{prefix}{ref}"
+        try:
+            candidates.append(validate.ref_name(name))
+        except GitHubError:
+            continue
+    for candidate in candidates:
+        commit = git.resolve_commit(candidate)
+        if commit is not None:
+            return commit
+    raise GitHubError(404, f"No commit found for the ref {ref}")
+
+
+def get_contents(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    path = call.params["path"].strip("/")
+    if path:
+        validate.file_path(path)
+    ref = default_ref(repository, call)
+    commit = resolve(sandbox, repository, ref)
+    git = sandbox.state.git(repository)
+    entry = git.entry(commit, path)
+    if entry is None:
+        raise not_found()
+    if entry.kind == "blob":
+        return 200, sandbox.shapes.content(repository, entry, ref, git.read_blob(entry.sha))
+    children = git.list_tree(entry.sha)
+    return 200, [
+        sandbox.shapes.content(
+            repository,
+            type(child)(child.mode, child.kind, child.sha, child.size, f"{path}/{child.path}".lstrip("/")),
+            ref,
+            None,
+        )
+        for child in children
+    ]
+
+
+def put_contents(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "push")
+    path = validate.file_path(call.params["path"])
+    message = validate.text(call.body.get("message"), "message", "Content", 65536)
+    encoded = call.body.get("content")
+    if not isinstance(encoded, str):
+        raise validation_failed("Content", "content", "content wasn't supplied.", code="missing_field")
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as failure:
+        raise validation_failed("Content", "content", "content is not valid Base64") from failure
+    if len(content) > validate.MAX_FILE_BYTES:
+        raise validation_failed("Content", "content", "content is too large (maximum is 10 MB)")
+    branch = validate.branch_name(str(call.body.get("branch") or repository["default_branch"]))
+    expected = call.body.get("sha")
+    if expected is not None:
+        validate.sha(expected)
+    commit, created = sandbox.state.put_file(repository, path, content, message, branch, expected, call.user)
+    git = sandbox.state.git(repository)
+    entry = git.entry(commit, path)
+    assert entry is not None
+    sandbox.branch_moved(repository, branch, call.user)
+    return (201 if created else 200), {
+        "content": sandbox.shapes.content(repository, entry, branch, None),
+        "commit": sandbox.shapes.commit(repository, git.commit(commit)),
+    }
+
+
+def get_branch(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    name = validate.branch_name(call.params["branch"])
+    git = sandbox.state.git(repository)
+    commit = git.resolve_commit(f"refs/heads/{name}")
+    if commit is None:
+        raise GitHubError(404, "Branch not found")
+    return 200, sandbox.shapes.branch(repository, name, git.commit(commit))
+
+
+def create_ref(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "push")
+    ref = call.body.get("ref")
+    if not isinstance(ref, str):
+        raise validation_failed("Reference", "ref", "ref wasn't supplied.", code="missing_field")
+    sha = validate.sha(call.body.get("sha"))
+    sandbox.state.create_ref(repository, ref, sha)
+    return 201, sandbox.shapes.ref(repository, ref, sha)
+
+
+def get_ref(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    ref = validate.ref_name(f"refs/{call.params['ref']}")
+    sha = sandbox.state.git(repository).ref(ref)
+    if sha is None:
+        raise not_found()
+    return 200, sandbox.shapes.ref(repository, ref, sha)
+
+
+def update_ref(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "push")
+    ref = validate.ref_name(f"refs/{call.params['ref']}")
+    sha = validate.sha(call.body.get("sha"))
+    sandbox.state.move_ref(repository, ref, sha, force=bool(call.body.get("force", False)))
+    if ref.startswith("refs/heads/"):
+        sandbox.branch_moved(repository, ref.removeprefix("refs/heads/"), call.user)
+    return 200, sandbox.shapes.ref(repository, ref, sha)
+
+
+# pull requests and issue comments
+
+
+def create_pull(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "pull")
+    title = validate.text(call.body.get("title"), "title", "PullRequest", validate.MAX_TITLE_CHARS)
+    body = validate.text(
+        call.body.get("body"), "body", "PullRequest", validate.MAX_COMMENT_CHARS, required=False
+    )
+    head = str(call.body.get("head") or "")
+    owner_prefix = f"{repository['owner']}:"
+    head = head[len(owner_prefix) :] if head.lower().startswith(owner_prefix.lower()) else head
+    base = str(call.body.get("base") or "")
+    for field, value in (("head", head), ("base", base)):
+        try:
+            validate.branch_name(value)
+        except GitHubError as failure:
+            raise validation_failed("PullRequest", field, f"{field} is invalid", code="invalid") from failure
+    pull = sandbox.state.create_pull(repository, call.user, title, body, head, base)
+    shaped = sandbox.shapes.pull(repository, pull)
+    sandbox.emit(
+        "pull_request", repository, call.user, action="opened", number=pull["number"], pull_request=shaped
+    )
+    return 201, shaped
+
+
+def list_pulls(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    wanted = call.query.get("state", "open")
+    pulls = [pull for pull in repository["pulls"].values() if wanted == "all" or pull["state"] == wanted]
+    pulls.sort(key=lambda pull: -int(pull["number"]))
+    return 200, [sandbox.shapes.pull(repository, pull) for pull in pulls]
+
+
+def number(call: Call) -> int:
+    value = call.params["number"]
+    if not value.isdigit():
+        raise not_found()
+    return int(value)
+
+
+def get_pull(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    return 200, sandbox.shapes.pull(repository, sandbox.state.pull(repository, number(call)))
+
+
+def create_issue_comment(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    sandbox.state.require(repository, call.user, "pull")
+    body = validate.text(call.body.get("body"), "body", "IssueComment", validate.MAX_COMMENT_CHARS)
+    comment = sandbox.state.add_comment(repository, number(call), call.user, body)
+    shaped = sandbox.shapes.issue_comment(repository, comment)
+    pull = sandbox.state.pull(repository, comment["number"])
+    sandbox.emit(
+        "issue_comment",
+        repository,
+        call.user,
+        action="created",
+        issue=sandbox.shapes.issue_of_pull(repository, pull),
+        comment=shaped,
+    )
+    return 201, shaped
+
+
+def list_issue_comments(sandbox: Sandbox, call: Call) -> Result:
+    repository = sandbox.repository(call)
+    comments = sandbox.state.comments(repository, number(call))
+    return 200, [sandbox.shapes.issue_comment(repository, comment) for comment in comments]
+
+
+def rate_limit(sandbox: Sandbox, call: Call) -> Result:
+    reset = int(time.time()) + 3600
+    core = {"limit": RATE_LIMIT, "remaining": RATE_LIMIT, "reset": reset, "used": 0}
+    return 200, {"resources": {"core": core}, "rate": core}
+
+
+REPO = "/repos/{owner}/{repo}"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/user", get_user),
+    ("GET", "/users/{login}", get_named_user),
+    ("POST", "/user/repos", create_repository),
+    ("GET", "/rate_limit", rate_limit),
+    ("GET", REPO, get_repository),
+    ("PUT", REPO + "/collaborators/{user}", put_collaborator),
+    ("GET", REPO + "/collaborators/{user}/permission", get_permission),
+    ("GET", REPO + "/contents", get_contents),
+    ("GET", REPO + "/contents/{path:path}", get_contents),
+    ("PUT", REPO + "/contents/{path:path}", put_contents),
+    ("GET", REPO + "/branches/{branch:path}", get_branch),
+    ("POST", REPO + "/git/refs", create_ref),
+    ("GET", REPO + "/git/ref/{ref:path}", get_ref),
+    ("GET", REPO + "/git/refs/{ref:path}", get_ref),
+    ("PATCH", REPO + "/git/refs/{ref:path}", update_ref),
+    ("POST", REPO + "/pulls", create_pull),
+    ("GET", REPO + "/pulls", list_pulls),
+    ("GET", REPO + "/pulls/{number}", get_pull),
+    ("POST", REPO + "/issues/{number}/comments", create_issue_comment),
+    ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
+]
+
+
+def rate_headers() -> dict[str, str]:
+    return {
+        "x-ratelimit-limit": str(RATE_LIMIT),
+        "x-ratelimit-remaining": str(RATE_LIMIT),
+        "x-ratelimit-reset": str(int(time.time()) + 3600),
+        "x-ratelimit-used": "0",
+        "x-ratelimit-resource": "core",
+    }
+
+
+def error_response(error: GitHubError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=rate_headers())
+
+
+def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
+    async def respond(request: Request) -> Response:
+        try:
+            raw = await request.body()
+            if len(raw) > MAX_REQUEST_BYTES:
+                raise GitHubError(413, "Request body too large")
+            try:
+                body = json.loads(raw) if raw.strip() else {}
+            except ValueError as failure:
+                raise GitHubError(400, "Problems parsing JSON") from failure
+            if not isinstance(body, dict):
+                raise GitHubError(400, "Problems parsing JSON")
+            call = Call(
+                bearer(request.headers.get("authorization")),
+                {key: str(value) for key, value in request.path_params.items()},
+                dict(request.query_params),
+                body,
+            )
+            if call.login is None and request.method != "GET":
+                raise GitHubError(401, "Requires authentication")
+            status, payload = await run_in_threadpool(handler, sandbox, call)
+        except GitHubError as error:
+            return error_response(error)
+        except GitFailure as failure:
+            log.warning("git failed on %s %s: %s", request.method, request.url.path, failure)
+            return error_response(GitHubError(422, "Unprocessable Entity"))
+        if status == 204:
+            return Response(status_code=204, headers=rate_headers())
+        return JSONResponse(payload, status_code=status, headers=rate_headers())
+
+    return respond
+
+
+def create_app(state: SandboxState, api_url: str, webhooks: WebhookSender | None = None) -> Starlette:
+    """The sandbox's ASGI app, serving `api_url` (`http://host:port/api/v3`)."""
+    sandbox = Sandbox(state, api_url, webhooks or WebhookSender(state, None, None))
+    routes = [
+        Route(f"/api/v3{path}", endpoint(sandbox, handler), methods=[method])
+        for method, path, handler in ROUTES
+    ]
+
+    async def unimplemented(request: Request) -> Response:
+        log.warning("sandbox: no route for %s %s", request.method, request.url.path)
+        return error_response(not_found())
+
+    routes.append(Route("/{anything:path}", unimplemented, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
+    app = Starlette(routes=routes)
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,305 @@
+"""The sandbox's state: users, repositories (bare git repositories under `<state>/repos`), their
+collaborators, pull requests, comments and webhook deliveries, kept in `<state>/state.json` so a
+restart on the same directory continues where it was."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from accelerator.sandbox import validate
+from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
+from accelerator.sandbox.git import ZERO_SHA, GitFailure, GitRepository, Signature
+
+# GitHub's repository roles, lowest first; `permission` answers with the classic names.
+ROLES = ["pull", "triage", "push", "maintain", "admin"]
+CLASSIC = {"pull": "read", "triage": "read", "push": "write", "maintain": "write", "admin": "admin"}
+Record = dict[str, Any]
+
+
+def now() -> int:
+    return int(time.time())
+
+
+class SandboxState:
+    """Everything the sandbox knows; one lock serialises every change, as one GitHub repository would."""
+
+    def __init__(self, root: Path, bot_login: str = "accelerator[bot]") -> None:
+        self.root = root
+        self.bot_login = bot_login
+        self.lock = threading.RLock()
+        self.file = root / "state.json"
+        root.mkdir(parents=True, exist_ok=True)
+        self.data: Record = (
+            json.loads(self.file.read_text(encoding="utf-8"))
+            if self.file.exists()
+            else {"next_id": 1, "users": {}, "repositories": {}, "deliveries": []}
+        )
+
+    def save(self) -> None:
+        scratch = self.file.with_suffix(".tmp")
+        scratch.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
+        scratch.replace(self.file)  # atomic: a crash never leaves half a state
+
+    def new_id(self) -> int:
+        value = int(self.data["next_id"])
+        self.data["next_id"] = value + 1
+        return value
+
+    # users
+
+    def user(self, login: str) -> Record:
+        """The user `login`, created on first use (the bot's login is a Bot)."""
+        with self.lock:
+            users: dict[str, Record] = self.data["users"]
+            key = login.lower()
+            if key not in users:
+                validate.login(login)
+                users[key] = {
+                    "login": login,
+                    "id": self.new_id(),
+                    "type": "Bot" if login == self.bot_login else "User",
+                    "created_at": now(),
+                }
+                self.save()
+            found: Record = users[key]
+            return found
+
+    def known_user(self, login: str) -> Record:
+        found = self.data["users"].get(login.lower())
+        if found is None:
+            raise not_found()
+        return dict(found)
+
+    # repositories
+
+    def git(self, repository: Record) -> GitRepository:
+        return GitRepository(self.root / "repos" / repository["owner"] / f"{repository['name']}.git")
+
+    def repository(self, owner: str, name: str, viewer: str | None = None) -> Record:
+        """The repository, or 404 (also when `viewer` may not see a private one, as GitHub hides it)."""
+        found: Record | None = self.data["repositories"].get(f"{owner}/{name}".lower())
+        if found is None or (found["private"] and self.role(found, viewer) is None):
+            raise not_found()
+        return found
+
+    def create_repository(
+        self, owner: str, name: str, private: bool, auto_init: bool, description: str
+    ) -> Record:
+        validate.repository_name(name)
+        with self.lock:
+            key = f"{owner}/{name}".lower()
+            if key in self.data["repositories"]:
+                raise validation_failed("Repository", "name", "name already exists on this account")
+            owner_login = self.user(owner)["login"]
+            repository: Record = {
+                "id": self.new_id(),
+                "owner": owner_login,
+                "name": name,
+                "private": private,
+                "description": description or None,
+                "default_branch": "main",
+                "created_at": now(),
+                "pushed_at": now(),
+                "collaborators": {},
+                "next_number": 1,
+                "pulls": {},
+                "comments": [],
+            }
+            git = GitRepository.init(self.git(repository).path, "main")
+            if auto_init:
+                self.user(owner)
+                signature = Signature(owner_login, f"{owner_login}@users.noreply.sandbox", now())
+                blob = git.write_blob(
+                    f"# {name}\n".encode() + (f"\n{description}\n".encode() if description else b"")
+                )
+                tree = git.tree_with_file(None, "README.md", blob)
+                commit = git.commit_tree(tree, [], "Initial commit", signature, signature)
+                git.update_ref("refs/heads/main", commit, ZERO_SHA)
+            self.data["repositories"][key] = repository
+            self.save()
+            return repository
+
+    def role(self, repository: Record, login: str | None) -> str | None:
+        if login is None:
+            return None
+        if login.lower() == repository["owner"].lower():
+            return "admin"
+        role = repository["collaborators"].get(login.lower())
+        return str(role) if role else None
+
+    def require(self, repository: Record, login: str, role: str) -> None:
+        """403 unless `login` holds at least `role` on the repository."""
+        held = self.role(repository, login)
+        if held is None or ROLES.index(held) < ROLES.index(role):
+            raise validate.forbidden(repository["owner"], repository["name"], login)
+
+    def set_collaborator(self, repository: Record, login: str, permission: str) -> None:
+        if permission not in ROLES:
+            raise validation_failed(
+                "Repository", "permission", f"permission must be one of {', '.join(ROLES)}"
+            )
+        with self.lock:
+            self.user(login)
+            repository["collaborators"][login.lower()] = permission
+            self.save()
+
+    # files and refs
+
+    def put_file(
+        self,
+        repository: Record,
+        path: str,
+        content: bytes,
+        message: str,
+        branch: str,
+        expected_sha: str | None,
+        author: str,
+    ) -> tuple[str, bool]:
+        """Commit `content` at `path` on `branch`: (the commit's SHA, whether the file is new)."""
+        git = self.git(repository)
+        with self.lock:
+            head = git.resolve_commit(f"refs/heads/{branch}")
+            if head is None and git.refs("refs/heads/"):
+                raise GitHubError(404, f"Branch {branch} not found")
+            current = git.entry(head, path) if head else None
+            if current is not None and current.kind != "blob":
+                raise validation_failed("Content", "path", f"{path} is a directory")
+            if current is not None and expected_sha is None:
+                raise validation_failed("Content", "sha", '"sha" wasn\'t supplied.', code="missing_field")
+            if current is not None and expected_sha != current.sha:
+                raise GitHubError(409, f"{path} does not match {expected_sha}")
+            if current is None and expected_sha is not None:
+                raise GitHubError(409, f"{path} does not match {expected_sha}")
+            blob = git.write_blob(content)
+            tree = git.tree_with_file(head, path, blob)
+            signature = Signature(author, f"{author}@users.noreply.sandbox", now())
+            commit = git.commit_tree(tree, [head] if head else [], message, signature, signature)
+            git.update_ref(f"refs/heads/{branch}", commit, head or ZERO_SHA)
+            repository["pushed_at"] = now()
+            self.save()
+            return commit, current is None
+
+    def create_ref(self, repository: Record, ref: str, sha: str) -> None:
+        validate.ref_name(ref)
+        git = self.git(repository)
+        with self.lock:
+            if git.object_type(sha) is None:
+                raise validation_failed("Reference", "sha", "Object does not exist")
+            if git.ref(ref) is not None:
+                raise validation_failed("Reference", "ref", "Reference already exists")
+            git.update_ref(ref, sha, ZERO_SHA)
+
+    def move_ref(self, repository: Record, ref: str, sha: str, force: bool) -> str:
+        """Point an existing ref at `sha`: fast-forward only unless forced. Returns the old SHA."""
+        git = self.git(repository)
+        with self.lock:
+            old = git.ref(ref)
+            if old is None:
+                raise validation_failed("Reference", "ref", "Reference does not exist")
+            if git.object_type(sha) is None:
+                raise validation_failed("Reference", "sha", "Object does not exist")
+            if not force and not git.is_ancestor(old, sha):
+                raise GitHubError(422, "Update is not a fast forward")
+            try:
+                git.update_ref(ref, sha, old)
+            except GitFailure as failure:
+                raise GitHubError(422, "Reference update failed") from failure
+            repository["pushed_at"] = now()
+            self.save()
+            return old
+
+    # pull requests and comments
+
+    def create_pull(
+        self, repository: Record, author: str, title: str, body: str, head: str, base: str
+    ) -> Record:
+        git = self.git(repository)
+        with self.lock:
+            head_sha = git.resolve_commit(f"refs/heads/{head}")
+            base_sha = git.resolve_commit(f"refs/heads/{base}")
+            if head_sha is None:
+                raise validation_failed("PullRequest", "head", "head is invalid", code="invalid")
+            if base_sha is None:
+                raise validation_failed("PullRequest", "base", "base is invalid", code="invalid")
+            if head == base or git.is_ancestor(head_sha, base_sha):
+                raise validation_failed("PullRequest", "head", f"No commits between {base} and {head}")
+            for other in repository["pulls"].values():
+                if other["state"] == "open" and other["head"] == head and other["base"] == base:
+                    raise validation_failed(
+                        "PullRequest",
+                        "head",
+                        f"A pull request already exists for {repository['owner']}:{head}.",
+                    )
+            number = int(repository["next_number"])
+            repository["next_number"] = number + 1
+            pull: Record = {
+                "id": self.new_id(),
+                "number": number,
+                "user": self.user(author)["login"],
+                "title": title,
+                "body": body or None,
+                "state": "open",
+                "head": head,
+                "head_sha": head_sha,
+                "base": base,
+                "base_sha": base_sha,
+                "created_at": now(),
+                "updated_at": now(),
+            }
+            repository["pulls"][str(number)] = pull
+            self.save()
+            return pull
+
+    def pull(self, repository: Record, number: int) -> Record:
+        found: Record | None = repository["pulls"].get(str(number))
+        if found is None:
+            raise not_found()
+        return found
+
+    def synchronize(self, repository: Record, branch: str) -> list[Record]:
+        """The open PRs whose head is `branch`, moved to its new commit (each is a `synchronize`)."""
+        git = self.git(repository)
+        moved = []
+        with self.lock:
+            sha = git.resolve_commit(f"refs/heads/{branch}")
+            for pull in repository["pulls"].values():
+                if pull["state"] == "open" and pull["head"] == branch and sha and pull["head_sha"] != sha:
+                    pull["head_sha"] = sha
+                    pull["updated_at"] = now()
+                    moved.append(pull)
+            self.save()
+        return moved
+
+    def add_comment(self, repository: Record, number: int, author: str, body: str) -> Record:
+        with self.lock:
+            self.pull(repository, number)
+            comment: Record = {
+                "id": self.new_id(),
+                "number": number,
+                "user": self.user(author)["login"],
+                "body": body,
+                "created_at": now(),
+                "updated_at": now(),
+            }
+            repository["comments"].append(comment)
+            self.save()
+            return comment
+
+    def comments(self, repository: Record, number: int) -> list[Record]:
+        self.pull(repository, number)
+        return [comment for comment in repository["comments"] if comment["number"] == number]
+
+    # webhook deliveries
+
+    def new_delivery_id(self) -> int:
+        with self.lock:
+            return self.new_id()
+
+    def record_delivery(self, delivery: Record) -> None:
+        with self.lock:
+            self.data["deliveries"].append(delivery)
+            self.save()
