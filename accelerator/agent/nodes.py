@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -388,29 +389,45 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     store, thread = ctx.store, state["thread_id"]
     message = state.get("message")
     turn, user_id = state.get("turn", 0), (message or {}).get("user_id")
+    policy_file = state.get("policy_file")
+    kind = {file: FileKind.POLICY if file == policy_file else FileKind.ERD for file in state["sources"]}
+    reply_id: int | None = None  # the assistant message: the turn's own file versions link to it
     crash_point("publish.before_messages")
     if message is not None:
-        store.append_message(thread, Role.USER, storable(message["text"]), author=message.get("author"),
-                             source_id=f"{message['event']}:user", user_id=user_id, turn=turn)  # fmt: skip
+        raw_source = message.get("source")  # JSON strings cannot hold a NUL: stored as U+FFFD
+        source = {k: storable(v) if isinstance(v, str) else v for k, v in (raw_source or {}).items()}
+        say = partial(store.append_message, thread, turn=turn, source=source or None,
+                      commit_sha=message.get("commit_sha"))  # fmt: skip
+        # Hand edits the turn took in are their own entry, with their versions, before the user's
+        # words: who changed what stays answerable when the turn's edits change the file again.
+        adopted = message.get("adopted") or {}
+        hand_edited = sorted(f for f in adopted if f in (state.get("changed") or []) and f in kind)
+        if hand_edited:
+            entry = say(Role.SYSTEM, f"adopted hand edits of {', '.join(hand_edited)}",
+                        author=message.get("author"), user_id=user_id,
+                        payload={"turn": turn, "adopted": {f: sha256(adopted[f]) for f in hand_edited}},
+                        source_id=f"{message['event']}:adopted")  # fmt: skip
+            hand_files = [NewFile(f, kind[f], adopted[f]) for f in hand_edited]
+            store.record_files(
+                thread, hand_files, turn=turn, user_id=user_id, message_id=entry.id, adopted=True
+            )
+        say(Role.USER, storable(message["text"]), author=message.get("author"),
+            source_id=f"{message['event']}:user", user_id=user_id)  # fmt: skip
         crash_point("publish.user_message")
         changed_model = state.get("outcome") in CHANGING_OUTCOMES
         payload = {"turn": turn, "outcome": state.get("outcome"),
                    "edits": state.get("last_edits") if changed_model else [],
                    "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes")}  # fmt: skip
-        store.append_message(thread, Role.ASSISTANT, reply, author="accelerator", payload=payload,
-                             source_id=f"{message['event']}:assistant", turn=turn)  # fmt: skip
+        reply_id = say(Role.ASSISTANT, reply, author="accelerator", payload=payload,
+                       source_id=f"{message['event']}:assistant").id  # fmt: skip
         crash_point("publish.assistant_message")
-    policy_file = state.get("policy_file")
-    files = [
-        NewFile(file, FileKind.POLICY if file == policy_file else FileKind.ERD, state["sources"][file])
-        for file in state.get("changed") or []
-    ]
+    files = [NewFile(file, kind[file], state["sources"][file]) for file in state.get("changed") or []]
     if ctx.record_generated and ctx.generation is not None:
         for path in state.get("changed_artifacts") or []:
             text, digest = ctx.generation.files.get(path), (state.get("artifacts") or {}).get(path)
             if text is not None and digest is not None and ctx.artifacts.get(path) == digest:
                 files.append(NewFile(f"{ctx.output_prefix}/{path}", FileKind.GENERATED, text, sha256=digest))
-    store.record_files(thread, files, turn=turn, user_id=user_id)
+    store.record_files(thread, files, turn=turn, user_id=user_id, message_id=reply_id)
     crash_point("publish.files")
     return {
         "reply": reply,

@@ -43,6 +43,10 @@ class Turn(TypedDict, total=False):
     text: str
     author: str | None
     user_id: int | None  # users.id, when the channel knows who wrote it (MemoryStore.upsert_user)
+    # The event the turn came from, stored with its messages: {"kind": "comment", "id": ..., "url": ...},
+    # {"kind": "delivery", "id": ...}, {"kind": "turns-file", "file": ..., "line": n}, {"kind": "stdin"}
+    source: dict[str, Any]
+    commit_sha: str | None  # the commit the working tree (a PR: its head) was at, where there is one
     # Sources the working tree changed by hand since the last turn: adopted before the edits.
     adopted: dict[str, str]
     # What the LLM proposed for a text the grammar does not parse, asked before the turn's
