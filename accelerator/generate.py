@@ -200,7 +200,15 @@ def migration_files(
     new = None
     if changes and environment is not None:
         listed = recorded.names if recorded is not None else list(existing)
-        new = next_migration(existing, listed, changes, environment, terraform=terraform, initial=not started)
+        new = next_migration(
+            existing,
+            listed,
+            changes,
+            environment,
+            terraform=terraform,
+            initial=not started,
+            grants_in=project.deployment.grants_in,
+        )
     files = {f"sql/{env}/{name}": text for name, text in existing.items()}
     if new is not None:
         files[f"sql/{env}/{new.name}"] = new.text

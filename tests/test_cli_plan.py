@@ -131,7 +131,7 @@ def test_plan_shows_the_pending_changes_and_flags_the_destructive_one(example: P
     markdown = runner.invoke(app, ["plan", "--env", "dev", "--format", "markdown"])
     assert markdown.exit_code == 1
     assert "| `DS103` | 🛑 **destructive** |" in markdown.stdout
-    assert "<details><summary>SQL for dev (4 statements)</summary>" in markdown.stdout
+    assert "<details><summary>SQL for dev (5 statements)</summary>" in markdown.stdout
     assert "`dev_retail`.`sales`.`orders`" in markdown.stdout
     assert not list((example / "generated" / "sql" / "prod").glob("V0002*"))  # plan writes nothing
 

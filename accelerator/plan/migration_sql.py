@@ -3,15 +3,17 @@
 One function per kind of change (a table from change type to function). Statements come in
 `applying_order` (ownership last) and carry no trailing semicolon: each can be executed on its own.
 Physical catalog names come from the environment (`{env}_{domain}`). With `terraform=True`,
-Terraform owns catalogs and schemas (their creation, drop, comment, owner and grants): their
-changes write no SQL. A change that Delta cannot apply in place says so in `CHANGES.md`.
+Terraform owns catalogs and schemas (their creation, drop, comment, owner and grants) and, as
+`deployment.grants_in` says, the grants on tables: their changes write no SQL, and the statements
+start by checking that the catalogs and schemas they use exist. Catalog and schema tags stay in the
+SQL (the Terraform render declares none). A change that Delta cannot apply in place says so in `CHANGES.md`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from accelerator.model.elements import Environment, Mask, Table
 from accelerator.model.sql_definitions import (
@@ -28,6 +30,7 @@ COLUMN_MAPPING = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.columnMapping.mo
 TYPE_WIDENING = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableTypeWidening' = 'true')"
 COLUMN_DEFAULTS = "ALTER TABLE {table} SET TBLPROPERTIES ('delta.feature.allowColumnDefaults' = 'supported')"
 NEW_TABLE_PROPERTIES = {"delta.columnMapping.mode": "name"}  # so that columns can be renamed and dropped
+GrantsIn = Literal["sql", "terraform", "both"]  # deployment.grants_in
 SECURABLES = {"catalog": "CATALOG", "schema": "SCHEMA", "table": "TABLE"}
 TERRAFORM_OWNS = (c.AddCatalog, c.AddSchema, c.DropCatalog, c.DropSchema, c.SetComment, c.SetOwner,
                   c.GrantPrivileges, c.RevokePrivileges)  # fmt: skip
@@ -49,14 +52,63 @@ class Place:
 
 
 def migration_sql(
-    changes: Sequence[c.Change], environment: Environment, *, terraform: bool = False
+    changes: Sequence[c.Change],
+    environment: Environment,
+    *,
+    terraform: bool = False,
+    grants_in: GrantsIn = "both",
 ) -> list[str]:
-    place, statements = Place(environment), []
+    """With `terraform`, the statements start with a check that each catalog and schema they touch
+    exists (Terraform creates them first; a missing one fails before anything is applied)."""
+    place, statements, touched = Place(environment), [], set[tuple[str, str | None]]()
     for change in c.applying_order(list(changes)):
-        if terraform and isinstance(change, TERRAFORM_OWNS) and change.path.kind in ("catalog", "schema"):
+        if not _sql_owns(change, terraform=terraform, grants_in=grants_in):
             continue
-        statements += SQL[type(change)](place, change)
+        written = SQL[type(change)](place, change)
+        if written:
+            touched |= _containers(change)
+        statements += written
+    if terraform and statements:
+        statements = _existence_checks(place, touched) + statements
     return statements
+
+
+def _sql_owns(change: c.Change, *, terraform: bool, grants_in: GrantsIn) -> bool:
+    """Whether the migration writes `change`: Terraform, when enabled, owns catalogs and schemas, and
+    the grants that `deployment.grants_in` gives it (as render's whole-model SQL and Terraform do)."""
+    if not terraform:
+        return True  # nothing else would apply it
+    container = change.path.kind in ("catalog", "schema")
+    if isinstance(change, (c.GrantPrivileges, c.RevokePrivileges)):
+        return grants_in == "sql" if container else grants_in in ("sql", "both")
+    return not (container and isinstance(change, TERRAFORM_OWNS))
+
+
+def _containers(change: c.Change) -> set[tuple[str, str | None]]:
+    """The catalogs and schemas (catalog, schema or None) the statements of `change` need."""
+    path = change.path
+    found: set[tuple[str, str | None]] = {(path.catalog, path.schema)} if path.catalog else set()
+    if isinstance(change, c.SetMask):
+        found.add((path.catalog, change.function_schema))
+    if isinstance(change, c.AddForeignKey):
+        found.add((path.catalog, change.foreign_key.ref_schema))
+    return found
+
+
+def _existence_checks(place: Place, touched: set[tuple[str, str | None]]) -> list[str]:
+    """`DESCRIBE SCHEMA` per schema (it fails on a missing catalog too), `SHOW SCHEMAS IN` per catalog
+    with no schema touched (`DESCRIBE CATALOG` would do, but sqlglot's Databricks dialect cannot parse
+    it, and every generated file must parse)."""
+    schemas = sorted(
+        {(cat, schema) for cat, schema in touched if schema}, key=lambda p: (p[0].lower(), p[1].lower())
+    )
+    covered = {cat.lower() for cat, _ in schemas}
+    catalogs = sorted(
+        {cat for cat, schema in touched if not schema and cat.lower() not in covered}, key=str.lower
+    )
+    return [f"SHOW SCHEMAS IN {place.name(ObjectPath(cat))}" for cat in catalogs] + [
+        f"DESCRIBE SCHEMA {place.name(ObjectPath(cat, schema))}" for cat, schema in schemas
+    ]
 
 
 # --- helpers ---------------------------------------------------------------------------------------

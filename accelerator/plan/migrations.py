@@ -23,7 +23,7 @@ from accelerator.model.elements import Environment, Project, Span
 from accelerator.model.findings import Finding
 from accelerator.plan import changes as c
 from accelerator.plan.gates import gate_lines
-from accelerator.plan.migration_sql import migration_sql
+from accelerator.plan.migration_sql import GrantsIn, migration_sql
 
 SUM_FILE = "migrations.sum"
 MIGRATION_FILE = re.compile(r"V(\d{4,})__([A-Za-z0-9_]+)\.sql")
@@ -107,12 +107,17 @@ def migration_slug(changes: Sequence[c.Change], *, initial: bool = False) -> str
 
 
 def render_migration(
-    name: str, changes: Sequence[c.Change], environment: Environment, *, terraform: bool
+    name: str,
+    changes: Sequence[c.Change],
+    environment: Environment,
+    *,
+    terraform: bool,
+    grants_in: GrantsIn = "both",
 ) -> str | None:
     """The text of a migration: a header listing each change (code, risk, description), then one
     statement per line group, each ending with `;`. None when the changes need no SQL here."""
     changes = changes_in(changes, environment.name)
-    statements = migration_sql(changes, environment, terraform=terraform)
+    statements = migration_sql(changes, environment, terraform=terraform, grants_in=grants_in)
     if not statements:
         return None
     lines = [HEADER.format(name=name, env=environment.name)]
@@ -136,6 +141,7 @@ def next_migration(
     *,
     terraform: bool,
     initial: bool = False,
+    grants_in: GrantsIn = "both",
 ) -> Migration | None:
     """The migration of `changes` after those of the sum (`listed`), given the `V` files there are
     (`existing`, name -> text); None when the changes need no SQL in this environment."""
@@ -145,7 +151,7 @@ def next_migration(
     taken = {v for v in (migration_version(name) for name in existing) if v is not None}
     while True:
         name = Migration(version, slug, "").name
-        text = render_migration(name, changes, environment, terraform=terraform)
+        text = render_migration(name, changes, environment, terraform=terraform, grants_in=grants_in)
         if text is None:
             return None
         same = [n for n, t in existing.items() if migration_version(n) == version and t == text]

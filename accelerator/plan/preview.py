@@ -44,7 +44,10 @@ def plan_environments(
     for name in environments:
         environment = current.environment(name) or previous.environment(name)
         mine = tuple(changes_in(changes, name))
-        statements = migration_sql(mine, environment, terraform=terraform) if environment else []
+        grants_in = current.deployment.grants_in
+        statements = (
+            migration_sql(mine, environment, terraform=terraform, grants_in=grants_in) if environment else []
+        )
         plans.append(EnvironmentPlan(name, mine, tuple(statements)))
     return plans
 

@@ -68,7 +68,8 @@ def test_a_migration_holds_only_the_delta_with_its_header(retail_project: Projec
     assert "-- DS103 destructive  column dropped: retail.sales.orders.ip_address" in header
     assert any(line.startswith("-- AD104 safe") and "orders.channel" in line for line in header)
     groups = migration.text.rstrip().split("\n\n")[1:]
-    assert len(groups) == 3 and all(group.endswith(";") and group.count(";") == 1 for group in groups)
+    assert len(groups) == 4 and all(group.endswith(";") and group.count(";") == 1 for group in groups)
+    assert groups[0] == "DESCRIBE SCHEMA `prod_retail`.`sales`;"  # Terraform's schema exists, or stop here
     assert "DROP COLUMN `ip_address`" in migration.text and "ADD COLUMNS (`channel` STRING" in migration.text
     assert "CREATE TABLE" not in migration.text
 
