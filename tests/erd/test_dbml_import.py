@@ -80,3 +80,46 @@ def test_range_types_are_strings_with_an_info_naming_each_column() -> None:
     # a second read of the same text reuses the table's template: the findings are there again
     again = parse_dbml(text, "b.dbml")
     assert [f.object for f in again.findings] == ["booking.during", "booking.seats"]
+
+
+CHECKS = """\
+Table products {
+  id int [pk]
+  price decimal(10,2) [not null, check: `price > 0`]
+  discount decimal(10,2) [check:`discount >= 0`, note: 'in currency']
+  checks {
+    `discount < price` [name: 'discount_below_price']
+    `discount >`
+  }
+}
+"""
+
+
+def test_check_settings_and_checks_blocks_are_kept_and_an_invalid_one_is_a_warning() -> None:
+    parsed = parse_dbml(CHECKS, "shop.dbml")
+    products = table(parsed, "default", "products")
+    assert [(c.name, c.expression, c.span.line if c.span else 0) for c in products.checks] == [
+        (None, "price > 0", 3),
+        (None, "discount >= 0", 4),
+        ("discount_below_price", "discount < price", 6),
+    ]
+    assert products.column("discount") is not None and products.column("discount").comment == "in currency"  # type: ignore[union-attr]
+    [finding] = parsed.findings
+    assert (finding.rule, finding.severity, finding.span.line if finding.span else 0) == (
+        "erd.dbml.check_invalid",
+        "warn",
+        7,
+    )
+    assert "`discount >`" in finding.message
+    # the table's template is reused for a text with a line above it: the warning moves with it
+    again = parse_dbml("// moved\n" + CHECKS, "shop.dbml")
+    assert [f.span.line for f in again.findings if f.span] == [8]
+    assert [c.span.line for c in table(again, "default", "products").checks if c.span] == [4, 5, 7]
+
+
+def test_a_checks_block_without_a_backtick_expression_is_a_located_error() -> None:
+    text = "Table a {\n  id int\n  checks {\n    id > 0\n  }\n}\n"
+    with separate_scans(), pytest.raises(ErdSyntaxError) as caught:
+        parse_dbml(text, "bad.dbml")
+    assert (caught.value.line, caught.value.column) == (4, 5)
+    assert "backticks" in str(caught.value)

@@ -79,11 +79,25 @@ def _pydbml_readable(text: str, document: DbmlDocument) -> str:
             if token.kind == "type" and not _PYDBML_TYPE.fullmatch(token.text):
                 chars[token.start : token.end] = "t" + "_" * (token.end - token.start - 1)
             relations.extend(s.relation for s in column.settings if s.relation is not None)
+            for setting in column.settings:
+                if setting.key == "check":  # pydbml predates checks: a blank note of the same length
+                    chars[setting.start : setting.end] = _blank_note(text[setting.start : setting.end])
+        if table.checks:
+            start = text.rfind("checks", 0, table.checks[0].start)
+            end = text.find("}", table.checks[-1].end) + 1
+            chars[start:end] = [c if c == "\n" else " " for c in text[start:end]]
     for relation in relations:
         if relation.end - relation.start != len(relation.text):  # read from a mark with a `?`
             written = text[relation.start : relation.end]
             chars[relation.start : relation.end] = [" " if c == "?" else c for c in written]
     return "".join(chars)
+
+
+def _blank_note(written: str) -> list[str]:
+    """A note setting of blanks as long as `written`, its line breaks kept (in a triple-quoted string)."""
+    quote = "'" if "\n" not in written else "'" * 3
+    inner = [c if c == "\n" else " " for c in written[5 + 2 * len(quote) :]]
+    return list("note:" + quote) + inner + list(quote)
 
 
 def _message(error: pp.ParseBaseException, text: str) -> str:

@@ -107,6 +107,7 @@ class TableNode:
     columns: list[ColumnNode] = field(default_factory=list)
     indexes: list[IndexNode] = field(default_factory=list)
     note: Token | None = None
+    checks: list[IndexNode] = field(default_factory=list)  # `checks { `expr` [name: '...'] }`
 
 
 @dataclass(slots=True)

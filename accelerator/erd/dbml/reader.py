@@ -59,11 +59,14 @@ from accelerator.model import (
     UniqueKey,
 )
 from accelerator.model.copying import deep_copied, made, moved
+from accelerator.model.elements import Check
+from accelerator.model.sql_definitions import databricks_check_expression
 
 # pydbml is slow (pyparsing): larger files than this get our scanner only.
 PYDBML_CHECK_LIMIT = 10_000
 MANY_TO_MANY_RULE = "erd.dbml.many_to_many"
 RANGE_TYPE_RULE = "erd.dbml.range_type"
+INVALID_CHECK_RULE = "erd.dbml.check_invalid"
 # PostgreSQL's range and multirange types: Databricks has none. STRING holds their text form
 # ('[1,10)') without losing a bound's inclusivity, which a STRUCT<start, end> would.
 _RANGE_TYPES = frozenset(
@@ -201,6 +204,7 @@ class _TableTemplate(NamedTuple):
     columns: tuple[_ColumnSpec, ...]
     names: Mapping[str, str]  # of its columns, as `_column_names` gives them
     references: tuple[_InlineRef, ...]
+    findings: tuple[Finding, ...] = ()  # what building it found (a CHECK left out), given again on reuse
 
     def table(self, line: int) -> Table:
         """A new table (new columns too), as the block builds it when it starts on `line`."""
@@ -279,14 +283,22 @@ class _ModelBuilder:
         if isinstance(template, _TableTemplate) and (template.column, template.enums) == (column, enums):
             lines = line - template.line
             references = [ref.moved(lines) for ref in template.references] if lines else template.references
+            self.findings.extend(
+                f.model_copy(update={"span": moved(f.span, lines)}) if lines and f.span else f
+                for f in template.findings
+            )
             return template.table(line), references, template.names
         if shift:
             node = moved_table(node, shift)
+        found = len(self.findings)
         table, columns = self.table(node)
         references = self.inline_refs(node, table)
         names = _column_names(spec["name"] for spec in columns)
         shell = deep_copied(table, without="columns")
-        block.built = _TableTemplate(line, column, enums, shell, tuple(columns), names, tuple(references))
+        findings = tuple(self.findings[found:])
+        block.built = _TableTemplate(
+            line, column, enums, shell, tuple(columns), names, tuple(references), findings
+        )
         return table, references, names
 
     # -- enums and columns ----------------------------------------------------------------------
@@ -337,7 +349,37 @@ class _ModelBuilder:
         table.primary_key = primary_key
         for index in node.indexes:
             self.index(table, index)
+        for column_node in node.columns:
+            for setting in column_node.settings:
+                if setting.key == "check" and setting.value is not None:
+                    self.check(table, setting.value, None, setting.start, setting.end)
+        for entry in node.checks:
+            name = next((s.value for s in entry.settings if s.key == "name"), None)
+            self.check(table, entry.subjects[0], name, entry.start, entry.end)
         return table, specs
+
+    def check(self, table: Table, expression: Token, name: Token | None, start: int, end: int) -> None:
+        """A CHECK constraint, kept in Databricks SQL; one that is not valid Databricks SQL is left out
+        with a warning naming it (never an invalid statement in the generated SQL)."""
+        span = self.lines.span(start, end)
+        rendered = databricks_check_expression(expression.value)
+        if rendered is None:
+            self.findings.append(
+                Finding(
+                    rule=INVALID_CHECK_RULE,
+                    severity="warn",
+                    message=f"check {expression.text} of table {table.name} is not a valid Databricks SQL "
+                    "expression and is left out",
+                    span=span,
+                    object=f"{table.name}.{name.value if name else 'check'}",
+                    fix=Fix(description="write a boolean expression over the columns, e.g. `price >= 0`"),
+                )
+            )
+            return
+        name_span = self.name_span(name) if name is not None else None
+        table.checks.append(
+            Check(name=name.value if name else None, expression=rendered, span=span, name_span=name_span)
+        )
 
     def column(self, node: ColumnNode, key_columns: set[str]) -> _ColumnSpec:
         type_token = node.type

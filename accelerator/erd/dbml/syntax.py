@@ -46,7 +46,9 @@ from accelerator.erd.dbml.tokens import TokenCursor, read_plain_column
 
 _TOP_LEVEL = ("table", "ref", "enum", "tablegroup", "project", "note")
 RELATIONS = (">", "<", "-", "<>")
-COLUMN_SETTINGS = "pk, primary key, not null, null, unique, increment, default: ..., note: '...', ref: > t.c"
+COLUMN_SETTINGS = (
+    "pk, primary key, not null, null, unique, increment, default: ..., note: '...', ref: > t.c, check: `expr`"
+)
 INDEX_TYPES = ("btree", "hash", "gin", "gist", "brin", "spgist")
 REF_ACTIONS = ("cascade", "restrict", "no action", "set null", "set default")
 
@@ -284,10 +286,16 @@ def moved_table(node: TableNode, shift: int) -> TableNode:
         )
         for index in node.indexes
     ]
+    checks = [
+        IndexNode(_tokens(c.subjects, shift), _settings(c.settings, shift), c.start + shift, c.end + shift)
+        for c in node.checks
+    ]
     alias = None if node.alias is None else _token(node.alias, shift)
     note = None if node.note is None else _token(node.note, shift)
     name, settings = _tokens(node.name, shift), _settings(node.settings, shift)
-    return TableNode(name, alias, settings, node.start + shift, node.end + shift, columns, indexes, note)
+    return TableNode(
+        name, alias, settings, node.start + shift, node.end + shift, columns, indexes, note, checks
+    )
 
 
 def moved_enum(node: EnumNode, shift: int) -> EnumNode:
@@ -413,6 +421,8 @@ class _Parser(TokenCursor):
                 node.note = self.table_note()
             elif token.is_word("indexes") and self.peek_second().is_punct("{"):
                 node.indexes.extend(self.indexes())
+            elif token.is_word("checks") and self.peek_second().is_punct("{"):
+                node.checks.extend(self.checks())
             elif token.kind == "eof" or self._starts_block(token):
                 line, _ = self.location(opening.start)
                 raise self.error(
@@ -496,6 +506,10 @@ class _Parser(TokenCursor):
             self.colon_after(key)
             value = self.string("the column note")
             return Setting("note", key.start, value.end, value=value)
+        if word == "check":
+            self.colon_after(key)
+            value = self.check_expression()
+            return Setting("check", key.start, value.end, value=value)
         if word == "default":
             self.colon_after(key)
             value = self.default_value()
@@ -555,6 +569,40 @@ class _Parser(TokenCursor):
         if not found:
             raise self.error(token, "an indexes block needs at least one index", "remove the empty block")
         return found
+
+    def checks(self) -> list[IndexNode]:
+        """`checks { `expression` [name: '...'] }`: one CHECK constraint per line."""
+        self.take()
+        self.expect("{", "to open the checks block")
+        found: list[IndexNode] = []
+        while not (token := self.peek()).is_punct("}"):
+            if token.kind == "newline":
+                self.take()
+                continue
+            if token.kind == "eof":
+                raise self.error(token, "expected '}' to close the checks block")
+            expression = self.check_expression()
+            settings = self.settings(self.check_setting, "of the check") if self.peek().is_punct("[") else []
+            found.append(IndexNode(subjects=[expression], settings=settings, start=token.start, end=self.pos))
+            self.end_of_line("after the check", "one check per line: `expression` [name: '...']")
+        self.take()
+        if not found:
+            raise self.error(token, "a checks block needs at least one check", "remove the empty block")
+        return found
+
+    def check_expression(self) -> Token:
+        token = self.take()
+        if token.kind != "expr":
+            raise self.error(token, "expected a check `expression` in backticks", "e.g. `price >= 0`")
+        return token
+
+    def check_setting(self) -> Setting:
+        key = self.take()
+        if not key.is_word("name"):
+            raise self.error(key, "expected name: '...'", "a check takes a name: [name: 'chk_positive']")
+        self.colon_after(key)
+        value = self.string("the check name")
+        return Setting("name", key.start, value.end, value=value)
 
     def index_subject(self) -> Token:
         token = self.take()
