@@ -132,7 +132,9 @@ class SandboxState:
         return str(role) if role else None
 
     def require(self, repository: Record, login: str, role: str) -> None:
-        """403 unless `login` holds at least `role` on the repository."""
+        """403 unless `login` holds at least `role` on the repository (anyone may read a public one)."""
+        if role == "pull" and not repository["private"]:
+            return
         held = self.role(repository, login)
         if held is None or ROLES.index(held) < ROLES.index(role):
             raise validate.forbidden(repository["owner"], repository["name"], login)
