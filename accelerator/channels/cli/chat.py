@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
 import typer
@@ -188,10 +188,13 @@ def record_user(store: MemoryStore, identity: LocalIdentity) -> User:
 class LocalSession:
     """A ConversationSession plus the working tree it mirrors, driven by one user."""
 
-    def __init__(self, session: ConversationSession, inputs: LocalInputs, user: User) -> None:
+    def __init__(
+        self, session: ConversationSession, inputs: LocalInputs, user: User, turns_file: Path | None = None
+    ) -> None:
         self.session = session
         self.inputs = inputs
         self.user = user
+        self.turns_file = turns_file  # where the turns come from (None: stdin), for each turn's source
         self.author = user.databricks_user or user.github_login
 
     def open(self) -> TurnResult | None:
@@ -240,7 +243,12 @@ class LocalSession:
         from accelerator.channels.cli.worktree import begin_turn, check_working_tree, end_turn
 
         turn = Turn(
-            event=f"{self.inputs.thread_id}:{event}", text=text, author=self.author, user_id=self.user.id
+            event=f"{self.inputs.thread_id}:{event}",
+            text=text,
+            author=self.author,
+            user_id=self.user.id,
+            source=self.turn_source(event),
+            commit_sha=head_commit(self.inputs.root),
         )
         turn = self.session.propose(turn)  # a slow model holds neither the lock nor a transaction
         root, thread = self.inputs.root, self.inputs.thread_id
@@ -256,6 +264,13 @@ class LocalSession:
             end_turn(root, thread)
         crash_point("turn.unlocked")
         return result
+
+    def turn_source(self, event: str) -> dict[str, Any]:
+        """The event a turn came from, as the memory stores it: a line of the turns file, or stdin."""
+        if self.turns_file is None or event.startswith("stdin:"):
+            return {"kind": "stdin"}
+        line = int(event.split(":")[1])  # `turn_lines`: <file id>:<line number>:<text id>
+        return {"kind": "turns-file", "file": _key(self.inputs.root, self.turns_file), "line": line}
 
     def materialize(self, state: ConversationState, *, sources: bool = True) -> None:
         from accelerator.channels.cli.worktree import write_generated, write_sources
@@ -283,6 +298,24 @@ class LocalSession:
             project = generation.governed.project
             files.update(migration_files(project, env, history, terraform=self.session.terraform))
         return files
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit the working tree is at (`git rev-parse HEAD`); None outside a git repository or
+    before its first commit."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or a hung one: no commit to name
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else None
 
 
 def print_turn(number: int, text: str, result: TurnResult) -> None:
@@ -343,7 +376,7 @@ def chat(
             backend=inputs.config.terraform.backend,
             output_prefix=_key(inputs.root, inputs.out_dir),
         )
-        local = LocalSession(session, inputs, user)
+        local = LocalSession(session, inputs, user, turns.resolve() if turns is not None else None)
         opening = local.open()
         out.print(f"[bold]session {inputs.thread_id}[/bold]")
         if opening is not None:

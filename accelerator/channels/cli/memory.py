@@ -1,4 +1,4 @@
-"""`accelerator sessions` and `accelerator memory migrate|doctor|show|prune`: the memory from a terminal."""
+"""`accelerator sessions` and `accelerator memory migrate|doctor|show|close|prune`: the memory from a terminal."""
 
 from __future__ import annotations
 
@@ -177,6 +177,22 @@ def show(
         out.print(f"[bold]#{message['seq']} {message['role']}[/bold] ({message['created_at']})")
         out.print(message["body"], markup=False)
         out.print()
+
+
+@memory_app.command()
+def close(
+    thread: Annotated[str, typer.Argument(help="the thread id (see `accelerator sessions`)")],
+    config: ConfigOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Close a conversation (the bot does it when its PR closes): `prune` removes it once it has been
+    closed long enough; a new turn in it reopens it."""
+    try:
+        with open_store(config, database_url) as (store, _):
+            closed = store.close_conversation(thread)
+    except AcceleratorError as error:
+        fail(error)
+    out.print(f"closed {thread}" if closed else f"{thread} was already closed", markup=False)
 
 
 @memory_app.command()
