@@ -123,3 +123,28 @@ def test_a_checks_block_without_a_backtick_expression_is_a_located_error() -> No
         parse_dbml(text, "bad.dbml")
     assert (caught.value.line, caught.value.column) == (4, 5)
     assert "backticks" in str(caught.value)
+
+
+NON_KEY = """\
+Table users {
+  id int [pk]
+  name varchar
+  email varchar [unique]
+}
+Table posts {
+  id int [pk]
+  author_name int [ref: > users.name]
+  author_email varchar [ref: > users.email]
+  author_id int [ref: > users.id]
+  editor_name varchar [ref: > users.name]
+}
+"""
+
+
+def test_a_reference_to_a_column_that_is_no_key_and_of_another_type_is_a_warning() -> None:
+    parsed = parse_dbml(NON_KEY, "blog.dbml")
+    assert len(table(parsed, "default", "posts").foreign_keys) == 4  # still declared, as written
+    assert [(f.rule, f.severity, f.object, f.span.line if f.span else 0) for f in parsed.findings] == [
+        ("erd.dbml.reference_not_a_key", "warn", "default.posts.author_name", 8)
+    ]
+    assert "INT" in parsed.findings[0].message and "STRING" in parsed.findings[0].message

@@ -67,6 +67,7 @@ PYDBML_CHECK_LIMIT = 10_000
 MANY_TO_MANY_RULE = "erd.dbml.many_to_many"
 RANGE_TYPE_RULE = "erd.dbml.range_type"
 INVALID_CHECK_RULE = "erd.dbml.check_invalid"
+NON_KEY_REFERENCE_RULE = "erd.dbml.reference_not_a_key"
 # PostgreSQL's range and multirange types: Databricks has none. STRING holds their text form
 # ('[1,10)') without losing a bound's inclusivity, which a STRUCT<start, end> would.
 _RANGE_TYPES = frozenset(
@@ -574,6 +575,36 @@ class _ModelBuilder:
             "label": None,
         }
         holder.table.foreign_keys.append(made(ForeignKey, values, _FOREIGN_KEY_FIELDS_SET))
+        if target.table is not None:
+            self.note_reference_to_a_non_key(holder, target, span)
+
+    def note_reference_to_a_non_key(self, holder: _Side, target: _Side, span: Span) -> None:
+        """Databricks foreign keys reference a primary key: a reference to other columns whose types
+        differ from the referencing ones' is a warning (with the same types it may be meant)."""
+        assert holder.table is not None and target.table is not None
+        wanted = [c.lower() for c in target.columns]
+        keys = [target.table.primary_key.columns] if target.table.primary_key else []
+        keys.extend(u.columns for u in target.table.unique_keys)
+        if any([c.lower() for c in key] == wanted for key in keys):
+            return
+        for own, referenced in zip(holder.columns, target.columns, strict=False):
+            own_column, referenced_column = holder.table.column(own), target.table.column(referenced)
+            if own_column is None or referenced_column is None or own_column.type == referenced_column.type:
+                continue
+            self.findings.append(
+                Finding(
+                    rule=NON_KEY_REFERENCE_RULE,
+                    severity="warn",
+                    message=f"{_describe(holder)} ({own_column.type}) references {_describe(target)} "
+                    f"({referenced_column.type}), which is not a key of {target.table_name} and has another type",
+                    span=span,
+                    object=f"{holder.schema}.{holder.table_name}.{own}",
+                    fix=Fix(
+                        description=f"reference the primary key of {target.table_name}, or give both columns one type"
+                    ),
+                )
+            )
+            return
 
     # -- errors ---------------------------------------------------------------------------------
 
