@@ -148,3 +148,41 @@ def test_a_reference_to_a_column_that_is_no_key_and_of_another_type_is_a_warning
         ("erd.dbml.reference_not_a_key", "warn", "default.posts.author_name", 8)
     ]
     assert "INT" in parsed.findings[0].message and "STRING" in parsed.findings[0].message
+
+
+def test_public_names_the_default_schema_where_the_file_declares_no_public_table() -> None:
+    # DBML's unqualified tables are in `public`; the accelerator puts them in its default schema
+    text = """\
+Table users {
+  id int [pk]
+}
+Table ecommerce.orders {
+  id int [pk]
+  user_id int [ref: > public.users.id]
+  buyer_id int [ref: > users.id]
+}
+Ref: public.users.id < ecommerce.orders.id
+"""
+    parsed = parse_dbml(text, "shop.dbml", default_schema="sales")
+    assert foreign_keys(table(parsed, "ecommerce", "orders")) == [
+        (["user_id"], "sales", "users", ["id"]),
+        (["buyer_id"], "sales", "users", ["id"]),
+        (["id"], "sales", "users", ["id"]),
+    ]
+
+
+def test_an_unqualified_name_finds_a_declared_public_table_and_public_ones_win_when_declared() -> None:
+    text = """\
+Table public.users {
+  id int [pk]
+}
+Table orders {
+  id int [pk]
+  user_id int [ref: > users.id]
+}
+"""
+    parsed = parse_dbml(text, "shop.dbml", default_schema="sales")
+    assert foreign_keys(table(parsed, "sales", "orders")) == [(["user_id"], "public", "users", ["id"])]
+    both = text.replace("Table orders {", "Table users {\n  id int [pk]\n}\nTable orders {")
+    parsed = parse_dbml(both, "shop.dbml", default_schema="sales")
+    assert foreign_keys(table(parsed, "sales", "orders")) == [(["user_id"], "sales", "users", ["id"])]

@@ -525,10 +525,23 @@ class _ModelBuilder:
         columns = [token.value for token in endpoint.columns]
         return self.side(names, columns, self.lines.span(endpoint.start, endpoint.end))
 
+    def public_table(self, key: tuple[str, str]) -> tuple[str, str]:
+        """DBML puts unqualified tables in `public`, which this reader maps to the default schema:
+        `public.t` names the default schema's t when the file declares no public.t, and an
+        unqualified `t` names public.t when the default schema has no t."""
+        schema, table = key
+        default = self.default_schema.lower()
+        other = default if schema == "public" else "public" if schema == default else None
+        if other is not None and (other, table) in self.tables:
+            return other, table
+        return key
+
     def side(self, names: Sequence[str], columns: Sequence[str], span: Span) -> _Side:
         key = (names[0] if len(names) == 2 else self.default_schema).lower(), names[-1].lower()
         if len(names) == 1 and key not in self.tables and names[0].lower() in self.aliases:
             key = self.aliases[names[0].lower()]
+        if key not in self.tables:
+            key = self.public_table(key)
         schema_name, table, declared_names = self.tables.get(
             key, (names[0] if len(names) == 2 else self.default_schema, None, _NO_COLUMNS)
         )
