@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from accelerator.model.elements import Project
 from accelerator.plan import changes as c
@@ -14,6 +15,7 @@ from accelerator.plan.diff import diff
 from accelerator.plan.migration_sql import migration_sql
 from accelerator.plan.migrations import changes_in
 from accelerator.plan.renames import Rename
+from accelerator.plan.terraform_plan import TerraformChange
 
 COMMENT_LIMIT = 60_000  # GitHub caps a comment at 65,536 characters; the rest of the summary needs room
 TABLE_ROWS = 100  # rows of safe changes per environment in a comment; the risky ones are all listed
@@ -25,10 +27,15 @@ class EnvironmentPlan:
     environment: str
     changes: tuple[c.Change, ...]
     statements: tuple[str, ...]
+    terraform: tuple[TerraformChange, ...] | None = None  # None: no Terraform plan was given
 
     @property
     def destructive(self) -> list[c.Change]:
         return [change for change in self.changes if change.risk == "destructive"]
+
+    @property
+    def data_loss(self) -> list[TerraformChange]:
+        return [change for change in self.terraform or () if change.data_loss]
 
 
 def plan_environments(
@@ -53,7 +60,27 @@ def plan_environments(
 
 
 def has_destructive(plans: Sequence[EnvironmentPlan]) -> bool:
-    return any(plan.destructive for plan in plans)
+    """A destructive schema change, or a Terraform plan that destroys or replaces a UC data object."""
+    return any(plan.destructive or plan.data_loss for plan in plans)
+
+
+def _terraform_json(plan: EnvironmentPlan) -> dict[str, Any]:
+    if plan.terraform is None:
+        return {}
+    return {
+        "terraform": [
+            {
+                "address": ch.address,
+                "type": ch.type,
+                "action": ch.action,
+                "name": ch.name,
+                "reason": ch.reason,
+                "data_loss": ch.data_loss,
+            }
+            for ch in plan.terraform
+        ],
+        "terraform_data_loss": len(plan.data_loss),
+    }
 
 
 def plan_json(plans: Sequence[EnvironmentPlan]) -> str:
@@ -67,6 +94,7 @@ def plan_json(plans: Sequence[EnvironmentPlan]) -> str:
                 ],
                 "destructive": len(plan.destructive),
                 "sql": list(plan.statements),
+                **_terraform_json(plan),
             }
             for plan in plans
         ],
@@ -78,6 +106,7 @@ def plan_json(plans: Sequence[EnvironmentPlan]) -> str:
 def plan_text(plans: Sequence[EnvironmentPlan]) -> str:
     lines: list[str] = []
     for plan in plans:
+        lines += _terraform_text(plan)
         if not plan.changes:
             lines.append(f"{plan.environment}: no changes")
             continue
@@ -93,10 +122,48 @@ def plan_text(plans: Sequence[EnvironmentPlan]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _terraform_text(plan: EnvironmentPlan) -> list[str]:
+    if plan.terraform is None:
+        return []
+    lines = [f"{plan.environment} (Terraform): {_terraform_counts(plan)}"]
+    for change in plan.terraform:
+        lines.append(f"  {'!!' if change.data_loss else '  '} {' '.join(change.describe().split())}")
+    return lines
+
+
+def _terraform_counts(plan: EnvironmentPlan) -> str:
+    changes = plan.terraform or ()
+    if not changes:
+        return "no changes"
+    lost = len(plan.data_loss)
+    return f"{len(changes)} resource change(s)" + (
+        f" ({lost} destroy or replace a Unity Catalog data object)" if lost else ""
+    )
+
+
+def _terraform_table(plan: EnvironmentPlan) -> str:
+    if plan.terraform is None:
+        return ""
+    rows = [f"**{plan.environment}** (Terraform): {_terraform_counts(plan)}", ""]
+    if not plan.terraform:
+        return "\n".join(rows) + "\n"
+    rows += ["| action | resource | Unity Catalog name |", "|---|---|---|"]
+    ordered = [ch for ch in plan.terraform if ch.data_loss] + [
+        ch for ch in plan.terraform if not ch.data_loss
+    ]
+    for change in ordered[:TABLE_ROWS]:
+        action = f"🛑 **{change.action}**" if change.data_loss else change.action
+        reason = f" ({_cell(change.reason)})" if change.reason else ""
+        rows.append(f"| {action}{reason} | `{_cell(change.address)}` | {_cell(change.name or '')} |")
+    if len(ordered) > TABLE_ROWS:
+        rows.append(f"| | and {len(ordered) - TABLE_ROWS} more | |")
+    return "\n".join(rows) + "\n"
+
+
 def plan_markdown(plans: Sequence[EnvironmentPlan]) -> str:
     """The PR comment's section: a table of changes per environment, its SQL folded. Past GitHub's
     comment size, safe rows are counted instead of listed and the SQL is cut, saying so."""
-    tables = [_change_table(plan) for plan in plans]
+    tables = [_terraform_table(plan) + _change_table(plan) for plan in plans]
     with_sql = sum(1 for plan in plans if plan.statements) or 1
     budget = (COMMENT_LIMIT - sum(len(table) for table in tables)) // with_sql - 200
     parts = ["### Schema changes", ""]

@@ -46,7 +46,15 @@ from accelerator.generate import generate as generate_files
 from accelerator.model import Finding, has_errors, sorted_findings
 from accelerator.model.elements import Project
 from accelerator.plan.migrations import empty_like
-from accelerator.plan.preview import has_destructive, plan_environments, plan_json, plan_markdown, plan_text
+from accelerator.plan.preview import (
+    EnvironmentPlan,
+    has_destructive,
+    plan_environments,
+    plan_json,
+    plan_markdown,
+    plan_text,
+)
+from accelerator.plan.terraform_plan import TerraformChange
 from accelerator.report import findings_github, findings_json, findings_sarif, location
 
 commands = new_app()
@@ -207,11 +215,20 @@ def plan(
     format: Annotated[
         PlanFormat, typer.Option("--format", help="text, json or markdown (a PR comment)")
     ] = PlanFormat.text,
+    terraform_plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--terraform-plan",
+            metavar="[ENV=]FILE",
+            help="`terraform show -json` output of ENV's plan (repeatable; ENV= may be left out with one --env)",
+        ),
+    ] = None,
 ) -> None:
     """Preview the next migration of each environment: its changes (code, risk, description) and SQL.
 
-    Writes nothing. Exit 0 when no change is destructive, 1 when one is (it needs a review before
-    it is applied), 2 on bad input."""
+    With --terraform-plan, also the Terraform plan's `databricks_*` changes, flagging the Unity
+    Catalog data objects it would destroy or replace. Writes nothing. Exit 0 when no change is
+    destructive, 1 when one is (it needs a review before it is applied), 2 on bad input."""
     try:
         project_config, governed = load_governed(config, erd, policy, dialect)
         environments = select_environments(governed.project, env or [], project_config.environments)
@@ -224,6 +241,7 @@ def plan(
             environments,
             terraform=project_config.terraform.enabled,
         )
+        plans = with_terraform_plans(plans, terraform_plan or [])
     except AcceleratorError as error:
         fail(error)
     render = {PlanFormat.json: plan_json, PlanFormat.markdown: plan_markdown, PlanFormat.text: plan_text}
@@ -271,6 +289,41 @@ def allow(
         f"(change {approval.change_digest})",
         markup=False,
     )
+
+
+def with_terraform_plans(plans: list[EnvironmentPlan], given: list[str]) -> list[EnvironmentPlan]:
+    """Each `[ENV=]FILE` read and attached to its environment's plan."""
+    from dataclasses import replace
+
+    from accelerator.plan.terraform_plan import parse_terraform_plan
+
+    by_env: dict[str, list[TerraformChange]] = {}
+    names = [plan.environment for plan in plans]
+    for item in given:
+        env, sep, file = item.partition("=")
+        if not sep:
+            if len(names) != 1:
+                raise AcceleratorError(
+                    f"--terraform-plan {item}: which environment's plan is it?",
+                    hint="write ENV=FILE, e.g. --terraform-plan prod=tfplan.json, or select one --env",
+                )
+            env, file = names[0], item
+        if env not in names:
+            raise AcceleratorError(
+                f"--terraform-plan {item}: environment {env!r} is not planned",
+                hint="planned: " + ", ".join(names),
+            )
+        path = Path(file)
+        if not path.is_file():
+            raise AcceleratorError(f"--terraform-plan {item}: no such file {file}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise AcceleratorError(f"{file}: not UTF-8 text at byte {error.start}") from None
+        by_env.setdefault(env, []).extend(parse_terraform_plan(text, file))
+    return [
+        replace(p, terraform=tuple(by_env[p.environment])) if p.environment in by_env else p for p in plans
+    ]
 
 
 def previous_model(config: ProjectConfig, previous: Path | None, base: str | None) -> Project | None:
