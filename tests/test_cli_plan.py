@@ -256,3 +256,34 @@ def test_the_policy_allows_destructive_codes_per_environment(example: Path) -> N
     )
     bad = runner.invoke(app, ["check"])
     assert bad.exit_code == 2 and "allow_destructive: environment 'nowhere'" in bad.output
+
+
+def test_a_pending_change_approved_before_generate_passes_and_plan_says_who_approved_it(
+    example: Path,
+) -> None:
+    generate()
+    edit_erd(example)
+    assert (
+        runner.invoke(
+            app, ["allow", "ds103", "on", "retail.sales.orders.ip_address", "--by", "ana"]
+        ).exit_code
+        == 0
+    )
+    text = runner.invoke(app, ["plan", "--env", "prod"])
+    assert text.exit_code == 1  # plan's exit still says a destructive change is pending
+    assert (
+        "!! DS103 destructive column dropped: retail.sales.orders.ip_address (approved by ana at "
+        in text.stdout
+    )
+    markdown = runner.invoke(app, ["plan", "--env", "prod", "--format", "markdown"]).stdout
+    assert "column dropped: retail.sales.orders.ip_address (approved by ana at " in markdown
+    [change] = [
+        c
+        for c in json.loads(runner.invoke(app, ["plan", "--env", "prod", "--format", "json"]).stdout)[
+            "environments"
+        ][0]["changes"]
+        if c["code"] == "DS103"
+    ]
+    assert change["cleared"].startswith("approved by ana")
+    generate()  # the migration's gate is the change approved: exit 0
+    assert runner.invoke(app, ["check"]).exit_code == 0

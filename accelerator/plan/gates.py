@@ -170,6 +170,24 @@ def gate_findings(
     return findings
 
 
+def clearance(
+    change: c.Change,
+    environment: str,
+    approvals: Sequence[Approval],
+    allow_destructive: Mapping[str, str | Sequence[str]],
+) -> str | None:
+    """Why a destructive change may pass its gate in `environment` (the PR summary shows it), or None."""
+    allowed = allowed_codes(allow_destructive, environment)
+    if allowed is None or change.code in allowed:
+        return f"allowed in {environment} by the policy"
+    gate = Gate(change.code, digest_of(change), str(change.path), environment, "", 0)
+    approved = [a for a in approvals if a.names(gate) and a.change_digest == gate.digest]
+    if approved:
+        last = max(approved, key=lambda a: a.approved_at)
+        return f"approved by {last.approved_by} at {last.approved_at}"
+    return None
+
+
 def _object_span(project: Project, path: str) -> Span | None:
     """The span of the object named `catalog.schema.table.column`, else of its nearest parent."""
     parts = path.split(".")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from accelerator.model.elements import Project
 from accelerator.plan import changes as c
 from accelerator.plan.diff import diff
+from accelerator.plan.gates import Approval, clearance
 from accelerator.plan.migration_sql import migration_sql
 from accelerator.plan.migrations import changes_in
 from accelerator.plan.renames import Rename
@@ -28,6 +29,12 @@ class EnvironmentPlan:
     changes: tuple[c.Change, ...]
     statements: tuple[str, ...]
     terraform: tuple[TerraformChange, ...] | None = None  # None: no Terraform plan was given
+    cleared: Mapping[int, str] = field(
+        default_factory=dict
+    )  # index of a destructive change -> why it may pass
+
+    def note(self, index: int) -> str:
+        return f" ({self.cleared[index]})" if index in self.cleared else ""
 
     @property
     def destructive(self) -> list[c.Change]:
@@ -45,7 +52,11 @@ def plan_environments(
     *,
     terraform: bool,
     renames: Sequence[Rename] = (),
+    approvals: Sequence[Approval] = (),
+    allow_destructive: Mapping[str, str | Sequence[str]] | None = None,
 ) -> list[EnvironmentPlan]:
+    """With `approvals` and the policy's `allow_destructive`, each destructive change says whether
+    and why it may pass its gate."""
     changes = tuple(diff(previous, current, renames=renames))
     plans = []
     for name in environments:
@@ -55,7 +66,13 @@ def plan_environments(
         statements = (
             migration_sql(mine, environment, terraform=terraform, grants_in=grants_in) if environment else []
         )
-        plans.append(EnvironmentPlan(name, mine, tuple(statements)))
+        cleared = {
+            index: why
+            for index, change in enumerate(mine)
+            if change.risk == "destructive"
+            and (why := clearance(change, name, approvals, allow_destructive or {})) is not None
+        }
+        plans.append(EnvironmentPlan(name, mine, tuple(statements), cleared=cleared))
     return plans
 
 
@@ -89,8 +106,14 @@ def plan_json(plans: Sequence[EnvironmentPlan]) -> str:
             {
                 "environment": plan.environment,
                 "changes": [
-                    {"code": ch.code, "risk": ch.risk, "object": str(ch.path), "description": ch.describe()}
-                    for ch in plan.changes
+                    {
+                        "code": ch.code,
+                        "risk": ch.risk,
+                        "object": str(ch.path),
+                        "description": ch.describe(),
+                        **({"cleared": plan.cleared[index]} if index in plan.cleared else {}),
+                    }
+                    for index, ch in enumerate(plan.changes)
                 ],
                 "destructive": len(plan.destructive),
                 "sql": list(plan.statements),
@@ -111,9 +134,10 @@ def plan_text(plans: Sequence[EnvironmentPlan]) -> str:
             lines.append(f"{plan.environment}: no changes")
             continue
         lines.append(f"{plan.environment}: {_counts(plan)}")
-        for change in plan.changes:
+        for index, change in enumerate(plan.changes):
             marker = "!!" if change.risk == "destructive" else " !" if change.risk == "attention" else "  "
-            lines.append(f"  {marker} {change.code} {change.risk:<11} {' '.join(change.describe().split())}")
+            text = " ".join(change.describe().split()) + plan.note(index)
+            lines.append(f"  {marker} {change.code} {change.risk:<11} {text}")
         if plan.statements:
             lines.append("  SQL:")
             lines += [
@@ -200,9 +224,11 @@ def _change_table(plan: EnvironmentPlan) -> str:
     rows = [f"**{plan.environment}**: {_counts(plan)}", "", "| code | risk | change |", "|---|---|---|"]
     shown = [ch for ch in plan.changes if ch.risk != "safe"]
     shown += [ch for ch in plan.changes if ch.risk == "safe"][: max(TABLE_ROWS - len(shown), 0)]
-    for change in sorted(shown, key=plan.changes.index):
+    for index in sorted(plan.changes.index(change) for change in shown):
+        change = plan.changes[index]
         risk = f"**{change.risk}**" if change.risk == "destructive" else change.risk
-        rows.append(f"| `{change.code}` | {RISK_MARK[change.risk]}{risk} | {_cell(change.describe())} |")
+        text = _cell(change.describe() + plan.note(index))
+        rows.append(f"| `{change.code}` | {RISK_MARK[change.risk]}{risk} | {text} |")
     if len(shown) < len(plan.changes):
         rows.append(f"| | | and {len(plan.changes) - len(shown)} more safe change(s) |")
     return "\n".join(rows) + "\n"

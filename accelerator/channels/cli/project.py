@@ -34,6 +34,7 @@ from accelerator.channels.cli.history import (
     destructive_findings,
     migration_findings,
     model_at_revision,
+    read_approvals,
     read_history,
     read_model,
 )
@@ -240,6 +241,8 @@ def plan(
             governed.project,
             environments,
             terraform=project_config.terraform.enabled,
+            approvals=read_approvals(project_config.output_dir(), project_config),
+            allow_destructive=governed.policy.spec.rules.migrations.allow_destructive,
         )
         plans = with_terraform_plans(plans, terraform_plan or [])
     except AcceleratorError as error:
