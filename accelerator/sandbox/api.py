@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from accelerator.sandbox import validate
+from accelerator.sandbox import shapes, validate
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
 from accelerator.sandbox.git import GitFailure
 from accelerator.sandbox.shapes import Shapes
@@ -339,6 +339,31 @@ def list_issue_comments(sandbox: Sandbox, call: Call) -> Result:
     return 200, [sandbox.shapes.issue_comment(repository, comment) for comment in comments]
 
 
+def list_deliveries(sandbox: Sandbox, call: Call) -> Result:
+    call.user  # noqa: B018 - the App's deliveries take authentication
+    records = sandbox.state.data["deliveries"]
+    return 200, [shapes.delivery(record, full=False) for record in reversed(records)]
+
+
+def find_delivery(sandbox: Sandbox, call: Call) -> Record:
+    call.user  # noqa: B018 - the App's deliveries take authentication
+    wanted = call.params["delivery"]
+    for record in sandbox.state.data["deliveries"]:
+        if str(record["id"]) == wanted:
+            found: Record = record
+            return found
+    raise not_found()
+
+
+def get_delivery(sandbox: Sandbox, call: Call) -> Result:
+    return 200, shapes.delivery(find_delivery(sandbox, call), full=True)
+
+
+def redeliver(sandbox: Sandbox, call: Call) -> Result:
+    sandbox.webhooks.redeliver(find_delivery(sandbox, call))
+    return 202, {}
+
+
 def rate_limit(sandbox: Sandbox, call: Call) -> Result:
     reset = int(time.time()) + 3600
     core = {"limit": RATE_LIMIT, "remaining": RATE_LIMIT, "reset": reset, "used": 0}
@@ -351,6 +376,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/users/{login}", get_named_user),
     ("POST", "/user/repos", create_repository),
     ("GET", "/rate_limit", rate_limit),
+    ("GET", "/app/hook/deliveries", list_deliveries),
+    ("GET", "/app/hook/deliveries/{delivery}", get_delivery),
+    ("POST", "/app/hook/deliveries/{delivery}/attempts", redeliver),
     ("GET", REPO, get_repository),
     ("PUT", REPO + "/collaborators/{user}", put_collaborator),
     ("GET", REPO + "/collaborators/{user}/permission", get_permission),

@@ -266,3 +266,29 @@ class Shapes:
             },
             "author_association": self.association(repository, pull["user"]),
         }
+
+
+def delivery(record: Record, full: bool) -> dict[str, Any]:
+    """A hook delivery as `GET /app/hook/deliveries` lists it; `full` adds the request and the URL."""
+    code = int(record["status_code"])
+    shaped: dict[str, Any] = {
+        "id": record["id"],
+        "guid": record["guid"],
+        "delivered_at": iso(record["delivered_at"]),
+        "redelivery": record["redelivery"],
+        "duration": record["duration"],
+        "status": "OK"
+        if 200 <= code < 300
+        else (f"Invalid HTTP Response: {code}" if code else "failed to connect"),
+        "status_code": code,
+        "event": record["event"],
+        "action": record["action"],
+        "installation_id": 1,
+        "repository_id": record["repository_id"],
+        "throttled_at": None,
+    }
+    if full:
+        shaped["url"] = record["url"]
+        shaped["request"] = record["request"]
+        shaped["response"] = {"headers": {}, "payload": None}
+    return shaped

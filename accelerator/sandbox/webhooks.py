@@ -34,7 +34,7 @@ class WebhookSender:
         self.state = state
         self.url = url
         self.secret = secret
-        self.pending: queue.Queue[tuple[str, bytes, str] | None] = queue.Queue()
+        self.pending: queue.Queue[tuple[str, bytes, str, bool] | None] = queue.Queue()
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -58,7 +58,14 @@ class WebhookSender:
         if not self.url:
             return
         body = json.dumps(payload, separators=(",", ":")).encode()
-        self.pending.put((event, body, str(uuid.uuid4())))
+        self.pending.put((event, body, str(uuid.uuid4()), False))
+
+    def redeliver(self, delivery: dict[str, Any]) -> None:
+        """Send a recorded delivery again: the same body and the same `X-GitHub-Delivery`."""
+        if not self.url:
+            return
+        body = json.dumps(delivery["request"]["payload"], separators=(",", ":")).encode()
+        self.pending.put((delivery["event"], body, delivery["guid"], True))
 
     def run(self) -> None:
         with httpx.Client(timeout=10.0) as client:
@@ -71,7 +78,7 @@ class WebhookSender:
                 finally:
                     self.pending.task_done()
 
-    def deliver(self, client: httpx.Client, event: str, body: bytes, guid: str) -> None:
+    def deliver(self, client: httpx.Client, event: str, body: bytes, guid: str, redelivery: bool) -> None:
         assert self.url is not None
         headers = {
             "Content-Type": "application/json",
@@ -96,6 +103,8 @@ class WebhookSender:
                 "guid": guid,
                 "event": event,
                 "action": payload.get("action"),
+                "redelivery": redelivery,
+                "repository_id": payload.get("repository", {}).get("id"),
                 "status_code": status,
                 "duration": round(time.monotonic() - started, 4),
                 "delivered_at": now(),

@@ -7,6 +7,7 @@ import hmac
 import subprocess
 import uuid
 
+import httpx
 import pytest
 from github import Auth, Github, GithubException
 
@@ -119,3 +120,49 @@ def test_refs_move_by_fast_forward_unless_forced(sandbox: RunningSandbox, tmp_pa
         ["git", "--git-dir", str(bare), "show", f"{second}:a.txt"], capture_output=True, check=True
     )
     assert shown.stdout == b"a"
+
+
+def test_deliveries_are_listed_and_a_redelivery_carries_the_same_id(
+    sandbox: RunningSandbox, receiver: Receiver
+) -> None:
+    repo = client(sandbox, "alice").get_user().create_repo("hooks", auto_init=True)
+    repo.create_git_ref("refs/heads/f", repo.get_branch("main").commit.sha)
+    repo.create_file("a.txt", "a", "a", branch="f")
+    repo.create_pull(base="main", head="f", title="t")
+    sandbox.webhooks.wait_idle()
+    headers = {"Authorization": "token alice"}
+    listed = httpx.get(f"{sandbox.api_url}/app/hook/deliveries", headers=headers).json()
+    assert [(d["event"], d["action"], d["status"], d["redelivery"]) for d in listed] == [
+        ("pull_request", "opened", "OK", False)
+    ]
+    first = receiver.wait_for(1)[0]
+    assert listed[0]["guid"] == first.headers["x-github-delivery"]
+    one = httpx.get(f"{sandbox.api_url}/app/hook/deliveries/{listed[0]['id']}", headers=headers).json()
+    assert one["request"]["payload"]["pull_request"]["number"] == 1
+    attempt = httpx.post(f"{sandbox.api_url}/app/hook/deliveries/{listed[0]['id']}/attempts", headers=headers)
+    assert attempt.status_code == 202
+    sandbox.webhooks.wait_idle()
+    again = receiver.wait_for(2)[1]
+    assert again.headers["x-github-delivery"] == first.headers["x-github-delivery"]
+    assert again.body == first.body
+    assert again.headers["x-hub-signature-256"] == first.headers["x-hub-signature-256"]
+    listed = httpx.get(f"{sandbox.api_url}/app/hook/deliveries", headers=headers).json()
+    assert [d["redelivery"] for d in listed] == [True, False]
+    assert httpx.get(f"{sandbox.api_url}/app/hook/deliveries/999999", headers=headers).status_code == 404
+    assert httpx.get(f"{sandbox.api_url}/app/hook/deliveries").status_code == 401
+
+
+def test_a_failed_delivery_is_recorded_and_not_retried(tmp_path) -> None:
+    from accelerator.sandbox import start_sandbox
+
+    running = start_sandbox(tmp_path / "s", webhook_url="http://127.0.0.1:9/nowhere", webhook_secret="s")
+    try:
+        repo = client(running, "alice").get_user().create_repo("r", auto_init=True)
+        repo.create_git_ref("refs/heads/f", repo.get_branch("main").commit.sha)
+        repo.create_file("a.txt", "a", "a", branch="f")
+        repo.create_pull(base="main", head="f", title="t")
+        running.webhooks.wait_idle()
+        recorded = running.state.data["deliveries"]
+        assert [(d["event"], d["status_code"]) for d in recorded] == [("pull_request", 0)]
+    finally:
+        running.stop()
