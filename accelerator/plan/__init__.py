@@ -5,6 +5,8 @@
 - `migration_sql(changes, environment)`: the Databricks SQL statements, one environment;
 - `apply_changes(project, changes)`: the model the changes lead to (replaying migrations);
 - `renames_from_ops(ops)`: the declared renames of a conversation's typed operations.
+- `gates.py`: destructive changes gated unless the policy allows them or an approval covers them;
+- `terraform_plan.py`: a `terraform show -json` plan's `databricks_*` changes, data losses flagged.
 """
 
 from accelerator.plan.apply import ChangeNotApplicable, apply_changes
