@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -175,7 +175,7 @@ def resolve(sandbox: Sandbox, repository: Record, ref: str) -> str:
 
 def get_contents(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.repository(call)
-    path = call.params["path"].strip("/")
+    path = call.params.get("path", "").strip("/")
     if path:
         validate.file_path(path)
     ref = default_ref(repository, call)
@@ -188,12 +188,7 @@ def get_contents(sandbox: Sandbox, call: Call) -> Result:
         return 200, sandbox.shapes.content(repository, entry, ref, git.read_blob(entry.sha))
     children = git.list_tree(entry.sha)
     return 200, [
-        sandbox.shapes.content(
-            repository,
-            type(child)(child.mode, child.kind, child.sha, child.size, f"{path}/{child.path}".lstrip("/")),
-            ref,
-            None,
-        )
+        sandbox.shapes.content(repository, replace(child, path=f"{path}/{child.path}".lstrip("/")), ref, None)
         for child in children
     ]
 

@@ -177,3 +177,11 @@ def test_a_bad_body_is_400(api: TestClient) -> None:
     assert answer.json()["message"] == "Problems parsing JSON"
     assert api.post("/api/v3/user/repos", json={"name": "../x"}, headers=auth("alice")).status_code == 422
     assert api.post("/api/v3/user/repos", json={"name": "repo"}, headers=auth("alice")).status_code == 422
+
+
+def test_a_directory_lists_its_entries(api: TestClient) -> None:
+    assert put(api, "erd/sales.dbml", b"Table t {}\n").status_code == 201
+    root = api.get("/api/v3/repos/alice/repo/contents", headers=auth("alice")).json()
+    assert sorted((item["path"], item["type"]) for item in root) == [("README.md", "file"), ("erd", "dir")]
+    inside = api.get("/api/v3/repos/alice/repo/contents/erd", headers=auth("alice")).json()
+    assert [(item["path"], item["type"], item["size"]) for item in inside] == [("erd/sales.dbml", "file", 11)]
