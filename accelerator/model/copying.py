@@ -142,6 +142,7 @@ def _copy_table(table: Table) -> Table:
         columns=list(table.columns),
         foreign_keys=list(table.foreign_keys),
         unique_keys=list(table.unique_keys),
+        checks=list(table.checks),
         tags=dict(table.tags),
         properties=dict(table.properties),
         cluster_by=list(table.cluster_by),
