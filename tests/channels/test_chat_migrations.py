@@ -48,3 +48,17 @@ def test_chat_refuses_to_write_through_a_link_out_of_the_repository(
     assert result.exit_code == 2, result.output
     assert "outside the repository root" in result.output
     assert list(outside.iterdir()) == []
+
+
+def test_a_destructive_turn_says_its_migration_needs_an_approval(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["generate", "--no-terraform"]).exit_code == 0
+    result = invoke(
+        "chat", turns="drop column sales.orders.ip_address\n", database_url=database_url, directory=tmp_path
+    )
+    assert "migrations.destructive" in result.output and "ip_address" in result.output, result.output
+    assert runner.invoke(app, ["check"]).exit_code == 1  # until someone approves it
+    approve = ["allow", "DS103", "on", "retail.sales.orders.ip_address", "--by", "ana"]
+    assert runner.invoke(app, approve).exit_code == 0
+    assert runner.invoke(app, ["check"]).exit_code == 0

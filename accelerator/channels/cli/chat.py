@@ -48,7 +48,7 @@ from accelerator.errors import AcceleratorError
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession, TurnResult
     from accelerator.agent.state import ConversationState, ErdSpec
-    from accelerator.generate import Generation
+    from accelerator.generate import Generation, MigrationHistory
     from accelerator.memory import MemoryStore, User
 
 commands = new_app()
@@ -287,8 +287,9 @@ class LocalSession:
         from dataclasses import replace
 
         from accelerator.channels.cli.history import read_history
-        from accelerator.generate import migration_files
+        from accelerator.generate import migration_files, migration_gates
         from accelerator.plan import renames_from_ops
+        from accelerator.report import location
 
         files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
         history = read_history(self.inputs.out_dir, generation.environments, self.inputs.config)
@@ -297,7 +298,16 @@ class LocalSession:
         for env in generation.environments:
             project = generation.governed.project
             files.update(migration_files(project, env, history, terraform=self.session.terraform))
+        new = {p: text for p, text in files.items() if p.startswith("sql/") and not _recorded(history, p)}
+        for finding in migration_gates(generation.governed, new, history):  # as generate and check say
+            out.print(f"{location(finding)}: error {finding.rule}: {finding.message}", markup=False)
         return files
+
+
+def _recorded(history: MigrationHistory, path: str) -> bool:
+    """Whether `sql/<env>/<name>` was there before this turn."""
+    _, env, name = path.split("/", 2)
+    return name in history.migrations.get(env, {})
 
 
 def head_commit(root: Path) -> str | None:
