@@ -13,6 +13,7 @@ from typing import Any
 from accelerator.errors import AcceleratorError
 from accelerator.model.copying import deep_copied
 from accelerator.model.elements import Catalog, Column, Grant, Project, Schema, Table
+from accelerator.model.sql_definitions import expression_check_name
 from accelerator.plan import changes as c
 from accelerator.plan.paths import ObjectPath
 
@@ -236,6 +237,15 @@ def _set_check(project: Project, change: c.SetCheck) -> None:
     _column(project, change.path).allowed_values = list(change.new)
 
 
+def _drop_table_check(project: Project, change: c.DropTableCheck) -> None:
+    table = _table(project, change.path)
+    table.checks = [k for k in table.checks if expression_check_name(table.name, k) != change.name]
+
+
+def _add_table_check(project: Project, change: c.AddTableCheck) -> None:
+    _table(project, change.path).checks.append(deep_copied(change.check))
+
+
 def _set_primary_key(project: Project, change: c.SetPrimaryKey) -> None:
     _table(project, change.path).primary_key = deep_copied(change.new) if change.new else None
 
@@ -317,6 +327,8 @@ APPLY: dict[type[c.Change], Callable[[Project, Any], None]] = {
     c.RevokePrivileges: _revoke,
     c.DropCheck: _drop_check,
     c.SetCheck: _set_check,
+    c.DropTableCheck: _drop_table_check,
+    c.AddTableCheck: _add_table_check,
     c.SetPrimaryKey: _set_primary_key,
     c.SetUniqueKeys: _set_unique_keys,
     c.AddForeignKey: _add_foreign_key,

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from accelerator.model.elements import (
     Catalog,
+    Check,
     Column,
     Deployment,
     Environment,
@@ -376,6 +377,35 @@ class SetCheck(Change):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DropTableCheck(Change):
+    """A CHECK constraint of the table (as it was) is dropped; `name` as generated SQL names it."""
+
+    name: str
+    PHASE = 0
+    CODE = "CK004"
+
+    def detail(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def describe(self) -> str:
+        return f"{self.title}: {self.name} on {self.path}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddTableCheck(Change):
+    check: Check
+    name: str
+    PHASE = 7
+    CODE = "CK003"
+
+    def detail(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def describe(self) -> str:
+        return f"{self.title}: {self.name} CHECK ({self.check.expression}) on {self.path}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetPrimaryKey(Change):
     old: PrimaryKey | None
     new: PrimaryKey | None
@@ -502,6 +532,7 @@ KIND_ORDER: dict[type[Change], int] = {
             DropCatalog, AddCatalog, DropSchema, AddSchema, DropTable, RenameTable, AddTable,
             DropColumn, RenameColumn, AddColumn, ChangeColumnType, SetNullability, SetDefault, SetIdentity,
             ReorderColumns, SetPrimaryKey, SetUniqueKeys, DropForeignKey, AddForeignKey, DropCheck, SetCheck,
+            DropTableCheck, AddTableCheck,
             SetClustering, SetProperty, UnsetProperty, SetComment, SetClassification, SetTag, UnsetTag,
             SetMask, DropMask, GrantPrivileges, RevokePrivileges, SetOwner,
         ]

@@ -56,6 +56,8 @@ CODES: dict[str, ChangeCode] = _codes(
     ("GV103", "destructive", "mask removed from a classified column"),
     ("CK001", "attention", "allowed values (CHECK constraint) set or changed"),
     ("CK002", "safe", "allowed values (CHECK constraint) removed"),
+    ("CK003", "attention", "CHECK constraint added or changed"),
+    ("CK004", "safe", "CHECK constraint dropped"),
     ("KY001", "attention", "primary key changed"),
     ("KY002", "safe", "unique keys changed"),
     ("FK001", "safe", "foreign key added"),

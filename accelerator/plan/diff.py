@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from accelerator.model.copying import deep_copied
 from accelerator.model.elements import Catalog, Column, Grant, Project, Schema, Table
+from accelerator.model.sql_definitions import expression_check_name
 from accelerator.plan import changes as c
 from accelerator.plan.paths import ObjectPath
 from accelerator.plan.renames import Rename
@@ -214,6 +215,14 @@ class _Differ:
                     new=tuple(deep_copied(k) for k in current.unique_keys),
                 )
             )
+        old_checks = {expression_check_name(previous.name, k): k for k in previous.checks}
+        new_checks = {expression_check_name(current.name, k): k for k in current.checks}
+        for name, check in old_checks.items():
+            if name not in new_checks or new_checks[name].expression != check.expression:
+                self.add(c.DropTableCheck(path=old_path, name=name))
+        for name, check in new_checks.items():
+            if name not in old_checks or old_checks[name].expression != check.expression:
+                self.add(c.AddTableCheck(path=path, check=deep_copied(check), name=name))
         old = {_key(fk): fk for fk in previous.foreign_keys}
         new = {_key(fk): fk for fk in current.foreign_keys}
         for key, foreign_key in old.items():

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from accelerator.model.elements import Environment, Mask, Table
 from accelerator.model.sql_definitions import (
     check_name,
+    checked_check,
     column_definition,
     foreign_key_name,
     primary_key_name,
@@ -364,6 +365,17 @@ def _set_check(place: Place, change: c.SetCheck) -> list[str]:
     ]
 
 
+def _drop_table_check(place: Place, change: c.DropTableCheck) -> list[str]:
+    return [f"ALTER TABLE {place.table(change.path)} DROP CONSTRAINT IF EXISTS {ident(change.name)}"]
+
+
+def _add_table_check(place: Place, change: c.AddTableCheck) -> list[str]:
+    expression = checked_check(change.check, None)
+    return [
+        f"ALTER TABLE {place.table(change.path)} ADD CONSTRAINT {ident(change.name)} CHECK ({expression})"
+    ]
+
+
 def _set_primary_key(place: Place, change: c.SetPrimaryKey) -> list[str]:
     table = place.table(change.path)
     statements = [f"ALTER TABLE {table} DROP PRIMARY KEY IF EXISTS CASCADE"] if change.old else []
@@ -437,6 +449,8 @@ SQL: dict[type[c.Change], Callable[[Place, Any], list[str]]] = {
     c.RevokePrivileges: _revoke,
     c.DropCheck: _drop_check,
     c.SetCheck: _set_check,
+    c.DropTableCheck: _drop_table_check,
+    c.AddTableCheck: _add_table_check,
     c.SetPrimaryKey: _set_primary_key,
     c.SetUniqueKeys: _no_sql,
     c.AddForeignKey: _add_foreign_key,

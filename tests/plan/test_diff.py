@@ -365,3 +365,29 @@ def test_renames_from_ops_compose_chains_and_skip_new_columns() -> None:
         Rename("table", "crm", "customers", "customers", "clients"),
         Rename("column", "crm", "customers", "email_addr", "contact"),
     ]
+
+
+def test_a_table_check_added_changed_and_dropped() -> None:
+    from accelerator.model.elements import Check
+
+    def add(p: Project) -> None:
+        orders(p).checks.append(Check(name="positive_total", expression="total >= 0"))
+
+    before, after = changed(add)
+    (change,), sql = planned(before, after)
+    assert (change.code, change.risk) == ("CK003", "attention")
+    assert sql == [f"ALTER TABLE {T} ADD CONSTRAINT `positive_total` CHECK (total >= 0)"]
+
+    def tighten(p: Project) -> None:
+        orders(p).checks[0] = Check(name="positive_total", expression="total > 0")
+
+    changes, sql = planned(*changed(tighten, after))
+    assert [change.code for change in changes] == ["CK004", "CK003"]
+    assert sql == [
+        f"ALTER TABLE {T} DROP CONSTRAINT IF EXISTS `positive_total`",
+        f"ALTER TABLE {T} ADD CONSTRAINT `positive_total` CHECK (total > 0)",
+    ]
+
+    (change,), sql = planned(*changed(lambda p: orders(p).checks.clear(), after))
+    assert (change.code, change.risk) == ("CK004", "safe")
+    assert sql == [f"ALTER TABLE {T} DROP CONSTRAINT IF EXISTS `positive_total`"]
