@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from accelerator.channels.cli import chat, memory, project
+from accelerator.channels.cli import chat, memory, project, sandbox
 from accelerator.channels.cli.app import new_app
 
 app = new_app(
@@ -15,10 +15,11 @@ app = new_app(
     help="GitOps accelerator for Databricks Unity Catalog: ERD + policy -> governed SQL and Terraform.",
     no_args_is_help=True,
 )
-app.add_typer(project.commands)  # init, check, generate, plan
+app.add_typer(project.commands)  # init, check, generate, plan, allow
 app.add_typer(chat.commands)  # chat
 app.add_typer(memory.commands)  # sessions
 app.add_typer(memory.memory_app, name="memory")
+app.add_typer(sandbox.commands)  # sandbox
 
 
 def main() -> None:
