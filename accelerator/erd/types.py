@@ -366,6 +366,8 @@ FAMILY_OVERRIDES: dict[str, dict[str, Mapper]] = {
         "binary_double": _fixed("DOUBLE"),
         "float": _fixed("DOUBLE"),
     },
+    # every SQLite INTEGER is a 64-bit integer (the rowid of `INTEGER PRIMARY KEY`)
+    "sqlite": {"integer": _fixed("BIGINT")},
     "mysql": {
         "tinyint": lambda node: MappedType(
             "BOOLEAN" if node.args == ["1"] else ("SMALLINT" if node.unsigned else "TINYINT")
@@ -396,7 +398,6 @@ FAMILY_OVERRIDES: dict[str, dict[str, Mapper]] = {
 FAMILY_ALIASES = {
     "postgresql": "postgres",
     "redshift": "postgres",
-    "sqlite": "generic",
     "fabric": "tsql",
     "materialize": "postgres",
     "risingwave": "postgres",

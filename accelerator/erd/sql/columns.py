@@ -53,8 +53,11 @@ def read_column(
     else:
         type_last = type_end(tokens, type_first, last) if type_first + 1 < last else last
         start, end = tokens[type_first].start, tokens[type_last - 1].end + 1
+        rewritten = source.type_extents.get(start)  # SQLite words read by their affinity
+        end = max(end, rewritten[0]) if rewritten else end
         raw = source.text[start:end]
-        mapped = source.map_type(raw, datatype, start, end)
+        read = rewritten[1] + source.text[rewritten[0] : end] if rewritten else raw
+        mapped = source.map_type(read, datatype, start, end)
         column = Column(name=name, type=mapped.type, source_type=raw, span=span, name_span=name_span)
         if mapped.allowed_values is not None:
             column.allowed_values = list(mapped.allowed_values)

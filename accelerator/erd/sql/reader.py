@@ -41,7 +41,7 @@ from accelerator.erd.sql.columns import databricks_expression, read_column, set_
 from accelerator.erd.sql.errors import closest_hint, syntax_error, token_error
 from accelerator.erd.sql.keys import attach_key, read_key, resolve_foreign_keys
 from accelerator.erd.sql.kinds import kind_hint, triage
-from accelerator.erd.sql.script import client_script
+from accelerator.erd.sql.script import client_script, sqlite_type_names
 from accelerator.erd.sql.source import (
     CommentLane,
     DdlSource,
@@ -113,12 +113,24 @@ class _DdlReader:
         # the text as the server sees it: the client's lines blanked (same offsets), blocks skipped
         script = client_script(text, dialect)
         self.server_text = script.text if script is not None else text
+        if dialect == "sqlite":  # SQLite takes any words as a type name; sqlglot reads fewer
+            self.server_text = sqlite_type_names(
+                self.server_text, self.dialect.tokenize, self._reads_type, self.source.type_extents
+            )
         for note in script.notes if script is not None else []:
             self.source.note(note.rule, note.severity, note.message, self.source.span(note.start, note.end))
         self.current_schema = default_schema
         self.schemas: dict[str, Schema] = {}
         self.tables: dict[tuple[str, str], Table] = {}
         self.columns: dict[int, dict[str, Column]] = {}  # id(table) -> lower name -> first column
+
+    def _reads_type(self, written: str) -> bool:
+        """Whether sqlglot reads `written` as a column's type."""
+        try:
+            self.dialect.parse(f"CREATE TABLE t (c {written})")
+        except SqlglotError:
+            return False
+        return True
 
     # -- reading ---------------------------------------------------------------------------------
 

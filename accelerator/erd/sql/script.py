@@ -12,8 +12,13 @@ bodies hold their own `;`: those are reported skipped and never parsed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
+from sqlglot.errors import TokenError
+from sqlglot.tokenizer_core import Token, TokenType
+
+from accelerator.erd.sql.tokens import matching_close, top_level_items
 from accelerator.model import Severity
 
 # Which client a dialect's scripts are written for.
@@ -422,3 +427,92 @@ def _first_word(text: str, pos: int) -> int | None:
 
 _NON_SPACE = re.compile(r"\S")
 _STRIP = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|/\*.*?\*/|\$(\w*)\$.*?\$\1\$", re.DOTALL)
+
+
+# Words that end a SQLite column's type name: the column constraints.
+_SQLITE_CONSTRAINT_WORDS = {
+    "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES",
+    "GENERATED", "AS", "AUTOINCREMENT", "ON", "FOREIGN",
+}  # fmt: skip
+_SHORT = {"INTEGER": "INT"}  # where the words are shorter than the affinity's name
+_OPEN_OR_END = (TokenType.L_PAREN, TokenType.SEMICOLON)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+
+def sqlite_affinity(words: str) -> str:
+    """The type SQLite gives a declared type name (datatype3.html, 3.1), in the order it checks."""
+    upper = words.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if any(part in upper for part in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in upper or not upper:
+        return "BLOB"
+    if any(part in upper for part in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def sqlite_type_names(
+    text: str,
+    tokenize: Callable[[str], list[Token]],
+    parses: Callable[[str], bool],
+    extents: dict[int, tuple[int, str]],
+) -> str:
+    """`text` with each column type of several words that sqlglot does not read (`BLOB SUB_TYPE
+    TEXT`; SQLite accepts any) written as its SQLite affinity, padded to the same length; `extents`
+    gets each one's start -> (its end as written, the affinity), for the column to keep the user's
+    spelling and be mapped by the affinity."""
+    if not re.search(r"\bCREATE\b", text, re.IGNORECASE):
+        return text
+    try:
+        tokens = tokenize(text)
+    except TokenError:
+        return text  # the reader reports it where it tokenizes the file
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.token_type != TokenType.CREATE:
+            continue
+        table = next(
+            (
+                i
+                for i in range(index + 1, min(index + 3, len(tokens)))
+                if tokens[i].token_type == TokenType.TABLE
+            ),
+            None,
+        )
+        opening = next(
+            (i for i in range(table or len(tokens), len(tokens)) if tokens[i].token_type in _OPEN_OR_END),
+            None,
+        )
+        if opening is None or tokens[opening].token_type != TokenType.L_PAREN:
+            continue
+        for first, last in top_level_items(tokens, opening + 1, matching_close(tokens, opening)):
+            end = first + 1
+            while end < last and _type_word(text, tokens[end]):
+                end += 1
+            named = (
+                tokens[first].text.upper() not in _SQLITE_CONSTRAINT_WORDS
+                or text[tokens[first].start] in '"`['
+            )
+            if end - first - 1 < 2 or not named:
+                continue
+            start, stop = tokens[first + 1].start, tokens[end - 1].end + 1
+            written = " ".join(text[start:stop].split())
+            affinity = sqlite_affinity(written)
+            affinity = affinity if len(affinity) <= stop - start else _SHORT.get(affinity, affinity)
+            if len(affinity) <= stop - start and not parses(written):
+                edits.append((start, stop, affinity.ljust(stop - start)))
+                extents[start] = (stop, affinity)
+    for start, stop, replacement in reversed(edits):
+        text = text[:start] + replacement + text[stop:]
+    return text
+
+
+def _type_word(text: str, token: Token) -> bool:
+    """A bare word that may be part of a type name (not a quoted name, nor a constraint)."""
+    return (
+        _WORD.match(token.text) is not None
+        and text[token.start] not in "\"'`["
+        and token.text.upper() not in _SQLITE_CONSTRAINT_WORDS
+    )

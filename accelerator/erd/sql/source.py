@@ -40,6 +40,7 @@ class DdlSource:
     findings: list[Finding] = field(default_factory=list)
     type_cache: dict[str, MappedType] = field(default_factory=dict)
     literal_defaults: dict[tuple[str, bool], str | None] = field(default_factory=dict)
+    type_extents: dict[int, tuple[int, str]] = field(default_factory=dict)  # start -> (end, affinity)
 
     def span(self, start: int, end: int) -> Span:
         # LineIndex.span with bisect, positional arguments, and one bisect for the usual span that
