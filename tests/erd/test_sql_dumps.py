@@ -384,16 +384,14 @@ def test_a_copy_of_a_table_not_in_the_file_warns_that_its_columns_are_unknown() 
     assert [(f.rule, f.severity) for f in parsed.findings] == [("sql.table.unread", "warn")]
 
 
-def test_tsql_clustered_and_nonclustered_indexes_are_skipped_not_unknown() -> None:
+def test_tsql_clustered_and_nonclustered_indexes_are_read_not_unknown() -> None:
     ddl = (
         "CREATE TABLE s (id INT NOT NULL PRIMARY KEY, m INT)\nGO\n"
         "CREATE UNIQUE NONCLUSTERED INDEX ix ON s(m)\nGO\nCREATE CLUSTERED INDEX cx ON s(id)\nGO\n"
     )
     parsed = parse_sql(ddl, "x.sql", dialect="tsql")
-    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [
-        ("sql.statement.skipped", "info", 3),
-        ("sql.statement.skipped", "info", 5),
-    ]
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.statement.skipped", "info", 5)]
+    assert [u.columns for u in tables(parsed)["s"].unique_keys] == [["m"]]  # the unique index
 
 
 def test_mysql_double_semicolon_delimiter_ends_trigger_bodies() -> None:

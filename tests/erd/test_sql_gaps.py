@@ -43,3 +43,34 @@ def test_sqlite_integer_is_bigint_and_other_dialects_keep_int() -> None:
     postgres = {c.name: c.type for c in tables(parse_sql(ddl, "t.sql", dialect="postgres"))["t"].columns}
     assert sqlite["id"] == "BIGINT"
     assert postgres["id"] == "INT"
+
+
+# -- unique indexes -------------------------------------------------------------------------------
+
+
+def test_unique_index_becomes_a_unique_key_and_a_plain_index_stays_an_info() -> None:
+    ddl = (
+        "CREATE TABLE public.rental (id INT PRIMARY KEY, rental_date DATE, inventory_id INT, d DATE);\n"
+        "CREATE UNIQUE INDEX idx_uq ON public.rental USING btree (rental_date, inventory_id DESC);\n"
+        "CREATE INDEX idx_d ON public.rental (d);\n"
+        "CREATE UNIQUE INDEX rental_pk ON public.rental (id);\n"
+    )
+    parsed = parse_sql(ddl, "p.sql", dialect="postgres", default_schema="public")
+    rental = tables(parsed)["rental"]
+    assert [(u.name, u.columns) for u in rental.unique_keys] == [("idx_uq", ["rental_date", "inventory_id"])]
+    key = rental.unique_keys[0]
+    assert key.span is not None and key.span.line == 2
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.statement.skipped", "info", 3)]
+
+
+def test_unique_index_on_expressions_or_partial_is_a_warning_naming_it() -> None:
+    ddl = (
+        "CREATE TABLE t (a TEXT, b INT);\n"
+        "CREATE UNIQUE INDEX t_lower ON t (lower(a));\n"
+        "CREATE UNIQUE INDEX t_some ON t (b) WHERE b > 0;\n"
+    )
+    parsed = parse_sql(ddl, "p.sql", dialect="postgres")
+    assert not tables(parsed)["t"].unique_keys
+    warned = [(f.rule, f.severity, f.line) for f in parsed.findings]
+    assert warned == [("sql.index.unique", "warn", 2), ("sql.index.unique", "warn", 3)]
+    assert "t_lower" in parsed.findings[0].message and "t_some" in parsed.findings[1].message

@@ -62,7 +62,7 @@ from accelerator.erd.sql.tokens import (
     top_level_items,
 )
 from accelerator.errors import AcceleratorError, ErdSyntaxError
-from accelerator.model import Column, Schema, Severity, Span, Table
+from accelerator.model import Column, Schema, Severity, Span, Table, UniqueKey
 from accelerator.model.copying import copied, deep_copied
 
 SUPPORTED_DIALECTS = sorted(d.value for d in Dialects if d.value)
@@ -123,6 +123,7 @@ class _DdlReader:
         self.schemas: dict[str, Schema] = {}
         self.tables: dict[tuple[str, str], Table] = {}
         self.columns: dict[int, dict[str, Column]] = {}  # id(table) -> lower name -> first column
+        self.index_keys: list[tuple[Table, UniqueKey]] = []  # read from CREATE UNIQUE INDEX
 
     def _reads_type(self, written: str) -> bool:
         """Whether sqlglot reads `written` as a column's type."""
@@ -169,6 +170,7 @@ class _DdlReader:
                     self.source.add_domain(entry[0])
             for entry in parsed:
                 self._handle(entry)
+        self._drop_redundant_index_keys()
         resolve_foreign_keys(self.source, self.tables)
         source = self.source
         return ParsedErd(source.file, source.text, list(self.schemas.values()), source.findings)
@@ -180,7 +182,8 @@ class _DdlReader:
             return
         statement, read = entry
         if isinstance(read, _Unparsed):
-            if not read.silent and not _is_domain(statement):  # a domain is read with the enums
+            # a domain is read with the enums
+            if not read.silent and not _is_domain(statement) and not self._unique_index(statement):
                 self._skip(statement, None)
             return
         if statement.schema is not None:  # an element of CREATE SCHEMA s: it is created in s
@@ -304,6 +307,68 @@ class _DdlReader:
             severity = "warn"
             message = f"{keyword} statement skipped, with the CREATE TABLE inside it: write it on its own"
         self.source.note("sql.statement.skipped", severity, message, self._statement_span(statement))
+
+    def _unique_index(self, statement: Statement) -> bool:
+        """`CREATE UNIQUE [CLUSTERED] INDEX n ON t [USING m] (a, b)` on a table read: a unique key
+        of it (or a `warn` where the index is on expressions or partial); False for any other."""
+        tokens = statement.tokens
+        if tokens[0].token_type != TokenType.CREATE or "UNIQUE" not in (t.text.upper() for t in tokens[1:3]):
+            return False
+        on = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.ON), None)
+        opening = next(
+            (i for i in range(on or len(tokens), len(tokens)) if tokens[i].token_type == TokenType.L_PAREN),
+            None,
+        )
+        if on is None or opening is None:
+            return False
+        using = next((i for i in range(on, opening) if tokens[i].token_type == TokenType.USING), opening)
+        parts = [t.text for t in tokens[on + 1 : using] if t.token_type != TokenType.DOT]
+        if not parts or on < 2:
+            return False
+        schema = parts[-2] if len(parts) > 1 else self.current_schema
+        table = self.tables.get((schema.lower(), parts[-1].lower()))
+        if table is None:  # an index on a view, or on a table the file does not create
+            return False
+        name_token = tokens[on - 1]
+        closing = matching_close(tokens, opening)
+        columns: list[str] = []
+        for first, last in top_level_items(tokens, opening + 1, closing):
+            column = (
+                table.column(tokens[first].text) if tokens[first].token_type != TokenType.STRING else None
+            )
+            if column is None or any(t.text.upper() not in ("ASC", "DESC") for t in tokens[first + 1 : last]):
+                columns = []
+                break
+            columns.append(column.name)
+        partial = any(t.token_type == TokenType.WHERE for t in tokens[closing + 1 :])
+        span = self._statement_span(statement)
+        if not columns or partial:
+            why = "only where its WHERE holds" if partial else "on expressions, not columns"
+            self.source.note(
+                "sql.index.unique",
+                "warn",
+                f"unique index {name_token.text} on {table.name} is not kept as a unique key: it is unique "
+                f"{why}",
+                span,
+                name_token.text,
+            )
+            return True
+        name_span = self.source.span(name_token.start, name_token.end + 1)
+        key = UniqueKey(name=name_token.text, columns=columns, span=span, name_span=name_span)
+        table.unique_keys.append(key)
+        self.index_keys.append((table, key))
+        return True
+
+    def _drop_redundant_index_keys(self) -> None:
+        """A unique index that backs the table's primary key or one of its unique keys (Oracle's
+        `CREATE UNIQUE INDEX x_pk` before `ADD PRIMARY KEY ... USING INDEX`) adds no key."""
+        for table, key in self.index_keys:
+            columns = {c.lower() for c in key.columns}
+            others = [k.columns for k in table.unique_keys if k is not key]
+            if table.primary_key is not None:
+                others.append(table.primary_key.columns)
+            if any({c.lower() for c in other} == columns for other in others):
+                table.unique_keys = [k for k in table.unique_keys if k is not key]
 
     def _without_table_options(self, statement: Statement) -> bool:
         """A CREATE TABLE whose options after the column list sqlglot cannot read (Oracle's
