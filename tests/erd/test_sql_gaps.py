@@ -74,3 +74,36 @@ def test_unique_index_on_expressions_or_partial_is_a_warning_naming_it() -> None
     warned = [(f.rule, f.severity, f.line) for f in parsed.findings]
     assert warned == [("sql.index.unique", "warn", 2), ("sql.index.unique", "warn", 3)]
     assert "t_lower" in parsed.findings[0].message and "t_some" in parsed.findings[1].message
+
+
+# -- T-SQL extended properties --------------------------------------------------------------------
+
+
+def test_tsql_ms_description_becomes_the_table_and_column_comment() -> None:
+    ddl = (
+        "CREATE TABLE dbo.t (id INT PRIMARY KEY, c NVARCHAR(10))\nGO\n"
+        "EXEC sys.sp_addextendedproperty @name = N'MS_Description', @value = N'It''s t', "
+        "@level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N't'\nGO\n"
+        "EXEC sp_addextendedproperty N'MS_Description', N'The c', N'SCHEMA', N'dbo', N'TABLE', N't', "
+        "N'COLUMN', N'c'\nGO\n"
+        "EXEC sp_addextendedproperty @name = N'Owner', @value = N'x', @level0type = N'SCHEMA', "
+        "@level0name = N'dbo', @level1type = N'TABLE', @level1name = N't'\nGO\n"
+    )
+    parsed = parse_sql(ddl, "t.sql", dialect="tsql", default_schema="dbo")
+    t = tables(parsed)["t"]
+    column = t.column("c")
+    assert t.comment == "It's t"
+    assert column is not None and column.comment == "The c"
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.statement.skipped", "info", 7)]
+
+
+def test_tsql_ms_description_of_a_missing_column_is_a_warning() -> None:
+    ddl = (
+        "CREATE TABLE t (id INT)\nGO\n"
+        "EXEC sp_addextendedproperty @name = N'MS_Description', @value = N'x', @level0type = N'SCHEMA', "
+        "@level0name = N'dbo', @level1type = N'TABLE', @level1name = N't', @level2type = N'COLUMN', "
+        "@level2name = N'nope'\nGO\n"
+    )
+    parsed = parse_sql(ddl, "t.sql", dialect="tsql")
+    assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.comment.unread", "warn", 3)]
+    assert "dbo.t.nope" in parsed.findings[0].message

@@ -183,7 +183,9 @@ class _DdlReader:
         statement, read = entry
         if isinstance(read, _Unparsed):
             # a domain is read with the enums
-            if not read.silent and not _is_domain(statement) and not self._unique_index(statement):
+            if read.silent or _is_domain(statement):
+                return
+            if not self._unique_index(statement) and not self._extended_property(statement):
                 self._skip(statement, None)
             return
         if statement.schema is not None:  # an element of CREATE SCHEMA s: it is created in s
@@ -357,6 +359,57 @@ class _DdlReader:
         key = UniqueKey(name=name_token.text, columns=columns, span=span, name_span=name_span)
         table.unique_keys.append(key)
         self.index_keys.append((table, key))
+        return True
+
+    def _extended_property(self, statement: Statement) -> bool:
+        """T-SQL `EXEC sp_addextendedproperty @name = N'MS_Description', @value = N'...',
+        @level0type = N'SCHEMA', @level0name = s, @level1type = N'TABLE', @level1name = t
+        [, @level2type = N'COLUMN', @level2name = c]` (named or positional): the table's or the
+        column's comment; False for any other property, or one not on a table or column."""
+        tokens = statement.tokens
+        if tokens[0].token_type != TokenType.EXECUTE:
+            return False
+        proc = next((i for i, t in enumerate(tokens[:6]) if t.text.lower() == "sp_addextendedproperty"), None)
+        if proc is None:
+            return False
+        args: dict[str, str | None] = {}
+        for position, (first, last) in enumerate(top_level_items(tokens, proc + 1, len(tokens))):
+            key = _EXTENDED_PROPERTY_ARGS[position] if position < len(_EXTENDED_PROPERTY_ARGS) else ""
+            if tokens[first].token_type == TokenType.PARAMETER and first + 2 < last:
+                key, first = tokens[first + 1].text.lower(), first + 3
+            value = tokens[first] if last == first + 1 else None
+            if value is not None and value.token_type in _STRINGS:
+                args[key] = value.text
+            elif value is not None and value.token_type == TokenType.NULL:
+                args[key] = None
+            else:
+                args[key] = "?"  # a variable or an expression: not known here
+        if (args.get("name") or "").lower() != "ms_description" or "?" in (
+            args.get("value"),
+            *(args.get(k) for k in _EXTENDED_PROPERTY_ARGS[2:]),
+        ):
+            return False
+        kinds = [(args.get(f"level{n}type") or "").upper() for n in range(3)]
+        if kinds[:2] != ["SCHEMA", "TABLE"] or kinds[2] not in ("", "COLUMN"):
+            return False  # a description of a schema, view, procedure, index, ...
+        schema, name = args.get("level0name") or "", args.get("level1name") or ""
+        table = self.tables.get((schema.lower(), name.lower()))
+        if table is None and schema.lower() == "dbo":  # `CREATE TABLE t` without a schema is in dbo
+            table = self.tables.get((self.current_schema.lower(), name.lower()))
+        column_name = args.get("level2name") if kinds[2] else None
+        column = self.columns[id(table)].get(column_name.lower()) if table and column_name else None
+        if table is None or (column_name and column is None):
+            target = f"{schema}.{name}" + (f".{column_name}" if column_name else "")
+            self.source.note(
+                "sql.comment.unread",
+                "warn",
+                f"description of {target} not kept: the file does not create "
+                + ("that column" if table is not None else "that table before it"),
+                self._statement_span(statement),
+                column_name or name,
+            )
+            return True
+        (column or table).comment = args.get("value")
         return True
 
     def _drop_redundant_index_keys(self) -> None:
@@ -810,6 +863,11 @@ _STORAGE_OPTIONS = {
 _TBLPROPERTIES = {"databricks", "spark", "spark2", "hive"}
 # First tokens (and, after CREATE, second tokens) of statements parsed without looking further.
 _PARSED_FIRST = {TokenType.CREATE}
+# sp_addextendedproperty's parameters, in their positional order
+_EXTENDED_PROPERTY_ARGS = [
+    "name", "value", "level0type", "level0name", "level1type", "level1name", "level2type", "level2name",
+]  # fmt: skip
+_STRINGS = {TokenType.STRING, TokenType.NATIONAL_STRING}
 _PARSED_KINDS = {TokenType.TABLE, TokenType.SCHEMA, TokenType.DATABASE}
 _Parsed = tuple[Statement, exp.Expr | SimpleComment | _Unparsed | None]
 _Handler = Callable[[_DdlReader, Statement, exp.Expr], None]
