@@ -107,3 +107,32 @@ def test_tsql_ms_description_of_a_missing_column_is_a_warning() -> None:
     parsed = parse_sql(ddl, "t.sql", dialect="tsql")
     assert [(f.rule, f.severity, f.line) for f in parsed.findings] == [("sql.comment.unread", "warn", 3)]
     assert "dbo.t.nope" in parsed.findings[0].message
+
+
+# -- T-SQL IF ... BEGIN ... END -------------------------------------------------------------------
+
+
+def test_tsql_if_not_exists_block_reads_the_tables_inside() -> None:
+    ddl = (
+        "IF NOT EXISTS (SELECT * FROM sys.objects WHERE object_id = OBJECT_ID(N'[dbo].[a]') AND type in (N'U'))\n"
+        "BEGIN\nCREATE TABLE [dbo].[a](\n\t[id] [int] NOT NULL,\n CONSTRAINT [PK_a] PRIMARY KEY CLUSTERED ([id] ASC)\n"
+        ") ON [PRIMARY]\nEND\nGO\n"
+        "IF OBJECT_ID('dbo.b') IS NULL\nBEGIN\n"
+        "    CREATE TABLE dbo.b (id INT PRIMARY KEY, a_id INT REFERENCES dbo.a(id));\n"
+        "    CREATE TABLE dbo.c (id INT PRIMARY KEY);\nEND;\nGO\n"
+    )
+    parsed = parse_sql(ddl, "if.sql", dialect="tsql", default_schema="dbo")
+    found = tables(parsed)
+    assert sorted(found) == ["a", "b", "c"]
+    assert found["a"].primary_key is not None and found["a"].primary_key.columns == ["id"]
+    assert [(f.columns, f.ref_table) for f in found["b"].foreign_keys] == [(["a_id"], "a")]
+    assert found["b"].span is not None and found["b"].span.line == 11
+    assert not parsed.findings
+
+
+def test_tsql_if_block_with_else_is_still_a_warning() -> None:
+    ddl = "IF 1 = 1\nBEGIN\nCREATE TABLE a (id INT)\nEND\nELSE\nBEGIN\nCREATE TABLE b (id INT)\nEND\nGO\n"
+    parsed = parse_sql(ddl, "if.sql", dialect="tsql")
+    assert [(f.rule, f.severity) for f in parsed.findings if f.severity != "info"] == [
+        ("sql.statement.skipped", "warn")
+    ]

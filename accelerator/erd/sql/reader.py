@@ -60,6 +60,7 @@ from accelerator.erd.sql.tokens import (
     schema_elements,
     split_statements,
     top_level_items,
+    unwrapped_tsql_blocks,
 )
 from accelerator.errors import AcceleratorError, ErdSyntaxError
 from accelerator.model import Column, Schema, Severity, Span, Table, UniqueKey
@@ -224,6 +225,7 @@ class _DdlReader:
         except MissingSemicolon as missing:
             raise self._missing_semicolon(missing.token) from None
         if is_tsql:
+            statements = unwrapped_tsql_blocks(statements)
             statements = [Statement(drop_tsql_noise(s.tokens), s.semicolon) for s in statements]
         return list(statements)
 

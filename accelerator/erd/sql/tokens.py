@@ -350,3 +350,52 @@ class Items:
                 return self.items[0]
             offset = min(offsets)
         return self.items[max(bisect_right(self.starts, offset) - 1, 0)]
+
+
+def unwrapped_tsql_blocks(statements: list[Statement]) -> list[Statement]:
+    """T-SQL `IF <condition> BEGIN ... END` (SSMS's "check for existence" scripts): the statements
+    inside, read as if written on their own; a block with an ELSE, or nested, is kept whole."""
+    result: list[Statement] = []
+    open_block = False  # a block whose END was split off by a `;` inside it
+    for statement in statements:
+        tokens = statement.tokens
+        if open_block and len(tokens) == 1 and tokens[0].token_type == TokenType.END:
+            open_block = False
+            continue
+        body = _if_block_body(tokens)
+        if body is None:
+            result.append(statement)
+            continue
+        inner, closed = body
+        open_block = not closed
+        if inner:
+            result.extend(split_statements(inner, batch_separator=True, strict=True))
+            result[-1] = Statement(result[-1].tokens, result[-1].semicolon or statement.semicolon)
+    return result
+
+
+def _if_block_body(tokens: list[Token]) -> tuple[list[Token], bool] | None:
+    """The tokens inside `IF ... BEGIN ... [END]`, and whether its END is there; None for any other."""
+    if tokens[0].text.upper() != "IF" or tokens[0].token_type == TokenType.IDENTIFIER:
+        return None
+    depth, begin = 0, None
+    for index in range(1, len(tokens)):
+        kind = tokens[index].token_type
+        if kind in _OPENERS:
+            depth += 1
+        elif kind in _CLOSERS:
+            depth -= 1
+        elif kind == TokenType.BEGIN and depth == 0:
+            begin = index
+            break
+    if begin is None:
+        return None
+    body = tokens[begin + 1 :]
+    if any(t.token_type in (TokenType.BEGIN, TokenType.ELSE) for t in body):
+        return None  # nested blocks or an ELSE: not a plain block of statements
+    ends = [i for i, t in enumerate(body) if t.token_type == TokenType.END]
+    if not ends:
+        return body, False
+    if ends != [len(body) - 1]:
+        return None
+    return body[:-1], True
