@@ -19,7 +19,7 @@ from pydantic import Field
 
 from accelerator.edit.located import Located
 from accelerator.edit.operation import ColumnEdit, CommandForm, EditBase, TableEdit, TableOrColumnEdit
-from accelerator.edit.policy_patch import PolicyDocument, no_place_for
+from accelerator.edit.policy_patch import PolicyDocument
 from accelerator.edit.readers import name_parts, table_and_column, target_names, word
 from accelerator.edit.table_edits import DropColumn, MoveTable, RenameColumn, RenameTable
 from accelerator.edit.values import ClassificationName
@@ -41,14 +41,12 @@ class SetTag(TableOrColumnEdit):
 
     writes = "policy"
     forms = (
-        # Not in `help` until the policy has a place for one object's tags.
         CommandForm(
             "set_tag",
             "tag",
             "tag T[.c] KEY=VALUE",
-            "tag sales.orders domain=sales",
-            "set a tag",
-            listed=False,
+            "tag sales.orders tier=gold",
+            "set a tag (the policy's `objects`)",
         ),
     )
 
@@ -70,7 +68,8 @@ class SetTag(TableOrColumnEdit):
         element.tags[self.key] = self.value
 
     def plan_policy(self, policy: PolicyDocument) -> list[TextEdit]:
-        raise no_place_for("tag")
+        name = f"{self.table}.{self.column}" if self.column else self.table  # resolved: schema.table[.column]
+        return policy.set_object_tag(name, self.key, self.value)
 
 
 class Classify(ColumnEdit):

@@ -11,7 +11,7 @@ from accelerator.edit.grant_lists import grant_privileges, revoke_privileges
 from accelerator.edit.located import Located
 from accelerator.edit.names import ModelNames
 from accelerator.edit.operation import CommandForm, ResolvedOp, SecurableEdit
-from accelerator.edit.policy_patch import PolicyDocument, no_place_for
+from accelerator.edit.policy_patch import PolicyDocument
 from accelerator.edit.policy_revokes import revoke_in_policy
 from accelerator.edit.readers import MAX_PARTS, MisplacedValue, offset_of, privilege_list, table_name, word
 from accelerator.edit.values import PRIVILEGES_BY_SECURABLE, Environment, Privileges, SecurableKind
@@ -150,9 +150,8 @@ class SetOwner(SecurableEdit):
             "set_owner",
             "set owner of",
             "set owner of [catalog|schema|table] X to PRINCIPAL",
-            "set owner of schema crm to `data engineers`",
-            "change an owner",
-            listed=False,  # the policy format has no per-object owner yet (`plan_policy` says so)
+            "set owner of schema crm to data_engineers",
+            "change an owner (the policy's `objects`)",
         ),
     )
 
@@ -177,4 +176,4 @@ class SetOwner(SecurableEdit):
         securable.owner = self.principal
 
     def plan_policy(self, policy: PolicyDocument) -> list[TextEdit]:
-        raise no_place_for("owner")
+        return policy.set_object_owner(self.securable, self.principal)  # resolved: the model's names

@@ -23,7 +23,6 @@ __all__ = [
 ]
 
 # The forms `help` lists; every form and phrasing (for typo correction and the tests).
-# Not listed either: `tag`, as the policy format has no per-object tag yet (until its form says listed=False).
 LISTED_FORMS = tuple(form for form in COMMAND_FORMS if form.listed)
 COMMAND_FORMS_ALL = (*COMMAND_FORMS, *(phrasing.form for phrasing in PHRASINGS))
 

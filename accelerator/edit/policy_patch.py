@@ -5,9 +5,8 @@ removes whole lines, or rewrites one flow list, with the indentation and style o
 file is never re-dumped, so its comments and layout survive.
 
 The policy format (accelerator/policy/schema.py) holds grants per catalog/schema/table,
-classification rules matched by column name and classes decided per column (`classified_columns`,
-qualified names); it has no per-table owner and no per-object tag (only
-`*_defaults`), so owner and tag edits raise `no_place_for(...)`. The primitives take plain values,
+classification rules matched by column name, classes decided per column (`classified_columns`,
+qualified names) and one object's owner and tags (`objects`). The primitives take plain values,
 not edits: an operation's `plan_policy` says which primitive it is (see the operation modules).
 """
 
@@ -148,6 +147,39 @@ class PolicyDocument:
             )
         return edits
 
+    def set_object_owner(self, name: str, owner: str) -> list[TextEdit]:
+        """Make `owner` the owner of `name` in its `objects` entry (rewritten, added to, or new)."""
+        return self._set_object_field(name, "owner", owner)
+
+    def set_object_tag(self, name: str, key: str, value: str) -> list[TextEdit]:
+        """Set the tag `key: value` in `name`'s `objects` entry (rewritten, added to, or new)."""
+        return self._set_object_field(name, "tags", value, key)
+
+    def _set_object_field(self, name: str, field: str, value: str, tag: str | None = None) -> list[TextEdit]:
+        written = f"{{{yaml_scalar(tag)}: {yaml_scalar(value)}}}" if tag is not None else yaml_scalar(value)
+        entry = _entry(self.root, "objects", name)
+        if entry is None:
+            return self._add_entries("objects", {name: f"{{{field}: {written}}}"}, _OBJECTS_HEADER)
+        key, settings = entry
+        if not isinstance(settings, yaml.MappingNode):  # `name:` with no value yet
+            return [
+                TextEdit(self.file, key.end_mark.index, settings.end_mark.index, f": {{{field}: {written}}}")
+            ]
+        current = next(((k, v) for k, v in settings.value if k.value == field), None)
+        if current is None:
+            return [_add_field(self.file, self.text, settings, f"{field}: {written}")]
+        node = current[1]
+        if tag is None:
+            return [
+                TextEdit(self.file, node.start_mark.index, node.end_mark.index, written_like(node, value))
+            ]
+        if not isinstance(node, yaml.MappingNode):  # `tags:` with no value yet
+            return [TextEdit(self.file, current[0].end_mark.index, node.end_mark.index, f": {written}")]
+        old = next((v for k, v in node.value if str(k.value) == tag), None)
+        if old is not None:
+            return [TextEdit(self.file, old.start_mark.index, old.end_mark.index, written_like(old, value))]
+        return [_add_field(self.file, self.text, node, f"{yaml_scalar(tag)}: {yaml_scalar(value)}")]
+
     def classified_columns(self) -> dict[str, str]:
         """The `classified_columns` entries as written."""
         found = _top_level(self.root, "classified_columns")
@@ -162,19 +194,18 @@ class PolicyDocument:
         return next(((k, v) for k, v in found[1].value if str(k.value).lower() == wanted), None)
 
     def _add_classified(self, entries: dict[str, str]) -> list[TextEdit]:
-        lines = [f"{yaml_scalar(column)}: {yaml_scalar(name)}" for column, name in entries.items()]
+        written = {column: yaml_scalar(name) for column, name in entries.items()}
+        return self._add_entries("classified_columns", written, _CLASSIFIED_HEADER)
+
+    def _add_entries(self, section: str, entries: dict[str, str], header: str) -> list[TextEdit]:
+        """Add `key: value` lines (values already written as YAML) to the top-level mapping `section`."""
+        lines = [f"{yaml_scalar(key)}: {value}" for key, value in entries.items()]
         file, text = self.file, self.text
-        found = _top_level(self.root, "classified_columns")
+        found = _top_level(self.root, section)
         if found is None:
             separator = "" if text.endswith("\n") or not text else "\n"
             block = "".join(f"  {line}\n" for line in lines)
-            header = (
-                "# Columns classified one by one (by `classify`, or kept through a rename); they win over the\n"
-                "# matches of `classification`.\n"
-            )
-            return [
-                TextEdit(file, len(text), len(text), f"{separator}\n{header}classified_columns:\n{block}")
-            ]
+            return [TextEdit(file, len(text), len(text), f"{separator}\n{header}{section}:\n{block}")]
         mapping = found[1]
         if isinstance(mapping, yaml.MappingNode) and mapping.value and not mapping.flow_style:
             last_key, last_value = mapping.value[-1]
@@ -185,7 +216,7 @@ class PolicyDocument:
             inner = ", ".join(lines)
             end = mapping.end_mark.index - 1  # before the closing brace
             return [TextEdit(file, end, end, f", {inner}")]
-        block = "".join(f"\n  {line}" for line in lines)  # `classified_columns:` or `{}`
+        block = "".join(f"\n  {line}" for line in lines)  # `section:` or `{}`
         return [
             TextEdit(
                 file,
@@ -196,12 +227,33 @@ class PolicyDocument:
         ]
 
 
-def no_place_for(what: str) -> UnsupportedEditError:
-    """The error of a per-object setting the policy format cannot hold (an owner, a tag)."""
-    return UnsupportedEditError(
-        f"the governance policy has no place for a per-object {what}",
-        hint="set table_defaults / schema_defaults in the policy for every table, or ask for per-object "
-        "owners and tags in the policy format",
+_CLASSIFIED_HEADER = (
+    "# Columns classified one by one (by `classify`, or kept through a rename); they win over the\n"
+    "# matches of `classification`.\n"
+)
+_OBJECTS_HEADER = (
+    "# One object's owner and tags (by `set owner of` and `tag`); they win over the *_defaults and the ERD.\n"
+)
+
+
+def _entry(root: yaml.Node | None, section: str, name: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """The entry of the top-level mapping `section` whose key is `name` (compared case-insensitively)."""
+    found = _top_level(root, section)
+    if found is None or not isinstance(found[1], yaml.MappingNode):
+        return None
+    wanted = name.lower()
+    return next(((k, v) for k, v in found[1].value if str(k.value).lower() == wanted), None)
+
+
+def _add_field(file: str, text: str, mapping: yaml.MappingNode, line: str) -> TextEdit:
+    """Add `line` (`key: value`) to a non-empty-or-flow mapping, in its style."""
+    if mapping.flow_style or not mapping.value:
+        end = mapping.end_mark.index - 1  # before the closing brace
+        return TextEdit(file, end, end, f", {line}" if mapping.value else line)
+    last_key, last_value = mapping.value[-1]
+    indent = indentation_at(text, last_key.start_mark.index)
+    return insert_line_after(
+        file, text, max(last_value.end_mark.index - 1, last_value.start_mark.index), f"{indent}{line}"
     )
 
 

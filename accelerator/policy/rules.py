@@ -65,6 +65,7 @@ BUILTIN_RULES: dict[str, RuleInfo] = {
         RuleInfo("keys.foreign_key.types", "error", "a foreign key column's type matches the referenced one"),
         RuleInfo("classification.comment", "warn", "a classified column has a comment"),
         RuleInfo("classification.column", "error", "a classified_columns entry names a column that exists"),
+        RuleInfo("policy.object", "error", "an objects entry names one catalog, schema, table or column"),
         RuleInfo(
             "governance.weakened",
             "warn",

@@ -16,6 +16,7 @@ the shape, in short:
     severity: {<rule id or prefix.*>: error|warn|info|off}
     classification: [{name, match: {names, regex, tags}, tags, mask: {strategy, exempt_groups}}]
     classified_columns: {<schema>.<table>.<column>: <class>}
+    objects: {<catalog>|<schema>|<schema>.<table>[.<column>] (catalog-qualified or not): {owner, tags}}
     environments: {<env>: {catalog: '{env}_{domain}', grants: [...]}}
     grants: [{on, name, principal, privileges, environments}]
     catalog_defaults / schema_defaults: {owner, tags}
@@ -340,6 +341,28 @@ class TableDefaults(OwnerAndTags):
     cluster_by: Literal["auto", "none", "primary_key"] = "none"
 
 
+class ObjectSettings(PolicyModel):
+    """One object's owner and tags (`objects`), written as they are: no templates."""
+
+    owner: str | None = Field(default=None, min_length=1)
+    tags: TextMap = Field(default_factory=dict)
+
+
+def _object_key(value: str) -> str:
+    parts = value.split(".")
+    if not 1 <= len(parts) <= 4 or not all(part.strip() for part in parts):
+        raise ValueError(
+            f"{value!r} is not an object such as retail, sales, sales.orders or sales.orders.status"
+        )
+    return value
+
+
+Objects = Annotated[
+    dict[Annotated[str, AfterValidator(_object_key)], ObjectSettings],
+    BeforeValidator(lambda value: {} if value is None else value),  # `objects:` left empty
+]
+
+
 class PolicySpec(PolicyModel):
     version: Literal[1] = 1
     rules: Rules = Field(default_factory=Rules)
@@ -347,6 +370,8 @@ class PolicySpec(PolicyModel):
     classification: list[ClassificationRule] = Field(default_factory=list)
     # column -> class, decided once (by `classify`, or kept through a rename); wins over the matches
     classified_columns: ClassifiedColumns = Field(default_factory=dict)
+    # one object's owner and tags (by `set owner of`, `tag`); wins over the defaults and the ERD
+    objects: Objects = Field(default_factory=dict)
     environments: dict[str, EnvironmentSpec] | None = None  # None: keep the project's environments
     grants: list[PolicyGrant] = Field(default_factory=list)
     catalog_defaults: OwnerAndTags = Field(default_factory=OwnerAndTags)

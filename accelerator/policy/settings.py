@@ -1,10 +1,12 @@
 """Policy settings copied onto the model: environments, deployment, and default owners, tags,
-table properties and clustering. Values written in the ERD always win over defaults."""
+table properties and clustering. Values written in the ERD win over defaults; the policy's
+`objects` entries win over both."""
 
 from __future__ import annotations
 
 from accelerator.model.elements import Environment, Project
 from accelerator.policy.identifiers import uc_name_problem
+from accelerator.policy.object_settings import apply_object_settings
 from accelerator.policy.policy import Policy
 from accelerator.policy.reporting import Reporter
 
@@ -24,6 +26,7 @@ def apply_settings(project: Project, policy: Policy, reporter: Reporter) -> None
     if spec.deployment is not None:
         project.deployment = spec.deployment.model_copy()
     _apply_defaults(project, policy)
+    apply_object_settings(project, policy, reporter)
 
 
 def _check_catalog_names(project: Project, policy: Policy, reporter: Reporter) -> None:

@@ -11,8 +11,8 @@ import pytest
 from accelerator.edit import EditBase
 from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
 from accelerator.edit.effects import apply_edit
-from accelerator.edit.governance_edits import Classify, SetTag
-from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
+from accelerator.edit.governance_edits import Classify
+from accelerator.edit.grant_edits import Grant, Revoke
 from accelerator.edit.patch import (
     TextEdit,
     UnsupportedEditError,
@@ -438,8 +438,6 @@ def test_classify_names_exactly_that_column_not_every_column_of_its_name() -> No
 @pytest.mark.parametrize(
     "op",
     [
-        SetOwner(securable_kind="table", securable="crm.customers", principal="crm_team"),
-        SetTag(table="crm.customers", key="tier", value="gold"),
         Revoke(privileges=["SELECT"], securable_kind="table", securable="crm.customers", principal="nobody"),
     ],
 )

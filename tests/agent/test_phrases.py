@@ -240,9 +240,12 @@ CORPUS: list[tuple[str, Expect]] = [
     ("revoke select on table sales.orders from finance in prod", R("may come from a wildcard grant")),
     ("revoke modify on schema sales from nobody", R("`nobody` has no MODIFY on schema sales to revoke")),
     ("revoke select on table crm.customers from analysts in staging", R("has no SELECT on table crm.customers in staging")),
-    # -- owners and tags: no per-object place in the policy yet
-    ("set owner of schema crm to `data engineers`", R("no place for a per-object owner")),
-    ("tag sales.orders tier=gold", R("no place for a per-object tag")),
+    # -- owners and tags: the policy's `objects`
+    ("set owner of schema crm to `data engineers`",
+     E({"op": "set_owner", "securable_kind": "schema", "securable": "crm", "principal": "data engineers"})),
+    ("tag sales.orders tier=gold", E({"op": "set_tag", "table": "sales.orders", "key": "tier", "value": "gold"})),
+    ("tag orders.status quality=gold",
+     E({"op": "set_tag", "table": "sales.orders", "column": "status", "key": "quality", "value": "gold"})),
     # -- foreign keys and moving tables
     ("add foreign key orders.customer_id references customers.customer_id",
      R("sales.orders.customer_id already has a foreign key")),
