@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from lark import Token, Tree
 from pydantic import Field
@@ -224,6 +224,7 @@ def policy_follow_up(
     notes: list[str] = []
     _follow_grants(document, change, edits, notes)
     _follow_classified_columns(document, change, edits, notes)
+    _follow_objects(document, change, edits, notes)
     if not edits:  # a pattern that matches nothing is also a grants.target finding, which says so
         return None
     if created:
@@ -276,6 +277,39 @@ def _follow_grants(
                     f"the grant to {grant.principal} on table {written} now names {renamed} ({file}: {grant.where})"
                 )
                 break
+
+
+def _follow_objects(
+    document: PolicyDocument, change: _Change, edits: list[TextEdit], notes: list[str]
+) -> None:
+    """`objects` entries (owner, tags) follow a renamed or moved table and a renamed column; a dropped
+    column's entry is noted (it would name nothing)."""
+    renamed: list[tuple[Any, str]] = []
+    for node in document.object_keys():
+        written = str(node.value)
+        parts = written.split(".")
+        new_name = next(
+            (
+                _renamed(parts, old, new)
+                for old, new in change.tables.items()
+                if len(parts) >= 2 and _names(parts, old)
+            ),
+            None,
+        )
+        if new_name is None and len(parts) >= 3:
+            for (table, column), new in change.columns.items():
+                if _names(parts, (*table, column)):
+                    if new is None:
+                        notes.append(
+                            f"the objects entry {written} names a dropped column: remove it ({document.file})"
+                        )
+                    else:
+                        new_name = _renamed(parts, (*table, column), (*new[0], new[1]))
+                    break
+        if new_name is not None and new_name != written:
+            renamed.append((node, new_name))
+            notes.append(f"the objects entry {written} now names {new_name} ({document.file})")
+    edits += document.rename_scalars(renamed)
 
 
 def _follow_classified_columns(

@@ -180,6 +180,11 @@ class PolicyDocument:
             return [TextEdit(self.file, old.start_mark.index, old.end_mark.index, written_like(old, value))]
         return [_add_field(self.file, self.text, node, f"{yaml_scalar(tag)}: {yaml_scalar(value)}")]
 
+    def object_keys(self) -> list[yaml.Node]:
+        """The key nodes of the `objects` entries, as written."""
+        found = _top_level(self.root, "objects")
+        return [key for key, _ in found[1].value] if found and isinstance(found[1], yaml.MappingNode) else []
+
     def classified_columns(self) -> dict[str, str]:
         """The `classified_columns` entries as written."""
         found = _top_level(self.root, "classified_columns")

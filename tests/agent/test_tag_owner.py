@@ -65,3 +65,17 @@ def test_set_owner_writes_the_securable_as_resolved() -> None:
     assert _edited(text, op.plan_policy(PolicyDocument("p.yaml", text))) == (
         "objects:\n  sales.orders: {owner: 'data engineers'}\n"
     )
+
+
+def test_an_objects_entry_follows_a_renamed_table_and_column(memory_pool: MemoryPool) -> None:
+    conversation = start_conversation(memory_pool, "test:objects-follow")
+    assert conversation.say("tag sales.orders tier=gold").reply.startswith("Applied:")
+    assert conversation.say("tag sales.orders.status quality=gold").reply.startswith("Applied:")
+    result = conversation.say("rename table sales.orders to purchases")
+    assert result.reply.startswith("Applied:"), result.reply
+    policy = result.state["sources"][POLICY]
+    assert "sales.purchases: {tags: {tier: gold}}" in policy and "sales.orders:" not in policy
+    result = conversation.say("rename column sales.purchases.status to state")
+    assert result.reply.startswith("Applied:"), result.reply
+    assert "sales.purchases.state:" in result.state["sources"][POLICY]
+    assert "'tier' = 'gold'" in prod_sql(conversation)
