@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -544,50 +544,56 @@ class _Parser(TokenCursor):
     # -- indexes, enums, references -------------------------------------------------------------
 
     def indexes(self) -> list[IndexNode]:
-        self.take()
-        self.expect("{", "to open the indexes block")
-        found: list[IndexNode] = []
-        while not (token := self.peek()).is_punct("}"):
-            if token.kind == "newline":
+        return self.item_block("indexes", "index", self.index_line, "one index per line: (a, b) [pk]")
+
+    def index_line(self) -> IndexNode:
+        start = self.peek().start
+        if self.peek().is_punct("("):
+            self.take()
+            subjects = [self.index_subject()]
+            while self.peek().is_punct(","):
                 self.take()
-                continue
-            if token.kind == "eof":
-                raise self.error(token, "expected '}' to close the indexes block")
-            if token.is_punct("("):
-                self.take()
-                subjects = [self.index_subject()]
-                while self.peek().is_punct(","):
-                    self.take()
-                    subjects.append(self.index_subject())
-                self.expect(")", "to close the index columns")
-            else:
-                subjects = [self.index_subject()]
-            settings = self.settings(self.index_setting, "of the index") if self.peek().is_punct("[") else []
-            found.append(IndexNode(subjects=subjects, settings=settings, start=token.start, end=self.pos))
-            self.end_of_line("after the index", "one index per line: (a, b) [pk]")
-        self.take()
-        if not found:
-            raise self.error(token, "an indexes block needs at least one index", "remove the empty block")
-        return found
+                subjects.append(self.index_subject())
+            self.expect(")", "to close the index columns")
+        else:
+            subjects = [self.index_subject()]
+        settings = self.settings(self.index_setting, "of the index") if self.peek().is_punct("[") else []
+        return IndexNode(subjects=subjects, settings=settings, start=start, end=self.pos)
 
     def checks(self) -> list[IndexNode]:
         """`checks { `expression` [name: '...'] }`: one CHECK constraint per line."""
+        return self.item_block(
+            "checks", "check", self.check_line, "one check per line: `expression` [name: '...']"
+        )
+
+    def check_line(self) -> IndexNode:
+        start = self.peek().start
+        expression = self.check_expression()
+        settings = self.settings(self.check_setting, "of the check") if self.peek().is_punct("[") else []
+        return IndexNode(subjects=[expression], settings=settings, start=start, end=self.pos)
+
+    def item_block(
+        self, block: str, item: str, read_line: Callable[[], IndexNode], one_per_line: str
+    ) -> list[IndexNode]:
+        """`block { ... }` (indexes, checks): one item a line, at least one."""
         self.take()
-        self.expect("{", "to open the checks block")
+        self.expect("{", f"to open the {block} block")
         found: list[IndexNode] = []
         while not (token := self.peek()).is_punct("}"):
             if token.kind == "newline":
                 self.take()
                 continue
             if token.kind == "eof":
-                raise self.error(token, "expected '}' to close the checks block")
-            expression = self.check_expression()
-            settings = self.settings(self.check_setting, "of the check") if self.peek().is_punct("[") else []
-            found.append(IndexNode(subjects=[expression], settings=settings, start=token.start, end=self.pos))
-            self.end_of_line("after the check", "one check per line: `expression` [name: '...']")
+                raise self.error(token, f"expected '}}' to close the {block} block")
+            found.append(read_line())
+            self.end_of_line(f"after the {item}", one_per_line)
         self.take()
         if not found:
-            raise self.error(token, "a checks block needs at least one check", "remove the empty block")
+            raise self.error(
+                token,
+                f"a{'n' if block[0] in 'aeiou' else ''} {block} block needs at least one {item}",
+                "remove the empty block",
+            )
         return found
 
     def check_expression(self) -> Token:
