@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from accelerator.model.elements import Environment, Mask, Table
+from accelerator.model.elements import Environment, Table
+from accelerator.model.mask_sql import mask_function_sql, masked_kind
 from accelerator.model.sql_definitions import (
     check_name,
     checked_check,
@@ -135,17 +136,6 @@ def _drop_check_statement(table: str, path: ObjectPath, column: str) -> str:
 
 def _alter_column(place: Place, path: ObjectPath) -> str:
     return f"ALTER TABLE {place.table(path)} ALTER COLUMN {ident(path.column or '')}"
-
-
-def _masked_value(mask: Mask, column_type: str) -> str:
-    text = column_type.upper().startswith(("STRING", "VARCHAR", "CHAR"))
-    if not text or mask.strategy == "null":
-        return "NULL"
-    return {
-        "redact": "'***'",
-        "hash": "sha2(val, 256)",
-        "partial": "concat(repeat('*', greatest(length(val) - 4, 0)), right(val, 4))",
-    }[mask.strategy]
 
 
 # --- one function per kind of change ---------------------------------------------------------------
@@ -310,19 +300,11 @@ def _unset_tag(place: Place, change: c.UnsetTag) -> list[str]:
 
 def _set_mask(place: Place, change: c.SetMask) -> list[str]:
     mask, column_type = change.mask, checked_type(change.column_type)
-    function = ident(
-        place.environment.catalog_name(change.path.catalog), change.function_schema, mask.function
-    )
-    masked = _masked_value(mask, column_type)
-    groups = sorted(set(mask.exempt_groups))
-    if groups:
-        members = " OR ".join(f"is_account_group_member({literal(group)})" for group in groups)
-        body = f"CASE WHEN {members} THEN val ELSE {masked} END"
-    else:
-        body = masked
+    function = (place.environment.catalog_name(change.path.catalog), change.function_schema, mask.function)
+    kind = masked_kind(mask.strategy, column_type)
     return [
-        f"CREATE OR REPLACE FUNCTION {function}(val {column_type}) RETURNS {column_type} RETURN {body}",
-        f"{_alter_column(place, change.path)} SET MASK {function}",
+        mask_function_sql(function, column_type, kind, mask.exempt_groups),
+        f"{_alter_column(place, change.path)} SET MASK {ident(*function)}",
     ]
 
 

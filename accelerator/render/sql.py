@@ -36,6 +36,7 @@ import jinja2
 
 from accelerator.errors import RenderError
 from accelerator.model.elements import Project
+from accelerator.model.mask_sql import mask_function_sql
 from accelerator.model.sql_quoting import quote_identifier, quote_literal
 from accelerator.render.cache import render_pass
 from accelerator.render.environments import environment_named
@@ -70,6 +71,7 @@ def sql_templates() -> jinja2.Environment:
     environment.filters["literal"] = quote_literal
     environment.filters["ident_list"] = _identifier_list
     environment.filters["literal_list"] = _literal_list
+    environment.globals["mask_function_sql"] = mask_function_sql  # one definition, migrations' too
     return environment
 
 

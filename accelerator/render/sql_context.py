@@ -27,6 +27,7 @@ from accelerator.model.elements import (
     Schema,
     Table,
 )
+from accelerator.model.mask_sql import MaskedKind, masked_kind
 from accelerator.model.sql_definitions import (
     check_name,
     checked_check,
@@ -43,7 +44,6 @@ from accelerator.render.cache import MAX_TABLE_VERSIONS, PieceKind
 from accelerator.render.effective_grants import EffectiveGrant, grants_for_environment
 
 ALLOW_COLUMN_DEFAULTS = ("delta.feature.allowColumnDefaults", "supported")
-_STRING_TYPES = ("STRING", "VARCHAR", "CHAR")
 
 
 @dataclass(slots=True)
@@ -79,7 +79,7 @@ class TableContext:
 class MaskFunctionContext:
     path: tuple[str, str, str]
     type: str
-    masked: str  # "redact_string" | "hash_string" | "partial_string" | "null"
+    masked: MaskedKind
     exempt_groups: tuple[str, ...]
 
 
@@ -262,18 +262,11 @@ def _foreign_key_context(catalog: str, table: Table, foreign_key: ForeignKey) ->
     )
 
 
-def is_string_type(type_text: str) -> bool:
-    return type_text.upper().startswith(_STRING_TYPES)
-
-
 def _mask_function(catalog: str, schema: str, column: Column, mask: Mask) -> MaskFunctionContext:
-    strategy = mask.strategy
-    # Only strings can be redacted to '***', hashed or partially shown and still match RETURNS <type>.
-    masked = f"{strategy}_string" if strategy != "null" and is_string_type(column.type) else "null"
     return MaskFunctionContext(
         path=(catalog, schema, mask.function),
         type=checked_type(column.type, column.span),
-        masked=masked,
+        masked=masked_kind(mask.strategy, column.type),
         exempt_groups=tuple(sorted(set(mask.exempt_groups))),
     )
 
