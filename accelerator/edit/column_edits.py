@@ -55,12 +55,18 @@ class ChangeType(ColumnEdit):
         return cls(table=table, column=column, type=type_, source_type=source_type)
 
     def describe(self) -> str:
-        return f"change type of {self.table}.{self.column} → {self.type}"
+        written = f"{self.source_type} ({self.type} in Databricks)" if self.source_type else self.type
+        return f"change type of {self.table}.{self.column} → {written}"
 
     def apply_to(self, target: Located) -> None:
         column = target.require_column()
-        if self.type == column.type and column.allowed_values is None:  # else: the enum's values go
-            raise target.unchanged(f"is already {self.type}")
+        written = self.source_type or self.type
+        if (
+            self.type == column.type
+            and column.allowed_values is None  # else: the enum's values go
+            and _spelling(written) == _spelling(column.source_type or column.type)
+        ):  # varchar(20) -> varchar(30) is the same Databricks STRING, but another ERD type
+            raise target.unchanged(f"is already {column.source_type or self.type}")
         if column.identity is not None and self.type != "BIGINT":
             raise EditConflictError(
                 f"cannot change {target.where} to {self.type}: it is an identity column, which must be BIGINT",
@@ -71,6 +77,11 @@ class ChangeType(ColumnEdit):
 
     def plan_erd(self, patcher: ErdPatcher, table: TableTarget) -> list[TextEdit]:
         return patcher.change_type(table, self.column, self.type, self.source_type)
+
+
+def _spelling(type_: str) -> str:
+    """A type as written, compared without case and spaces (`VARCHAR(20)` is `varchar( 20 )`)."""
+    return "".join(type_.split()).lower()
 
 
 class SetNotNull(ColumnEdit):

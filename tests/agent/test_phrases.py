@@ -164,7 +164,10 @@ CORPUS: list[tuple[str, Expect]] = [
      E({"op": "change_type", "table": "sales.order_items", "column": "quantity", "type": "BIGINT"})),
     ("change type of sales.orders.order_date to timestamp",
      E({"op": "change_type", "table": "sales.orders", "column": "order_date", "type": "TIMESTAMP"})),
-    ("change the type of sales.orders.status to varchar(40)", R("is already STRING")),
+    ("change the type of sales.orders.status to varchar(40)",  # the ERD's varchar(20) gets the new length
+     E({"op": "change_type", "table": "sales.orders", "column": "status", "type": "STRING",
+        "source_type": "varchar(40)"})),
+    ("change type of sales.orders.status to VARCHAR(20)", R("is already varchar(20)")),
     ("change type of sales.orders.order_date to tmestamp", R("did you mean `timestamp`?")),
     ("change type of sales.orders.order_date", R("expected `to`")),
     # -- NOT NULL
