@@ -205,3 +205,96 @@ def _object_span(project: Project, path: str) -> Span | None:
                 if column is not None:
                     found.append(column)
     return next((item.span for item in reversed(found) if item.span is not None), None)
+
+
+# -- approving: which gate an `allow CODE on OBJECT [in ENV]` names --------------------------------
+
+
+def diff_gates(changes: Mapping[str, Sequence[c.Change]]) -> list[Gate]:
+    """The destructive changes of a pending diff (environment -> its changes), as gates that no
+    migration holds yet (`file` empty, `line` 0)."""
+    return [
+        Gate(change.code, digest_of(change), str(change.path), environment, "", 0)
+        for environment, env_changes in changes.items()
+        for change in env_changes
+        if change.risk == "destructive"
+    ]
+
+
+def covered(gate: Gate, approvals: Sequence[Approval]) -> bool:
+    """Whether an approval of this very change (same digest) covers the gate."""
+    return any(a.names(gate) and a.change_digest == gate.digest for a in approvals)
+
+
+def open_gates(
+    gates: Sequence[Gate],
+    approvals: Sequence[Approval],
+    allow_destructive: Mapping[str, str | Sequence[str]] | None = None,
+) -> list[Gate]:
+    """The gates that still need an approval (neither the policy nor an approval covers them), one
+    per code, object, environment and change, in their order."""
+    found: dict[tuple[str, str, str, str], Gate] = {}
+    for gate in gates:
+        allowed = allowed_codes(allow_destructive or {}, gate.environment)
+        if allowed is None or gate.code in allowed or covered(gate, approvals):
+            continue
+        found.setdefault((gate.code, gate.object.lower(), gate.environment, gate.digest), gate)
+    return list(found.values())
+
+
+def describe_gate(gate: Gate) -> str:
+    where = f"migration {gate.file.rsplit('/', 1)[-1]}" if gate.file else "pending, in no migration yet"
+    return f"{gate.code} on {gate.object} in {gate.environment} ({where})"
+
+
+def _names_object(gate: Gate, obj: str) -> bool:
+    """`obj` is the gate's object, or its path without the leading catalog (or catalog and schema)."""
+    full, given = gate.object.lower(), obj.lower()
+    return full == given or full.endswith("." + given)
+
+
+def gate_to_approve(
+    code: str,
+    obj: str,
+    environment: str | None,
+    gates: Sequence[Gate],
+    approvals: Sequence[Approval],
+    allow_destructive: Mapping[str, str | Sequence[str]] | None = None,
+) -> Gate:
+    """The gate that `allow CODE on OBJECT [in ENVIRONMENT]` approves, among `gates` (the migrations'
+    and the pending diff's, see `diff_gates`): one change, preferably one no approval covers yet (an
+    approval of a covered change renews it). Raise `AcceleratorError` when none matches (naming the
+    gates that await an approval) or when the words name different changes."""
+    code = code.upper()
+    matching = [
+        g for g in gates if g.code == code and _names_object(g, obj) and environment in (None, g.environment)
+    ]
+    where = f" in {environment}" if environment else ""
+    if not matching:
+        waiting = open_gates(gates, approvals, allow_destructive)
+        listed = "; ".join(describe_gate(g) for g in waiting[:10]) + ("; ..." if len(waiting) > 10 else "")
+        raise AcceleratorError(
+            f"no destructive change {code} on {obj}{where}, pending or in a migration; "
+            + (f"awaiting an approval: {listed}" if waiting else "none awaits an approval"),
+            hint="`accelerator plan` and `accelerator check` list the destructive changes with their code and object",
+        )
+    uncovered = [g for g in matching if not covered(g, approvals)] or matching
+    digests = {g.digest for g in uncovered}
+    objects = {g.object.lower() for g in uncovered}
+    if len(objects) > 1:
+        raise AcceleratorError(
+            f"{code} on {obj}{where} names several objects: {', '.join(sorted(objects))}",
+            hint="name the object by its whole path, catalog.schema.table[.column]",
+        )
+    if len(digests) > 1:
+        raise AcceleratorError(
+            f"{code} on {obj} names different changes in different environments: "
+            + "; ".join(describe_gate(g) for g in uncovered),
+            hint="approve each environment on its own (`--env ENV` in the terminal, `in ENV` in a conversation)",
+        )
+    return uncovered[0]
+
+
+def approval_of(gate: Gate, environment: str | None, approved_by: str, approved_at: str) -> Approval:
+    """The approval of `gate`'s change in `environment` (None: every environment that holds it)."""
+    return Approval(gate.code, gate.object, environment, approved_by, approved_at, gate.digest)

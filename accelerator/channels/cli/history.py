@@ -14,7 +14,18 @@ from accelerator.errors import AcceleratorError
 from accelerator.generate import Governed, MigrationHistory, migration_gates
 from accelerator.model import Finding
 from accelerator.model.elements import Project
-from accelerator.plan.gates import APPROVALS_FILE, Approval, parse_approvals
+from accelerator.plan.gates import (
+    APPROVALS_FILE,
+    Approval,
+    Gate,
+    approval_of,
+    diff_gates,
+    gate_to_approve,
+    gates_in,
+    parse_approvals,
+    render_approvals,
+    with_approval,
+)
 from accelerator.plan.migrations import SUM_FILE, migration_version, verify_migrations
 
 MODEL_FILE = "model.json"
@@ -144,50 +155,58 @@ def approve(
 ) -> Approval:
     """Record an approval of the destructive change `code` on `obj` (in `environment`, or every
     one) in `<output>/approvals.json`, bound to the change as the migrations, or else the pending
-    diff, hold it. The chat's `/uc allow` calls this too."""
+    diff, hold it. Which change that is, is `plan.gates.gate_to_approve` (the conversation's
+    `allow` asks it too); here only the reading and the writing."""
+    gates, approvals = gate_context(config, governed, environment)
+    allow = governed.policy.spec.rules.migrations.allow_destructive
+    gate = gate_to_approve(code, obj, environment, gates, approvals, allow)
+    approval = approval_of(gate, environment, approved_by, approved_at)
+    record_approvals(config, [approval])
+    return approval
+
+
+def gate_context(
+    config: ProjectConfig, governed: Governed, environment: str | None = None
+) -> tuple[list[Gate], list[Approval]]:
+    """The destructive changes an approval can name (those of the output directory's migrations,
+    then those of the diff from its model.json to `governed`, pending), and the approvals recorded."""
     from accelerator.plan import diff
-    from accelerator.plan.gates import digest_of, gates_in, render_approvals, with_approval
     from accelerator.plan.migrations import changes_in, empty_like
 
-    code, target = code.upper(), config.root / config.output
+    target = config.root / config.output
     approvals = read_approvals(target, config)
-    digests: dict[str, bool] = {}  # digest -> already covered by an approval
+    gates: list[Gate] = []
     sql = target / "sql"
     for directory in sorted(p for p in sql.iterdir() if p.is_dir()) if sql.is_dir() else []:
         if environment is not None and directory.name != environment:
             continue
         for name, text in migration_texts(directory, config)[0].items():
-            for gate in gates_in(name, text, directory.name):
-                if gate.code == code and gate.object.lower() == obj.lower():
-                    covered = any(a.names(gate) and a.change_digest == gate.digest for a in approvals)
-                    digests[gate.digest] = digests.get(gate.digest, False) or covered
+            gates += gates_in(f"{_shown(target, config)}/sql/{directory.name}/{name}", text, directory.name)
     model_path = target / MODEL_FILE
     previous = read_model(_read(model_path, config), str(model_path)) if model_path.exists() else None
     pending = diff(previous or empty_like(governed.project), governed.project)
     names = [environment] if environment is not None else [e.name for e in governed.project.environments]
-    for env in names:
-        for change in changes_in(pending, env):
-            if (
-                change.risk == "destructive"
-                and change.code == code
-                and str(change.path).lower() == obj.lower()
-            ):
-                digests.setdefault(digest_of(change), False)
-    open_digests = [d for d, covered in digests.items() if not covered] or list(digests)
-    where = f" in {environment}" if environment else ""
-    if not open_digests:
-        raise AcceleratorError(
-            f"no destructive change {code} on {obj}{where}, pending or in a migration",
-            hint="`accelerator plan` and `accelerator check` list the destructive changes with their code and object",
-        )
-    if len(open_digests) > 1:
-        raise AcceleratorError(
-            f"{code} on {obj} names different changes in different environments",
-            hint="approve each with --env ENV",
-        )
-    approval = Approval(code, obj, environment, approved_by, approved_at, open_digests[0])
+    gates += diff_gates({env: changes_in(pending, env) for env in names})
+    return gates, approvals
+
+
+def record_approvals(config: ProjectConfig, new: Sequence[Approval]) -> list[Approval]:
+    """Add `new` to `<output>/approvals.json` (each replaces an approval of the same code, object and
+    environment, unless that one is later); the approvals as written."""
+    target = config.root / config.output
+    approvals = read_approvals(target, config)
+    for approval in new:
+        key = (approval.code, approval.object_path.lower(), approval.environment)
+        if any(
+            (a.code, a.object_path.lower(), a.environment) == key and a.approved_at > approval.approved_at
+            for a in approvals
+        ):
+            continue  # renewed since (say, in the terminal): the later approval stands
+        approvals = with_approval(approvals, approval)
     path = target / APPROVALS_FILE
     config.inside_root(path.absolute(), setting=("output",))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_approvals(with_approval(approvals, approval)), encoding="utf-8")
-    return approval
+    text = render_approvals(approvals)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return approvals
