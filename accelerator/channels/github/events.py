@@ -1,0 +1,198 @@
+"""Events: a registry from `event.action` to a handler (Probot style), one `Context` per handled
+event, and the rules of who and what the bot answers.
+
+A pull request is one conversation: its thread id is `github:OWNER/REPO#N`. The bot ignores itself,
+every other bot (`sender.type == "Bot"`) and comments made through a GitHub App, so two bots cannot
+loop; in a comment, only text addressed to it (the prefix, `/uc` by default, or an @mention) is a
+command, everything else is conversation among humans. All of this is decided from the payload
+alone, so the intake and the workers apply the same rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.Repository import Repository
+
+log = logging.getLogger("accelerator.github")
+
+MAX_DELIVERY_ID_CHARS = 100
+DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+FULL_NAME = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+
+
+def thread_id(full_name: str, number: int) -> str:
+    return f"github:{full_name}#{number}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One delivery as GitHub sent it: `X-GitHub-Event`, `X-GitHub-Delivery` and the JSON payload."""
+
+    name: str
+    delivery: str
+    payload: dict[str, Any]
+
+    @property
+    def action(self) -> str | None:
+        action = self.payload.get("action")
+        return action if isinstance(action, str) else None
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}.{self.action}" if self.action else self.name
+
+    @property
+    def repository(self) -> str | None:
+        repository = self.payload.get("repository")
+        name = repository.get("full_name") if isinstance(repository, dict) else None
+        return name if isinstance(name, str) and FULL_NAME.match(name) else None
+
+    @property
+    def number(self) -> int | None:
+        """The pull request the event belongs to (None: not a pull request's event)."""
+        pull = self.payload.get("pull_request")
+        if isinstance(pull, dict):
+            value = pull.get("number", self.payload.get("number"))
+            return value if isinstance(value, int) and value > 0 else None
+        issue = self.payload.get("issue")
+        if isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict):
+            value = issue.get("number")
+            return value if isinstance(value, int) and value > 0 else None
+        return None
+
+    @property
+    def thread_id(self) -> str | None:
+        repository, number = self.repository, self.number
+        return None if repository is None or number is None else thread_id(repository, number)
+
+    @property
+    def sender(self) -> dict[str, Any]:
+        sender = self.payload.get("sender")
+        return sender if isinstance(sender, dict) else {}
+
+    @property
+    def sender_login(self) -> str:
+        login = self.sender.get("login")
+        return login if isinstance(login, str) else ""
+
+    @property
+    def installation(self) -> int | None:
+        installation = self.payload.get("installation")
+        value = installation.get("id") if isinstance(installation, dict) else None
+        return value if isinstance(value, int) else None
+
+    @property
+    def comment(self) -> dict[str, Any]:
+        comment = self.payload.get("comment")
+        return comment if isinstance(comment, dict) else {}
+
+
+def command_text(body: str, prefix: str, bot_login: str | None) -> str | None:
+    """The command a comment addresses to the bot, without its prefix or @mention; None when the
+    comment is not addressed to it. The prefix must start the comment (after blank space); an
+    @mention of the bot anywhere on the first line addresses the rest of the comment."""
+    text = body.strip()
+    if prefix and (text == prefix or text.startswith((prefix + " ", prefix + "\n", prefix + "\t"))):
+        return text[len(prefix) :].strip()
+    if bot_login:
+        name = bot_login.removesuffix("[bot]")
+        mention = re.compile(rf"(?<![\w@])@{re.escape(name)}(?:\[bot\])?(?![\w-])[,:]?\s*", re.IGNORECASE)
+        first, _, rest = text.partition("\n")
+        found = mention.search(first)
+        if found is not None:
+            command = (first[: found.start()] + first[found.end() :]).strip(" \t,:")
+            return "\n".join(part for part in (command, rest.strip()) if part).strip()
+    return None
+
+
+def ignored_because(event: Event, bot_login: str | None, prefix: str) -> str | None:
+    """Why this event is not the bot's business (None: it is). Pure: from the payload alone."""
+    sender = event.sender
+    login = event.sender_login
+    if bot_login and login.lower() == bot_login.lower():
+        return "sent by the bot itself"
+    if sender.get("type") == "Bot" or login.endswith("[bot]"):
+        return f"sent by another bot ({login})"
+    if event.name == "issue_comment":
+        comment = event.comment
+        if comment.get("performed_via_github_app"):
+            return "a comment made through a GitHub App"
+        user = comment.get("user")
+        if isinstance(user, dict) and (
+            user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
+        ):
+            return "a comment by a bot"
+        body = comment.get("body")
+        if not isinstance(body, str) or command_text(body, prefix, bot_login) is None:
+            return "a comment not addressed to the bot"
+    return None
+
+
+@dataclass
+class Context:
+    """What a handler works with: the event, its repository, PR and sender, and the client."""
+
+    event: Event
+    github: Github
+    repository: str
+    number: int
+    sender: str
+    installation: int | None = None
+    _repo: Repository | None = field(default=None, repr=False)
+
+    @property
+    def thread_id(self) -> str:
+        return thread_id(self.repository, self.number)
+
+    @property
+    def repo(self) -> Repository:
+        if self._repo is None:
+            self._repo = self.github.get_repo(self.repository)  # lazy: no request until used
+        return self._repo
+
+    @classmethod
+    def of(cls, event: Event, github: Github) -> Context:
+        repository, number = event.repository, event.number
+        if repository is None or number is None:
+            raise ValueError(f"delivery {event.delivery} ({event.key}) belongs to no pull request")
+        return cls(event, github, repository, number, event.sender_login, event.installation)
+
+
+Handler = Callable[[Context], Any]
+
+
+class Registry:
+    """`event.action` (or a whole event) -> handlers, in registration order."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = {}
+
+    def on(self, *keys: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for key in keys:
+                self._handlers.setdefault(key, []).append(handler)
+            return handler
+
+        return register
+
+    def handlers(self, event: Event) -> list[Handler]:
+        return [
+            *self._handlers.get(event.name, []),
+            *(self._handlers.get(event.key, []) if event.action else []),
+        ]
+
+    def handles(self, event: Event) -> bool:
+        return bool(self.handlers(event))
+
+    def dispatch(self, context: Context) -> list[Any]:
+        found = self.handlers(context.event)
+        if not found:
+            log.debug("no handler for %s (delivery %s)", context.event.key, context.event.delivery)
+        return [handler(context) for handler in found]

@@ -1,0 +1,488 @@
+"""The pull request's turns, on top of `ConversationSession` (one thread per PR: `github:OWNER/REPO#N`).
+
+- A push (`opened`, `reopened`, `synchronize`, `ready_for_review`) is a turn: the head's config,
+  ERDs and policy are read; sources changed on the branch since the commit the conversation last
+  saw are hand edits, adopted into the conversation; the files are regenerated and only what
+  changed is committed. A head that carries the bot's trailer is the bot's own push, not a turn.
+- A comment addressed to the bot by a user who may edit is a command turn: an `eyes` reaction, the
+  turn (hand edits adopted first), one commit, one reply.
+- `closed` closes the conversation; a reopen resumes it.
+
+Exactly once: the conversation's memory turn is keyed by the comment (or the head) so a redelivery
+or an edited comment runs nothing again; the commit is found by its trailer, the reply by its
+marker; the commit the conversation last saw (`conversations.head_sha`) tells a hand edit from a
+turn whose commit never reached the branch (a worker killed between the two), which is committed
+on the retry instead of being undone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from github import GithubException
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from accelerator.agent.crash import crash_point
+from accelerator.channels.github import commits, summary
+from accelerator.channels.github.client import BotIdentity, may_edit, permission
+from accelerator.channels.github.events import Context, Event, Registry, command_text, ignored_because
+from accelerator.channels.github.settings import BotSettings
+from accelerator.channels.github.snapshot import Head, Tree, checked_out, git_blob_sha, read_tree
+from accelerator.errors import AcceleratorError
+
+if TYPE_CHECKING:
+    from github import Github
+
+    from accelerator.agent.session import ConversationSession, TurnResult
+    from accelerator.agent.state import ConversationState
+    from accelerator.generate import Generation
+    from accelerator.memory import MemoryPool, MemoryStore
+    from accelerator.model import Finding
+
+log = logging.getLogger("accelerator.github")
+
+MAX_REDO = 3  # turns redone on a branch that moved, before giving up (never forced)
+MAX_SESSIONS = 64  # conversations whose derived caches a process keeps warm
+PUSH_TEXT = "status"  # what a push turn asks: it adopts the head's changes and reports
+
+
+@dataclass
+class TurnReport:
+    """What a turn did on GitHub (for the caller, the tests and the metrics)."""
+
+    thread_id: str
+    kind: str  # push | comment | close | ignored | refused
+    commit: str | None = None
+    reply: str | None = None
+    replied: bool = False
+    duplicate: bool = False
+    moved: bool = False
+    note: str | None = None
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Command:
+    key: str  # the turn's identity in the memory: comment:<id>
+    text: str
+    author: str
+    user_id: int
+    url: str | None
+
+
+class Sessions:
+    """Conversation sessions by thread, their derived caches warm (an LRU). The queue runs a
+    conversation's deliveries one at a time, so a session is never used by two workers at once."""
+
+    def __init__(self, factory: Callable[[str], ConversationSession], size: int = MAX_SESSIONS) -> None:
+        self.factory = factory
+        self.size = size
+        self._items: OrderedDict[str, ConversationSession] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, thread_id: str) -> ConversationSession:
+        with self._lock:
+            found = self._items.get(thread_id)
+            if found is None:
+                found = self._items[thread_id] = self.factory(thread_id)
+            self._items.move_to_end(thread_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return found
+
+
+class PullRequestBot:
+    """Handles one event at a time per conversation; any number of conversations in parallel."""
+
+    def __init__(
+        self,
+        pool: MemoryPool,
+        settings: BotSettings,
+        github: Github,
+        *,
+        schema: str = "accelerator",
+        terraform: bool = False,
+    ) -> None:
+        from accelerator.agent.session import ConversationSession
+        from accelerator.memory import MemoryStore
+
+        self.pool = pool
+        self.schema = schema
+        self.settings = settings
+        self.github = github
+        self.identity = BotIdentity(settings, github)
+        self.store: MemoryStore = MemoryStore(pool, schema)
+        self.terraform = terraform
+
+        def session(thread_id: str) -> ConversationSession:
+            return ConversationSession(pool, thread_id, schema=schema, channel="github", terraform=terraform)
+
+        self.sessions = Sessions(session)
+        self.registry = Registry()
+        self.registry.on(
+            "pull_request.opened", "pull_request.reopened", "pull_request.synchronize",
+            "pull_request.ready_for_review",
+        )(self.on_push)  # fmt: skip
+        self.registry.on("pull_request.closed")(self.on_closed)
+        self.registry.on("issue_comment.created", "issue_comment.edited")(self.on_comment)
+
+    # -- entry ----------------------------------------------------------------------------------------
+
+    def ignored(self, event: Event) -> str | None:
+        """Why the event is not a turn (from the payload alone), None when it is one."""
+        if event.thread_id is None:
+            return f"{event.key} belongs to no pull request"
+        if not self.registry.handles(event):
+            return f"{event.key} is not handled"
+        return ignored_because(event, self.identity.login, self.settings.prefix)
+
+    def handle(self, event: Event) -> list[TurnReport]:
+        reason = self.ignored(event)
+        if reason is not None:
+            log.debug("delivery %s (%s) ignored: %s", event.delivery, event.key, reason)
+            return [TurnReport(event.thread_id or "", "ignored", note=reason)]
+        context = Context.of(event, self.github)
+        return [report for report in self.registry.dispatch(context) if isinstance(report, TurnReport)]
+
+    # -- handlers -------------------------------------------------------------------------------------
+
+    def on_closed(self, ctx: Context) -> TurnReport:
+        self.store.open_conversation(ctx.thread_id, "github", repo=ctx.repository, pr_number=ctx.number)
+        self.store.close_conversation(ctx.thread_id)
+        return TurnReport(ctx.thread_id, "close")
+
+    def on_push(self, ctx: Context) -> TurnReport:
+        pull = ctx.repo.get_pull(ctx.number)
+        if pull.state != "open":
+            return TurnReport(ctx.thread_id, "ignored", note="the pull request is closed")
+        head = _payload_head(ctx.event)
+        if ctx.event.action == "synchronize" and head and head == self._last_seen(ctx.thread_id):
+            return TurnReport(ctx.thread_id, "ignored", note="the bot's own push")
+        if ctx.event.action == "synchronize" and head and commits.head_is_bots(ctx.repo, head):
+            return TurnReport(ctx.thread_id, "ignored", note="the bot's own push")
+        user = self.store.upsert_user(github_login=ctx.sender) if ctx.sender else None
+        return self.turn(ctx, pull, None, user.id if user else None)
+
+    def on_comment(self, ctx: Context) -> TurnReport:
+        comment = ctx.event.comment
+        comment_id = comment.get("id")
+        body = comment.get("body")
+        text = (
+            command_text(body, self.settings.prefix, self.identity.login) if isinstance(body, str) else None
+        )
+        if not isinstance(comment_id, int) or text is None:
+            return TurnReport(ctx.thread_id, "ignored", note="not a command")
+        key = f"comment:{comment_id}"
+        issue = ctx.repo.get_issue(ctx.number)
+        level = permission(self.github, ctx.repository, ctx.sender)
+        if not may_edit(level):
+            note = (
+                f"Sorry @{ctx.sender}, only people with write, maintain or admin permission on this "
+                f"repository can change it through me (yours: {level}). Nothing was changed."
+            )
+            replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
+            return TurnReport(ctx.thread_id, "refused", reply=note, replied=replied)
+        try:
+            issue.get_comment(comment_id).create_reaction("eyes")  # heard: before the turn runs
+        except GithubException as failure:  # an acknowledgement is not worth failing the turn
+            log.warning("no eyes reaction on comment %s: %s", comment_id, failure.status)
+        user = self.store.upsert_user(github_login=ctx.sender)
+        pull = ctx.repo.get_pull(ctx.number)
+        url = comment.get("html_url")
+        command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
+        return self.turn(ctx, pull, command, user.id)
+
+    # -- a turn ---------------------------------------------------------------------------------------
+
+    def turn(
+        self, ctx: Context, pull: PullRequest, command: Command | None, user_id: int | None
+    ) -> TurnReport:
+        thread, repo, delivery = ctx.thread_id, ctx.repo, ctx.event.delivery
+        session = self.sessions.get(thread)
+        session.open(repo=ctx.repository, pr_number=ctx.number, created_by=user_id)
+        report = TurnReport(thread, "comment" if command else "push")
+        fork = pull.head.repo is None or pull.head.repo.full_name != ctx.repository
+        branch, head_sha = pull.head.ref, pull.head.sha
+        inputs = summary.SummaryInputs(prefix=self.settings.prefix, fork=fork)
+        result: TurnResult | None = None
+        for attempt in range(MAX_REDO + 1):
+            last_seen = self._last_seen(thread)
+            found = None if fork else commits.find_turn_commit(repo, head_sha, delivery, stop=last_seen)
+            if found is not None:  # committed before a crash: finish the turn, commit nothing
+                self.store.set_head_sha(thread, found)
+                report.commit = found
+                if command is not None:
+                    result = session.turn(self._turn(thread, command, head_sha, {}))
+                break
+            try:
+                with checked_out(repo, head_sha) as head:
+                    result, files, inputs = self._run(session, ctx, head, last_seen, command, inputs)
+                    base_tree = head.tree.obj
+            except AcceleratorError as problem:  # the head cannot be read (a broken accelerator.yaml)
+                inputs = replace(inputs, problem=problem.format(), head=head_sha)
+                if command is not None:
+                    note = f"I cannot read this pull request's head:\n\n```text\n{problem.format()}\n```"
+                    result = None
+                    report.reply = note
+                break
+            report.files = sorted(files)
+            if fork or not files or base_tree is None:
+                self.store.set_head_sha(thread, head_sha)
+                break
+            message = commits.commit_message(_subject(result, command), delivery)
+            try:
+                report.commit = commits.commit_files(repo, branch, head_sha, base_tree, files, message)
+            except commits.BranchMoved:
+                log.info(
+                    "%s moved during turn %s (attempt %d): redone on the new head",
+                    branch,
+                    delivery,
+                    attempt + 1,
+                )
+                head_sha = repo.get_pull(ctx.number).head.sha
+                continue
+            crash_point("github.committed")
+            self.store.set_head_sha(thread, report.commit)
+            break
+        else:
+            report.moved = True
+        inputs = replace(inputs, commit=report.commit, moved=report.moved)
+        if result is not None:
+            report.duplicate = result.duplicate
+            report.reply = result.reply
+        self._write_back(ctx, pull, command, report, inputs)
+        return report
+
+    def _turn(self, thread: str, command: Command, head_sha: str, adopted: dict[str, str]) -> Any:
+        from accelerator.agent.state import Turn
+
+        turn = Turn(
+            event=f"{thread}:{command.key}",
+            text=command.text,
+            author=command.author,
+            user_id=command.user_id,
+            source={"kind": "comment", "id": command.key, "url": command.url},
+            commit_sha=head_sha,
+        )
+        if adopted:
+            turn["adopted"] = adopted
+        return turn
+
+    def _run(
+        self,
+        session: ConversationSession,
+        ctx: Context,
+        head: Head,
+        last_seen: str | None,
+        command: Command | None,
+        inputs: summary.SummaryInputs,
+    ) -> tuple[TurnResult | None, dict[str, str], summary.SummaryInputs]:
+        """The memory turn(s) on this head, then the files that differ from it."""
+        from accelerator.agent.state import Turn
+        from accelerator.channels.cli.chat import read_inputs
+
+        inputs = replace(inputs, head=head.sha, blob_url=None)
+        if head.config_file is None:
+            problem = (
+                "no accelerator.yaml at the head of this pull request: run `accelerator init` and push it"
+            )
+            return None, {}, replace(inputs, problem=problem)
+        local = read_inputs(head.config_file, None, None, None)
+        initial: ConversationState = {**local.initial, "thread_id": ctx.thread_id, "worktree": None}
+        result: TurnResult | None = None
+        with session.lock():
+            state = session.state()
+            if state is None:
+                result = session.start(initial)
+                state = result.state
+                hand: dict[str, str] = {}
+            else:
+                hand = self._hand_edits(ctx.repo, state, head, last_seen)
+            if command is not None:
+                result = session.turn(self._turn(ctx.thread_id, command, head.sha, hand))
+                if not result.duplicate:
+                    hand = {}
+            if hand:
+                adopt = Turn(
+                    event=f"{ctx.thread_id}:push:{head.sha}",
+                    text=PUSH_TEXT,
+                    author=ctx.sender or None,
+                    source={"kind": "push", "id": ctx.event.delivery, "commit": head.sha},
+                    commit_sha=head.sha,
+                    adopted=hand,
+                )
+                pushed = session.turn(adopt)
+                result = result or pushed
+            state = session.state() or state  # after every turn of this head
+            files, generated, generation = self._materialize(session, state, head)
+        findings: list[Finding] = list(generation.findings) if generation is not None else []
+        problem: str | None = None
+        if generation is None:
+            first = state.get("findings", {}).get("first") or ["the sources do not build"]
+            problem = "\n".join(first)
+        docs = {p: t for p, t in (generation.files.items() if generation else ()) if p.startswith("docs/")}
+        out = PurePosixPath(head.config.output if head.config else "generated").as_posix()
+        changed_docs = [p.removeprefix(out + "/") for p in files]
+        inputs = replace(
+            inputs,
+            findings=findings,
+            problem=problem,
+            generated=generated,
+            diagram=summary.diagram_of(docs, changed_docs),
+            last_edits=list(state.get("last_edits") or []),
+        )
+        return result, files, inputs
+
+    def _hand_edits(
+        self, repo: Repository, state: ConversationState, head: Head, last_seen: str | None
+    ) -> dict[str, str]:
+        """Sources the branch changed since the commit the conversation last saw, where they differ
+        from the conversation's. A source the conversation changed but never committed (a worker
+        killed in between) is the same blob at both commits: not a hand edit."""
+        seen: Tree | None = None
+        if last_seen is not None and last_seen != head.sha:
+            try:
+                seen = read_tree(repo, last_seen)
+            except GithubException:  # the commit is gone (a force push): compare texts only
+                seen = None
+        hand: dict[str, str] = {}
+        for file, text in state["sources"].items():
+            current = head.text(file)
+            if current is None or current == text:
+                continue
+            if last_seen == head.sha:
+                continue
+            before = seen.files.get(file) if seen is not None else None
+            entry = head.tree.files.get(file)
+            if seen is not None and before is not None and entry is not None and before.sha == entry.sha:
+                continue
+            hand[file] = current
+        return hand
+
+    def _materialize(
+        self, session: ConversationSession, state: ConversationState, head: Head
+    ) -> tuple[dict[str, str], dict[str, list[str]], Generation | None]:
+        """The files of the state (sources and the generated output, its migrations versioned on the
+        head's history) that differ from the head: path -> text, and the changed ones by group."""
+        files: dict[str, str] = {}
+        for path, text in state["sources"].items():
+            entry = head.tree.files.get(path)
+            if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
+                files[path] = text
+        generation = session.generation(state)
+        generated: dict[str, list[str]] = {}
+        if generation is None or head.config is None:
+            return files, generated, generation
+        out = PurePosixPath(head.config.output).as_posix().strip("/")
+        for relative, text in sorted(versioned(generation, state, head, terraform=session.terraform).items()):
+            path = f"{out}/{relative}"
+            entry = head.tree.files.get(path)
+            if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
+                files[path] = text
+                parts = relative.split("/")
+                group = parts[1] if parts[0] in ("sql", "terraform") and len(parts) > 2 else parts[0]
+                generated.setdefault(group, []).append(path)
+        return files, generated, generation
+
+    # -- writing back ---------------------------------------------------------------------------------
+
+    def _write_back(
+        self,
+        ctx: Context,
+        pull: PullRequest,
+        command: Command | None,
+        report: TurnReport,
+        inputs: summary.SummaryInputs,
+    ) -> None:
+        issue = ctx.repo.get_issue(ctx.number)
+        html = pull.head.repo.html_url if pull.head.repo is not None else None
+        blob_url = (
+            f"{html}/blob/{report.commit or inputs.head}" if html and (report.commit or inputs.head) else None
+        )
+        inputs = replace(inputs, blob_url=blob_url, last_author=command.author if command else None)
+        comments = list(issue.get_comments())
+        mine = [c for c in comments if c.user is not None and c.user.login == self.identity.login]
+        if command is not None:
+            commit_url = f"{ctx.repo.html_url}/commit/{report.commit}" if report.commit else None
+            note = None
+            if report.moved:
+                note = "The branch kept moving while I worked (3 times): nothing was committed; push again or retry."
+            elif inputs.fork:
+                note = (
+                    "This pull request comes from a fork: I do not push to forks, so nothing was committed."
+                )
+            body = summary.reply_body(command.key, command.text, report.reply or "", commit_url, note)
+            marker = summary.reply_marker(command.key)
+            if not any(marker in (c.body or "") for c in mine):
+                issue.create_comment(body)
+                report.replied = True
+            crash_point("github.replied")
+        body = summary.summary_body(inputs)
+        sticky = next((c for c in mine if summary.SUMMARY_MARKER in (c.body or "")), None)
+        if sticky is None:
+            issue.create_comment(body)
+        elif sticky.body != body:
+            sticky.edit(body)
+
+    def _reply_once(self, issue: Any, key: str, body: str) -> bool:
+        marker = summary.reply_marker(key)
+        for comment in issue.get_comments():
+            if (
+                comment.user is not None
+                and comment.user.login == self.identity.login
+                and marker in (comment.body or "")
+            ):
+                return False
+        issue.create_comment(body)
+        return True
+
+    def _last_seen(self, thread_id: str) -> str | None:
+        try:
+            return self.store.conversation(thread_id).head_sha
+        except AcceleratorError:
+            return None
+
+
+def _payload_head(event: Event) -> str | None:
+    pull = event.payload.get("pull_request")
+    head = pull.get("head") if isinstance(pull, dict) else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    return sha if isinstance(sha, str) else None
+
+
+def _subject(result: TurnResult | None, command: Command | None) -> str:
+    if command is not None:
+        return f"accelerator: {command.text.splitlines()[0] if command.text else 'turn'}"
+    return "accelerator: regenerate"
+
+
+def versioned(
+    generation: Generation, state: ConversationState, head: Head, *, terraform: bool = False
+) -> dict[str, str]:
+    """The generated files as `accelerator generate` writes them on this head: each environment's SQL
+    is its versioned migrations over the head's history, the new one holding this turn's change."""
+    from accelerator.channels.cli.history import read_history
+    from accelerator.generate import migration_files
+    from accelerator.plan import renames_from_ops
+
+    assert head.config is not None
+    files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
+    out_dir = head.root / head.config.output
+    history = read_history(out_dir, generation.environments, head.config)
+    applied = state.get("outcome") == "applied"
+    history = replace(history, renames=renames_from_ops(state.get("last_ops") or []) if applied else ())
+    for env in generation.environments:
+        files.update(migration_files(generation.governed.project, env, history, terraform=terraform))
+    return files
+
+
+def elapsed(start: float) -> float:
+    return time.perf_counter() - start

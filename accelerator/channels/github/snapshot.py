@@ -1,0 +1,244 @@
+"""A pull request's head, read through the API into a scratch directory the terminal channel's readers
+understand: `accelerator.yaml`, the ERD files its globs match, the policy, and what the last
+generation left under the output directory (model.json, each environment's migrations and sum,
+approvals.json). Nothing else is fetched: the other files are known by their git blob sha, which is
+enough to tell whether a generated file changed.
+
+The head is untrusted: only regular files are read (a symbolic link is not followed), paths with
+`..` or absolute paths are refused, every file is at most `MAX_FILE_BYTES` and a head at most
+`MAX_HEAD_BYTES` in all. Blobs are cached by their sha (content-addressed, so never stale).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from github import GithubException
+from github.GitTree import GitTree
+from github.Repository import Repository
+
+from accelerator.config import CONFIG_NAMES, ProjectConfig, load_config
+from accelerator.errors import AcceleratorError
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_HEAD_BYTES = 64 * 1024 * 1024
+MAX_TREE_ENTRIES = 100_000
+HISTORY_FILES = re.compile(r"^(model\.json|approvals\.json|sql/[^/]+/(V[^/]*\.sql|migrations\.sum))$")
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The sha git gives a blob of these bytes (what trees list)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    sha: str
+    size: int
+
+
+@dataclass
+class Tree:
+    """A commit's files: path -> blob (regular files only; links and submodules are left out)."""
+
+    commit: str
+    sha: str  # the tree's own sha
+    files: dict[str, Entry] = field(default_factory=dict)
+    obj: GitTree | None = None  # the API's object: the base_tree of the next commit
+
+
+def safe_path(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not path.startswith("/") and ".." not in parts and "\0" not in path
+
+
+def glob_pattern(pattern: str) -> re.Pattern[str]:
+    """A glob (`*`, `?`, `[...]`, `**` for any directories) as a regex over posix paths."""
+    out, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:[^/]*/)*")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", index + 2 if pattern[index + 1 : index + 2] in ("!", "]") else index + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                body = pattern[index + 1 : end]
+                body = "^" + body[1:] if body.startswith("!") else body
+                out.append(f"[{body.replace(chr(92), chr(92) * 2)}]")
+                index = end
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _normal(path: str) -> str:
+    return PurePosixPath(path).as_posix().removeprefix("./")
+
+
+class BlobCache:
+    """Blob texts by sha, a few tens of megabytes at most; shared by the workers of a process."""
+
+    def __init__(self, limit_bytes: int = 64 * 1024 * 1024) -> None:
+        self.limit = limit_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, sha: str) -> bytes | None:
+        with self._lock:
+            found = self._items.get(sha)
+            if found is not None:
+                self._items.move_to_end(sha)
+            return found
+
+    def put(self, sha: str, data: bytes) -> None:
+        with self._lock:
+            if sha in self._items or len(data) > self.limit:
+                return
+            self._items[sha] = data
+            self._size += len(data)
+            while self._size > self.limit:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped)
+
+
+BLOBS = BlobCache()
+
+
+def read_tree(repo: Repository, commit: str) -> Tree:
+    tree = repo.get_git_tree(commit, recursive=True)
+    if tree.raw_data.get("truncated"):
+        raise AcceleratorError(
+            f"the tree of {commit[:12]} is too large for one listing (GitHub truncated it)",
+            hint="keep the repository's files under 100,000 entries",
+        )
+    found = Tree(commit, tree.sha, obj=tree)
+    for element in tree.tree[:MAX_TREE_ENTRIES]:
+        if element.type == "blob" and element.mode in ("100644", "100755") and safe_path(element.path):
+            found.files[element.path] = Entry(element.path, element.sha, int(element.size or 0))
+    return found
+
+
+def read_blob(repo: Repository, entry: Entry) -> bytes:
+    cached = BLOBS.get(entry.sha)
+    if cached is not None:
+        return cached
+    if entry.size > MAX_FILE_BYTES:
+        raise AcceleratorError(
+            f"{entry.path} is {entry.size:,} bytes, more than the bot reads ({MAX_FILE_BYTES:,})",
+            hint="split the file, or keep large files out of the ERD globs and the output directory",
+        )
+    blob = repo.get_git_blob(entry.sha)
+    data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode("utf-8")
+    if git_blob_sha(data) != entry.sha:
+        raise AcceleratorError(f"{entry.path}: the blob read does not match its sha {entry.sha}")
+    BLOBS.put(entry.sha, data)
+    return data
+
+
+@dataclass
+class Head:
+    """A PR head in a scratch directory, with the files it holds (by blob sha)."""
+
+    tree: Tree
+    root: Path
+    config_file: Path | None
+    config: ProjectConfig | None = None
+
+    @property
+    def sha(self) -> str:
+        return self.tree.commit
+
+    def text(self, path: str) -> str | None:
+        local = self.root / path
+        return local.read_bytes().decode("utf-8", "replace") if local.is_file() else None
+
+
+def _write(root: Path, path: str, data: bytes) -> None:
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def wanted_paths(config: ProjectConfig, files: dict[str, Entry]) -> list[str]:
+    """The files of the head the conversation reads: the ERDs, the policy and the history."""
+    paths: list[str] = []
+    for source in config.erd_sources():
+        pattern = _normal(source.path)
+        if any(char in pattern for char in "*?["):
+            matcher = glob_pattern(pattern)
+            paths.extend(sorted(path for path in files if matcher.match(path)))
+        elif pattern in files:
+            paths.append(pattern)
+    if config.policy and _normal(config.policy) in files:
+        paths.append(_normal(config.policy))
+    output = _normal(config.output).rstrip("/") + "/"
+    paths.extend(
+        sorted(p for p in files if p.startswith(output) and HISTORY_FILES.match(p.removeprefix(output)))
+    )
+    return list(dict.fromkeys(paths))
+
+
+@contextmanager
+def checked_out(repo: Repository, commit: str) -> Iterator[Head]:
+    """The head's config, sources and history in a scratch directory, removed afterwards."""
+    tree = read_tree(repo, commit)
+    root = Path(tempfile.mkdtemp(prefix="accelerator-pr-"))
+    try:
+        name = next((n for n in CONFIG_NAMES if n in tree.files), None)
+        if name is None:
+            yield Head(tree, root, None)
+            return
+        config_path = root / name
+        _write(root, name, read_blob(repo, tree.files[name]))
+        config = load_config(config_path)
+        total = 0
+        for path in wanted_paths(config, tree.files):
+            entry = tree.files[path]
+            total += entry.size
+            if total > MAX_HEAD_BYTES:
+                raise AcceleratorError(
+                    f"the ERDs, policy and history of {commit[:12]} hold more than {MAX_HEAD_BYTES:,} bytes",
+                    hint="keep the ERD globs to the model's files",
+                )
+            _write(root, path, read_blob(repo, entry))
+        yield Head(tree, root, config_path, config)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def file_at(repo: Repository, ref: str, path: str) -> str | None:
+    """One file's text at a ref through the contents API (the base branch's config); None if absent."""
+    try:
+        content = repo.get_contents(path, ref=ref)
+    except GithubException as failure:
+        if failure.status == 404:
+            return None
+        raise
+    if isinstance(content, list) or content.type != "file" or content.size > MAX_FILE_BYTES:
+        return None
+    return content.decoded_content.decode("utf-8", "replace")
