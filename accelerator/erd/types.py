@@ -366,8 +366,15 @@ FAMILY_OVERRIDES: dict[str, dict[str, Mapper]] = {
         "binary_double": _fixed("DOUBLE"),
         "float": _fixed("DOUBLE"),
     },
-    # every SQLite INTEGER is a 64-bit integer (the rowid of `INTEGER PRIMARY KEY`)
-    "sqlite": {"integer": _fixed("BIGINT")},
+    # every SQLite INTEGER is a 64-bit integer (the rowid of `INTEGER PRIMARY KEY`), and every type
+    # of REAL affinity (REAL, FLOAT, DOUBLE, ...: datatype3.html, 3.1) an 8-byte IEEE float
+    "sqlite": {
+        "integer": _fixed("BIGINT"),
+        **{
+            name: _fixed("DOUBLE")
+            for name in ("real", "float", "float4", "float8", "double", "double precision")
+        },
+    },
     "mysql": {
         "tinyint": lambda node: MappedType(
             "BOOLEAN" if node.args == ["1"] else ("SMALLINT" if node.unsigned else "TINYINT")
