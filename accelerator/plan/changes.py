@@ -160,14 +160,38 @@ class RenameColumn(Change):
         return f"{self.title}: {self.path.with_column(self.old)} -> {self.path.column}"
 
 
+@dataclass(frozen=True)
+class ForeignKeyOf:
+    """A foreign key and the table that declares it."""
+
+    table: ObjectPath
+    foreign_key: ForeignKey
+
+
+@dataclass(frozen=True)
+class HeldConstraints:
+    """The constraints of the new model that name a column (or the key a column is part of), which
+    Delta requires gone while the column is dropped, and which the migration then puts back:
+    `DROP PRIMARY KEY ... CASCADE` also drops the foreign keys that reference the key."""
+
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKeyOf, ...] = ()  # the table's own, and others' on its primary key
+    checks: tuple[tuple[str, Check], ...] = ()  # (constraint name, CHECK) of the table
+
+    def __bool__(self) -> bool:
+        return bool(self.primary_key or self.foreign_keys or self.checks)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChangeColumnType(Change):
-    """`column` is the column as it is after the change (a rewrite re-declares its settings)."""
+    """`column` is the column as it is after the change (a rewrite re-declares its settings);
+    `held`, the constraints a rewrite (which drops the column) must lift and put back."""
 
     old: str
     new: str
     column: Column
     after: str | None = None  # the column before it in the table, for a rewrite to keep its place
+    held: HeldConstraints = field(default_factory=HeldConstraints)
     PHASE = 6
 
     @property
@@ -407,8 +431,12 @@ class AddTableCheck(Change):
 
 @dataclass(frozen=True, kw_only=True)
 class SetPrimaryKey(Change):
+    """`referencing`: the other tables' foreign keys on this key that the new model keeps as they
+    were: dropping the old key drops them too (CASCADE), so the migration adds them back."""
+
     old: PrimaryKey | None
     new: PrimaryKey | None
+    referencing: tuple[ForeignKeyOf, ...] = ()
     PHASE = 7
     CODE = "KY001"
 

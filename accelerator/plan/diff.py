@@ -14,14 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import sqlglot
 from pydantic import BaseModel
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
+from accelerator.errors import ModelError, RenderError
 from accelerator.model.copying import deep_copied
-from accelerator.model.elements import Catalog, Column, Grant, Project, Schema, Table
-from accelerator.model.sql_definitions import expression_check_name
+from accelerator.model.elements import Catalog, Check, Column, Grant, PrimaryKey, Project, Schema, Table
+from accelerator.model.sql_definitions import checked_check, expression_check_name
 from accelerator.plan import changes as c
 from accelerator.plan.paths import ObjectPath
 from accelerator.plan.renames import Rename
+from accelerator.plan.type_widening import type_change_kind
 
 COLUMN_MAPPING = ("delta.columnMapping.mode", "name")
 
@@ -83,6 +88,7 @@ class _Differ:
     environments: tuple[str, ...]
     masks_schema: str | None
     found: list[c.Change] = field(default_factory=list)
+    current_catalog: Catalog | None = None  # the new model's catalog being compared, for its keys
 
     def add(self, change: c.Change) -> None:
         self.found.append(change)
@@ -120,6 +126,7 @@ class _Differ:
 
     def catalog(self, previous: Catalog, current: Catalog) -> None:
         path = ObjectPath(current.name)
+        self.current_catalog = current
         self.settings(path, previous, current)
         old, new = _by_name(previous.schemas), _by_name(current.schemas)
         for key, schema in old.items():
@@ -195,7 +202,7 @@ class _Differ:
         for was, now in pairs:
             position = order.index(now.name)
             after = order[position - 1] if position else None
-            self.column(path.with_column(now.name), old_path.with_column(was.name), was, now, after)
+            self.column(path.with_column(now.name), old_path.with_column(was.name), was, now, after, current)
         kept = [matched[col.name.lower()] for col in previous.columns if col.name.lower() in matched]
         simulated = (*kept, *(column.name for column in added))
         if simulated != tuple(order):
@@ -204,8 +211,14 @@ class _Differ:
 
     def constraints(self, path: ObjectPath, old_path: ObjectPath, previous: Table, current: Table) -> None:
         if _dump(previous.primary_key) != _dump(current.primary_key):
+            referencing = self.referencing(path, current.primary_key) if previous.primary_key else ()
             self.add(
-                c.SetPrimaryKey(path=path, old=_copy(previous.primary_key), new=_copy(current.primary_key))
+                c.SetPrimaryKey(
+                    path=path,
+                    old=_copy(previous.primary_key),
+                    new=_copy(current.primary_key),
+                    referencing=referencing,
+                )
             )
         if [_dump(k) for k in previous.unique_keys] != [_dump(k) for k in current.unique_keys]:
             self.add(
@@ -247,14 +260,65 @@ class _Differ:
             if previous.properties.get(key) != value:
                 self.add(c.SetProperty(path=path, key=key, old=previous.properties.get(key), new=value))
 
+    def referencing(self, path: ObjectPath, key: PrimaryKey | None) -> tuple[c.ForeignKeyOf, ...]:
+        """The new model's foreign keys (of any table of the catalog) on `key`, the key of `path`."""
+        if key is None or self.current_catalog is None:
+            return ()
+        columns = {name.lower() for name in key.columns}
+        schema, table = (path.schema or "").lower(), (path.table or "").lower()
+        return tuple(
+            c.ForeignKeyOf(ObjectPath(path.catalog, s.name, t.name), deep_copied(fk))
+            for s in self.current_catalog.schemas
+            for t in s.tables
+            for fk in t.foreign_keys
+            if (fk.ref_schema.lower(), fk.ref_table.lower()) == (schema, table)
+            and {name.lower() for name in fk.ref_columns} == columns
+        )
+
+    def held_constraints(self, path: ObjectPath, table: Table, column: str) -> c.HeldConstraints:
+        """The constraints of `table` (new model) that name `column`, and those on its key when the
+        column is part of it: what a rewrite of the column must lift (see `c.HeldConstraints`)."""
+        name = column.lower()
+        key = table.primary_key
+        if key is not None and name not in {part.lower() for part in key.columns}:
+            key = None
+        own = tuple(
+            c.ForeignKeyOf(path, deep_copied(fk))
+            for fk in table.foreign_keys
+            if name in {part.lower() for part in fk.columns}
+        )
+        checks = tuple(
+            (expression_check_name(table.name, check), deep_copied(check))
+            for check in table.checks
+            if _names_column(check, name)
+        )
+        return c.HeldConstraints(
+            primary_key=deep_copied(key) if key else None,
+            foreign_keys=own + self.referencing(path, key),
+            checks=checks,
+        )
+
     def column(
-        self, path: ObjectPath, old_path: ObjectPath, previous: Column, current: Column, after: str | None
+        self,
+        path: ObjectPath,
+        old_path: ObjectPath,
+        previous: Column,
+        current: Column,
+        after: str | None,
+        table: Table,
     ) -> None:
         type_changed = previous.type != current.type
         if type_changed:
+            rewrite = type_change_kind(previous.type, current.type) not in ("same", "widening")
+            held = self.held_constraints(path.table_path(), table, current.name) if rewrite else None
             self.add(
                 c.ChangeColumnType(
-                    path=path, old=previous.type, new=current.type, column=deep_copied(current), after=after
+                    path=path,
+                    old=previous.type,
+                    new=current.type,
+                    column=deep_copied(current),
+                    after=after,
+                    held=held or c.HeldConstraints(),
                 )
             )
         if previous.nullable != current.nullable:
@@ -363,6 +427,16 @@ def effective(grants: list[Grant], principal: str, environment: str) -> set[str]
         if grant.principal == principal and (not grant.environments or environment in grant.environments)
         for privilege in grant.privileges
     }
+
+
+def _names_column(check: Check, column: str) -> bool:
+    """Whether the CHECK's expression names `column` (lower case); one that cannot be read is
+    taken to name every column, so that a rewrite lifts it rather than fails on it."""
+    try:
+        tree = sqlglot.parse_one(checked_check(check, None), read="databricks")
+    except (SqlglotError, ValueError, RenderError, ModelError):
+        return True
+    return any(node.name.lower() == column for node in tree.find_all(exp.Column))
 
 
 def _key(model: BaseModel) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from accelerator.model.elements import Environment, Table
+from accelerator.model.elements import Environment, ForeignKey, PrimaryKey, Table
 from accelerator.model.mask_sql import mask_function_sql, masked_kind
 from accelerator.model.sql_definitions import (
     check_name,
@@ -62,16 +62,58 @@ def migration_sql(
 ) -> list[str]:
     """With `terraform`, the statements start with a check that each catalog and schema they touch
     exists (Terraform creates them first; a missing one fails before anything is applied)."""
-    place, statements, touched = Place(environment), [], set[tuple[str, str | None]]()
-    for change in c.applying_order(list(changes)):
+    place, pieces, touched = (
+        Place(environment),
+        list[tuple[int, int, int, Piece]](),
+        set[tuple[str, str | None]](),
+    )
+    for index, change in enumerate(c.applying_order(list(changes))):
         if not _sql_owns(change, terraform=terraform, grants_in=grants_in):
             continue
-        written = SQL[type(change)](place, change)
-        if written:
+        placed = PIECES[type(change)](place, change) if type(change) in PIECES else [_whole(place, change)]
+        if any(piece.statements for piece in placed):
             touched |= _containers(change)
-        statements += written
+        pieces += [(piece.phase, piece.rank, index, piece) for piece in placed]
+    statements = _assembled([piece for *_, piece in sorted(pieces, key=lambda item: item[:3])])
     if terraform and statements:
         statements = _existence_checks(place, touched) + statements
+    return statements
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Statements of one change and where they go: by phase, then by rank within the phase, then in
+    the changes' order. A restore (a constraint a change lifted, put back) is left out when the
+    migration already adds the same constraint with the same statement."""
+
+    phase: int
+    rank: int
+    statements: list[str]
+    restore: bool = False
+
+
+# Ranks within a phase: in phase 2, a key is dropped after the table renames (before the columns it
+# names are dropped, phase 3); in phase 7, a key is added once its columns are NOT NULL, and foreign
+# keys once every key they may reference is in place.
+RANKS: dict[type[c.Change], int] = {c.SetPrimaryKey: 1, c.AddForeignKey: 2}
+KEY_DROP = (2, 1)
+KEY_ADD, FOREIGN_KEY_ADD = (7, RANKS[c.SetPrimaryKey]), (7, RANKS[c.AddForeignKey])
+
+
+def _whole(place: Place, change: c.Change) -> Piece:
+    return Piece(change.phase, RANKS.get(type(change), 0), SQL[type(change)](place, change))
+
+
+def _assembled(pieces: list[Piece]) -> list[str]:
+    added = {statement for piece in pieces if not piece.restore for statement in piece.statements}
+    statements: list[str] = []
+    for piece in pieces:
+        for statement in piece.statements:
+            if piece.restore:
+                if statement in added:
+                    continue
+                added.add(statement)
+            statements.append(statement)
     return statements
 
 
@@ -94,6 +136,11 @@ def _containers(change: c.Change) -> set[tuple[str, str | None]]:
         found.add((path.catalog, change.function_schema))
     if isinstance(change, c.AddForeignKey):
         found.add((path.catalog, change.foreign_key.ref_schema))
+    restored = change.referencing if isinstance(change, c.SetPrimaryKey) else ()
+    if isinstance(change, c.ChangeColumnType):
+        restored = change.held.foreign_keys
+    for held in restored:
+        found |= {(path.catalog, held.table.schema), (path.catalog, held.foreign_key.ref_schema)}
     return found
 
 
@@ -219,6 +266,38 @@ def _rename_column(place: Place, change: c.RenameColumn) -> list[str]:
 
 
 def _change_type(place: Place, change: c.ChangeColumnType) -> list[str]:
+    return [statement for piece in _change_type_pieces(place, change) for statement in piece.statements]
+
+
+def _change_type_pieces(place: Place, change: c.ChangeColumnType) -> list[Piece]:
+    """A rewrite drops the column: first the constraints that name it (Delta refuses the drop while
+    one does), put back after it, as the new model declares them."""
+    rewrite = _rewrite_column(place, change)
+    held, column = change.held, change.column
+    if change.kind in ("same", "widening") or not (held or column.allowed_values):
+        return [Piece(change.phase, 0, rewrite)]
+    table, check = place.table(change.path), column.allowed_values
+    lifted = [_drop_primary_key(place, change.path)] if held.primary_key else []
+    lifted += [
+        _drop_foreign_key_statement(place, k.table, k.foreign_key)
+        for k in held.foreign_keys
+        if k.table == change.path.table_path()
+    ]
+    lifted += [f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {ident(name)}" for name, _ in held.checks]
+    if check:
+        lifted.append(_drop_check_statement(table, change.path, column.name))
+    checks = [_add_check(table, change.path, column.name, check)] if check else []
+    checks += [
+        f"ALTER TABLE {table} ADD CONSTRAINT {ident(name)} CHECK ({checked_check(k, None)})"
+        for name, k in held.checks
+    ]
+    pieces = [Piece(change.phase, 0, lifted + rewrite + checks)]
+    if held.primary_key:
+        pieces.append(Piece(*KEY_ADD, [_add_primary_key(place, change.path, held.primary_key)], restore=True))
+    return [*pieces, _restored_foreign_keys(place, held.foreign_keys)]
+
+
+def _rewrite_column(place: Place, change: c.ChangeColumnType) -> list[str]:
     table, kind, new_type = place.table(change.path), change.kind, checked_type(change.new)
     if kind == "same":
         return []
@@ -359,30 +438,55 @@ def _add_table_check(place: Place, change: c.AddTableCheck) -> list[str]:
 
 
 def _set_primary_key(place: Place, change: c.SetPrimaryKey) -> list[str]:
-    table = place.table(change.path)
-    statements = [f"ALTER TABLE {table} DROP PRIMARY KEY IF EXISTS CASCADE"] if change.old else []
+    return [statement for piece in _primary_key_pieces(place, change) for statement in piece.statements]
+
+
+def _primary_key_pieces(place: Place, change: c.SetPrimaryKey) -> list[Piece]:
+    """The old key goes before any column it names is dropped; the new one comes once its columns
+    are NOT NULL, and the foreign keys that the drop's CASCADE took, once every key is back."""
+    pieces = [Piece(*KEY_DROP, [_drop_primary_key(place, change.path)])] if change.old else []
     if change.new:
-        name = primary_key_name(change.path.table or "", change.new.name)
-        statements.append(
-            f"ALTER TABLE {table} ADD CONSTRAINT {ident(name)} PRIMARY KEY ({_names(change.new.columns)})"
-        )
-    return statements
+        pieces += [
+            Piece(*KEY_ADD, [_add_primary_key(place, change.path, change.new)]),
+            _restored_foreign_keys(place, change.referencing),
+        ]
+    return pieces
+
+
+def _drop_primary_key(place: Place, table: ObjectPath) -> str:
+    return f"ALTER TABLE {place.table(table)} DROP PRIMARY KEY IF EXISTS CASCADE"
+
+
+def _add_primary_key(place: Place, table: ObjectPath, key: PrimaryKey) -> str:
+    name = ident(primary_key_name(table.table or "", key.name))
+    return f"ALTER TABLE {place.table(table)} ADD CONSTRAINT {name} PRIMARY KEY ({_names(key.columns)})"
+
+
+def _restored_foreign_keys(place: Place, keys: Sequence[c.ForeignKeyOf]) -> Piece:
+    statements = [_add_foreign_key_statement(place, held.table, held.foreign_key) for held in keys]
+    return Piece(*FOREIGN_KEY_ADD, statements, restore=True)
 
 
 def _add_foreign_key(place: Place, change: c.AddForeignKey) -> list[str]:
-    fk = change.foreign_key
-    name = ident(foreign_key_name(change.path.table or "", fk.columns, fk.name))
-    referenced = place.name(ObjectPath(change.path.catalog, fk.ref_schema, fk.ref_table))
-    return [
-        f"ALTER TABLE {place.table(change.path)} ADD CONSTRAINT {name} FOREIGN KEY ({_names(fk.columns)}) "
+    return [_add_foreign_key_statement(place, change.path, change.foreign_key)]
+
+
+def _add_foreign_key_statement(place: Place, table: ObjectPath, fk: ForeignKey) -> str:
+    name = ident(foreign_key_name(table.table or "", fk.columns, fk.name))
+    referenced = place.name(ObjectPath(table.catalog, fk.ref_schema, fk.ref_table))
+    return (
+        f"ALTER TABLE {place.table(table)} ADD CONSTRAINT {name} FOREIGN KEY ({_names(fk.columns)}) "
         f"REFERENCES {referenced} ({_names(fk.ref_columns)})"
-    ]
+    )
 
 
 def _drop_foreign_key(place: Place, change: c.DropForeignKey) -> list[str]:
-    fk = change.foreign_key
-    name = ident(foreign_key_name(change.path.table or "", fk.columns, fk.name))
-    return [f"ALTER TABLE {place.table(change.path)} DROP CONSTRAINT IF EXISTS {name}"]
+    return [_drop_foreign_key_statement(place, change.path, change.foreign_key)]
+
+
+def _drop_foreign_key_statement(place: Place, table: ObjectPath, fk: ForeignKey) -> str:
+    name = ident(foreign_key_name(table.table or "", fk.columns, fk.name))
+    return f"ALTER TABLE {place.table(table)} DROP CONSTRAINT IF EXISTS {name}"
 
 
 def _set_clustering(place: Place, change: c.SetClustering) -> list[str]:
@@ -444,4 +548,10 @@ SQL: dict[type[c.Change], Callable[[Place, Any], list[str]]] = {
     c.DropEnvironment: _no_sql,
     c.SetCatalogTemplate: _no_sql,
     c.SetDeployment: _no_sql,
+}
+
+# The changes whose statements go to more than one place (see `Piece`).
+PIECES: dict[type[c.Change], Callable[[Place, Any], list[Piece]]] = {
+    c.ChangeColumnType: _change_type_pieces,
+    c.SetPrimaryKey: _primary_key_pieces,
 }
