@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,83 +18,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accelerator.sandbox import shapes, validate
+from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
+from accelerator.sandbox.core import Call, Handler, Result, Sandbox, bearer, number, paginate, resolve
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
-from accelerator.sandbox.git import GitFailure
-from accelerator.sandbox.shapes import Shapes
+from accelerator.sandbox.git import ZERO_SHA, GitFailure
 from accelerator.sandbox.state import Record, SandboxState
 from accelerator.sandbox.webhooks import WebhookSender
 
 log = logging.getLogger("accelerator.sandbox")
 MAX_REQUEST_BYTES = 15 * 1024 * 1024  # a 10 MB file, base64-encoded, fits
 RATE_LIMIT = 5000
-
-
-@dataclass
-class Call:
-    """One request, read: who asks, the path parameters, the query and the JSON body."""
-
-    login: str | None
-    params: dict[str, str]
-    query: dict[str, str]
-    body: dict[str, Any]
-
-    @property
-    def user(self) -> str:
-        if self.login is None:
-            raise GitHubError(401, "Requires authentication")
-        return self.login
-
-
-Result = tuple[int, Any]
-Handler = Callable[["Sandbox", Call], Result]
-
-
-def bearer(header: str | None) -> str | None:
-    """The login an `Authorization: token LOGIN` or `Bearer LOGIN` header names."""
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() not in ("token", "bearer") or not token.strip():
-        raise GitHubError(401, "Bad credentials")
-    login = token.strip()
-    if not validate.LOGIN.match(login):
-        raise GitHubError(401, "Bad credentials")
-    return login
-
-
-class Sandbox:
-    """The state, its JSON shapes and the webhook sender: what every handler works with."""
-
-    def __init__(self, state: SandboxState, api_url: str, webhooks: WebhookSender) -> None:
-        self.state = state
-        self.shapes = Shapes(state, api_url)
-        self.webhooks = webhooks
-
-    def repository(self, call: Call) -> Record:
-        return self.state.repository(call.params["owner"], call.params["repo"], call.login)
-
-    def emit(self, event: str, repository: Record, sender: str, **payload: Any) -> None:
-        self.webhooks.send(
-            event,
-            {
-                **payload,
-                "repository": self.shapes.repository(repository),
-                "sender": self.shapes.user(sender),
-                "installation": {"id": 1, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ"},
-            },
-        )
-
-    def branch_moved(self, repository: Record, branch: str, sender: str) -> None:
-        """Every open PR whose head moved gets `pull_request` `synchronize`, as any push does."""
-        for pull in self.state.synchronize(repository, branch):
-            self.emit(
-                "pull_request",
-                repository,
-                sender,
-                action="synchronize",
-                number=pull["number"],
-                pull_request=self.shapes.pull(repository, pull),
-            )
 
 
 # users
@@ -156,23 +89,6 @@ def default_ref(repository: Record, call: Call) -> str:
     return ref
 
 
-def resolve(sandbox: Sandbox, repository: Record, ref: str) -> str:
-    """A branch, tag, full ref or SHA, as GitHub's `ref` parameters accept, to a commit SHA."""
-    git = sandbox.state.git(repository)
-    candidates = [ref] if validate.SHA.match(ref) else []
-    for prefix in ("refs/heads/", "refs/tags/", ""):
-        name = f"{prefix}{ref}"
-        try:
-            candidates.append(validate.ref_name(name))
-        except GitHubError:
-            continue
-    for candidate in candidates:
-        commit = git.resolve_commit(candidate)
-        if commit is not None:
-            return commit
-    raise GitHubError(404, f"No commit found for the ref {ref}")
-
-
 def get_contents(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.repository(call)
     path = call.params.get("path", "").strip("/")
@@ -211,11 +127,13 @@ def put_contents(sandbox: Sandbox, call: Call) -> Result:
     expected = call.body.get("sha")
     if expected is not None:
         validate.sha(expected)
-    commit, created = sandbox.state.put_file(repository, path, content, message, branch, expected, call.user)
+    commit, created, before = sandbox.state.put_file(
+        repository, path, content, message, branch, expected, call.user
+    )
     git = sandbox.state.git(repository)
     entry = git.entry(commit, path)
     assert entry is not None
-    sandbox.branch_moved(repository, branch, call.user)
+    sandbox.pushed(repository, f"refs/heads/{branch}", before, commit, call.user)
     return (201 if created else 200), {
         "content": sandbox.shapes.content(repository, entry, branch, None),
         "commit": sandbox.shapes.commit(repository, git.commit(commit)),
@@ -240,6 +158,7 @@ def create_ref(sandbox: Sandbox, call: Call) -> Result:
         raise validation_failed("Reference", "ref", "ref wasn't supplied.", code="missing_field")
     sha = validate.sha(call.body.get("sha"))
     sandbox.state.create_ref(repository, ref, sha)
+    sandbox.pushed(repository, ref, ZERO_SHA, sha, call.user)
     return 201, sandbox.shapes.ref(repository, ref, sha)
 
 
@@ -257,9 +176,9 @@ def update_ref(sandbox: Sandbox, call: Call) -> Result:
     sandbox.state.require(repository, call.user, "push")
     ref = validate.ref_name(f"refs/{call.params['ref']}")
     sha = validate.sha(call.body.get("sha"))
-    sandbox.state.move_ref(repository, ref, sha, force=bool(call.body.get("force", False)))
-    if ref.startswith("refs/heads/"):
-        sandbox.branch_moved(repository, ref.removeprefix("refs/heads/"), call.user)
+    before = sandbox.state.move_ref(repository, ref, sha, force=call.body.get("force") is True)
+    if before != sha:
+        sandbox.pushed(repository, ref, before, sha, call.user)
     return 200, sandbox.shapes.ref(repository, ref, sha)
 
 
@@ -283,7 +202,7 @@ def create_pull(sandbox: Sandbox, call: Call) -> Result:
         except GitHubError as failure:
             raise validation_failed("PullRequest", field, f"{field} is invalid", code="invalid") from failure
     pull = sandbox.state.create_pull(repository, call.user, title, body, head, base)
-    shaped = sandbox.shapes.pull(repository, pull)
+    shaped = sandbox.shapes.pull(repository, pull, full=True)
     sandbox.emit(
         "pull_request", repository, call.user, action="opened", number=pull["number"], pull_request=shaped
     )
@@ -295,19 +214,12 @@ def list_pulls(sandbox: Sandbox, call: Call) -> Result:
     wanted = call.query.get("state", "open")
     pulls = [pull for pull in repository["pulls"].values() if wanted == "all" or pull["state"] == wanted]
     pulls.sort(key=lambda pull: -int(pull["number"]))
-    return 200, [sandbox.shapes.pull(repository, pull) for pull in pulls]
-
-
-def number(call: Call) -> int:
-    value = call.params["number"]
-    if not value.isdigit():
-        raise not_found()
-    return int(value)
+    return 200, [sandbox.shapes.pull(repository, pull) for pull in paginate(call, pulls)]
 
 
 def get_pull(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.repository(call)
-    return 200, sandbox.shapes.pull(repository, sandbox.state.pull(repository, number(call)))
+    return 200, sandbox.shapes.pull(repository, sandbox.state.pull(repository, number(call)), full=True)
 
 
 def create_issue_comment(sandbox: Sandbox, call: Call) -> Result:
@@ -316,13 +228,13 @@ def create_issue_comment(sandbox: Sandbox, call: Call) -> Result:
     body = validate.text(call.body.get("body"), "body", "IssueComment", validate.MAX_COMMENT_CHARS)
     comment = sandbox.state.add_comment(repository, number(call), call.user, body)
     shaped = sandbox.shapes.issue_comment(repository, comment)
-    pull = sandbox.state.pull(repository, comment["number"])
+    issue = sandbox.state.issue(repository, comment["number"])
     sandbox.emit(
         "issue_comment",
         repository,
         call.user,
         action="created",
-        issue=sandbox.shapes.issue_of_pull(repository, pull),
+        issue=sandbox.shapes.issue(repository, issue),
         comment=shaped,
     )
     return 201, shaped
@@ -331,7 +243,7 @@ def create_issue_comment(sandbox: Sandbox, call: Call) -> Result:
 def list_issue_comments(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.repository(call)
     comments = sandbox.state.comments(repository, number(call))
-    return 200, [sandbox.shapes.issue_comment(repository, comment) for comment in comments]
+    return 200, [sandbox.shapes.issue_comment(repository, comment) for comment in paginate(call, comments)]
 
 
 def list_deliveries(sandbox: Sandbox, call: Call) -> Result:
@@ -390,6 +302,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", REPO + "/pulls/{number}", get_pull),
     ("POST", REPO + "/issues/{number}/comments", create_issue_comment),
     ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
+    *GIT_ROUTES,
 ]
 
 
@@ -424,6 +337,7 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
                 {key: str(value) for key, value in request.path_params.items()},
                 dict(request.query_params),
                 body,
+                str(request.url),
             )
             if call.login is None and request.method != "GET":
                 raise GitHubError(401, "Requires authentication")
@@ -433,9 +347,10 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
         except GitFailure as failure:
             log.warning("git failed on %s %s: %s", request.method, request.url.path, failure)
             return error_response(GitHubError(422, "Unprocessable Entity"))
+        headers = {**rate_headers(), **call.headers}
         if status == 204:
-            return Response(status_code=204, headers=rate_headers())
-        return JSONResponse(payload, status_code=status, headers=rate_headers())
+            return Response(status_code=204, headers=headers)
+        return JSONResponse(payload, status_code=status, headers=headers)
 
     return respond
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ZERO_SHA = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
 
 
 class GitFailure(Exception):
@@ -43,6 +45,19 @@ class TreeEntry:
 
 
 @dataclass(frozen=True)
+class FileChange:
+    """One file of a diff, as GitHub's `files` list it: status, line counts and the patch's hunks."""
+
+    status: str  # added, removed, modified, renamed
+    path: str
+    previous_path: str | None
+    sha: str  # the blob after the change (before it, for a removed file)
+    additions: int
+    deletions: int
+    patch: str | None  # from the first `@@`, None for a binary file
+
+
+@dataclass(frozen=True)
 class CommitInfo:
     sha: str
     tree: str
@@ -59,6 +74,15 @@ class GitRepository:
         self.path = path
 
     def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+        code, out, err = self.run_status(*args, stdin=stdin, env=env)
+        if code != 0:
+            raise GitFailure(err.decode("utf-8", "replace").strip())
+        return out
+
+    def run_status(
+        self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+    ) -> tuple[int, bytes, bytes]:
+        """git's exit status, output and errors, for commands whose non-zero status is an answer."""
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.path),  # no user's ~/.gitconfig changes what the sandbox writes
@@ -73,9 +97,7 @@ class GitRepository:
             env=environment,
             check=False,
         )
-        if result.returncode != 0:
-            raise GitFailure(result.stderr.decode("utf-8", "replace").strip())
-        return result.stdout
+        return result.returncode, result.stdout, result.stderr
 
     @classmethod
     def init(cls, path: Path, default_branch: str) -> GitRepository:
@@ -124,9 +146,11 @@ class GitRepository:
         if old is not None:
             args.append(old)
         self.run(*args)
+        self.run("update-server-info")  # dumb HTTP clients read info/refs
 
     def delete_ref(self, name: str) -> None:
         self.run("update-ref", "-d", name)
+        self.run("update-server-info")
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         try:
@@ -156,16 +180,35 @@ class GitRepository:
         """The tree entry at `path` in `commit` (the root tree for an empty path), or None."""
         if not path:
             return TreeEntry("040000", "tree", self.commit(commit).tree, None, "")
-        out = self.run("ls-tree", "--long", commit, "--", path).decode()
-        for line in out.splitlines():
-            entry = parse_tree_line(line)
+        for entry in self.ls_tree("--long", commit, "--", path):
             if entry.path == path:
                 return entry
         return None
 
     def list_tree(self, tree: str, recursive: bool = False) -> list[TreeEntry]:
-        args = ["ls-tree", "--long", *(["-r", "-t"] if recursive else []), tree]
-        return [parse_tree_line(line) for line in self.run(*args).decode().splitlines()]
+        return self.ls_tree("--long", *(["-r", "-t"] if recursive else []), tree)
+
+    def ls_tree(self, *args: str) -> list[TreeEntry]:
+        out = self.run("ls-tree", "-z", *args)
+        return [
+            parse_tree_line(record.decode("utf-8", "surrogateescape"))
+            for record in out.split(b"\0")
+            if record
+        ]
+
+    def object_types(self, shas: list[str]) -> dict[str, str | None]:
+        """Each object's type (blob, tree, commit, tag), None for a missing one, in one git call."""
+        out = self.run(
+            "cat-file",
+            "--batch-check=%(objectname) %(objecttype)",
+            stdin="".join(f"{sha}\n" for sha in shas).encode(),
+        )
+        found: dict[str, str | None] = dict.fromkeys(shas)
+        for line in out.decode().splitlines():
+            name, _, kind = line.partition(" ")
+            if kind != "missing" and name in found:
+                found[name] = kind
+        return found
 
     def tree_with_file(self, base_commit: str | None, path: str, blob: str, mode: str = "100644") -> str:
         """A new tree: the base commit's tree with `path` set to `blob`, through a throwaway index."""
@@ -184,6 +227,127 @@ class GitRepository:
             args += ["-p", parent]
         env = {**author.environment("AUTHOR"), **committer.environment("COMMITTER")}
         return self.run(*args, stdin=message.encode(), env=env).decode().strip()
+
+    def flat_tree(self, tree: str) -> dict[str, tuple[str, str]]:
+        """Every file (blob or gitlink) under `tree`: path -> (mode, sha)."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", tree)
+        found: dict[str, tuple[str, str]] = {}
+        for record in out.split(b"\0"):
+            if record:
+                meta, _, path = record.partition(b"\t")
+                mode, _, sha = meta.decode().split(" ")
+                found[path.decode("utf-8", "surrogateescape")] = (mode, sha)
+        return found
+
+    def write_flat_tree(self, files: dict[str, tuple[str, str]]) -> str:
+        """The tree holding exactly `files` (path -> (mode, sha)), through a throwaway index."""
+        lines = b"".join(
+            f"{mode} {sha}\t".encode() + path.encode("utf-8", "surrogateescape") + b"\0"
+            for path, (mode, sha) in sorted(files.items())
+        )
+        with tempfile.TemporaryDirectory() as scratch:
+            env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self.run("update-index", "-z", "--index-info", stdin=lines, env=env)
+            return self.run("write-tree", env=env).decode().strip()
+
+    def tree_of(self, treeish: str) -> str | None:
+        """The tree a tree or commit SHA names, or None."""
+        try:
+            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{treeish}^{{tree}}")
+        except GitFailure:
+            return None
+        return out.decode().strip() or None
+
+    def rev_list(
+        self,
+        start: str,
+        exclude: list[str] | None = None,
+        path: str | None = None,
+        limit: int | None = None,
+        skip: int = 0,
+    ) -> list[str]:
+        """The commits reachable from `start` and from none of `exclude`, newest first (touching `path`)."""
+        args = ["rev-list", *([f"--max-count={limit}"] if limit is not None else []), f"--skip={skip}"]
+        args += [start, *(f"^{sha}" for sha in exclude or [])]
+        if path:
+            args += ["--", path]
+        return self.run(*args).decode().split()
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        code, out, _ = self.run_status("merge-base", one, other)
+        return out.decode().strip() if code == 0 else None
+
+    def merge_trees(self, ours: str, theirs: str) -> str | None:
+        """The tree of merging two commits (git merge-tree, no worktree), or None when they conflict."""
+        code, out, err = self.run_status("merge-tree", "--write-tree", "--no-messages", ours, theirs)
+        if code == 1:
+            return None
+        if code != 0:
+            raise GitFailure(err.decode("utf-8", "replace").strip())
+        return out.decode().split()[0]
+
+    def changed_paths(self, commit: str) -> dict[str, list[str]]:
+        """A commit's added, removed and modified paths against its first parent (push payloads)."""
+        info = self.commit(commit)
+        old = info.parents[0] if info.parents else EMPTY_TREE
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, commit)
+        fields = [part.decode("utf-8", "replace") for part in out.split(b"\0") if part]
+        found: dict[str, list[str]] = {"added": [], "removed": [], "modified": []}
+        for status, path in zip(fields[0::2], fields[1::2], strict=False):
+            found[{"A": "added", "D": "removed"}.get(status[:1], "modified")].append(path)
+        return found
+
+    def diff(self, old: str | None, new: str, path: str | None = None) -> list[FileChange]:
+        """The files `new` changes from `old` (a commit or tree; None: the empty tree), renames found."""
+        base = old or EMPTY_TREE
+        limit = ["--", path] if path else []
+        raw = self.run("diff-tree", "-r", "-z", "-M", "--raw", base, new, *limit)
+        patches = self.run("diff-tree", "-r", "-M", "-p", "--no-color", "--full-index", base, new, *limit)
+        fields = [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
+        entries: list[tuple[str, str, str, str | None]] = []
+        index = 0
+        while index < len(fields):
+            meta = fields[index].lstrip(":").split(" ")
+            status = meta[4][:1]
+            if status in ("R", "C"):
+                entries.append((status, meta[3], fields[index + 2], fields[index + 1]))
+                index += 3
+            else:
+                entries.append((status, meta[3] if status != "D" else meta[2], fields[index + 1], None))
+                index += 2
+        sections = split_patch(patches.decode("utf-8", "replace"))
+        changes = []
+        for (status, sha, file_path, previous), section in zip(entries, sections, strict=False):
+            hunk_start = section.find("\n@@")
+            patch = section[hunk_start + 1 :].removesuffix("\n") if hunk_start >= 0 else None
+            additions = deletions = 0
+            for line in (patch or "").split("\n"):
+                if line.startswith("+"):
+                    additions += 1
+                elif line.startswith("-"):
+                    deletions += 1
+            changes.append(
+                FileChange(
+                    {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(status, "modified"),
+                    file_path,
+                    previous,
+                    sha,
+                    additions,
+                    deletions,
+                    patch,
+                )
+            )
+        return changes
+
+
+def split_patch(text: str) -> list[str]:
+    """A `git diff -p` output cut into one section per file (each starts with `diff --git`)."""
+    sections: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith("diff --git ") or not sections:
+            sections.append("")
+        sections[-1] += line + "\n"
+    return [section for section in sections if section.startswith("diff --git ")]
 
 
 def parse_tree_line(line: str) -> TreeEntry:

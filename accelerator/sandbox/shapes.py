@@ -6,12 +6,15 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from accelerator.sandbox.git import CommitInfo, TreeEntry
+from accelerator.sandbox.git import CommitInfo, FileChange, TreeEntry
 from accelerator.sandbox.state import CLASSIC, ROLES, Record, SandboxState
 
 
 def iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+REACTIONS = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
 
 
 def node_id(kind: str, number: int) -> str:
@@ -173,21 +176,29 @@ class Shapes:
         shaped["_links"] = {"self": shaped["url"], "git": shaped["git_url"], "html": shaped["html_url"]}
         return shaped
 
-    def pull(self, repository: Record, pull: Record) -> dict[str, Any]:
+    def links(self, repository: Record) -> tuple[str, str]:
+        """The repository's API URL and its web URL."""
         full_name = f"{repository['owner']}/{repository['name']}"
-        api = f"{self.api}/repos/{full_name}"
+        return f"{self.api}/repos/{full_name}", f"{self.web}/{full_name}"
+
+    def pull(self, repository: Record, pull: Record, full: bool = False) -> dict[str, Any]:
+        """A PR as `GET /pulls` lists it; `full` adds the counts and mergeability `GET /pulls/{n}` has."""
+        api, web = self.links(repository)
         number = pull["number"]
         shaped_repository = self.repository(repository)
-        return {
+        owner = self.user(repository["owner"])
+        base_sha = self.state.pull_base(repository, pull)
+        shaped: dict[str, Any] = {
             "url": f"{api}/pulls/{number}",
             "id": pull["id"],
             "node_id": node_id("PullRequest", pull["id"]),
-            "html_url": f"{self.web}/{full_name}/pull/{number}",
-            "diff_url": f"{self.web}/{full_name}/pull/{number}.diff",
-            "patch_url": f"{self.web}/{full_name}/pull/{number}.patch",
+            "html_url": f"{web}/pull/{number}",
+            "diff_url": f"{web}/pull/{number}.diff",
+            "patch_url": f"{web}/pull/{number}.patch",
             "issue_url": f"{api}/issues/{number}",
             "commits_url": f"{api}/pulls/{number}/commits",
             "review_comments_url": f"{api}/pulls/{number}/comments",
+            "review_comment_url": f"{api}/pulls/comments{{/number}}",
             "comments_url": f"{api}/issues/{number}/comments",
             "statuses_url": f"{api}/statuses/{pull['head_sha']}",
             "number": number,
@@ -196,29 +207,70 @@ class Shapes:
             "title": pull["title"],
             "user": self.user(pull["user"]),
             "body": pull["body"],
+            "labels": [],
+            "milestone": None,
+            "active_lock_reason": None,
             "created_at": iso(pull["created_at"]),
             "updated_at": iso(pull["updated_at"]),
-            "closed_at": None,
-            "merged_at": None,
-            "merge_commit_sha": None,
+            "closed_at": iso(pull["closed_at"]) if pull.get("closed_at") else None,
+            "merged_at": iso(pull["merged_at"]) if pull.get("merged_at") else None,
+            "merge_commit_sha": pull.get("merge_commit_sha"),
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [],
+            "requested_teams": [],
             "draft": False,
             "head": {
                 "label": f"{repository['owner']}:{pull['head']}",
                 "ref": pull["head"],
                 "sha": pull["head_sha"],
-                "user": self.user(repository["owner"]),
+                "user": owner,
                 "repo": shaped_repository,
             },
             "base": {
                 "label": f"{repository['owner']}:{pull['base']}",
                 "ref": pull["base"],
-                "sha": pull["base_sha"],
-                "user": self.user(repository["owner"]),
+                "sha": base_sha,
+                "user": owner,
                 "repo": shaped_repository,
             },
-            "merged": False,
+            "_links": {
+                name: {"href": href}
+                for name, href in (
+                    ("self", f"{api}/pulls/{number}"),
+                    ("html", f"{web}/pull/{number}"),
+                    ("issue", f"{api}/issues/{number}"),
+                    ("comments", f"{api}/issues/{number}/comments"),
+                    ("review_comments", f"{api}/pulls/{number}/comments"),
+                    ("review_comment", f"{api}/pulls/comments{{/number}}"),
+                    ("commits", f"{api}/pulls/{number}/commits"),
+                    ("statuses", f"{api}/statuses/{pull['head_sha']}"),
+                )
+            },
             "author_association": self.association(repository, pull["user"]),
+            "auto_merge": None,
         }
+        if full:
+            git = self.state.git(repository)
+            changes = self.state.pull_files(repository, pull)
+            mergeable = None if pull["state"] != "open" else self.state.mergeable(repository, pull)
+            shaped.update(
+                {
+                    "merged": bool(pull.get("merged")),
+                    "mergeable": mergeable,
+                    "rebaseable": mergeable,
+                    "mergeable_state": {True: "clean", False: "dirty", None: "unknown"}[mergeable],
+                    "merged_by": self.user(pull["merged_by"]) if pull.get("merged_by") else None,
+                    "comments": sum(1 for c in repository["comments"] if c["number"] == number),
+                    "review_comments": sum(1 for c in repository["review_comments"] if c["number"] == number),
+                    "maintainer_can_modify": False,
+                    "commits": len(git.rev_list(pull["head_sha"], exclude=[base_sha])),
+                    "additions": sum(change.additions for change in changes),
+                    "deletions": sum(change.deletions for change in changes),
+                    "changed_files": len(changes),
+                }
+            )
+        return shaped
 
     def association(self, repository: Record, login: str) -> str:
         role = self.state.role(repository, login)
@@ -226,46 +278,264 @@ class Shapes:
             return "OWNER"
         return "COLLABORATOR" if role else "NONE"
 
+    def reactions(self, repository: Record, url: str, subject: str, subject_id: int) -> dict[str, Any]:
+        """The reaction roll-up a comment carries."""
+        counts = dict.fromkeys(REACTIONS, 0)
+        for reaction in repository["reactions"]:
+            if reaction["subject"] == subject and reaction["subject_id"] == subject_id:
+                counts[reaction["content"]] += 1
+        return {"url": f"{url}/reactions", "total_count": sum(counts.values()), **counts}
+
+    def reaction(self, reaction: Record) -> dict[str, Any]:
+        return {
+            "id": reaction["id"],
+            "node_id": node_id("Reaction", reaction["id"]),
+            "user": self.user(reaction["user"]),
+            "content": reaction["content"],
+            "created_at": iso(reaction["created_at"]),
+        }
+
     def issue_comment(self, repository: Record, comment: Record) -> dict[str, Any]:
-        full_name = f"{repository['owner']}/{repository['name']}"
-        api = f"{self.api}/repos/{full_name}"
+        api, web = self.links(repository)
+        kind = "pull" if str(comment["number"]) in repository["pulls"] else "issues"
+        url = f"{api}/issues/comments/{comment['id']}"
         return {
             "id": comment["id"],
             "node_id": node_id("IssueComment", comment["id"]),
-            "url": f"{api}/issues/comments/{comment['id']}",
-            "html_url": f"{self.web}/{full_name}/pull/{comment['number']}#issuecomment-{comment['id']}",
+            "url": url,
+            "html_url": f"{web}/{kind}/{comment['number']}#issuecomment-{comment['id']}",
             "issue_url": f"{api}/issues/{comment['number']}",
             "body": comment["body"],
             "user": self.user(comment["user"]),
             "created_at": iso(comment["created_at"]),
             "updated_at": iso(comment["updated_at"]),
             "author_association": self.association(repository, comment["user"]),
+            "performed_via_github_app": None,
+            "reactions": self.reactions(repository, url, "issue_comment", comment["id"]),
         }
+
+    def issue(self, repository: Record, issue: Record) -> dict[str, Any]:
+        """An issue, or the issue a PR is (with its `pull_request` link)."""
+        api, web = self.links(repository)
+        number = issue["number"]
+        is_pull = str(number) in repository["pulls"] and repository["pulls"][str(number)] is issue
+        url = f"{api}/issues/{number}"
+        closed_by = issue.get("closed_by") or (issue.get("merged_by") if is_pull else None)
+        shaped: dict[str, Any] = {
+            "url": url,
+            "repository_url": api,
+            "labels_url": f"{url}/labels{{/name}}",
+            "comments_url": f"{url}/comments",
+            "events_url": f"{url}/events",
+            "html_url": f"{web}/{'pull' if is_pull else 'issues'}/{number}",
+            "id": issue["id"],
+            "node_id": node_id("Issue", issue["id"]),
+            "number": number,
+            "title": issue["title"],
+            "user": self.user(issue["user"]),
+            "labels": [],
+            "state": issue["state"],
+            "state_reason": issue.get("state_reason"),
+            "locked": False,
+            "assignee": None,
+            "assignees": [],
+            "milestone": None,
+            "comments": sum(1 for c in repository["comments"] if c["number"] == number),
+            "created_at": iso(issue["created_at"]),
+            "updated_at": iso(issue["updated_at"]),
+            "closed_at": iso(issue["closed_at"]) if issue.get("closed_at") else None,
+            "closed_by": self.user(closed_by) if closed_by and issue["state"] == "closed" else None,
+            "author_association": self.association(repository, issue["user"]),
+            "active_lock_reason": None,
+            "body": issue["body"],
+            "performed_via_github_app": None,
+            "reactions": self.reactions(repository, url, "issue", issue["id"]),
+            "timeline_url": f"{url}/timeline",
+        }
+        if is_pull:
+            shaped["draft"] = False
+            shaped["pull_request"] = {
+                "url": f"{api}/pulls/{number}",
+                "html_url": f"{web}/pull/{number}",
+                "diff_url": f"{web}/pull/{number}.diff",
+                "patch_url": f"{web}/pull/{number}.patch",
+                "merged_at": iso(issue["merged_at"]) if issue.get("merged_at") else None,
+            }
+        return shaped
 
     def issue_of_pull(self, repository: Record, pull: Record) -> dict[str, Any]:
         """The issue a PR is (issue_comment payloads carry it, with its `pull_request` link)."""
-        full_name = f"{repository['owner']}/{repository['name']}"
-        api = f"{self.api}/repos/{full_name}"
-        number = pull["number"]
+        return self.issue(repository, pull)
+
+    def blob(self, repository: Record, sha: str, data: bytes) -> dict[str, Any]:
+        api, _ = self.links(repository)
         return {
-            "url": f"{api}/issues/{number}",
-            "id": pull["id"],
-            "node_id": node_id("Issue", pull["id"]),
-            "number": number,
-            "title": pull["title"],
-            "user": self.user(pull["user"]),
-            "state": pull["state"],
-            "body": pull["body"],
-            "html_url": f"{self.web}/{full_name}/pull/{number}",
-            "comments_url": f"{api}/issues/{number}/comments",
-            "created_at": iso(pull["created_at"]),
-            "updated_at": iso(pull["updated_at"]),
-            "pull_request": {
-                "url": f"{api}/pulls/{number}",
-                "html_url": f"{self.web}/{full_name}/pull/{number}",
-            },
-            "author_association": self.association(repository, pull["user"]),
+            "sha": sha,
+            "node_id": node_id("Blob", int(sha[:8], 16)),
+            "size": len(data),
+            "url": f"{api}/git/blobs/{sha}",
+            "content": base64.encodebytes(data).decode(),
+            "encoding": "base64",
         }
+
+    def tree(self, repository: Record, sha: str, entries: list[TreeEntry]) -> dict[str, Any]:
+        api, _ = self.links(repository)
+        listed = []
+        for entry in entries:
+            item: dict[str, Any] = {
+                "path": entry.path,
+                "mode": entry.mode,
+                "type": entry.kind,
+                "sha": entry.sha,
+            }
+            if entry.kind == "blob":
+                item["size"] = entry.size or 0
+            if entry.kind != "commit":
+                item["url"] = f"{api}/git/{entry.kind}s/{entry.sha}"
+            listed.append(item)
+        return {"sha": sha, "url": f"{api}/git/trees/{sha}", "tree": listed, "truncated": False}
+
+    def person(self, login_or_name: str) -> dict[str, Any] | None:
+        """The GitHub user a commit's author name is, when it is one the sandbox knows."""
+        found = self.state.data["users"].get(login_or_name.lower())
+        return self.user(found["login"]) if found else None
+
+    def rest_commit(
+        self, repository: Record, info: CommitInfo, files: list[FileChange] | None = None
+    ) -> dict[str, Any]:
+        """A commit as `/repos/{o}/{r}/commits` answers (`files` and `stats` for one commit)."""
+        api, web = self.links(repository)
+        git_commit = self.commit(repository, info)
+        shaped: dict[str, Any] = {
+            "url": f"{api}/commits/{info.sha}",
+            "sha": info.sha,
+            "node_id": git_commit["node_id"],
+            "html_url": f"{web}/commit/{info.sha}",
+            "comments_url": f"{api}/commits/{info.sha}/comments",
+            "commit": {
+                "url": git_commit["url"],
+                "author": git_commit["author"],
+                "committer": git_commit["committer"],
+                "message": info.message,
+                "tree": git_commit["tree"],
+                "comment_count": 0,
+                "verification": git_commit["verification"],
+            },
+            "author": self.person(info.author.name),
+            "committer": self.person(info.committer.name),
+            "parents": [
+                {"sha": parent, "url": f"{api}/commits/{parent}", "html_url": f"{web}/commit/{parent}"}
+                for parent in info.parents
+            ],
+        }
+        if files is not None:
+            additions = sum(change.additions for change in files)
+            deletions = sum(change.deletions for change in files)
+            shaped["stats"] = {"total": additions + deletions, "additions": additions, "deletions": deletions}
+            shaped["files"] = [self.file(repository, change, info.sha) for change in files]
+        return shaped
+
+    def file(self, repository: Record, change: FileChange, ref: str) -> dict[str, Any]:
+        api, web = self.links(repository)
+        shaped: dict[str, Any] = {
+            "sha": change.sha,
+            "filename": change.path,
+            "status": change.status,
+            "additions": change.additions,
+            "deletions": change.deletions,
+            "changes": change.additions + change.deletions,
+            "blob_url": f"{web}/blob/{ref}/{change.path}",
+            "raw_url": f"{web}/raw/{ref}/{change.path}",
+            "contents_url": f"{api}/contents/{change.path}?ref={ref}",
+        }
+        if change.patch is not None:
+            shaped["patch"] = change.patch
+        if change.previous_path is not None:
+            shaped["previous_filename"] = change.previous_path
+        return shaped
+
+    def push_commit(
+        self, repository: Record, info: CommitInfo, paths: dict[str, list[str]]
+    ) -> dict[str, Any]:
+        """A commit as a `push` payload lists it."""
+        _, web = self.links(repository)
+
+        def who(signature: Any) -> dict[str, Any]:
+            person = {"name": signature.name, "email": signature.email}
+            if self.state.data["users"].get(signature.name.lower()):
+                person["username"] = signature.name
+            return person
+
+        return {
+            "id": info.sha,
+            "tree_id": info.tree,
+            "distinct": True,
+            "message": info.message,
+            "timestamp": iso(info.committer.timestamp),
+            "url": f"{web}/commit/{info.sha}",
+            "author": who(info.author),
+            "committer": who(info.committer),
+            "added": paths.get("added", []),
+            "removed": paths.get("removed", []),
+            "modified": paths.get("modified", []),
+        }
+
+    def review_comment(self, repository: Record, comment: Record) -> dict[str, Any]:
+        api, web = self.links(repository)
+        url = f"{api}/pulls/comments/{comment['id']}"
+        html = f"{web}/pull/{comment['number']}#discussion_r{comment['id']}"
+        pull_url = f"{api}/pulls/{comment['number']}"
+        shaped: dict[str, Any] = {
+            "url": url,
+            "pull_request_review_id": comment["review_id"],
+            "id": comment["id"],
+            "node_id": node_id("PullRequestReviewComment", comment["id"]),
+            "diff_hunk": comment["diff_hunk"],
+            "path": comment["path"],
+            "position": comment["position"],
+            "original_position": comment["position"],
+            "commit_id": comment["commit_id"],
+            "original_commit_id": comment["commit_id"],
+            "user": self.user(comment["user"]),
+            "body": comment["body"],
+            "created_at": iso(comment["created_at"]),
+            "updated_at": iso(comment["updated_at"]),
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "author_association": self.association(repository, comment["user"]),
+            "_links": {"self": {"href": url}, "html": {"href": html}, "pull_request": {"href": pull_url}},
+            "start_line": comment["start_line"],
+            "original_start_line": comment["start_line"],
+            "start_side": comment["start_side"],
+            "line": comment["line"],
+            "original_line": comment["line"],
+            "side": comment["side"],
+            "subject_type": comment.get("subject_type", "line"),
+            "reactions": self.reactions(repository, url, "review_comment", comment["id"]),
+        }
+        if comment.get("in_reply_to") is not None:
+            shaped["in_reply_to_id"] = comment["in_reply_to"]
+        return shaped
+
+    def review(self, repository: Record, review: Record) -> dict[str, Any]:
+        api, web = self.links(repository)
+        html = f"{web}/pull/{review['number']}#pullrequestreview-{review['id']}"
+        pull_url = f"{api}/pulls/{review['number']}"
+        shaped: dict[str, Any] = {
+            "id": review["id"],
+            "node_id": node_id("PullRequestReview", review["id"]),
+            "user": self.user(review["user"]),
+            "body": review["body"],
+            "state": review["state"],
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "author_association": self.association(repository, review["user"]),
+            "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
+            "commit_id": review["commit_id"],
+        }
+        if review.get("submitted_at"):
+            shaped["submitted_at"] = iso(review["submitted_at"])
+        return shaped
 
 
 def delivery(record: Record, full: bool) -> dict[str, Any]:

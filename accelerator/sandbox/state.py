@@ -12,12 +12,21 @@ from typing import Any
 
 from accelerator.sandbox import validate
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
-from accelerator.sandbox.git import ZERO_SHA, GitFailure, GitRepository, Signature
+from accelerator.sandbox.git import ZERO_SHA, FileChange, GitFailure, GitRepository, Signature
 
 # GitHub's repository roles, lowest first; `permission` answers with the classic names.
 ROLES = ["pull", "triage", "push", "maintain", "admin"]
 CLASSIC = {"pull": "read", "triage": "read", "push": "write", "maintain": "write", "admin": "admin"}
 Record = dict[str, Any]
+# What a repository record holds beyond its first version's keys (a state.json written before gets them).
+COLLECTIONS: dict[str, type] = {
+    "issues": dict,
+    "review_comments": list,
+    "reviews": list,
+    "reactions": list,
+    "check_runs": dict,
+    "hooks": list,
+}
 
 
 def now() -> int:
@@ -38,6 +47,8 @@ class SandboxState:
             if self.file.exists()
             else {"next_id": 1, "users": {}, "repositories": {}, "deliveries": []}
         )
+        for repository in self.data["repositories"].values():
+            upgrade(repository)
 
     def save(self) -> None:
         scratch = self.file.with_suffix(".tmp")
@@ -109,6 +120,7 @@ class SandboxState:
                 "pulls": {},
                 "comments": [],
             }
+            upgrade(repository)
             git = GitRepository.init(self.git(repository).path, "main")
             if auto_init:
                 self.user(owner)
@@ -160,8 +172,9 @@ class SandboxState:
         branch: str,
         expected_sha: str | None,
         author: str,
-    ) -> tuple[str, bool]:
-        """Commit `content` at `path` on `branch`: (the commit's SHA, whether the file is new)."""
+    ) -> tuple[str, bool, str]:
+        """Commit `content` at `path` on `branch`: (the commit's SHA, whether the file is new, the
+        branch's previous commit or ZERO_SHA)."""
         git = self.git(repository)
         with self.lock:
             head = git.resolve_commit(f"refs/heads/{branch}")
@@ -183,7 +196,7 @@ class SandboxState:
             git.update_ref(f"refs/heads/{branch}", commit, head or ZERO_SHA)
             repository["pushed_at"] = now()
             self.save()
-            return commit, current is None
+            return commit, current is None, head or ZERO_SHA
 
     def create_ref(self, repository: Record, ref: str, sha: str) -> None:
         validate.ref_name(ref)
@@ -270,6 +283,7 @@ class SandboxState:
             sha = git.resolve_commit(f"refs/heads/{branch}")
             for pull in repository["pulls"].values():
                 if pull["state"] == "open" and pull["head"] == branch and sha and pull["head_sha"] != sha:
+                    pull["previous_head_sha"] = pull["head_sha"]
                     pull["head_sha"] = sha
                     pull["updated_at"] = now()
                     moved.append(pull)
@@ -278,7 +292,7 @@ class SandboxState:
 
     def add_comment(self, repository: Record, number: int, author: str, body: str) -> Record:
         with self.lock:
-            self.pull(repository, number)
+            self.issue(repository, number)
             comment: Record = {
                 "id": self.new_id(),
                 "number": number,
@@ -292,8 +306,118 @@ class SandboxState:
             return comment
 
     def comments(self, repository: Record, number: int) -> list[Record]:
-        self.pull(repository, number)
+        self.issue(repository, number)
         return [comment for comment in repository["comments"] if comment["number"] == number]
+
+    def comment(self, repository: Record, comment_id: int) -> Record:
+        for comment in repository["comments"]:
+            if comment["id"] == comment_id:
+                found: Record = comment
+                return found
+        raise not_found()
+
+    def edit_comment(self, repository: Record, comment: Record, body: str) -> str:
+        """Set a comment's body; returns the body it had."""
+        with self.lock:
+            previous = str(comment["body"])
+            comment["body"] = body
+            comment["updated_at"] = now()
+            self.save()
+            return previous
+
+    def delete_comment(self, repository: Record, comment: Record) -> None:
+        with self.lock:
+            repository["comments"].remove(comment)
+            repository["reactions"] = [
+                reaction
+                for reaction in repository["reactions"]
+                if (reaction["subject"], reaction["subject_id"]) != ("issue_comment", comment["id"])
+            ]
+            self.save()
+
+    def react(
+        self, repository: Record, subject: str, subject_id: int, login: str, content: str
+    ) -> tuple[Record, bool]:
+        """A user's reaction on a comment: (the reaction, whether it is new; one per user and content)."""
+        with self.lock:
+            login = self.user(login)["login"]
+            for reaction in repository["reactions"]:
+                if (reaction["subject"], reaction["subject_id"], reaction["user"], reaction["content"]) == (
+                    subject,
+                    subject_id,
+                    login,
+                    content,
+                ):
+                    return reaction, False
+            reaction = {
+                "id": self.new_id(),
+                "subject": subject,
+                "subject_id": subject_id,
+                "user": login,
+                "content": content,
+                "created_at": now(),
+            }
+            repository["reactions"].append(reaction)
+            self.save()
+            return reaction, True
+
+    # issues (a PR is an issue too: one number sequence for both)
+
+    def create_issue(self, repository: Record, author: str, title: str, body: str) -> Record:
+        with self.lock:
+            number = int(repository["next_number"])
+            repository["next_number"] = number + 1
+            issue: Record = {
+                "id": self.new_id(),
+                "number": number,
+                "user": self.user(author)["login"],
+                "title": title,
+                "body": body or None,
+                "state": "open",
+                "created_at": now(),
+                "updated_at": now(),
+            }
+            repository["issues"][str(number)] = issue
+            self.save()
+            return issue
+
+    def issue(self, repository: Record, number: int) -> Record:
+        """The issue or the PR numbered `number`, or 404."""
+        found: Record | None = repository["issues"].get(str(number)) or repository["pulls"].get(str(number))
+        if found is None:
+            raise not_found()
+        return found
+
+    # what a PR changes
+
+    def pull_base(self, repository: Record, pull: Record) -> str:
+        """The base a PR is compared with: the base branch's tip while open, the tip it had once merged."""
+        if pull.get("merged_base_sha"):
+            return str(pull["merged_base_sha"])
+        if pull["state"] == "open":
+            tip = self.git(repository).resolve_commit(f"refs/heads/{pull['base']}")
+            if tip is not None:
+                return tip
+        return str(pull["base_sha"])
+
+    def pull_files(self, repository: Record, pull: Record, path: str | None = None) -> list[FileChange]:
+        """The files a PR changes: from the merge base of its base and head to its head (GitHub's
+        three-dot diff)."""
+        git = self.git(repository)
+        base = self.pull_base(repository, pull)
+        return git.diff(git.merge_base(base, pull["head_sha"]), pull["head_sha"], path)
+
+    def mergeable(self, repository: Record, pull: Record) -> bool:
+        git = self.git(repository)
+        return git.merge_trees(self.pull_base(repository, pull), pull["head_sha"]) is not None
+
+    def find(self, repository: Record, collection: str, record_id: int) -> Record:
+        """A record of one of the repository's lists (review comments, reviews, hooks) by id, or 404."""
+        for record in repository[collection]:
+            if record["id"] == record_id:
+                found: Record = record
+                return found
+        raise not_found()
 
     # webhook deliveries
 
@@ -305,3 +429,9 @@ class SandboxState:
         with self.lock:
             self.data["deliveries"].append(delivery)
             self.save()
+
+
+def upgrade(repository: Record) -> None:
+    """Give a repository record every collection the sandbox keeps (older state files lack some)."""
+    for key, kind in COLLECTIONS.items():
+        repository.setdefault(key, kind())

@@ -54,7 +54,7 @@ class WebhookSender:
         while self.pending.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    def send(self, event: str, payload: dict[str, Any]) -> None:
+    def send(self, event: str, payload: dict[str, Any], repository: dict[str, Any] | None = None) -> None:
         if not self.url:
             return
         body = json.dumps(payload, separators=(",", ":")).encode()

@@ -75,13 +75,25 @@ def test_a_pull_request_life_with_pygithub(sandbox: RunningSandbox, receiver: Re
     assert repo.get_pull(1).head.sha == repo.get_branch("feature").commit.sha
 
     sandbox.webhooks.wait_idle()
-    deliveries = receiver.wait_for(4)
-    assert [(d.event, d.payload["action"]) for d in deliveries] == [
+    deliveries = receiver.wait_for(8)
+    assert [(d.event, d.payload.get("action", d.payload.get("ref"))) for d in deliveries] == [
+        ("push", "refs/heads/feature"),  # the branch created
+        ("push", "refs/heads/feature"),  # created by the contents API
+        ("push", "refs/heads/feature"),  # updated
         ("pull_request", "opened"),
         ("issue_comment", "created"),
+        ("push", "refs/heads/feature"),  # the bot's commit
         ("pull_request", "synchronize"),
         ("issue_comment", "created"),
     ]
+    created, first_file = deliveries[0].payload, deliveries[1].payload
+    assert (created["created"], created["before"], created["commits"]) == (True, "0" * 40, [])
+    assert first_file["before"] == created["after"]
+    assert [c["added"] for c in first_file["commits"]] == [["erd/sales.dbml"]]
+    assert first_file["head_commit"]["id"] == first_file["after"]
+    assert deliveries[6].payload["before"] == deliveries[5].payload["before"]
+    assert deliveries[6].payload["after"] == deliveries[5].payload["after"]
+    deliveries = [d for d in deliveries if d.event != "push"]
     for delivery in deliveries:
         expected = "sha256=" + hmac.new(SECRET.encode(), delivery.body, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(delivery.headers["x-hub-signature-256"], expected)
@@ -92,7 +104,7 @@ def test_a_pull_request_life_with_pygithub(sandbox: RunningSandbox, receiver: Re
     assert deliveries[1].payload["issue"]["pull_request"]["url"].endswith("/pulls/1")
     assert deliveries[2].payload["sender"]["type"] == "Bot"
     assert deliveries[3].payload["comment"]["body"] == "Renamed; regenerated."
-    recorded = sandbox.state.data["deliveries"]
+    recorded = [d for d in sandbox.state.data["deliveries"] if d["event"] != "push"]
     assert [(d["guid"], d["status_code"]) for d in recorded] == [
         (d.headers["x-github-delivery"], 202) for d in deliveries
     ]
@@ -133,21 +145,23 @@ def test_deliveries_are_listed_and_a_redelivery_carries_the_same_id(
     headers = {"Authorization": "token alice"}
     listed = httpx.get(f"{sandbox.api_url}/app/hook/deliveries", headers=headers).json()
     assert [(d["event"], d["action"], d["status"], d["redelivery"]) for d in listed] == [
-        ("pull_request", "opened", "OK", False)
+        ("pull_request", "opened", "OK", False),
+        ("push", None, "OK", False),
+        ("push", None, "OK", False),
     ]
-    first = receiver.wait_for(1)[0]
+    first = receiver.wait_for(3)[2]
     assert listed[0]["guid"] == first.headers["x-github-delivery"]
     one = httpx.get(f"{sandbox.api_url}/app/hook/deliveries/{listed[0]['id']}", headers=headers).json()
     assert one["request"]["payload"]["pull_request"]["number"] == 1
     attempt = httpx.post(f"{sandbox.api_url}/app/hook/deliveries/{listed[0]['id']}/attempts", headers=headers)
     assert attempt.status_code == 202
     sandbox.webhooks.wait_idle()
-    again = receiver.wait_for(2)[1]
+    again = receiver.wait_for(4)[3]
     assert again.headers["x-github-delivery"] == first.headers["x-github-delivery"]
     assert again.body == first.body
     assert again.headers["x-hub-signature-256"] == first.headers["x-hub-signature-256"]
     listed = httpx.get(f"{sandbox.api_url}/app/hook/deliveries", headers=headers).json()
-    assert [d["redelivery"] for d in listed] == [True, False]
+    assert [d["redelivery"] for d in listed] == [True, False, False, False]
     assert httpx.get(f"{sandbox.api_url}/app/hook/deliveries/999999", headers=headers).status_code == 404
     assert httpx.get(f"{sandbox.api_url}/app/hook/deliveries").status_code == 401
 
@@ -163,6 +177,10 @@ def test_a_failed_delivery_is_recorded_and_not_retried(tmp_path) -> None:
         repo.create_pull(base="main", head="f", title="t")
         running.webhooks.wait_idle()
         recorded = running.state.data["deliveries"]
-        assert [(d["event"], d["status_code"]) for d in recorded] == [("pull_request", 0)]
+        assert [(d["event"], d["status_code"]) for d in recorded] == [
+            ("push", 0),
+            ("push", 0),
+            ("pull_request", 0),
+        ]
     finally:
         running.stop()
