@@ -2,6 +2,10 @@
 
 The YAML is composed into nodes (which know their line and column) and constructed into plain data;
 a pydantic validation error's `loc` path is walked through the nodes to find where to point.
+
+Aliases are bounded: a file whose aliases expand to more than `MAX_EXPANDED_NODES` nodes (a "billion
+laughs" document) or refer to themselves (`&a [*a]`) is a located error, so no consumer walks an
+exponential or endless structure.
 """
 
 from __future__ import annotations
@@ -15,11 +19,18 @@ from accelerator.errors import PolicyError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# Nodes a document may expand to through its aliases beyond those written in it.
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 100  # levels of nesting named in the error when the composer runs out of stack
+
 
 def compose(text: str, file: str) -> yaml.Node | None:
-    """Parse YAML text into a node tree; a YAML syntax error is a located PolicyError."""
+    """Parse YAML text into a node tree; a YAML syntax error, a self-referencing alias or aliases
+    that expand past `MAX_EXPANDED_NODES` are located PolicyErrors."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:  # the composer recurses once per level of nesting
+        raise _too_deep(text, file) from None
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -31,6 +42,72 @@ def compose(text: str, file: str) -> yaml.Node | None:
             hint="check indentation and quoting around this position",
             source=text,
         ) from None
+    _check_aliases(root, text, file)
+    return root
+
+
+def _too_deep(text: str, file: str) -> PolicyError:
+    """The error for a document nested deeper than the composer can go, at the first collection
+    past `MAX_DEPTH` levels (the parser's events are read without recursion)."""
+    depth, mark = 0, None
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                break
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return PolicyError(
+        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+        file=file,
+        line=line,
+        column=column,
+        hint="flatten the structure",
+        source=text,
+    )
+
+
+def _check_aliases(root: yaml.Node | None, text: str, file: str) -> None:
+    """Refuse a node graph with a cycle or one that expands to too many nodes (an alias is a shared
+    node: the composer gives the same object for `&a` and each `*a`)."""
+    expanded: dict[int, int] = {}  # id(node) -> nodes it expands to, itself included
+    written: set[int] = set()
+    on_path: set[int] = set()
+
+    def fail(node: yaml.Node, message: str, hint: str) -> PolicyError:
+        mark = node.start_mark
+        return PolicyError(
+            message, file=file, line=mark.line + 1, column=mark.column + 1, hint=hint, source=text
+        )
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in expanded:
+            return expanded[key]
+        if key in on_path:
+            raise fail(node, "this alias refers to the collection that contains it", "remove the alias")
+        written.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        on_path.add(key)
+        total = 1 + sum(size(child) for child in children)
+        on_path.discard(key)
+        expanded[key] = total
+        if total > MAX_EXPANDED_NODES + len(written):
+            raise fail(
+                node,
+                f"the aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
+                "write the values out instead of nesting aliases of aliases",
+            )
+        return total
+
+    if root is not None:
+        size(root)
 
 
 def construct(node: yaml.Node | None) -> Any:
@@ -84,16 +161,24 @@ def load_yaml_model(text: str, file: str, model: type[ModelT]) -> ModelT:
 
 
 def validation_error(
-    invalid: ValidationError, root: yaml.Node | None, text: str, file: str, model: type[BaseModel]
+    invalid: ValidationError,
+    root: yaml.Node | None,
+    text: str,
+    file: str,
+    model: type[BaseModel],
+    *,
+    at: tuple[int | str, ...] = (),
 ) -> PolicyError:
-    """Turn the first pydantic error into a PolicyError at the YAML node it concerns."""
+    """Turn the first pydantic error into a PolicyError at the YAML node it concerns; `at` is where
+    in the document the data `model` validated was written (a section: `("memory",)`)."""
     error = invalid.errors()[0]
-    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    inner = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    loc = at + inner
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     if error["type"] == "extra_forbidden":
         node = key_node_at(root, loc)
         message = f"{dotted}: unknown key"
-        hint = _allowed_keys_hint(model, loc)
+        hint = _allowed_keys_hint(model, inner)
     else:
         node = node_at(root, loc)
         message = f"{dotted}: {error['msg']}"

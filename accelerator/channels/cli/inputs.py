@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import glob
+import stat
 from pathlib import Path
 
-from accelerator.config import ProjectConfig, find_config, load_config
+from accelerator.config import ErdFormat, GlobLimitError, ProjectConfig, expand_glob, find_config, load_config
 from accelerator.errors import AcceleratorError, read_source
 from accelerator.generate import ErdInput, PolicyInput
 
@@ -30,49 +30,101 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# A file the configuration names is read only up to these sizes (a pull request chooses them).
+MAX_ERD_BYTES = 16 * 1024 * 1024
+MAX_POLICY_BYTES = 4 * 1024 * 1024
+
+
 def collect_erds(config: ProjectConfig, erd_args: list[str] | None, dialect: str | None) -> list[ErdInput]:
-    """Read the ERD files `--erd` names (relative to the working directory), else the config's."""
-    sources: list[tuple[str, Path, str, str | None, str, str]]
-    if erd_args:
-        sources = [
-            (pattern, Path.cwd(), config.project, None, dialect or "postgres", "default")
-            for pattern in erd_args
-        ]
-    else:
-        sources = [
-            (s.path, config.root, s.catalog or config.project, s.format, dialect or s.dialect, s.schema_)
-            for s in config.erd_sources()
-        ]
+    """Read the ERD files `--erd` names (relative to the working directory), else the config's
+    (`ProjectConfig.erd_files`: its globs expanded and checked to stay inside the repository, a
+    missing one reported at its line in accelerator.yaml)."""
     inputs: list[ErdInput] = []
-    for pattern, root, catalog, fmt, sql_dialect, schema in sources:
-        full = pattern if Path(pattern).is_absolute() else str(root / pattern)
-        matches = sorted(glob.glob(full, recursive=True)) if glob.has_magic(full) else [full]
+    if erd_args:
+        for pattern in erd_args:
+            try:
+                matches = expand_glob(Path.cwd(), pattern)
+            except GlobLimitError as limit:
+                raise AcceleratorError(f"--erd {pattern}: {limit.message}", hint=limit.hint) from None
+            if not matches:
+                raise AcceleratorError(f"no ERD file matches {pattern!r}", hint="check the path or the glob")
+            for path in matches:
+                _require_file(path, "ERD file", MAX_ERD_BYTES, hint="check the path")
+                inputs.append(_erd_input(path, config.project, None, dialect or "postgres", "default"))
+        return inputs
+    for index, source in enumerate(config.erd_sources()):
+        matches = config.erd_files(index)
+        where = ("erd", index, "path")
         if not matches:
-            raise AcceleratorError(f"no ERD file matches {pattern!r}", hint="check the path or the glob")
-        for match in matches:
-            path = Path(match)
-            if not path.is_file():
-                raise AcceleratorError(f"ERD file {display_path(path)} not found", hint="check the path")
+            raise config.error_at(
+                where, f"no ERD file matches {source.path!r}", hint="check the path or the glob"
+            )
+        for path in matches:
+            _require_file(
+                path, "ERD file", MAX_ERD_BYTES, config=config, setting=where, hint="check the path"
+            )
             inputs.append(
-                ErdInput(
-                    file=display_path(path),
-                    text=read_source(path, display_path(path)),
-                    catalog=catalog,
-                    format=fmt,
-                    dialect=sql_dialect,
-                    default_schema=schema,
+                _erd_input(
+                    path,
+                    source.catalog or config.project,
+                    source.format,
+                    dialect or source.dialect,
+                    source.schema_,
                 )
             )
     return inputs
 
 
+def _erd_input(path: Path, catalog: str, fmt: ErdFormat | None, dialect: str, schema: str) -> ErdInput:
+    shown = display_path(path)
+    return ErdInput(
+        file=shown,
+        text=read_source(path, shown),
+        catalog=catalog,
+        format=fmt,
+        dialect=dialect,
+        default_schema=schema,
+    )
+
+
+def _require_file(
+    path: Path,
+    what: str,
+    limit: int,
+    *,
+    hint: str,
+    config: ProjectConfig | None = None,
+    setting: tuple[str | int, ...] = (),
+) -> None:
+    """A regular file of at most `limit` bytes, else an error (at `setting` in accelerator.yaml)."""
+    problem = None
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            problem = f"{what} {display_path(path)} is not a regular file"
+        elif status.st_size > limit:
+            problem = f"{what} {display_path(path)} is {status.st_size:,} bytes; at most {limit:,} are read"
+            hint = "split it into several files"
+    except OSError:
+        problem = f"{what} {display_path(path)} not found"
+    if problem is None:
+        return
+    if config is not None:
+        raise config.error_at(setting, problem, hint=hint)
+    raise AcceleratorError(problem, hint=hint)
+
+
 def collect_policy(config: ProjectConfig, policy_arg: Path | None) -> PolicyInput:
-    """Read `--policy`, else the config's policy; none at all means the built-in default."""
-    path = policy_arg if policy_arg is not None else (config.root / config.policy if config.policy else None)
-    if path is None:
-        return PolicyInput()
-    if not path.is_file():
-        raise AcceleratorError(
-            f"policy file {display_path(path)} not found", hint="check --policy or `policy:` in the config"
-        )
+    """Read `--policy`, else the config's policy (`ProjectConfig.policy_path`, checked to stay inside
+    the repository); none at all means the built-in default."""
+    hint = "check --policy or `policy:` in the config"
+    if policy_arg is not None:
+        _require_file(policy_arg, "policy file", MAX_POLICY_BYTES, hint=hint)
+        path = policy_arg
+    else:
+        found = config.policy_path()
+        if found is None:
+            return PolicyInput()
+        _require_file(found, "policy file", MAX_POLICY_BYTES, config=config, setting=("policy",), hint=hint)
+        path = found
     return PolicyInput(file=display_path(path), text=read_source(path, display_path(path)))
