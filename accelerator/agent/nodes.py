@@ -8,7 +8,8 @@ its transaction commits is simply done again from the last checkpoint.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,7 +28,9 @@ from accelerator.agent.limits import (
     storable,
 )
 from accelerator.agent.state import (
+    ApprovalRecord,
     ConversationState,
+    HeldTurn,
     Revision,
     Turn,
     hashes_of,
@@ -35,9 +38,11 @@ from accelerator.agent.state import (
     restored_text,
     sha256,
 )
+from accelerator.edit.approval_edits import Allow
 from accelerator.edit.commands import parse_commands
 from accelerator.edit.conversation_commands import Explain
 from accelerator.edit.governance_edits import policy_follow_up, starting_policy
+from accelerator.edit.names import ModelNames
 from accelerator.edit.operation import EditBase, Question, resolve
 from accelerator.edit.operations import EditOp, ParsedCommand
 from accelerator.edit.patch import patch_sources
@@ -45,10 +50,14 @@ from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
-from accelerator.policy.weakening import weakened
+from accelerator.plan.gates import Approval, Gate, approval_of, describe_gate, gate_to_approve
+from accelerator.policy.weakening import weakened, weakening_digest
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
 UNDO_OPS = frozenset({"undo", "redo"})  # answered by the `undo` node, never combined with edits
+MAX_APPROVALS = 100  # approvals a thread's state keeps (the channel has written the older ones)
+MAX_GATES = 2_000  # gates a turn may carry from its channel
+APPROVERS = frozenset({"admin", "maintain"})  # repository permissions that may approve and confirm
 CHANGING_OUTCOMES = ("applied", "undone", "redone")  # outcomes that change the sources
 COMMANDS: TypeAdapter[ParsedCommand] = TypeAdapter(ParsedCommand)
 
@@ -135,7 +144,17 @@ def wait(state: ConversationState) -> dict[str, Any]:
     """Stop until the next human turn; nothing before `interrupt()` has effects (it runs again on resume)."""
     crash_point("wait.before_interrupt")
     turn: Turn = interrupt({"thread_id": state["thread_id"], "turn": state.get("turn", 0)})
-    return {"message": turn, "reply": "", "outcome": "answered", "pending": [], "info": [], "changed": []}
+    return {
+        "message": turn,
+        "reply": "",
+        "outcome": "answered",
+        "pending": [],
+        "info": [],
+        "changed": [],
+        "confirming": None,
+        "notices": [],
+        "recorded": {},
+    }
 
 
 def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
@@ -173,6 +192,21 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
     if not commands:
         return update | {"reply": replies.help_text()}
+    held = state.get("held")
+    if any(c.op == "confirm" for c in others):
+        return update | _confirm(held, message, edits, others)
+    if any(c.op == "allow" for c in others):
+        if edits or any(c.op in UNDO_OPS for c in others):
+            reason = (
+                "`allow` approves the changes there are now: send it on its own, before or after the edits."
+            )
+            return update | {"outcome": "rejected", "reply": replies.rejected(reason)}
+        update |= _allow(state, runtime.context, message, [c for c in others if c.op == "allow"])
+        if update.get("outcome") == "rejected":
+            return update
+        others = [c for c in others if c.op != "allow"]
+    if held is not None and (edits or any(c.op in UNDO_OPS for c in others)):
+        update |= {"held": None, "notices": [replies.held_discarded(held)]}  # another edit drops them
     crash_point("interpret.done")
     return update | {
         "pending": [e.model_dump(mode="json") for e in edits],
@@ -180,9 +214,92 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     }
 
 
+def _confirm(
+    held: HeldTurn | None, message: Turn, edits: list[EditBase], others: list[ParsedCommand]
+) -> dict[str, Any]:
+    """A `confirm` turn: the held edits become the turn's, to be applied if their weakening is
+    still the one shown (checked by `apply`)."""
+    if edits or any(c.op != "confirm" for c in others):
+        return {"outcome": "rejected", "reply": replies.confirm_alone()}
+    if held is None:
+        return {"outcome": "rejected", "reply": replies.nothing_to_confirm()}
+    author, permission = message.get("author"), message.get("permission")
+    if permission is not None and author != held["author"] and permission not in APPROVERS:
+        return {"outcome": "rejected", "reply": replies.confirm_not_allowed(held, author)}
+    return {"pending": held["ops"], "info": [], "held": None, "confirming": held}
+
+
+def _allow(
+    state: ConversationState, ctx: AgentContext, message: Turn, commands: list[ParsedCommand]
+) -> dict[str, Any]:
+    """Approve each destructive change named (all or none), bound to the change as the channel's
+    gates hold it; the channel writes the approvals (`approvals` of the state) to approvals.json."""
+
+    def refused(reason: str) -> dict[str, Any]:
+        return {"outcome": "rejected", "reply": replies.rejected(reason)}
+
+    raw_gates = message.get("gates")
+    if raw_gates is None:
+        return refused(
+            "This conversation's channel does not read the migrations, so an approval cannot be bound to "
+            "a change here: approve it in the terminal with `accelerator allow CODE on OBJECT`."
+        )
+    if len(raw_gates) > MAX_GATES:
+        return refused(
+            f"The migrations hold {len(raw_gates):,} destructive changes, more than {MAX_GATES:,}."
+        )
+    author, permission = message.get("author"), message.get("permission")
+    if not author:
+        return refused("An approval records who gave it, and this turn has no author.")
+    if permission is not None and permission not in APPROVERS:
+        return refused(
+            f"Only a maintainer (maintain or admin permission) can approve a destructive change; "
+            f"{author} has {permission} permission."
+        )
+    governed = _governed_or_none(state, ctx)
+    if governed is None:
+        return refused("The sources do not build a model (see the findings): fix them before approving.")
+    gates = [Gate(**record) for record in raw_gates]
+    known = [
+        Approval(**record) for record in [*(message.get("approvals") or []), *(state.get("approvals") or [])]
+    ]
+    allow_destructive = governed.policy.spec.rules.migrations.allow_destructive
+    approved_at = message.get("received_at") or datetime.now(UTC).isoformat(timespec="seconds")
+    new: list[ApprovalRecord] = []
+    covered: list[str] = []
+    for command in commands:
+        assert isinstance(command, Allow)
+        try:
+            environment = ModelNames(governed.project).environment(command.environment)
+            gate = gate_to_approve(
+                command.code,
+                command.object,
+                environment,
+                gates,
+                [*known, *map(_approval, new)],
+                allow_destructive,
+            )
+        except AcceleratorError as error:
+            return refused(f"`{command.describe()}`: {error.format()}")
+        approval = approval_of(gate, environment, author, approved_at)
+        new.append(ApprovalRecord(**asdict(approval)))  # type: ignore[typeddict-item]
+        covered.append(describe_gate(gate))
+    approvals = [*(state.get("approvals") or []), *new][-MAX_APPROVALS:]
+    return {
+        "outcome": "answered",
+        "reply": replies.approved(new, covered),
+        "approvals": approvals,
+        "recorded": {"approvals": list(new)},
+    }
+
+
+def _approval(record: ApprovalRecord) -> Approval:
+    return Approval(**record)
+
+
 def after_interpret(state: ConversationState) -> str:
-    if state.get("outcome") == "rejected":
-        return "publish"
+    if state.get("outcome") in ("rejected", "answered") and state.get("reply"):
+        return "publish"  # refused, or answered whole (help, an approval)
     if any(c["op"] in UNDO_OPS for c in state.get("info") or []):
         return "undo"
     return "apply" if state.get("pending") else "publish"
@@ -303,8 +420,30 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     }
     if new_errors:
         return {"outcome": "rejected", "reply": replies.governance_gate(new_errors, summary)}
-    if any(finding.severity == "error" for finding in lost):
-        return {"outcome": "rejected", "reply": replies.weakening_gate(lost)}
+    needs_confirmation = [finding for finding in lost if finding.severity == "error"]
+    confirming, author = state.get("confirming"), (state.get("message") or {}).get("author")
+    recorded: dict[str, Any] = {}
+    if confirming is not None:  # `confirm`: the weakening must be the one shown when it was held
+        if not needs_confirmation or weakening_digest(needs_confirmation) != confirming["weakening"]:
+            return {"outcome": "rejected", "reply": replies.weakening_changed(confirming, lost)}
+        notes.append(replies.confirmed_note(confirming, author))
+        recorded["confirmation"] = {
+            "confirmed_by": author,
+            "requested_by": confirming["author"],
+            "held_turn": confirming["turn"],
+            "weakening": confirming["weakening"],
+            "lost": replies.weakening_lines(lost),
+        }
+    elif needs_confirmation:  # held until a `confirm`
+        held = HeldTurn(
+            turn=state.get("turn", 0),
+            author=author,
+            ops=list(state.get("pending") or []),
+            edits=descriptions,
+            weakening=weakening_digest(needs_confirmation),
+            lost=replies.weakening_lines(lost),
+        )
+        return {"outcome": "rejected", "reply": replies.weakening_gate(lost), "held": held}
     crash_point("apply.done")
     update = _changed_sources(state, sources, changed, undoable=True)
     update["undo_stack"][-1] |= {"edits": descriptions, "ops": applied}
@@ -312,6 +451,7 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         "outcome": "applied",
         "last_edits": descriptions,
         "last_ops": applied,
+        "recorded": recorded,
         "reply": replies.applied(descriptions, summary, changed, notes=notes, weakened=lost),
         **({"policy_file": inputs.policy_file} if inputs.policy_file != state.get("policy_file") else {}),
     }
@@ -385,6 +525,8 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     for raw in state.get("info") or []:
         answer = _answer(COMMANDS.validate_python(raw), state, ctx)
         reply = _join(reply, answer) if answer else reply
+    for notice in state.get("notices") or []:
+        reply = _join(reply, notice)
     reply = bounded_reply(storable(reply))
     store, thread = ctx.store, state["thread_id"]
     message = state.get("message")
@@ -417,7 +559,8 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         changed_model = state.get("outcome") in CHANGING_OUTCOMES
         payload = {"turn": turn, "outcome": state.get("outcome"),
                    "edits": state.get("last_edits") if changed_model else [],
-                   "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes")}  # fmt: skip
+                   "ops": state.get("last_ops") or [] if changed_model else [], "hashes": state.get("hashes"),
+                   **(state.get("recorded") or {})}  # fmt: skip
         reply_id = say(Role.ASSISTANT, reply, author="accelerator", payload=payload,
                        source_id=f"{message['event']}:assistant").id  # fmt: skip
         crash_point("publish.assistant_message")
@@ -436,6 +579,9 @@ def publish(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
         "info": [],
         "changed": [],
         "changed_artifacts": [],
+        "confirming": None,
+        "notices": [],
+        "recorded": {},
     }
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from accelerator.agent.limits import MAX_EDITS_PER_MESSAGE, MAX_MESSAGE_CHARS, listed
-from accelerator.agent.state import MAX_LISTED_FINDINGS, ConversationState, FindingSummary, Revision
+from accelerator.agent.state import (
+    MAX_LISTED_FINDINGS,
+    ApprovalRecord,
+    ConversationState,
+    FindingSummary,
+    HeldTurn,
+    Revision,
+)
 from accelerator.edit.help import HELP_TEXT
 from accelerator.edit.names import ModelNames
 from accelerator.errors import AcceleratorError, CommandSyntaxError
@@ -120,22 +127,87 @@ def governance_gate(new_errors: dict[str, int], summary: FindingSummary) -> str:
 
 
 def weakening_gate(lost: Sequence[Finding]) -> str:
-    errors = [f"{location(f)}: {f.message}" for f in lost if f.severity == "error"]
-    listed_lines = "\n".join(f"- {line}" for line in listed(errors))
+    """A turn held back: what it would take away, and how to apply it anyway."""
+    listed_lines = "\n".join(f"- {line}" for line in listed(weakening_lines(lost)))
     return rejected(
-        f"These edits would weaken protection where the policy requires a confirmation:\n{listed_lines}\n"
-        "Change the policy's `rules.governance.confirm_weakening`, or make the change by hand in a "
-        "reviewed commit."
+        f"These edits would weaken protection where the policy requires a confirmation "
+        f"(rules.governance.confirm_weakening):\n{listed_lines}\n"
+        "Reply `confirm` to apply them anyway (the weakening is recorded with your name), or send "
+        "other edits to drop them."
     )
 
 
+def weakening_lines(lost: Sequence[Finding]) -> list[str]:
+    """The findings that need a confirmation, located, as a held turn shows them."""
+    return [f"{location(f)}: {f.message}" for f in lost if f.severity == "error"]
+
+
+def nothing_to_confirm() -> str:
+    return rejected(
+        "Nothing awaits a confirmation: `confirm` applies the edits of a turn that was held because "
+        "it weakens protection where the policy requires a confirmation."
+    )
+
+
+def confirm_alone() -> str:
+    return rejected(
+        "`confirm` applies the held edits as they were: send it on its own, without other commands."
+    )
+
+
+def weakening_changed(held: HeldTurn, lost: Sequence[Finding]) -> str:
+    """`confirm` after the sources changed: the weakening it would confirm is not the one shown."""
+    now = weakening_lines(lost)
+    shown = "\n".join(f"- {line}" for line in listed(held["lost"]))
+    current = "\n".join(f"- {line}" for line in listed(now)) if now else "- nothing that needs a confirmation"
+    return rejected(
+        f"The edits held at turn {held['turn']} ({'; '.join(listed(held['edits']))}) now weaken protection "
+        f"differently from what was confirmed, as the sources changed since.\nShown then:\n{shown}\n"
+        f"Now:\n{current}\nSend the edits again to see what they would weaken now."
+    )
+
+
+def confirm_not_allowed(held: HeldTurn, author: str | None) -> str:
+    return rejected(
+        f"Only {held['author'] or 'the author of the held edits'} or a maintainer can confirm the edits "
+        f"held at turn {held['turn']}; {author or 'you'} may send the edits again as their own."
+    )
+
+
+def confirmed_note(held: HeldTurn, by: str | None) -> str:
+    asked = f" (asked by {held['author']})" if held["author"] and held["author"] != by else ""
+    return (
+        f"confirmed by {by or 'an unknown user'}{asked}: applied although it weakens protection "
+        f"where the policy requires a confirmation (held at turn {held['turn']})"
+    )
+
+
+def held_discarded(held: HeldTurn) -> str:
+    return (
+        f"The edits held for a confirmation at turn {held['turn']} ({'; '.join(listed(held['edits']))}) "
+        "were dropped: send them again to apply them."
+    )
+
+
+def approved(approvals: Sequence[ApprovalRecord], covered: Sequence[str]) -> str:
+    lines = ["Approved:"]
+    for approval, gate in zip(approvals, covered, strict=True):
+        where = f"in {approval['environment']}" if approval["environment"] else "in every environment"
+        lines.append(
+            f"- {approval['code']} on {approval['object_path']} {where} by {approval['approved_by']} at "
+            f"{approval['approved_at']} (change {approval['change_digest']}: {gate}); void once that change changes"
+        )
+    return "\n".join(lines)
+
+
 def status(state: ConversationState) -> str:
-    last = state.get("last_edits") or []
+    last, held = state.get("last_edits") or [], state.get("held")
     lines = [
         f"thread: {state['thread_id']}",
         f"turns: {state.get('turn', 0)}",
         "last edits: " + ("; ".join(last) if last else "none"),
         "undo available: " + ("yes" if state.get("undoable") else "no"),
+        *([f"awaiting `confirm`: {'; '.join(held['edits'])} (turn {held['turn']})"] if held else []),
         findings_line(state["findings"]),
         "sources: " + ", ".join(f"{file} ({digest[:8]})" for file, digest in state.get("hashes", {}).items()),
     ]

@@ -53,6 +53,49 @@ class Turn(TypedDict, total=False):
     # transaction and lock (`llm.propose_turn`): the edits as JSON, or why there are none.
     proposed: list[dict[str, Any]]
     proposal_error: str
+    # For `allow`: the destructive changes an approval can name (the migrations' gates and the
+    # pending diff's, `plan.gates.diff_gates`) and the approvals already recorded, as the channel
+    # reads them from the output directory before the turn (absent: the channel cannot approve).
+    gates: list[GateRecord]
+    approvals: list[ApprovalRecord]
+    # The author's permission on the repository, where the channel knows it (a PR: admin, maintain,
+    # write, triage, read); `allow`, and `confirm` of somebody else's edits, need maintain or admin.
+    permission: str
+    received_at: str  # ISO 8601, UTC: when the channel received the turn (an approval's time)
+
+
+class GateRecord(TypedDict):
+    """A destructive change awaiting an approval (`plan.gates.Gate` as JSON)."""
+
+    code: str
+    digest: str
+    object: str
+    environment: str
+    file: str  # the migration that holds it; "" for a change of the pending diff
+    line: int
+
+
+class ApprovalRecord(TypedDict):
+    """An approval of a destructive change (`plan.gates.Approval` as JSON, as approvals.json holds it)."""
+
+    code: str
+    object_path: str
+    environment: str | None
+    approved_by: str
+    approved_at: str
+    change_digest: str
+
+
+class HeldTurn(TypedDict):
+    """A turn held back because it weakens protection where the policy asks for a confirmation:
+    what `confirm` applies, if the weakening is still the one shown (`weakening`: its digest)."""
+
+    turn: int
+    author: str | None
+    ops: list[dict[str, Any]]  # the turn's EditOps as written (resolved again when confirmed)
+    edits: list[str]  # their descriptions, as the model resolved them
+    weakening: str  # `policy.weakening.weakening_digest` of the findings that need the confirmation
+    lost: list[str]  # those findings, located, as the reply showed them
 
 
 class Hunk(TypedDict):
@@ -123,6 +166,11 @@ class ConversationState(TypedDict, total=False):
     info: list[dict[str, Any]]  # the turn's other commands (status, help, explain), as JSON
     changed: list[str]  # sources this turn changed (recorded as files by `publish`)
     changed_artifacts: list[str]  # generated files whose content this turn changed
+    held: HeldTurn | None  # the edits awaiting `confirm`; discarded by the next edit, undo or redo
+    confirming: HeldTurn | None  # during a `confirm` turn: the held turn it applies
+    approvals: list[ApprovalRecord]  # granted by `allow` in this conversation (the channel writes them)
+    notices: list[str]  # said after the turn's reply (e.g. held edits discarded)
+    recorded: dict[str, Any]  # added to the turn's assistant message payload (a confirmation, approvals)
 
 
 def sha256(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, Union
 from pydantic import Field
 
 from accelerator.edit import (
+    approval_edits,
     column_edits,
     conversation_commands,
     governance_edits,
@@ -52,7 +53,7 @@ OPERATIONS: dict[str, type[EditBase]] = collect(
     governance_edits,
     grant_edits,
 )
-COMMANDS: dict[str, type[CommandBase]] = collect(CommandBase, conversation_commands, questions)
+COMMANDS: dict[str, type[CommandBase]] = collect(CommandBase, conversation_commands, approval_edits, questions)
 # Every operation by the grammar rule of each of its forms.
 RULES: dict[str, type[Operation]] = {
     form.rule: cls for cls in (*OPERATIONS.values(), *COMMANDS.values()) for form in cls.forms

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-DEFAULT_BOT_NAMES: tuple[str, ...] = ("accelerator",)
+DEFAULT_BOT_NAMES: tuple[str, ...] = ("accelerator", "uc")  # `@accelerator ...`, `/uc allow ...`
 
 
 @dataclass(frozen=True)

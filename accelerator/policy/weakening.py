@@ -11,6 +11,7 @@ table, position and type); a dropped one is not a weakening (its data is gone wi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 
 from accelerator.model.elements import Catalog, Column, Grant, Project, Schema, Span, Table
@@ -193,3 +194,10 @@ def _paired_columns(before: Table, after: Table) -> list[tuple[Column, Column]]:
         if found is not None:
             pairs.append((found, column))
     return pairs
+
+
+def weakening_digest(findings: Sequence[Finding]) -> str:
+    """One digest of what a change weakens (each finding's rule, object and message, in any
+    order): a confirmation given for one weakening does not cover another."""
+    lines = sorted(f"{f.rule}\n{f.object or ''}\n{f.message}" for f in findings)
+    return hashlib.sha256("\n\n".join(lines).encode("utf-8")).hexdigest()[:16]

@@ -4,8 +4,10 @@ migrations and migrations.sum; and the model a git revision holds (`plan --base 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -210,3 +212,21 @@ def record_approvals(config: ProjectConfig, new: Sequence[Approval]) -> list[App
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return approvals
+
+
+def turn_gates(config: ProjectConfig, governed: Governed) -> dict[str, Any]:
+    """What a conversation turn carries for `allow` (the `Turn`'s `gates` and `approvals`): the
+    destructive changes as the output directory and the diff to `governed` hold them, and the
+    approvals recorded. A channel passes it with each turn, read before the turn's lock."""
+    gates, approvals = gate_context(config, governed)
+    return {"gates": [asdict(g) for g in gates], "approvals": [asdict(a) for a in approvals]}
+
+
+def record_conversation_approvals(config: ProjectConfig, records: Sequence[Mapping[str, Any]]) -> None:
+    """Write the approvals a conversation granted (its state's `approvals`) to approvals.json;
+    idempotent, so a channel calls it after every turn (a later approval of the same change stands)."""
+    if records:
+        record_approvals(
+            config,
+            [Approval(**{key: record[key] for key in Approval.__dataclass_fields__}) for record in records],
+        )
