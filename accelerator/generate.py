@@ -18,6 +18,7 @@ from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.plan import Rename
 from accelerator.plan.gates import Approval
+from accelerator.plan.migrations import BASELINE_FILE, SUM_FILE
 from accelerator.policy import Policy, default_policy, govern, parse_policy
 
 
@@ -52,6 +53,10 @@ class Generation:
     environments: list[str]
     files: dict[str, str]  # path relative to the output directory -> content
     gates: list[Finding] = field(default_factory=list)  # destructive changes not allowed nor approved
+    # With a history: the migrations this generation adds, and the files of the history it no
+    # longer has (a withdrawn migration, the baseline of an environment that caught up)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -69,6 +74,23 @@ class MigrationHistory:
     renames: Sequence[Rename] = ()
     approvals: Sequence[Approval] = ()
     output: str = "generated"  # the output directory as messages show it
+    # env -> the model its migrations lead to, for an environment left behind `previous` (a run of
+    # `generate --env` for others): `sql/<env>/model.json`
+    baselines: Mapping[str, Project] = field(default_factory=dict)
+    # env -> the migrations never applied (made by the conversation), which a return of the model to
+    # where it was before the last of them withdraws (see `withdrawable_last`)
+    withdrawable: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    reverts: Sequence[Rename] = ()  # the renames that lead from the current model back to `previous`
+
+    def previous_for(self, env: str) -> Project | None:
+        """The model `env`'s migrations lead to: its own baseline, else the last generation's."""
+        return self.baselines.get(env, self.previous)
+
+    def paths(self) -> set[str]:
+        """The files of the history, relative to the output directory (model.json left out)."""
+        found = {f"sql/{env}/{name}" for env, files in self.migrations.items() for name in files}
+        found |= {f"sql/{env}/{SUM_FILE}" for env, text in self.sums.items() if text is not None}
+        return found | {f"sql/{env}/{BASELINE_FILE}" for env in self.baselines}
 
 
 @lru_cache(maxsize=8)  # a Policy is immutable; a conversation re-reads the same one every turn
@@ -135,18 +157,19 @@ def generate(
     terraform: bool = True,
     backend: dict[str, dict[str, Any]] | None = None,
     history: MigrationHistory | None = None,
+    sql: bool = True,
 ) -> Generation:
     """Render model.json, SQL per environment, Terraform per environment and the docs. With
     `history`, the SQL of an environment is its versioned migrations (`sql/<env>/V*.sql`, the new
     one holding the delta since `history.previous`) and their migrations.sum; without, one
-    whole-model script per catalog."""
+    whole-model script per catalog; with `sql=False`, none (`with_migrations` adds them)."""
     from accelerator.render import render_docs, render_model_json, render_sql, render_terraform
     from accelerator.render.cache import render_pass
 
     project = governed.project
     with render_pass():  # every renderer keys a table by its content: computed once for them all
         files: dict[str, str] = {"model.json": render_model_json(project)}
-        for env in environments:
+        for env in environments if sql else ():
             if history is not None:
                 files.update(migration_files(project, env, history, terraform=terraform))
                 continue
@@ -161,6 +184,31 @@ def generate(
             files[f"docs/{path}"] = text
     gates = migration_gates(governed, files, history) if history is not None else []
     return Generation(governed, list(environments), dict(sorted(files.items())), gates)
+
+
+def with_migrations(generation: Generation, history: MigrationHistory, *, terraform: bool) -> Generation:
+    """`generation` (rendered with `sql=False`, or with any SQL: it is replaced) with each
+    environment's SQL as its versioned migrations after `history`: those there are, the new one
+    holding only the change since `history.previous` (a rename as a rename, with `history.renames`),
+    or the last one withdrawn when the model is back where it was before it; and migrations.sum.
+    `gates`: the destructive changes of the new migrations that no approval of `history` covers."""
+    files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
+    project = generation.governed.project
+    for env in generation.environments:
+        files.update(migration_files(project, env, history, terraform=terraform))
+    known = history.paths()
+    added = sorted(p for p in files if p.startswith("sql/") and p not in known and not p.endswith(SUM_FILE))
+    gates = migration_gates(generation.governed, {path: files[path] for path in added}, history)
+    environments = {f"sql/{env}/" for env in generation.environments}
+    removed = sorted(p for p in known - files.keys() if p[: p.rfind("/") + 1] in environments)
+    return Generation(
+        generation.governed,
+        list(generation.environments),
+        dict(sorted(files.items())),
+        gates,
+        added=added,
+        removed=removed,
+    )
 
 
 def migration_gates(governed: Governed, files: Mapping[str, str], history: MigrationHistory) -> list[Finding]:
@@ -183,23 +231,46 @@ def migration_files(
 ) -> dict[str, str]:
     """`sql/<env>/`: the migrations there are, the new one (if the model changed), the sum."""
     from accelerator.plan import diff
-    from accelerator.plan.migrations import SUM_FILE, empty_like, next_migration, parse_sum, sum_with
+    from accelerator.plan.migrations import (
+        empty_like,
+        next_migration,
+        parse_sum,
+        sum_with,
+        withdrawable_last,
+    )
 
     existing = dict(history.migrations.get(env, {}))
     sum_text = history.sums.get(env)
     recorded = parse_sum(sum_text) if sum_text is not None else None
     started = bool(existing) or bool(recorded and recorded.entries)
-    if started and history.previous is None:
+    before = history.previous_for(env)
+    if started and before is None:
         raise AcceleratorError(
             f"sql/{env}/ holds migrations but model.json, the model they lead to, is missing",
             hint="restore the last generation's model.json from git (`git checkout -- <output>/model.json`)",
         )
-    previous = history.previous if started and history.previous is not None else empty_like(project)
-    changes = diff(previous, project, renames=history.renames if started else ())
+    previous = before if started and before is not None else empty_like(project)
     environment = project.environment(env)
+    listed = recorded.names if recorded is not None else list(existing)
+    withdrawn = None
+    if started and environment is not None and history.withdrawable.get(env):
+        withdrawn = withdrawable_last(
+            existing,
+            listed,
+            diff(project, previous, renames=history.reverts),
+            environment,
+            withdrawable=history.withdrawable[env],
+            terraform=terraform,
+            grants_in=previous.deployment.grants_in,
+        )
+    if withdrawn is not None:  # the model is back where it was before that migration: none is new
+        del existing[withdrawn]
+        files = {f"sql/{env}/{name}": text for name, text in existing.items()}
+        files[f"sql/{env}/{SUM_FILE}"] = sum_with(recorded, existing, None, withdrawn=withdrawn)
+        return files
+    changes = diff(previous, project, renames=history.renames if started else ())
     new = None
     if changes and environment is not None:
-        listed = recorded.names if recorded is not None else list(existing)
         new = next_migration(
             existing,
             listed,

@@ -9,9 +9,10 @@ the channel writes the working tree from the committed state, idempotently. Call
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, cast
 
 from langgraph.checkpoint.postgres import PostgresSaver
@@ -21,7 +22,7 @@ from psycopg.rows import DictRow
 
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
-from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.derived import DerivedCache, Inputs, LedgerMissing
 from accelerator.agent.graph import build_graph
 from accelerator.agent.limits import storable
 from accelerator.agent.llm import ToolCallingModel, propose_turn
@@ -29,8 +30,10 @@ from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState, Turn
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import collection_paused
-from accelerator.generate import Generation
+from accelerator.generate import Generation, MigrationHistory
 from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
+from accelerator.model.elements import Project
+from accelerator.plan.migrations import SUM_FILE, migration_version
 
 
 @dataclass
@@ -39,6 +42,15 @@ class TurnResult:
     state: ConversationState
     duplicate: bool = False  # the event was handled before (a redelivery): nothing ran
     since: str | None = None  # for a duplicate: what became of its edits since (e.g. "since undone")
+    # The turn's generation when it rendered (None: it changed nothing, or the sources do not
+    # build): `added` its new migrations, `removed` the generated files it took away
+    generation: Generation | None = None
+
+    @property
+    def removed(self) -> list[str]:
+        """Generated files (relative to the output directory) the channel deletes: a migration
+        withdrawn by an undo, the baseline of an environment that caught up."""
+        return list(self.generation.removed) if self.generation is not None else []
 
     @property
     def rejected(self) -> bool:
@@ -105,13 +117,18 @@ class ConversationSession:
         backend: dict[str, dict[str, Any]] | None = None,
         output_prefix: str = "generated",
         record_generated: bool = True,
+        history: MigrationHistory | None = None,
     ) -> None:
+        """`history`: the migrations the thread's opening starts from (the working tree's output
+        directory, or the pull request base's); none: each environment starts at `V0001__initial`.
+        `output_prefix`: where the generated files are, as the memory records them."""
         self.pool = pool
         self.thread_id = thread_id
         self.schema = schema
         self.channel = channel
         self.store = MemoryStore(pool, schema)
-        self.derived = DerivedCache()
+        self.derived = DerivedCache(base=history or MigrationHistory(None, output=output_prefix))
+        self.derived.loader = partial(self._load_ledger, self.store)
         self.llm = llm
         self.terraform = terraform
         self.backend = backend
@@ -149,10 +166,10 @@ class ConversationSession:
                     existing.get("reply", ""), cast(ConversationState, existing), duplicate=True
                 )
             with collection_paused():  # the turn's model lives on: see gcpause.py
-                values = graph.invoke(initial, self.config, context=context, durability="exit")
+                values = self._invoke(graph, initial, context)
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
-        return TurnResult(values["reply"], cast(ConversationState, values))
+        return TurnResult(values["reply"], cast(ConversationState, values), generation=context.generation)
 
     def turn(self, turn: Turn) -> TurnResult:
         """Run one human turn; an event already handled returns its stored reply and runs nothing.
@@ -171,10 +188,24 @@ class ConversationSession:
                 since = _since(context.store, self.thread_id, f"{turn['event']}:assistant")
                 return TurnResult(stored, state, duplicate=True, since=since)
             with collection_paused():
-                values = graph.invoke(Command(resume=turn), self.config, context=context, durability="exit")
+                values = self._invoke(graph, Command(resume=turn), context)
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
-        return TurnResult(values["reply"], cast(ConversationState, values))
+        return TurnResult(values["reply"], cast(ConversationState, values), generation=context.generation)
+
+    def _invoke(self, graph: Any, value: Any, context: AgentContext) -> dict[str, Any]:
+        """Run the graph in the turn's transaction; a ledger the memory lacks is the channel's error."""
+        self.derived.loader = partial(self._load_ledger, context.store)  # the turn's own transaction
+        try:
+            return cast(dict[str, Any], graph.invoke(value, self.config, context=context, durability="exit"))
+        except LedgerMissing as error:
+            raise AcceleratorError(
+                str(error),
+                hint="the memory records the generated files of each turn unless the session is told not to "
+                "(record_generated=False); start a new thread from the working tree",
+            ) from None
+        finally:
+            self.derived.loader = partial(self._load_ledger, self.store)
 
     def propose(self, turn: Turn) -> Turn:
         """The turn with the LLM's proposal for a text the grammar does not parse (once per turn)."""
@@ -188,13 +219,61 @@ class ConversationSession:
         return propose_turn(turn, self.llm, self.state, self.derived, answered=answered)
 
     def generation(self, state: ConversationState) -> Generation | None:
-        """The generated files of a state (cached; recomputed after a restart), None if it does not build."""
+        """The generated files of a state (cached; recomputed after a restart, its migrations read
+        from the memory), None if it does not build. Each environment's SQL is its versioned
+        migrations and migrations.sum, as the state's last turn left them."""
+        inputs = replace(Inputs.of(state), renames=(), reverts=())  # settled: no change is pending
         try:
             return self.derived.generation(
-                Inputs.of(state), state["sources"], terraform=self.terraform, backend=self.backend
+                inputs, state["sources"], terraform=self.terraform, backend=self.backend
             )
         except AcceleratorError:
             return None
+        except LedgerMissing as error:
+            raise AcceleratorError(str(error), hint="start a new thread from the working tree") from None
+
+    def _load_ledger(self, store: MemoryStore, files: Mapping[str, str]) -> MigrationHistory:
+        """The migrations of a generation, from the file versions the memory recorded: `files`
+        (path relative to the output directory -> sha256) name them. A migration first recorded by
+        a turn (not the opening) was made by the conversation: it can be withdrawn."""
+        prefix = f"{self.output_prefix}/"
+        latest = {
+            f.path[len(prefix) :]: f for f in store.latest_files(self.thread_id) if f.path.startswith(prefix)
+        }
+        for path, digest in sorted(files.items()):
+            stored = latest.get(path)
+            if stored is None or stored.sha256 != digest:
+                raise LedgerMissing(
+                    f"thread {self.thread_id}: the memory does not hold {prefix}{path} as its last turn "
+                    f"generated it (sha256 {digest[:12]})"
+                )
+        first_turn: dict[str, int] = {}
+        for version in store.turn_files(self.thread_id):
+            path = version.path[len(prefix) :]
+            if version.path.startswith(prefix) and path in files:
+                first_turn[path] = min(first_turn.get(path, version.turn), version.turn)
+        migrations: dict[str, dict[str, str]] = {}
+        sums: dict[str, str | None] = {}
+        withdrawable: dict[str, set[str]] = {}
+        for path in files:
+            parts = path.split("/")
+            if len(parts) != 3 or parts[0] != "sql":
+                continue
+            if migration_version(parts[2]) is not None:
+                migrations.setdefault(parts[1], {})[parts[2]] = latest[path].content
+                if first_turn.get(path, 0) > 0:
+                    withdrawable.setdefault(parts[1], set()).add(parts[2])
+            elif parts[2] == SUM_FILE:
+                sums[parts[1]] = latest[path].content
+        model = files.get("model.json") and latest["model.json"].content
+        return MigrationHistory(
+            Project.model_validate_json(model) if model else None,
+            migrations,
+            sums,
+            approvals=self.derived.base.approvals,
+            output=self.output_prefix,
+            withdrawable={env: frozenset(names) for env, names in withdrawable.items()},
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[tuple[Connection[DictRow], AgentContext]]:

@@ -24,8 +24,12 @@ from accelerator.model.findings import Finding
 from accelerator.plan import changes as c
 from accelerator.plan.gates import gate_lines
 from accelerator.plan.migration_sql import GrantsIn, migration_sql
+from accelerator.plan.renames import Rename
 
 SUM_FILE = "migrations.sum"
+# The model an environment's migrations lead to while it lags behind the output's model.json (a run
+# of `generate --env` for other environments wrote that one); gone once the environment catches up.
+BASELINE_FILE = "model.json"
 MIGRATION_FILE = re.compile(r"V(\d{4,})__([A-Za-z0-9_]+)\.sql")
 SLUG_LENGTH = 60  # the whole file name stays readable in a PR's file list
 TAMPERED = "migrations.tampered"
@@ -160,6 +164,50 @@ def next_migration(
         version = max(taken) + 1  # another branch's migration holds it: the next free version
 
 
+def reverted(renames: Sequence[Rename]) -> list[Rename]:
+    """The renames that take the model after `renames` back to the one before, in the names of the
+    model after: a column renamed a -> b is renamed b -> a, in its table's name after (a table
+    renamed in the same turn is named by its new name)."""
+    tables = {(r.catalog, r.schema.lower(), r.old.lower()): r.new for r in renames if r.kind == "table"}
+    back: list[Rename] = []
+    for rename in renames:
+        if rename.kind == "table":
+            back.append(Rename("table", rename.schema, rename.new, rename.new, rename.old, rename.catalog))
+        else:
+            table = tables.get((rename.catalog, rename.schema.lower(), rename.table.lower()), rename.table)
+            back.append(Rename("column", rename.schema, table, rename.new, rename.old, rename.catalog))
+    return back
+
+
+def withdrawable_last(
+    existing: Mapping[str, str],
+    listed: Sequence[str],
+    back: Sequence[c.Change],
+    environment: Environment,
+    *,
+    withdrawable: frozenset[str],
+    terraform: bool,
+    grants_in: GrantsIn = "both",
+) -> str | None:
+    """The last migration (by version) when the model is back where it was before it, so that it
+    can be withdrawn: it is one of `withdrawable` (never applied: made by this conversation), and the
+    migration of `back` (the changes from the current model to the one the migrations lead to) at
+    its version is that very file, name and text. None otherwise: a new migration takes the model
+    back instead (a migration that may have been applied is never taken away)."""
+    versions = sorted((v, n) for n, v in ((n, migration_version(n)) for n in listed) if v is not None)
+    if not versions or not back:
+        return None
+    version, last = versions[-1]
+    if last not in withdrawable or last not in existing:
+        return None
+    slug = migration_slug(changes_in(back, environment.name), initial=len(versions) == 1)
+    name = Migration(version, slug, "").name
+    if name != last:
+        return None
+    text = render_migration(name, back, environment, terraform=terraform, grants_in=grants_in)
+    return last if text == existing[last] else None
+
+
 # --- the sum file ---------------------------------------------------------------------------------
 
 
@@ -211,12 +259,20 @@ def parse_sum(text: str) -> SumFile:
     return SumFile(tuple(entries), total, tuple(malformed))
 
 
-def sum_with(previous: SumFile | None, existing: Mapping[str, str], new: Migration | None) -> str:
+def sum_with(
+    previous: SumFile | None,
+    existing: Mapping[str, str],
+    new: Migration | None,
+    *,
+    withdrawn: str | None = None,
+) -> str:
     """The sum after `new`: the recorded lines unchanged (an edited migration stays detectable),
-    plus the new one. Without a previous sum, the `V` files there are are adopted."""
+    plus the new one, less the line of a `withdrawn` migration. Without a previous sum, the `V`
+    files there are are adopted."""
     entries = list(previous.entries) if previous is not None else [
         (name, file_hash(text)) for name, text in existing.items() if migration_version(name) is not None
     ]  # fmt: skip
+    entries = [(name, hashed) for name, hashed in entries if name != withdrawn]
     if new is not None and new.name not in {name for name, _ in entries}:
         entries.append((new.name, file_hash(new.text)))
     return render_sum(entries)

@@ -62,3 +62,91 @@ def test_a_destructive_turn_says_its_migration_needs_an_approval(
     approve = ["allow", "DS103", "on", "retail.sales.orders.ip_address", "--by", "ana"]
     assert runner.invoke(app, approve).exit_code == 0
     assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+def migration_texts(root: Path, env: str = "dev") -> dict[str, str]:
+    directory = root / "generated" / "sql" / env
+    return {p.name: p.read_text() for p in sorted(directory.iterdir()) if p.name.startswith("V")}
+
+
+def test_undo_withdraws_the_turns_migration_and_its_line_of_the_sum_and_redo_brings_it_back(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["generate", "--no-terraform"]).exit_code == 0
+    sum_file = project / "generated" / "sql" / "dev" / "migrations.sum"
+    initial_sum = sum_file.read_text()
+    added = invoke(
+        "chat",
+        turns="add column crm.customers.nickname string\n",
+        database_url=database_url,
+        directory=tmp_path,
+    )
+    assert added.exit_code == 0, added.output
+    [new] = [name for name in migration_texts(project) if not name.startswith("V0001")]
+    assert new.startswith("V0002__") and new in sum_file.read_text()
+    undone = invoke("chat", turns="undo\n", database_url=database_url, directory=tmp_path)
+    assert undone.exit_code == 0 and "Undone" in undone.output, undone.output
+    assert list(migration_texts(project)) == ["V0001__initial.sql"]  # withdrawn, never applied
+    assert sum_file.read_text() == initial_sum  # its line is gone: check finds nothing removed
+    check = runner.invoke(app, ["check"])
+    assert check.exit_code == 0 and "migrations.tampered" not in check.output, check.output
+    assert "nickname" not in (project / "generated" / "model.json").read_text()
+    redone = invoke("chat", turns="redo\n", database_url=database_url, directory=tmp_path)
+    assert redone.exit_code == 0, redone.output
+    assert list(migration_texts(project)) == ["V0001__initial.sql", new]
+    assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+def test_undo_of_a_rename_withdraws_the_rename_and_a_manual_rename_back_does_too(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["generate", "--no-terraform"]).exit_code == 0
+    turns = (
+        "rename column crm.customers.phone to phone_number\nundo\n"
+        "rename column crm.customers.phone to mobile\nrename column crm.customers.mobile to phone\n"
+    )
+    result = invoke("chat", turns=turns, database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert list(migration_texts(project)) == ["V0001__initial.sql"]
+    plan = runner.invoke(app, ["plan", "--env", "dev"])
+    assert plan.exit_code == 0 and "no changes" in plan.output, plan.output
+
+
+def test_a_migration_the_thread_did_not_make_is_never_withdrawn(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    """Another thread's migration (or `generate`'s) may have been applied: taking its change back is
+    a new migration, even when the model returns exactly to where it was before it."""
+    turns = "add column crm.customers.nickname string\n"
+    assert invoke("chat", turns=turns, database_url=database_url, directory=tmp_path).exit_code == 0
+    back = "drop column crm.customers.nickname\n"
+    result = invoke("chat", "--resume", "other", turns=back, database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 0, result.output
+    texts = migration_texts(project)
+    assert list(texts) == [
+        "V0001__initial.sql",
+        "V0002__add_customers_nickname.sql",
+        "V0003__drop_customers_nickname.sql",
+    ]
+    assert "DROP COLUMN `nickname`" in texts["V0003__drop_customers_nickname.sql"]
+
+
+def test_the_memory_restores_the_migrations_and_model_json_deleted_from_the_tree(
+    project: Path, database_url: str, tmp_path: Path
+) -> None:
+    turns = "add column crm.customers.nickname string\n"
+    assert invoke("chat", turns=turns, database_url=database_url, directory=tmp_path).exit_code == 0
+    before = migration_texts(project)
+    assert list(before) == ["V0001__initial.sql", "V0002__add_customers_nickname.sql"]
+    for path in (project / "generated" / "sql" / "dev").iterdir():
+        path.unlink()
+    (project / "generated" / "model.json").unlink()
+    result = invoke(
+        "chat", turns="add column crm.customers.alias string\n", database_url=database_url, directory=tmp_path
+    )
+    assert result.exit_code == 0, result.output
+    after = migration_texts(project)
+    assert {name: after[name] for name in before} == before
+    [third] = [name for name in after if name not in before]
+    assert third.startswith("V0003__") and "alias" in after[third] and "nickname" not in after[third]
+    assert runner.invoke(app, ["check"]).exit_code == 0

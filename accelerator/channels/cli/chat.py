@@ -18,7 +18,7 @@ import io
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,7 +48,7 @@ from accelerator.errors import AcceleratorError
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession, TurnResult
     from accelerator.agent.state import ConversationState, ErdSpec
-    from accelerator.generate import Generation, MigrationHistory
+    from accelerator.generate import MigrationHistory
     from accelerator.memory import MemoryStore, User
 
 commands = new_app()
@@ -214,7 +214,8 @@ class LocalSession:
             state = self.session.state()
             if state is None:
                 result = self.session.start(self.inputs.initial)
-                self.materialize(result.state)
+                self.materialize(result.state, removed=result.removed)
+                self.say_gates(result)
                 return result
             self.require_own_tree(state)
             check = check_working_tree(self.inputs.root, state)
@@ -260,9 +261,10 @@ class LocalSession:
                 turn["adopted"] = check.hand_edited
             begin_turn(root, thread, {**state["sources"], **check.hand_edited})
             result = self.session.turn(turn)
-            self.materialize(result.state)
+            self.materialize(result.state, removed=result.removed)
             end_turn(root, thread)
         crash_point("turn.unlocked")
+        self.say_gates(result)
         return result
 
     def turn_source(self, event: str) -> dict[str, Any]:
@@ -272,42 +274,67 @@ class LocalSession:
         line = int(event.split(":")[1])  # `turn_lines`: <file id>:<line number>:<text id>
         return {"kind": "turns-file", "file": _key(self.inputs.root, self.turns_file), "line": line}
 
-    def materialize(self, state: ConversationState, *, sources: bool = True) -> None:
+    def materialize(
+        self, state: ConversationState, *, sources: bool = True, removed: Sequence[str] = ()
+    ) -> None:
+        """Write the committed state: its sources, and the files the agent generated for it (each
+        environment's versioned migrations and migrations.sum among them); delete the generated
+        files its turn took away (`removed`: a migration withdrawn by an undo)."""
         from accelerator.channels.cli.worktree import write_generated, write_sources
 
         if sources:
             write_sources(self.inputs.root, state["sources"], inside=self.inputs.config)
         generation = self.session.generation(state)
         if generation is not None:
-            write_generated(self.inputs.out_dir, self.versioned(generation, state), inside=self.inputs.config)
+            write_generated(self.inputs.out_dir, generation.files, inside=self.inputs.config)
+            remove_generated(
+                self.inputs.out_dir, [p for p in removed if p not in generation.files], self.inputs.config
+            )
 
-    def versioned(self, generation: Generation, state: ConversationState) -> dict[str, str]:
-        """The generated files as `accelerator generate` writes them: each environment's SQL is its
-        versioned migrations, the new one holding this turn's change (a rename as a rename)."""
-        from dataclasses import replace
-
-        from accelerator.channels.cli.history import read_history
-        from accelerator.generate import migration_files, migration_gates
-        from accelerator.plan import renames_from_ops
+    def say_gates(self, result: TurnResult) -> None:
+        """As generate and check do: each new migration's destructive change that no approval
+        (approvals.json, read now: `allow` may have run since) nor the policy allows."""
+        from accelerator.channels.cli.history import read_approvals
+        from accelerator.generate import MigrationHistory, migration_gates
         from accelerator.report import location
 
-        files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
-        history = read_history(self.inputs.out_dir, generation.environments, self.inputs.config)
-        applied = state.get("outcome") == "applied"
-        history = replace(history, renames=renames_from_ops(state.get("last_ops") or []) if applied else ())
-        for env in generation.environments:
-            project = generation.governed.project
-            files.update(migration_files(project, env, history, terraform=self.session.terraform))
-        new = {p: text for p, text in files.items() if p.startswith("sql/") and not _recorded(history, p)}
-        for finding in migration_gates(generation.governed, new, history):  # as generate and check say
+        generation = result.generation
+        if generation is None or not generation.added:
+            return
+        approvals = read_approvals(self.inputs.out_dir, self.inputs.config)
+        history = MigrationHistory(None, approvals=approvals, output=self.inputs.config.output)
+        added = {path: generation.files[path] for path in generation.added}
+        for finding in migration_gates(generation.governed, added, history):
             out.print(f"{location(finding)}: error {finding.rule}: {finding.message}", markup=False)
-        return files
 
 
-def _recorded(history: MigrationHistory, path: str) -> bool:
-    """Whether `sql/<env>/<name>` was there before this turn."""
-    _, env, name = path.split("/", 2)
-    return name in history.migrations.get(env, {})
+def remove_generated(out_dir: Path, removed: Sequence[str], config: ProjectConfig) -> None:
+    """Delete generated files the agent took away; only under `sql/` (migrations, their sum, an
+    environment's baseline), and never through a link out of the repository."""
+    for relative in removed:
+        if not relative.startswith("sql/") or ".." in relative.split("/"):
+            continue
+        path = out_dir / relative
+        config.inside_root(path.absolute(), setting=("output",))
+        path.unlink(missing_ok=True)
+
+
+def base_history(inputs: LocalInputs) -> MigrationHistory:
+    """The migrations the working tree's output directory holds, for a new thread's opening: each
+    environment's `V` files and sum, its baseline if it lags, model.json and the approvals."""
+    from dataclasses import replace
+
+    from accelerator.channels.cli.history import read_history
+    from accelerator.channels.cli.project import read_baselines
+
+    sql = inputs.out_dir / "sql"
+    environments = (
+        sorted({*inputs.config.environments, *(p.name for p in sql.iterdir() if p.is_dir())})
+        if sql.is_dir()
+        else list(inputs.config.environments)
+    )
+    history = read_history(inputs.out_dir, environments, inputs.config)
+    return replace(history, baselines=read_baselines(inputs.out_dir, environments, inputs.config))
 
 
 def head_commit(root: Path) -> str | None:
@@ -385,6 +412,7 @@ def chat(
             terraform=terraform and inputs.config.terraform.enabled,
             backend=inputs.config.terraform.backend,
             output_prefix=_key(inputs.root, inputs.out_dir),
+            history=base_history(inputs),
         )
         local = LocalSession(session, inputs, user, turns.resolve() if turns is not None else None)
         opening = local.open()

@@ -9,6 +9,8 @@ next migration of each environment would hold.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -46,7 +48,7 @@ from accelerator.generate import Generation, Governed, govern_inputs, select_env
 from accelerator.generate import generate as generate_files
 from accelerator.model import Finding, has_errors, sorted_findings
 from accelerator.model.elements import Project
-from accelerator.plan.migrations import empty_like
+from accelerator.plan.migrations import BASELINE_FILE, empty_like
 from accelerator.plan.preview import (
     EnvironmentPlan,
     has_destructive,
@@ -162,15 +164,19 @@ def generate(
         # the config's output must stay inside the root, each file too (a PR may plant a link in it)
         guard = project_config if out_dir is None else None
         target = out_dir if out_dir is not None else project_config.root / project_config.output
-        refuse_partial_history(target, environments, governed.project, project_config.environments)
+        every = select_environments(governed.project, [], project_config.environments)
+        history = read_history(target, environments, guard)
+        history = replace(history, baselines=read_baselines(target, environments, guard))
+        kept = kept_baselines(target, [e for e in every if e not in environments], guard)
         generation = generate_files(
             governed,
             environments,
             terraform=terraform and project_config.terraform.enabled,
             backend=project_config.terraform.backend,
-            history=read_history(target, environments, guard),
+            history=history,
         )
-        written = write_files(target, generation.files, inside=guard)
+        written = write_files(target, {**generation.files, **kept}, inside=guard)
+        remove_baselines(target, sorted(history.baselines), guard)
     except AcceleratorError as error:
         fail(error)
     if format is OutputFormat.json:
@@ -180,21 +186,52 @@ def generate(
     raise typer.Exit(EXIT_FINDINGS if has_errors(generation.findings) else EXIT_OK)
 
 
-def refuse_partial_history(
-    target: Path, environments: list[str], project: Project, configured: list[str]
-) -> None:
-    """Every environment's next migration is computed from the one model.json: a run that rewrites it
-    for some environments only would leave the others' next migration without that change."""
-    every = select_environments(project, [], configured)
-    left_out = [
-        e for e in every if e not in environments and (target / "sql" / e / "migrations.sum").exists()
-    ]
-    if left_out:
-        raise AcceleratorError(
-            f"--env leaves out {', '.join(left_out)}, whose migrations are computed from the same "
-            "model.json that this run would rewrite",
-            hint="generate every environment at once (no --env), or preview one with `accelerator plan --env`",
-        )
+def read_baselines(
+    target: Path, environments: Sequence[str], guard: ProjectConfig | None
+) -> dict[str, Project]:
+    """Each environment's baseline (`sql/<env>/model.json`): the model its migrations lead to, kept
+    while a run of `generate --env` for other environments moved the output's model.json on."""
+    found: dict[str, Project] = {}
+    for env in environments:
+        path = target / "sql" / env / BASELINE_FILE
+        if path.is_file():
+            if guard is not None:
+                guard.inside_root(path.absolute(), setting=("output",))
+            found[env] = read_model(path.read_text(encoding="utf-8"), display_path(path))
+    return found
+
+
+def kept_baselines(target: Path, left_out: Sequence[str], guard: ProjectConfig | None) -> dict[str, str]:
+    """The baselines to write for the environments a `generate --env` run leaves out: each one that
+    has migrations and no baseline yet keeps the model.json they lead to (which this run rewrites),
+    so that its next migration still holds every change since (each environment has its own history)."""
+    from accelerator.channels.cli.history import migration_texts
+
+    model_path = target / "model.json"
+    kept: dict[str, str] = {}
+    for env in left_out:
+        directory = target / "sql" / env
+        files, sum_text = migration_texts(directory, guard)
+        if (not files and sum_text is None) or (directory / BASELINE_FILE).is_file():
+            continue
+        if not model_path.is_file():
+            raise AcceleratorError(
+                f"sql/{env}/ holds migrations but model.json, the model they lead to, is missing",
+                hint="restore the last generation's model.json from git (`git checkout -- <output>/model.json`)",
+            )
+        if guard is not None:
+            guard.inside_root(model_path.absolute(), setting=("output",))
+        kept[f"sql/{env}/{BASELINE_FILE}"] = model_path.read_text(encoding="utf-8")
+    return kept
+
+
+def remove_baselines(target: Path, environments: Sequence[str], guard: ProjectConfig | None) -> None:
+    """The baselines of the environments that caught up with this run's model.json are gone."""
+    for env in environments:
+        path = target / "sql" / env / BASELINE_FILE
+        if guard is not None:
+            guard.inside_root(path.absolute(), setting=("output",))
+        path.unlink(missing_ok=True)
 
 
 @commands.command()
@@ -236,14 +273,19 @@ def plan(
         if previous is not None and base is not None:
             raise AcceleratorError("give --previous or --base, not both")
         before = previous_model(project_config, previous, base)
-        plans = plan_environments(
-            before if before is not None else empty_like(governed.project),
-            governed.project,
-            environments,
-            terraform=project_config.terraform.enabled,
-            approvals=read_approvals(project_config.output_dir(), project_config),
-            allow_destructive=governed.policy.spec.rules.migrations.allow_destructive,
-        )
+        output = project_config.output_dir()
+        own = {} if previous or base else read_baselines(output, environments, project_config)
+        plans: list[EnvironmentPlan] = []
+        for name in environments:  # each from the model its migrations lead to
+            model = own.get(name, before)
+            plans += plan_environments(
+                model if model is not None else empty_like(governed.project),
+                governed.project,
+                [name],
+                terraform=project_config.terraform.enabled,
+                approvals=read_approvals(project_config.output_dir(), project_config),
+                allow_destructive=governed.policy.spec.rules.migrations.allow_destructive,
+            )
         plans = with_terraform_plans(plans, terraform_plan or [])
     except AcceleratorError as error:
         fail(error)
