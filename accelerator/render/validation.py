@@ -121,6 +121,9 @@ class _Column:
 @dataclass
 class _Table:
     columns: dict[str, _Column] = field(default_factory=dict)  # lower-cased name -> column
+    keys: set[str] = field(default_factory=set)  # its PRIMARY and FOREIGN KEY constraints' names
+    checks: set[str] = field(default_factory=set)  # its CHECK constraints' names
+    primary: str | None = None  # the name of its primary key
 
 
 class _Lines:
@@ -275,7 +278,10 @@ class _Validator:
     def _check(self, tree: exp.Expr) -> None:
         for cast in tree.find_all(exp.Cast):
             self._check_cast(cast)
-        if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "TABLE":
+        if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() == "TABLE":
+            for dropped in tree.args.get("tables") or []:
+                self.tables.pop(_table_name(dropped), None)
+        elif isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "TABLE":
             self._check_create_table(tree)
         elif isinstance(tree, exp.Alter) and str(tree.args.get("kind") or "").upper() == "TABLE":
             self._check_alter_table(tree)
@@ -308,6 +314,7 @@ class _Validator:
         self.tables[name] = table
         for element in schema.expressions:
             if isinstance(element, exp.Constraint):
+                self._name_constraint(table, name, element)
                 for constraint in element.expressions:
                     self._check_constraint(table, name, constraint)
             elif isinstance(element, exp.PrimaryKey | exp.ForeignKey | exp.CheckColumnConstraint):
@@ -317,6 +324,8 @@ class _Validator:
                 kind = constraint.args.get("kind")
                 if isinstance(kind, exp.CheckColumnConstraint):
                     self._check_constraint(table, name, kind)
+                if isinstance(constraint.this, exp.Identifier):
+                    self._name_constraint(table, name, constraint)
         properties = tree.args.get("properties")
         for prop in properties.expressions if isinstance(properties, exp.Properties) else []:
             if isinstance(prop, exp.PartitionedByProperty | exp.ClusterProperty):
@@ -337,13 +346,22 @@ class _Validator:
                 self._check_alter_column(table, name, action)
             elif isinstance(action, exp.AddConstraint | exp.Constraint):
                 for constraint in action.expressions:
+                    if isinstance(constraint, exp.Constraint) and table is not None:
+                        self._name_constraint(table, name, constraint)
                     inner = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
                     for part in inner:
                         self._check_constraint(table, name, part)
             elif isinstance(action, exp.Drop) and table is not None:
-                if str(action.args.get("kind") or "").upper() == "COLUMN":
-                    for dropped in action.args.get("tables") or []:
+                dropped_kind = str(action.args.get("kind") or "").upper()
+                for dropped in action.args.get("tables") or []:
+                    if dropped_kind == "COLUMN":
                         table.columns.pop(dropped.name.lower(), None)
+                    elif dropped_kind == "CONSTRAINT":
+                        table.keys.discard(dropped.name.lower())
+                        table.checks.discard(dropped.name.lower())
+            elif table is not None and _drops_primary_key(action):
+                table.keys.discard(table.primary or "")
+                table.primary = None
             elif isinstance(action, exp.RenameColumn) and table is not None:
                 old, new = action.this, action.args.get("to")
                 column = table.columns.pop(old.name.lower(), None) if old is not None else None
@@ -543,6 +561,44 @@ class _Validator:
                 table, name, [c for c in constraint.find_all(exp.Column) if not c.table], "CHECK"
             )
 
+    def _name_constraint(self, table: _Table, name: str, constraint: exp.Expr) -> None:
+        """A named PRIMARY or FOREIGN KEY is unique in its schema (Unity Catalog keeps them by
+        schema); a named CHECK in its table (a Delta table property)."""
+        identifier = constraint.this
+        if not isinstance(identifier, exp.Identifier):
+            return
+        key = identifier.name.lower()
+        inner = (
+            constraint.expressions
+            if isinstance(constraint, exp.Constraint)
+            else [constraint.args.get("kind")]
+        )
+        if any(isinstance(c, exp.CheckColumnConstraint) for c in inner):
+            if key in table.checks:
+                self._add(
+                    "sql.valid.constraint",
+                    f"CHECK constraint {identifier.name} is defined twice on {name}",
+                    self._offset(identifier),
+                    name,
+                )
+            table.checks.add(key)
+            return
+        schema = name.rsplit(".", 1)[0] if "." in name else ""
+        for other_name, other in self.tables.items():
+            in_schema = (other_name.rsplit(".", 1)[0] if "." in other_name else "") == schema
+            if in_schema and key in other.keys:
+                self._add(
+                    "sql.valid.constraint",
+                    f"constraint {identifier.name} of {name} has the name of a key of {other_name}: "
+                    "Unity Catalog needs PRIMARY and FOREIGN KEY names unique in the schema",
+                    self._offset(identifier),
+                    name,
+                )
+                break
+        table.keys.add(key)
+        if any(isinstance(c, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint) for c in inner):
+            table.primary = key
+
     def _check_names(self, table: _Table | None, name: str, nodes: Sequence[exp.Expr], what: str) -> None:
         if table is None:
             return
@@ -570,6 +626,13 @@ class _TypeOf:
         """The type's words as written (struct field names and string literals left out)."""
         text = _STRUCT_FIELD.sub(" ", _STRING.sub(" ", self.text))
         return _WORD.findall(text)
+
+
+def _drops_primary_key(action: exp.Expr) -> bool:
+    """`DROP PRIMARY KEY [IF EXISTS] [CASCADE]`, which sqlglot keeps as a command inside the ALTER."""
+    if isinstance(action, exp.Command):
+        return " ".join(f"{action.this} {action.expression}".upper().split()).startswith("DROP PRIMARY KEY")
+    return False
 
 
 def _string_to_complex(cast: exp.Cast) -> bool:

@@ -178,3 +178,27 @@ def test_alter_statements_are_checked_against_the_table_an_earlier_file_created(
 
 def test_every_rule_is_listed() -> None:
     assert len(set(RULES)) == len(RULES) and all(rule.startswith("sql.valid.") for rule in RULES)
+
+
+def test_key_names_are_unique_in_their_schema_and_check_names_in_their_table() -> None:
+    first = (
+        "V0001.sql",
+        "CREATE TABLE c.s.a (id BIGINT NOT NULL, CONSTRAINT pk PRIMARY KEY (id),\n"
+        "  CONSTRAINT ck CHECK (id > 0), CONSTRAINT ck CHECK (id > 1));\n"
+        "CREATE TABLE c.s.b (id BIGINT NOT NULL CONSTRAINT pk PRIMARY KEY, CONSTRAINT ck CHECK (id > 0));\n"
+        "CREATE TABLE c.t.b (id BIGINT NOT NULL CONSTRAINT pk PRIMARY KEY);\n",
+    )
+    findings = validate_files([first])
+    assert [(f.line, f.column) for f in findings] == [(2, 44), (3, 51)]
+    assert "CHECK constraint ck is defined twice on c.s.a" in findings[0].message
+    assert "pk of c.s.b has the name of a key of c.s.a" in findings[1].message  # c.t.b: another schema
+    # a migration that drops a key or check before adding it again under its name is valid
+    second = (
+        "V0002.sql",
+        "ALTER TABLE c.s.a DROP PRIMARY KEY IF EXISTS CASCADE;\n"
+        "DROP TABLE IF EXISTS c.s.b;\n"
+        "ALTER TABLE c.s.a ADD CONSTRAINT pk PRIMARY KEY (id);\n"
+        "ALTER TABLE c.s.a DROP CONSTRAINT IF EXISTS ck;\n"
+        "ALTER TABLE c.s.a ADD CONSTRAINT ck CHECK (id > 2);\n",
+    )
+    assert validate_files([first, second]) == findings
