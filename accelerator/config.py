@@ -224,7 +224,7 @@ class TerraformConfig(BaseModel):
 def _backend_problems(value: Any, at: Setting, depth: int = 0) -> Iterator[tuple[Setting, str]]:
     """(where, what) for each value of a backend's settings that is not a plain, bounded value."""
     if isinstance(value, dict):
-        if depth >= MAX_BACKEND_DEPTH:
+        if depth > MAX_BACKEND_DEPTH:
             yield at, f"the backend's settings nest more than {MAX_BACKEND_DEPTH} levels deep"
             return
         for key, item in value.items():
@@ -233,7 +233,7 @@ def _backend_problems(value: Any, at: Setting, depth: int = 0) -> Iterator[tuple
                 return
             yield from _backend_problems(item, (*at, key), depth + 1)
     elif isinstance(value, list):
-        if depth >= MAX_BACKEND_DEPTH:
+        if depth > MAX_BACKEND_DEPTH:
             yield at, f"the backend's settings nest more than {MAX_BACKEND_DEPTH} levels deep"
             return
         for index, item in enumerate(value):

@@ -48,7 +48,7 @@ def memory_source(config_path: Path | None, database_url: str | None) -> tuple[C
         )
     project = resolve_config(config_path)
     root = project.root.resolve()
-    config = MemoryConfig.model_validate(project.memory)
+    config = project.memory_config(MemoryConfig)  # errors located in accelerator.yaml
     if not config.embedded_dir.is_absolute():
         config = config.model_copy(update={"embedded_dir": root / config.embedded_dir})
     return resolve_connection(config, url=database_url), root
