@@ -445,6 +445,8 @@ OP_OF_FORM = {
     "move table": "move_table",
     "undo": "undo",
     "redo": "redo",
+    "confirm": "confirm",
+    "allow": "allow",
     "list tables": "list_tables",
     "show": "show_table",
     "what tables have pii": "classified_columns",

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from accelerator.edit import COMMANDS, HELP_TEXT, OPERATIONS, CommandBase, EditBase, describe, resolve
+from accelerator.edit.approval_edits import Allow, Confirm
 from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
 from accelerator.edit.conversation_commands import Explain, Help, Redo, Status, Undo
 from accelerator.edit.governance_edits import Classify, SetTag
@@ -71,6 +72,12 @@ CASES: list[tuple[EditBase | CommandBase, str]] = [
     (DropForeignKey(table="o", column="c"), "drop foreign key on o.c"),
     (MoveTable(table="sales.products", schema_name="crm"), "move table sales.products to schema crm"),
     (Undo(), "undo the last turn's edits"),
+    (Confirm(), "confirm the held edits"),
+    (Allow(code="DS103", object="sales.orders.x"), "allow DS103 on sales.orders.x"),
+    (
+        Allow(code="DS103", object="sales.orders.x", environment="prod"),
+        "allow DS103 on sales.orders.x in prod",
+    ),
     (Redo(), "redo the last undone turn"),
     (ListTables(), "list the tables"),
     (ShowTable(table="sales.orders"), "show table sales.orders"),
@@ -110,6 +117,8 @@ def test_help_lists_every_command_once() -> None:
         assert f"| `{keyword}" in HELP_TEXT, keyword
     for keyword in ["add foreign key", "drop foreign key", "move table"]:
         assert f"| `{keyword}" in HELP_TEXT, keyword
-    assert HELP_TEXT.count("\n| `") == 25
+    for keyword in ["confirm", "allow CODE on OBJECT"]:
+        assert f"| `{keyword}" in HELP_TEXT, keyword
+    assert HELP_TEXT.count("\n| `") == 27
     for row in HELP_TEXT.splitlines()[3:-2]:  # every row has exactly 3 cells: no unescaped `|`
         assert len(re.split(r"(?<!\\)\|", row)) == 5, row
