@@ -147,7 +147,10 @@ def generate(
     config: ConfigOption = None,
     erd: ErdOption = None,
     policy: PolicyOption = None,
-    env: Annotated[list[str] | None, typer.Option("--env", help="environment (repeatable)")] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="environment (repeatable); the others keep their migrations as they are"),
+    ] = None,
     dialect: DialectOption = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="output directory (default: config's, else generated/)")
@@ -183,6 +186,8 @@ def generate(
         print(json.dumps({**summary(generation), "out": str(target)}, indent=2, ensure_ascii=False))
     else:
         print_generation(generation, target, written)
+        for path in kept:  # the left-out environments' own history, kept for their next run
+            out.print(f"kept {path}: the model {path.split('/')[1]}'s migrations lead to", markup=False)
     raise typer.Exit(EXIT_FINDINGS if has_errors(generation.findings) else EXIT_OK)
 
 
