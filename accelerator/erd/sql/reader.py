@@ -93,6 +93,19 @@ def parse_sql(
         return read if read is not None else _DdlReader(text, file, name, default_schema).read()
 
 
+# Dialects where a database holds schemas (CREATE DATABASE is the catalog's level, not a schema).
+_DATABASE_ABOVE_SCHEMAS = {
+    "snowflake",
+    "tsql",
+    "fabric",
+    "postgres",
+    "redshift",
+    "materialize",
+    "risingwave",
+    "oracle",
+}
+# Dialects whose CREATE TABLE ... LIKE / CLONE copies every constraint, not only the primary key.
+_COPIES_CONSTRAINTS = {"snowflake"}
 # Dialects whose files separate batches with `GO` on a line of its own (T-SQL's client convention).
 BATCH_SEPARATED = ("tsql", "fabric")
 
@@ -503,10 +516,27 @@ class _DdlReader:
         kind = str(create.args.get("kind") or "").upper()
         if kind == "TABLE":
             self._create_table(statement, create)
+        elif kind == "DATABASE" and self.source.dialect in _DATABASE_ABOVE_SCHEMAS:
+            self._create_database(statement, create)
         elif kind in ("SCHEMA", "DATABASE"):
             self._create_schema(statement, create)
         elif kind != "TYPE":  # types were read in the first pass
             self._skip(statement, create)
+
+    def _create_database(self, statement: Statement, create: exp.Expr) -> None:
+        """Where a database holds schemas (Snowflake, SQL Server, PostgreSQL, Oracle), it is the
+        level of the Unity Catalog catalog, which the configuration names: not a schema."""
+        name = create.this.name if create.this is not None else ""
+        comment = _property_comment(create)
+        lost = f"; its comment {comment!r} is not kept" if comment else ""
+        self.source.note(
+            "sql.database.catalog",
+            "warn" if comment else "info",
+            f"database {name} is the catalog level in {self.source.dialect}, and the catalog is the one "
+            f"configured for this file (`erd:` ... `catalog:`), so it is not read as a schema{lost}",
+            self._statement_span(statement),
+            name,
+        )
 
     def _create_schema(self, statement: Statement, create: exp.Expr) -> None:
         target = create.this
@@ -553,6 +583,9 @@ class _DdlReader:
             item = items.holding(element)
             if isinstance(element, exp.Identifier):  # SQLite: a column without a type
                 element = exp.ColumnDef(this=element)
+            if isinstance(element, exp.LikeProperty):  # PostgreSQL: (LIKE t [INCLUDING ...], ...)
+                self._like_columns(table, element, self.source.item_span(statement, item))
+                continue
             if isinstance(element, exp.ColumnDef):
                 column, keys = read_column(self.source, statement, element, item, self.current_schema)
                 columns.append(column)  # `_add_column`, inlined: a file has 1,000s of columns
@@ -593,7 +626,9 @@ class _DdlReader:
 
     def _copy_table(self, statement: Statement, create: exp.Expr, target: exp.Expr, original: Table) -> None:
         """A clone or LIKE copy has the columns and primary key of its original (as every dialect
-        copies them), located at this statement: editing the copy must not touch the original."""
+        copies them), and in Snowflake its foreign and unique keys too ("column names, types,
+        defaults, and constraints are copied"), located at this statement: editing the copy must
+        not touch the original."""
         schema_name, table_node = self._qualified(target)
         self._not_defined_yet(schema_name, table_node)
         schema = self._schema(schema_name, table_node.args.get("db"), statement)
@@ -606,10 +641,59 @@ class _DdlReader:
         )
         for column in original.columns:
             self._add_column(table, copied(deep_copied(column), span=span, name_span=None))
+        # the copy's keys are unnamed: Unity Catalog wants key names unique in the schema, so the
+        # original's name would collide (the generated SQL names them after the copy)
         if original.primary_key is not None:
-            table.primary_key = copied(deep_copied(original.primary_key), span=span)
+            table.primary_key = copied(deep_copied(original.primary_key), span=span, name=None)
+        if self.source.dialect in _COPIES_CONSTRAINTS:
+            table.foreign_keys = [copied(deep_copied(k), span=span, name=None) for k in original.foreign_keys]
+            table.unique_keys = [copied(deep_copied(k), span=span, name=None) for k in original.unique_keys]
         schema.tables.append(table)
         self.tables[(schema_name.lower(), table.name.lower())] = table
+
+    def _like_columns(self, table: Table, like: exp.LikeProperty, span: Span) -> None:
+        """PostgreSQL's `LIKE t` in a column list: t's column names, types and NOT NULL; its
+        defaults, identities, comments, CHECKs and primary key only as `INCLUDING DEFAULTS`,
+        `IDENTITY`, `COMMENTS`, `CONSTRAINTS`, `INDEXES` (or `ALL`) ask; never its foreign keys."""
+        original = None
+        if isinstance(like.this, exp.Table):
+            schema_name, node = self._qualified(like.this)
+            original = self.tables.get((schema_name.lower(), node.name.lower()))
+        if original is None:
+            self.source.note(
+                "sql.table.unread",
+                "warn",
+                f"table {table.name} copies the columns of {like.this.sql()}, which is not in this file; "
+                "those columns are unknown",
+                span,
+                table.name,
+            )
+            return
+        options: set[str] = set()
+        for option in like.expressions:
+            word, value = str(option.this).upper(), option.text("value").upper()
+            if word == "INCLUDING":
+                options |= (
+                    {"DEFAULTS", "IDENTITY", "COMMENTS", "CONSTRAINTS", "INDEXES"}
+                    if value == "ALL"
+                    else {value}
+                )
+            elif word == "EXCLUDING":
+                options = set() if value == "ALL" else options - {value}
+        for column in original.columns:
+            copy = copied(deep_copied(column), span=span, name_span=None)
+            copy.default = copy.default if "DEFAULTS" in options else None
+            copy.identity = copy.identity if "IDENTITY" in options else None
+            copy.comment = copy.comment if "COMMENTS" in options else None
+            self._add_column(table, copy)
+        if "CONSTRAINTS" in options:
+            table.checks.extend(copied(deep_copied(c), span=span, name=None) for c in original.checks)
+        if "INDEXES" in options:
+            if original.primary_key is not None and table.primary_key is None:
+                table.primary_key = copied(deep_copied(original.primary_key), span=span, name=None)
+            table.unique_keys.extend(
+                copied(deep_copied(k), span=span, name=None) for k in original.unique_keys
+            )
 
     def _no_empty_item(
         self, statement: Statement, items: list[tuple[int, int]], opening: int, closing: int
