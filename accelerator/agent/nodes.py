@@ -196,6 +196,8 @@ def interpret(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
     if any(c.op == "confirm" for c in others):
         return update | _confirm(held, message, edits, others)
     if any(c.op == "allow" for c in others):
+        if sum(c.op == "allow" for c in others) > MAX_EDITS_PER_MESSAGE:
+            return update | {"outcome": "rejected", "reply": replies.too_many_edits(len(others))}
         if edits or any(c.op in UNDO_OPS for c in others):
             reason = (
                 "`allow` approves the changes there are now: send it on its own, before or after the edits."
