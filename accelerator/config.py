@@ -56,13 +56,14 @@ memory:                           # trusted: see accelerator.memory.config.Memor
 from __future__ import annotations
 
 import fnmatch
+import functools
 import glob
 import os
 import posixpath
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any, Literal, TypeVar
@@ -431,6 +432,19 @@ class ProjectConfig(_Located):
             raise self.error_at(setting, str(limit), hint=limit.hint) from None
         return [self.inside_root(match, setting=setting) for match in matches]
 
+    def erd_paths_in(self, index: int, paths: Iterable[str]) -> list[str]:
+        """The repository paths of a tree listing (`paths`, posix, relative to the root) that the
+        `index`-th ERD source names, by `erd_files`' rules: for a reader that has no checkout yet
+        (the bot lists the PR head's tree); a located error past `MAX_ERD_FILES`."""
+        pattern = self.erd[index].path
+        if not glob.has_magic(pattern):
+            wanted = posixpath.normpath(pattern.replace("\\", "/"))
+            return [path for path in paths if posixpath.normpath(path) == wanted][:1]
+        try:
+            return glob_matches(pattern, paths)
+        except GlobLimitError as limit:
+            raise self.error_at(("erd", index, "path"), str(limit), hint=limit.hint) from None
+
     def terraform_state_paths(self, environments: list[str]) -> dict[str, Path]:
         """For a local Terraform backend, the state file (`path`) of each environment, resolved
         against the directory Terraform runs in (`<output>/terraform/<env>/`) and checked to stay
@@ -680,6 +694,44 @@ def expand_glob(base: Path, pattern: str) -> list[Path]:
     walk = _GlobWalk(pattern)
     walk.select(start, list(parts[fixed:]))
     return sorted(walk.found, key=str)
+
+
+def glob_matches(pattern: str, paths: Iterable[str]) -> list[str]:
+    """The repository-relative posix `paths` (a tree listing, e.g. GitHub's) that `pattern` matches,
+    sorted, by `expand_glob`'s rules but without a filesystem: `*`, `?` and `[...]` within one name
+    and never a leading `.` unless the pattern's name starts with one; `**` any number of
+    directories, none hidden. At most `MAX_ERD_FILES` (a GlobLimitError otherwise)."""
+    normalized = posixpath.normpath(pattern.replace("\\", "/"))
+    parts = tuple(part for part in normalized.split("/") if part not in ("", "."))
+    found = sorted(path for path in paths if _matches(parts, tuple(posixpath.normpath(path).split("/"))))
+    if len(found) > MAX_ERD_FILES:
+        raise GlobLimitError(
+            f"the glob {pattern!r} matches more than {MAX_ERD_FILES} files", hint="narrow it to the ERD files"
+        )
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches(pattern: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not names
+    part, rest = pattern[0], pattern[1:]
+    if part == "**":
+        if _matches(rest, names):
+            return True
+        if not rest and names and not any(name.startswith(".") for name in names):
+            return True  # a trailing ** matches every file below
+        return (
+            bool(names) and not names[0].startswith(".") and len(names) > 1 and _matches(pattern, names[1:])
+        )
+    if not names:
+        return False
+    name = names[0]
+    if not glob.has_magic(part):
+        return part == name and _matches(rest, names[1:])
+    if name.startswith(".") and not part.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, part) and _matches(rest, names[1:])
 
 
 class _GlobWalk:

@@ -30,7 +30,7 @@ def compose(text: str, file: str) -> yaml.Node | None:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:  # the composer recurses once per level of nesting
-        raise _too_deep(text, file) from None
+        raise nesting_error(text, file) from None
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -42,11 +42,11 @@ def compose(text: str, file: str) -> yaml.Node | None:
             hint="check indentation and quoting around this position",
             source=text,
         ) from None
-    _check_aliases(root, text, file)
+    check_aliases(root, text, file)
     return root
 
 
-def _too_deep(text: str, file: str) -> PolicyError:
+def nesting_error(text: str, file: str) -> PolicyError:
     """The error for a document nested deeper than the composer can go, at the first collection
     past `MAX_DEPTH` levels (the parser's events are read without recursion)."""
     depth, mark = 0, None
@@ -69,9 +69,10 @@ def _too_deep(text: str, file: str) -> PolicyError:
     )
 
 
-def _check_aliases(root: yaml.Node | None, text: str, file: str) -> None:
+def check_aliases(root: yaml.Node | None, text: str, file: str) -> None:
     """Refuse a node graph with a cycle or one that expands to too many nodes (an alias is a shared
-    node: the composer gives the same object for `&a` and each `*a`)."""
+    node: the composer gives the same object for `&a` and each `*a`). Call it on every composed
+    document before walking or constructing it (`compose` does)."""
     expanded: dict[int, int] = {}  # id(node) -> nodes it expands to, itself included
     written: set[int] = set()
     on_path: set[int] = set()

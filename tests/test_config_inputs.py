@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from accelerator import config as config_module
 from accelerator.channels.cli import inputs
 from accelerator.channels.cli.inputs import collect_erds, collect_policy
 from accelerator.cli import app
-from accelerator.config import ConfigPathError, ProjectConfig, load_config
+from accelerator.config import ConfigPathError, ProjectConfig, expand_glob, glob_matches, load_config
 from accelerator.errors import AcceleratorError
 
 
@@ -128,3 +129,60 @@ def test_check_reports_a_missing_erd_at_its_line_with_exit_2(
     assert result.exit_code == 2, result.output
     assert "accelerator.yaml:3:5" in result.output and "erd/gone.dbml not found" in result.output
     assert "Traceback" not in result.output
+
+
+PATTERNS = [
+    "erd/*.dbml",
+    "erd/**/*.dbml",
+    "**/*.dbml",
+    "erd/**",
+    "**",
+    "erd/*/x.sql",
+    "erd/.h*/*.dbml",
+    "erd/.hidden/**/*.dbml",
+    "erd/[ab].dbml",
+    "erd/[!a].dbml",
+    "erd/?.dbml",
+    "./erd/../erd/**/x.sql",
+    "*/deep/**/*",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_tree_listing_matcher_agrees_with_the_filesystem_glob(tmp_path: Path, pattern: str) -> None:
+    """The bot matches globs against the PR head's tree listing; the terminal against the disk: one rule."""
+    files = [
+        "erd/a.dbml",
+        "erd/b.dbml",
+        "erd/.c.dbml",
+        "erd/sub/d.dbml",
+        "erd/sub/x.sql",
+        "erd/deep/er/e.dbml",
+        "erd/deep/x.sql",
+        "erd/.hidden/f.dbml",
+        "erd/.hidden/in/g.dbml",
+        ".github/workflows/h.dbml",
+        "top.dbml",
+        "accelerator.yaml",
+    ]
+    for file in files:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("x")
+    on_disk = [
+        path.relative_to(tmp_path).as_posix() for path in expand_glob(tmp_path, pattern) if path.is_file()
+    ]
+    assert glob_matches(pattern, files) == sorted(on_disk)
+
+
+def test_erd_paths_in_a_listing_and_its_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = project(tmp_path, "project: x\nerd:\n  - 'erd/**/*.dbml'\n  - ./erd/../top.sql\n", {})
+    listing = ["erd/a.dbml", "erd/s/b.dbml", "erd/.git/c.dbml", "top.sql", "other.dbml"]
+    assert config.erd_paths_in(0, listing) == ["erd/a.dbml", "erd/s/b.dbml"]
+    assert config.erd_paths_in(1, listing) == ["top.sql"]
+    monkeypatch.setattr(config_module, "MAX_ERD_FILES", 1)
+    with pytest.raises(ConfigPathError) as caught:
+        config.erd_paths_in(0, listing)
+    assert (caught.value.line, caught.value.column) == (
+        3,
+        5,
+    ) and "matches more than 1 files" in caught.value.message
