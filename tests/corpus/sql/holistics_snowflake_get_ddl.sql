@@ -1,5 +1,5 @@
 -- Source: https://github.com/holistics/dbml/blob/60a62278467580fca37d9552c399e1b3e0b7842a/packages/dbml-core/__tests__/importer/snowflake_importer/input/create_table.in.sql
--- Licence: Apache-2.0 (holistics/dbml). Copied verbatim below this header: Snowflake's GET_DDL
+-- Licence: Apache-2.0 (holistics/dbml). Copied verbatim below this header (LF line endings, the source has CRLF): Snowflake's GET_DDL
 -- output of a test database (TRANSIENT database, schemas and tables) plus hand-written tables.
 CREATE
 OR REPLACE TRANSIENT DATABASE TEST_DB COMMENT = 'test database with TRANSIENT storage type';
