@@ -161,13 +161,29 @@ class Catalog(Located):
         return next((s for s in self.schemas if s.name.lower() == lowered), None)
 
 
+def _unset(value: str | None) -> bool:
+    return value is None
+
+
 class Environment(Located):
     name: str
     catalog_template: str = "{env}_{domain}"
+    # The managed location of the environment's catalogs, a template like `catalog_template`
+    # (None: the metastore's root), and who may reach them (None: Unity Catalog's default, OPEN).
+    # Left out of model.json when unset, so a model without them is unchanged.
+    storage_root: str | None = Field(default=None, exclude_if=_unset)
+    isolation_mode: Literal["OPEN", "ISOLATED"] | None = Field(default=None, exclude_if=_unset)
 
     def catalog_name(self, catalog: Catalog | str) -> str:
         domain = catalog if isinstance(catalog, str) else catalog.name
         return self.catalog_template.format(env=self.name, domain=domain, catalog=domain)
+
+    def catalog_storage_root(self, catalog: Catalog | str) -> str | None:
+        """The catalog's managed location in this environment, or None when none is declared."""
+        if self.storage_root is None:
+            return None
+        domain = catalog if isinstance(catalog, str) else catalog.name
+        return self.storage_root.format(env=self.name, domain=domain, catalog=domain)
 
 
 class Deployment(BaseModel):

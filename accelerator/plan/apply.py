@@ -296,6 +296,20 @@ def _set_catalog_template(project: Project, change: c.SetCatalogTemplate) -> Non
     environment.catalog_template = change.new
 
 
+def _set_catalog_storage(project: Project, change: c.SetCatalogStorage) -> None:
+    environment = project.environment(change.name)
+    if environment is None:
+        raise ChangeNotApplicable(f"environment {change.name} is not in the model")
+    environment.storage_root = change.new
+
+
+def _set_catalog_isolation(project: Project, change: c.SetCatalogIsolation) -> None:
+    environment = project.environment(change.name)
+    if environment is None:
+        raise ChangeNotApplicable(f"environment {change.name} is not in the model")
+    environment.isolation_mode = change.new
+
+
 def _set_deployment(project: Project, change: c.SetDeployment) -> None:
     project.deployment = change.new.model_copy()
 
@@ -339,5 +353,7 @@ APPLY: dict[type[c.Change], Callable[[Project, Any], None]] = {
     c.AddEnvironment: _add_environment,
     c.DropEnvironment: _drop_environment,
     c.SetCatalogTemplate: _set_catalog_template,
+    c.SetCatalogStorage: _set_catalog_storage,
+    c.SetCatalogIsolation: _set_catalog_isolation,
     c.SetDeployment: _set_deployment,
 }

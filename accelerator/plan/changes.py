@@ -11,7 +11,7 @@ alterations, constraints, governance, and ownership last.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from accelerator.model.elements import (
     Catalog,
@@ -543,6 +543,42 @@ class SetCatalogTemplate(Change):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetCatalogStorage(Change):
+    """Environment `name`'s managed location of its catalogs (`Environment.storage_root`)."""
+
+    name: str
+    old: str | None
+    new: str | None
+    path: ObjectPath = field(default_factory=ObjectPath)
+    PHASE = 5
+    CODE = "TF102"
+
+    def detail(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def describe(self) -> str:
+        return f"{self.title}: {self.name} {self.old or 'metastore root'} -> {self.new or 'metastore root'}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCatalogIsolation(Change):
+    """Environment `name`'s isolation mode of its catalogs (`Environment.isolation_mode`)."""
+
+    name: str
+    old: Literal["OPEN", "ISOLATED"] | None
+    new: Literal["OPEN", "ISOLATED"] | None
+    path: ObjectPath = field(default_factory=ObjectPath)
+    PHASE = 5
+    CODE = "TF103"
+
+    def detail(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def describe(self) -> str:
+        return f"{self.title}: {self.name} {self.old or 'OPEN'} -> {self.new or 'OPEN'}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetDeployment(Change):
     old: Deployment
     new: Deployment
@@ -556,7 +592,8 @@ KIND_ORDER: dict[type[Change], int] = {
     kind: position
     for position, kind in enumerate(
         [
-            DropEnvironment, AddEnvironment, SetCatalogTemplate, SetDeployment,
+            DropEnvironment, AddEnvironment, SetCatalogTemplate, SetCatalogStorage, SetCatalogIsolation,
+            SetDeployment,
             DropCatalog, AddCatalog, DropSchema, AddSchema, DropTable, RenameTable, AddTable,
             DropColumn, RenameColumn, AddColumn, ChangeColumnType, SetNullability, SetDefault, SetIdentity,
             ReorderColumns, SetPrimaryKey, SetUniqueKeys, DropForeignKey, AddForeignKey, DropCheck, SetCheck,

@@ -72,5 +72,7 @@ CODES: dict[str, ChangeCode] = _codes(
     ("EN001", "safe", "environment added"),
     ("EN101", "attention", "environment removed"),
     ("TF101", "destructive", "catalog naming changed: Terraform replaces the catalogs"),
+    ("TF102", "destructive", "catalog managed location changed: Terraform replaces the catalogs"),
+    ("TF103", "attention", "catalog isolation mode changed"),
     ("DP101", "attention", "deployment ownership changed"),
 )

@@ -103,11 +103,19 @@ class _Differ:
         for name, environment in after.items():
             if name not in before:
                 self.add(c.AddEnvironment(environment=deep_copied(environment)))
-            elif before[name].catalog_template != environment.catalog_template:
+                continue
+            was = before[name]
+            if was.catalog_template != environment.catalog_template:
                 self.add(
                     c.SetCatalogTemplate(
-                        name=name, old=before[name].catalog_template, new=environment.catalog_template
+                        name=name, old=was.catalog_template, new=environment.catalog_template
                     )
+                )
+            if was.storage_root != environment.storage_root:
+                self.add(c.SetCatalogStorage(name=name, old=was.storage_root, new=environment.storage_root))
+            if was.isolation_mode != environment.isolation_mode:
+                self.add(
+                    c.SetCatalogIsolation(name=name, old=was.isolation_mode, new=environment.isolation_mode)
                 )
         if previous.deployment != current.deployment:
             self.add(

@@ -189,8 +189,10 @@ def _alter_column(place: Place, path: ObjectPath) -> str:
 
 
 def _add_catalog(place: Place, change: c.AddCatalog) -> list[str]:
+    root = place.environment.catalog_storage_root(change.path.catalog)
+    location = f" MANAGED LOCATION {literal(root)}" if root is not None else ""
     comment = f" COMMENT {literal(change.catalog.comment)}" if change.catalog.comment is not None else ""
-    return [f"CREATE CATALOG {place.name(change.path)}{comment}"]
+    return [f"CREATE CATALOG {place.name(change.path)}{location}{comment}"]
 
 
 def _add_schema(place: Place, change: c.AddSchema) -> list[str]:
@@ -547,6 +549,8 @@ SQL: dict[type[c.Change], Callable[[Place, Any], list[str]]] = {
     c.AddEnvironment: _no_sql,
     c.DropEnvironment: _no_sql,
     c.SetCatalogTemplate: _no_sql,
+    c.SetCatalogStorage: _no_sql,
+    c.SetCatalogIsolation: _no_sql,
     c.SetDeployment: _no_sql,
 }
 

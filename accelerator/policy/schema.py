@@ -17,7 +17,8 @@ the shape, in short:
     classification: [{name, match: {names, regex, tags}, tags, mask: {strategy, exempt_groups}}]
     classified_columns: {<schema>.<table>.<column>: <class>}
     objects: {<catalog>|<schema>|<schema>.<table>[.<column>] (catalog-qualified or not): {owner, tags}}
-    environments: {<env>: {catalog: '{env}_{domain}', grants: [...]}}
+    environments: {<env>: {catalog: '{env}_{domain}', storage_root: 's3://.../{domain}', isolation_mode: OPEN|ISOLATED,
+                   grants: [...]}}
     grants: [{on, name, principal, privileges, environments}]
     catalog_defaults / schema_defaults: {owner, tags}
     table_defaults: {owner, tags, properties, cluster_by}
@@ -308,14 +309,36 @@ class PolicyGrant(GrantSpec):
     environments: list[str] = Field(default_factory=list)  # empty: every environment
 
 
+# A managed location: a cloud storage URL (S3, ADLS Gen2, GCS, Cloudflare R2), nothing that could
+# end the SQL string or the Terraform value it is written in.
+STORAGE_ROOT = re.compile(r"(s3|abfss|gs|r2)://[^\s'\"`\\;]+")
+
+
 class EnvironmentSpec(PolicyModel):
     catalog: str = "{env}_{domain}"
     grants: list[GrantSpec] = Field(default_factory=list)
+    # the managed location of each catalog, e.g. 's3://bucket/{env}/{domain}' (None: the metastore's)
+    storage_root: str | None = None
+    isolation_mode: Literal["OPEN", "ISOLATED"] | None = None  # ISOLATED: bound to its workspaces
 
     @field_validator("catalog")
     @classmethod
     def _catalog_template(cls, value: str) -> str:
         check_template(value, CATALOG_TEMPLATE_FIELDS)
+        return value
+
+    @field_validator("storage_root")
+    @classmethod
+    def _storage_root(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_template(value, CATALOG_TEMPLATE_FIELDS)
+        filled = value.format(**dict.fromkeys(CATALOG_TEMPLATE_FIELDS, "x"))
+        if not STORAGE_ROOT.fullmatch(filled):
+            raise ValueError(
+                f"{value!r} is not a cloud storage location: write s3://, abfss://, gs:// or r2:// "
+                "and a path, e.g. 's3://my-bucket/{env}/{domain}'"
+            )
         return value
 
 

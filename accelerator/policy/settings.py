@@ -18,6 +18,8 @@ def apply_settings(project: Project, policy: Policy, reporter: Reporter) -> None
             Environment(
                 name=name,
                 catalog_template=env.catalog,
+                storage_root=env.storage_root,
+                isolation_mode=env.isolation_mode,
                 span=policy.locations.keys.get(("environments", name)),
             )
             for name, env in spec.environments.items()

@@ -2,7 +2,8 @@
 
 Layout of a file (every statement is idempotent, so a file can be applied again):
 
-1. `CREATE CATALOG IF NOT EXISTS` (comment), its owner and tags;
+1. `CREATE CATALOG IF NOT EXISTS` (managed location when the environment declares one, comment),
+   its owner and tags;
 2. per schema (sorted by name): `CREATE SCHEMA IF NOT EXISTS` (comment), owner, tags; plus the
    `deployment.masks_schema` when the model does not declare it;
 3. the column mask functions (`CREATE OR REPLACE FUNCTION`);

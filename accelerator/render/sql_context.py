@@ -131,6 +131,7 @@ class CatalogContext:
     tags: list[tuple[str, str]]
     grants: list[EffectiveGrant]
     create_tables: bool  # deployment.tables_in == "sql"
+    storage_root: str | None = None  # the managed location, when the environment declares one
     schemas: list[SchemaContext] = field(default_factory=list)
     mask_functions: list[MaskFunctionContext] = field(default_factory=list)
     tables: list[TableSql] = field(default_factory=list)
@@ -159,6 +160,7 @@ def catalog_context(
         tags=sorted(catalog.tags.items()),
         grants=grants(catalog),
         create_tables=deployment.tables_in == "sql",
+        storage_root=environment.catalog_storage_root(catalog),
     )
     schemas = sorted_by_name(catalog.schemas)
     for schema in schemas:

@@ -2,7 +2,8 @@
 
 One stack per environment, all in one App and one synth. Each stack has the `databricks` provider
 (no credentials: unified auth from the environment), its state backend (`terraform_backend.py`), a
-`databricks_catalog` per catalog, a `databricks_schema` per schema, `databricks_grants` per securable
+`databricks_catalog` per catalog (with the environment's `storage_root` and `isolation_mode` when
+the policy declares them), a `databricks_schema` per schema, `databricks_grants` per securable
 that has grants in that environment when `deployment.grants_in` is `terraform` or `both`
 (databricks_grants is authoritative, so a securable without grants gets no resource rather than an
 empty one that would revoke everything), and `databricks_sql_table` per table when
@@ -163,6 +164,8 @@ class _EnvironmentStack:
             name=self.text(physical),
             comment=self.text(catalog.comment),
             owner=self.text(catalog.owner),
+            storage_root=self.text(self.environment.catalog_storage_root(catalog)),
+            isolation_mode=self.environment.isolation_mode,
         )
         self._grants(catalog, ("catalog", catalog.name), catalog=resource.name)
         for schema in sorted_by_name(catalog.schemas):
