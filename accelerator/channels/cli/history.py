@@ -28,7 +28,7 @@ from accelerator.plan.gates import (
     render_approvals,
     with_approval,
 )
-from accelerator.plan.migrations import SUM_FILE, migration_version, verify_migrations
+from accelerator.plan.migrations import BASELINE_FILE, SUM_FILE, migration_version, verify_migrations
 
 MODEL_FILE = "model.json"
 
@@ -171,8 +171,9 @@ def gate_context(
     config: ProjectConfig, governed: Governed, environment: str | None = None
 ) -> tuple[list[Gate], list[Approval]]:
     """The destructive changes an approval can name (those of the output directory's migrations,
-    then those of the diff from its model.json to `governed`, pending), and the approvals recorded."""
-    from accelerator.plan import diff
+    then those of the diff to `governed` from the model each environment's migrations lead to:
+    `sql/<env>/model.json`, else model.json), and the approvals recorded."""
+    from accelerator.plan import Change, diff
     from accelerator.plan.migrations import changes_in, empty_like
 
     target = config.root / config.output
@@ -186,9 +187,22 @@ def gate_context(
             gates += gates_in(f"{_shown(target, config)}/sql/{directory.name}/{name}", text, directory.name)
     model_path = target / MODEL_FILE
     previous = read_model(_read(model_path, config), str(model_path)) if model_path.exists() else None
-    pending = diff(previous or empty_like(governed.project), governed.project)
     names = [environment] if environment is not None else [e.name for e in governed.project.environments]
-    gates += diff_gates({env: changes_in(pending, env) for env in names})
+    shared: list[Change] | None = None  # the diff from model.json, the same for every environment
+    pending: dict[str, list[Change]] = {}
+    for env in names:  # from the model the environment's migrations lead to: its baseline, else model.json
+        baseline = sql / env / BASELINE_FILE
+        if baseline.is_file():
+            changes = diff(read_model(_read(baseline, config), str(baseline)), governed.project)
+        else:
+            shared = (
+                shared
+                if shared is not None
+                else diff(previous or empty_like(governed.project), governed.project)
+            )
+            changes = shared
+        pending[env] = changes_in(changes, env)
+    gates += diff_gates(pending)
     return gates, approvals
 
 
