@@ -1,0 +1,204 @@
+"""Benchmark of `accelerator sandbox`: a comment POST's round trip, and webhook dispatch under a steady load.
+
+    .venv/bin/python benchmarks/bench_sandbox.py [--round-trips 300] [--rate 50] [--seconds 10]
+
+1. Round trip: `POST /repos/{o}/{r}/issues/{n}/comments` one after another on a kept-alive connection,
+   with httpx and with PyGithub (the bot's client); p50/p95/max.
+2. Dispatch: comments POSTed open-loop at `--rate` per second for `--seconds` (each at its scheduled
+   time, from a pool of clients, so a slow answer does not slow the schedule). Each makes the sandbox
+   send one signed `issue_comment` webhook to a receiver in this process. Prints the achieved request
+   rate, the webhook latency (request sent -> webhook received) p50/p95/p99/max, and the deliveries
+   lost (comments created whose webhook never arrived, or arrived unsigned); the run fails if any is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+from github import Auth, Github
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from accelerator.sandbox import start_sandbox  # noqa: E402
+
+SECRET = "bench-secret"
+
+
+class Receiver:
+    """Records when each comment's webhook arrives (perf_counter) and whether its signature is valid."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[int, float] = {}
+        self.unsigned = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                at = time.perf_counter()
+                expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                valid = hmac.compare_digest(self.headers.get("X-Hub-Signature-256", ""), expected)
+                payload = json.loads(body)
+                with receiver.lock:
+                    if not valid:
+                        receiver.unsigned += 1
+                    elif self.headers.get("X-GitHub-Event") == "issue_comment":
+                        receiver.arrived[int(payload["comment"]["id"])] = at
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def pygithub(api_url: str, login: str) -> Github:
+    """PyGithub without its GitHub.com pacing (1 s between writes), which would time the client, not the sandbox."""
+    return Github(
+        base_url=api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"p50 {ms(statistics.median(values))}, p95 {ms(percentile(values, 0.95))}, "
+        f"p99 {ms(percentile(values, 0.99))}, max {ms(max(values))} (n={len(values)})"
+    )
+
+
+def round_trips(api_url: str, comments_path: str, count: int) -> None:
+    with httpx.Client(base_url=api_url, headers={"Authorization": "token bob"}) as client:
+        for _ in range(10):  # warm-up
+            client.post(comments_path, json={"body": "warm-up"}).raise_for_status()
+        timings = []
+        for index in range(count):
+            started = time.perf_counter()
+            answer = client.post(comments_path, json={"body": f"round trip {index}"})
+            timings.append(time.perf_counter() - started)
+            answer.raise_for_status()
+    print(f"comment POST round trip (httpx, keep-alive): {summary(timings)}")
+    pull = pygithub(api_url, "bob").get_repo("alice/bench").get_pull(1)
+    timings = []
+    for index in range(count):
+        started = time.perf_counter()
+        pull.create_issue_comment(f"PyGithub round trip {index}")
+        timings.append(time.perf_counter() - started)
+    print(f"comment POST round trip (PyGithub create_issue_comment): {summary(timings)}")
+
+
+def dispatch(api_url: str, comments_path: str, receiver: Receiver, rate: float, seconds: float) -> int:
+    total = int(rate * seconds)
+    local = threading.local()
+    sent: dict[int, float] = {}
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def post(index: int, due: float) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=api_url, headers={"Authorization": "token bob"}, timeout=30)
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        started = time.perf_counter()
+        try:
+            answer = local.client.post(comments_path, json={"body": f"load {index}"})
+            answer.raise_for_status()
+        except httpx.HTTPError as failure:
+            with lock:
+                failures.append(str(failure))
+            return
+        with lock:
+            sent[int(answer.json()["id"])] = started
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for index in range(total):
+            pool.submit(post, index, start + index / rate)
+    elapsed = time.perf_counter() - start
+    deadline = time.monotonic() + 30  # the sender drains its queue; a lost delivery never arrives
+    while time.monotonic() < deadline:
+        with receiver.lock:
+            if all(comment in receiver.arrived for comment in sent):
+                break
+        time.sleep(0.05)
+    with receiver.lock:
+        latencies = [
+            receiver.arrived[comment] - at for comment, at in sent.items() if comment in receiver.arrived
+        ]
+        lost = len(sent) - len(latencies) + receiver.unsigned
+    print(
+        f"webhook dispatch: {len(sent)} comments in {elapsed:.2f} s = {len(sent) / elapsed:.1f} requests/s "
+        f"(target {rate:g}/s, {len(failures)} failed requests)"
+    )
+    print(
+        f"webhook latency (request sent -> webhook received): {summary(latencies) if latencies else 'none'}"
+    )
+    print(f"deliveries lost: {lost} (unsigned: {receiver.unsigned})")
+    return lost + len(failures)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round-trips", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as state, Receiver() as receiver:
+        sandbox = start_sandbox(Path(state), webhook_url=receiver.url, webhook_secret=SECRET)
+        try:
+            alice = pygithub(sandbox.api_url, "alice")
+            repo = alice.get_user().create_repo("bench", auto_init=True)
+            repo.add_to_collaborators("bob", "push")
+            repo.create_git_ref("refs/heads/feature", repo.get_branch("main").commit.sha)
+            repo.create_file("erd/sales.dbml", "add sales", "Table customers {}\n", branch="feature")
+            pull = repo.create_pull(base="main", head="feature", title="bench", body="")
+            path = f"/repos/alice/bench/issues/{pull.number}/comments"
+            round_trips(sandbox.api_url, path, options.round_trips)
+            sandbox.webhooks.wait_idle(timeout=60)
+            with receiver.lock:
+                receiver.arrived.clear()
+            return 1 if dispatch(sandbox.api_url, path, receiver, options.rate, options.seconds) else 0
+        finally:
+            sandbox.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
