@@ -110,6 +110,17 @@ SCHEMAS: dict[tuple[str, str], tuple[int, str | None]] = {
     ("PATCH", "/repos/{}/{}/issues/comments/{}"): (200, "IssueComment"),
     ("DELETE", "/repos/{}/{}/issues/comments/{}"): (204, None),
     ("POST", "/repos/{}/{}/issues/comments/{}/reactions"): (201, "Reaction"),
+    ("GET", "/repos/{}/{}/issues/comments/{}/reactions"): (200, "list[Reaction]"),
+    ("GET", "/repos/{}/{}/pulls/comments/{}/reactions"): (200, "list[Reaction]"),
+    ("DELETE", "/repos/{}/{}/pulls/comments/{}"): (204, None),
+    ("GET", "/repos/{}/{}/pulls/{}/merge"): (204, None),
+    ("GET", "/repos/{}/{}/pulls/{}/reviews/{}"): (200, "PullRequestReview"),
+    ("GET", "/repos/{}/{}/pulls/{}/reviews/{}/comments"): (200, "list[ReviewComment]"),
+    ("DELETE", "/repos/{}/{}/git/refs/{}"): (204, None),
+    ("POST", "/repos/{}/{}/issues"): (201, "Issue"),
+    ("GET", "/repos/{}/{}/issues"): (200, "list[Issue]"),
+    ("GET", "/repos/{}/{}/issues/{}"): (200, "Issue"),
+    ("PATCH", "/repos/{}/{}/issues/{}"): (200, "ReposOwnerRepoIssuesIssueNumberPatchResponse200"),
     ("POST", "/repos/{}/{}/check-runs"): (201, "CheckRun"),
     ("GET", "/repos/{}/{}/check-runs/{}"): (200, "CheckRun"),
     ("PATCH", "/repos/{}/{}/check-runs/{}"): (200, "CheckRun"),
@@ -165,6 +176,13 @@ WEBHOOKS: dict[tuple[str, str | None], tuple[str, tuple[str, str]]] = {
         "WebhookPullRequestReviewSubmitted",
         ("POST", "/repos/{}/{}/pulls/{}/reviews"),
     ),
+    ("pull_request_review_comment", "deleted"): (
+        "WebhookPullRequestReviewCommentDeleted",
+        ("DELETE", "/repos/{}/{}/pulls/comments/{}"),
+    ),
+    ("issues", "opened"): ("WebhookIssuesOpened", ("POST", "/repos/{}/{}/issues")),
+    ("issues", "edited"): ("WebhookIssuesEdited", ("PATCH", "/repos/{}/{}/issues/{}")),
+    ("issues", "closed"): ("WebhookIssuesClosed", ("PATCH", "/repos/{}/{}/issues/{}")),
     ("check_run", "created"): ("WebhookCheckRunCreated", ("POST", "/repos/{}/{}/check-runs")),
     ("check_run", "completed"): ("WebhookCheckRunCompleted", ("PATCH", "/repos/{}/{}/check-runs/{}")),
 }
@@ -460,6 +478,7 @@ def drive(tour: Tour, receiver_url: str) -> None:
         tour.call(
             "POST", "/repos/{}/{}/issues/comments/{}/reactions", OWNER, NAME, cid, json={"content": "+1"}
         )
+        tour.call("GET", "/repos/{}/{}/issues/comments/{}/reactions", OWNER, NAME, cid)
         tour.call("DELETE", "/repos/{}/{}/issues/comments/{}", OWNER, NAME, cid, login="bob")
     if head_sha:
         inline = tour.call(
@@ -487,7 +506,7 @@ def drive(tour: Tour, receiver_url: str) -> None:
                 number,
                 json={"body": "yes", "in_reply_to": rid},
             )
-            tour.call(
+            reply = tour.call(
                 "POST",
                 "/repos/{}/{}/pulls/{}/comments/{}/replies",
                 OWNER,
@@ -497,6 +516,8 @@ def drive(tour: Tour, receiver_url: str) -> None:
                 login=BOT,
                 json={"body": "ok"},
             )
+            if reply:
+                tour.call("DELETE", "/repos/{}/{}/pulls/comments/{}", OWNER, NAME, reply["id"], login=BOT)
             tour.call("GET", "/repos/{}/{}/pulls/comments/{}", OWNER, NAME, rid)
             tour.call(
                 "PATCH",
@@ -510,8 +531,9 @@ def drive(tour: Tour, receiver_url: str) -> None:
             tour.call(
                 "POST", "/repos/{}/{}/pulls/comments/{}/reactions", OWNER, NAME, rid, json={"content": "eyes"}
             )
+            tour.call("GET", "/repos/{}/{}/pulls/comments/{}/reactions", OWNER, NAME, rid)
         tour.call("GET", "/repos/{}/{}/pulls/{}/comments", OWNER, NAME, number)
-        tour.call(
+        review = tour.call(
             "POST",
             "/repos/{}/{}/pulls/{}/reviews",
             OWNER,
@@ -526,6 +548,9 @@ def drive(tour: Tour, receiver_url: str) -> None:
             },
         )
         tour.call("GET", "/repos/{}/{}/pulls/{}/reviews", OWNER, NAME, number)
+        if review:
+            tour.call("GET", "/repos/{}/{}/pulls/{}/reviews/{}", OWNER, NAME, number, review["id"])
+            tour.call("GET", "/repos/{}/{}/pulls/{}/reviews/{}/comments", OWNER, NAME, number, review["id"])
         # a check run with 120 annotations in three requests
         run = tour.call(
             "POST",
@@ -549,7 +574,13 @@ def drive(tour: Tour, receiver_url: str) -> None:
                 NAME,
                 run["id"],
                 login=BOT,
-                json={"output": {"title": "plan", "summary": "1 change", "annotations": check_annotations(50, 51)}},
+                json={
+                    "output": {
+                        "title": "plan",
+                        "summary": "1 change",
+                        "annotations": check_annotations(50, 51),
+                    }
+                },
             )
             tour.call(
                 "PATCH",
@@ -561,13 +592,35 @@ def drive(tour: Tour, receiver_url: str) -> None:
                 json={
                     "status": "completed",
                     "conclusion": "neutral",
-                    "output": {"title": "plan", "summary": "1 change", "annotations": check_annotations(20, 101)},
+                    "output": {
+                        "title": "plan",
+                        "summary": "1 change",
+                        "annotations": check_annotations(20, 101),
+                    },
                 },
             )
             tour.call("GET", path, OWNER, NAME, run["id"])
             tour.call("GET", path + "/annotations", OWNER, NAME, run["id"], params={"per_page": "100"})
         tour.call("GET", "/repos/{}/{}/commits/{}/check-runs", OWNER, NAME, head_sha)
     tour.call("PUT", "/repos/{}/{}/pulls/{}/merge", OWNER, NAME, number, json={"merge_method": "merge"})
+    tour.call("GET", "/repos/{}/{}/pulls/{}/merge", OWNER, NAME, number)
+    tour.call("DELETE", "/repos/{}/{}/git/refs/{}", OWNER, NAME, "heads/scratch")
+    # an issue of its own (not a PR)
+    issue = tour.call(
+        "POST",
+        "/repos/{}/{}/issues",
+        OWNER,
+        NAME,
+        login="bob",
+        json={"title": "Document sales", "body": "soon"},
+    )
+    tour.call("GET", "/repos/{}/{}/issues", OWNER, NAME, params={"state": "all"})
+    if issue:
+        tour.call("GET", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"])
+        tour.call(
+            "PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"title": "Document it"}
+        )
+        tour.call("PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"state": "closed"})
     # the deliveries, the App's and the repository hook's
     wait_quiet(tour)
     deliveries = tour.call("GET", "/app/hook/deliveries")
