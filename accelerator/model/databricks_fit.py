@@ -214,7 +214,7 @@ def _follow_referenced_keys(
             column, ref = table.column(name), target.column(ref_name)
             if column is None or ref is None or id(ref) not in changed or column.type == ref.type:
                 continue
-            if column.type not in _NARROWER_INTEGERS and column.type != _FLOATING_DECIMAL:
+            if column.type not in _NARROWER_INTEGERS and column.type not in (_FLOATING_DECIMAL, _KEY_DECIMAL):
                 continue
             where = f"{schema.name}.{table.name}.{column.name}"
             findings.append(

@@ -159,12 +159,6 @@ CREATE TABLE IF NOT EXISTS `c`.`s`.`empty` (
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model/databricks_fit.py _follow_referenced_keys: a DECIMAL(38,0) foreign key column does not "
-    "follow the identity key it references once that is widened to BIGINT (Snowflake's NUMBER(38,0) "
-    "AUTOINCREMENT keys); remove this mark with the fix",
-)
 def test_snowflake_number_keys_widened_to_bigint_take_their_foreign_keys_along() -> None:
     entry = yaml.safe_load((CORPUS / "sql" / "manifest.yaml").read_text())["files"][
         "holistics_snowflake_get_ddl.sql"

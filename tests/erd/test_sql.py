@@ -423,7 +423,7 @@ def test_other_dialects_read(dialect: str, ddl: str, expected: None) -> None:
         == {
             "bigquery": ["BIGINT", "DOUBLE", "BINARY", "DECIMAL(38,9)", "STRUCT<x: BIGINT>"],
             "oracle": ["DECIMAL(10,0)", "STRING", "TIMESTAMP_NTZ", "DECIMAL(38,0)", "STRING"],
-            "sqlite": ["BIGINT", "STRING", "FLOAT", "BINARY"],
+            "sqlite": ["BIGINT", "STRING", "DOUBLE", "BINARY"],
         }[dialect]
     )
     assert_spans_exact(parsed)
