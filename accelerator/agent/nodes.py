@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
-from accelerator.agent.derived import DerivedCache, Inputs
+from accelerator.agent.derived import DerivedCache, Inputs, LedgerMissing
 from accelerator.agent.limits import (
     MAX_EDITS_PER_MESSAGE,
     MAX_MESSAGE_CHARS,
@@ -50,7 +50,8 @@ from accelerator.erd import ParsedErd
 from accelerator.errors import AcceleratorError
 from accelerator.generate import Generation, Governed
 from accelerator.memory import FileKind, MemoryStore, NewFile, Role
-from accelerator.plan.gates import Approval, Gate, approval_of, describe_gate, gate_to_approve
+from accelerator.plan.gates import Approval, Gate, approval_of, describe_gate, gate_to_approve, gates_in
+from accelerator.plan.migrations import migration_version
 from accelerator.policy.weakening import weakened, weakening_digest
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
@@ -234,22 +235,14 @@ def _confirm(
 def _allow(
     state: ConversationState, ctx: AgentContext, message: Turn, commands: list[ParsedCommand]
 ) -> dict[str, Any]:
-    """Approve each destructive change named (all or none), bound to the change as the channel's
-    gates hold it; the channel writes the approvals (`approvals` of the state) to approvals.json."""
+    """Approve each destructive change named (all or none), bound to the change as the migrations
+    hold it: the turn's `gates` where the channel passes them (a pull request: its base's migrations
+    and the pending diff), else the conversation's own migrations (its generation). The channel
+    writes the approvals (the state's `approvals`) to approvals.json after the turn."""
 
     def refused(reason: str) -> dict[str, Any]:
         return {"outcome": "rejected", "reply": replies.rejected(reason)}
 
-    raw_gates = message.get("gates")
-    if raw_gates is None:
-        return refused(
-            "This conversation's channel does not read the migrations, so an approval cannot be bound to "
-            "a change here: approve it in the terminal with `accelerator allow CODE on OBJECT`."
-        )
-    if len(raw_gates) > MAX_GATES:
-        return refused(
-            f"The migrations hold {len(raw_gates):,} destructive changes, more than {MAX_GATES:,}."
-        )
     author, permission = message.get("author"), message.get("permission")
     if not author:
         return refused("An approval records who gave it, and this turn has no author.")
@@ -261,10 +254,22 @@ def _allow(
     governed = _governed_or_none(state, ctx)
     if governed is None:
         return refused("The sources do not build a model (see the findings): fix them before approving.")
-    gates = [Gate(**record) for record in raw_gates]
-    known = [
-        Approval(**record) for record in [*(message.get("approvals") or []), *(state.get("approvals") or [])]
-    ]
+    raw_gates = message.get("gates")
+    if raw_gates is not None and len(raw_gates) > MAX_GATES:
+        return refused(
+            f"The migrations hold {len(raw_gates):,} destructive changes, more than {MAX_GATES:,}."
+        )
+    gates = [Gate(**record) for record in raw_gates] if raw_gates is not None else _own_gates(state, ctx)
+    if gates is None:
+        return refused(
+            "This conversation keeps no versioned migrations, so an approval cannot be bound to a change "
+            "here: approve it in the terminal with `accelerator allow CODE on OBJECT`."
+        )
+    given = message.get("approvals")
+    known = (
+        [Approval(**record) for record in given] if given is not None else list(ctx.derived.base.approvals)
+    )
+    known += map(_approval, state.get("approvals") or [])
     allow_destructive = governed.policy.spec.rules.migrations.allow_destructive
     approved_at = message.get("received_at") or datetime.now(UTC).isoformat(timespec="seconds")
     new: list[ApprovalRecord] = []
@@ -297,6 +302,25 @@ def _allow(
 
 def _approval(record: ApprovalRecord) -> Approval:
     return Approval(**record)
+
+
+def _own_gates(state: ConversationState, ctx: AgentContext) -> list[Gate] | None:
+    """The destructive changes of the conversation's migrations (`sql/<env>/V*.sql` of its
+    generation); None when it generates no versioned migrations."""
+    try:
+        generation = ctx.derived.generation(
+            Inputs.of(state), state["sources"], terraform=ctx.terraform, backend=ctx.backend
+        )
+    except (AcceleratorError, LedgerMissing):
+        return None
+    gates: list[Gate] = []
+    versioned = False
+    for path, text in generation.files.items():
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "sql" and migration_version(parts[2]) is not None:
+            versioned = True
+            gates += gates_in(f"{ctx.output_prefix}/{path}", text, parts[1])
+    return gates if versioned else None
 
 
 def after_interpret(state: ConversationState) -> str:

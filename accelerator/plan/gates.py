@@ -154,7 +154,8 @@ def gate_findings(
             )
         message += (
             f"; approve it with `accelerator allow {gate.code} on {gate.object} --env {gate.environment}` "
-            f"(or `/uc allow {gate.code} on {gate.object}` in the PR), or allow the code in "
+            f"(in a conversation `allow {gate.code} on {gate.object} in {gate.environment}`, in the PR "
+            f"`/uc allow {gate.code} on {gate.object} in {gate.environment}`), or allow the code in "
             f"`rules.migrations.allow_destructive` for {gate.environment}"
         )
         span = _object_span(project, gate.object) if project is not None else None

@@ -21,7 +21,7 @@ from accelerator.edit.approval_edits import Allow
 from accelerator.edit.help import HELP_TEXT
 from accelerator.memory import MemoryStore
 from accelerator.memory.pool import MemoryPool
-from tests.agent.test_graph import Conversation, copy_example, initial_state, memory_pool
+from tests.agent.test_graph import Conversation, copy_example, initial_state, memory_pool, start_conversation
 
 __all__ = ["memory_pool"]  # the fixture
 
@@ -150,8 +150,6 @@ def test_nothing_matching_is_refused_listing_what_awaits_an_approval(
 
 def test_allow_is_refused_where_it_cannot_be_bound_or_given(memory_pool: MemoryPool, gated: Path) -> None:
     conversation = talk(memory_pool, gated, "test:allow-refused")
-    no_gates = conversation.say("allow DS103 on sales.orders.ip_address", author="ana")
-    assert "approve it in the terminal with `accelerator allow CODE on OBJECT`" in no_gates.reply
     reader = conversation.say(
         "allow DS103 on sales.orders.ip_address", author="eve", permission="write", **context()
     )
@@ -166,3 +164,26 @@ def test_allow_is_refused_where_it_cannot_be_bound_or_given(memory_pool: MemoryP
     assert "send it on its own" in mixed.reply
     anonymous = conversation.say("allow DS103 on sales.orders.ip_address", **context())
     assert "records who gave it" in anonymous.reply
+
+
+def test_without_the_channels_gates_allow_approves_the_conversations_own_migrations(
+    memory_pool: MemoryPool,
+) -> None:
+    conversation = start_conversation(memory_pool, "test:allow-own")
+    nothing = conversation.say("allow DS103 on sales.orders.ip_address", author="ana")
+    assert "no destructive change DS103 on sales.orders.ip_address" in nothing.reply
+    assert "none awaits an approval" in nothing.reply
+    dropped = conversation.say("drop column sales.orders.ip_address", author="bob")
+    assert dropped.state["outcome"] == "applied", dropped.reply
+    result = conversation.say("allow DS103 on sales.orders.ip_address in prod", author="ana")
+    assert result.reply.startswith(f"Approved:\n- DS103 on {OBJECT} in prod by ana at "), result.reply
+    assert "(migration V0002__" in result.reply
+    state = conversation.session.state()
+    assert state is not None
+    generation = conversation.session.generation(state)
+    assert generation is not None
+    [migration] = [p for p in generation.files if p.startswith("sql/prod/V0002__")]
+    [gate_line] = [
+        line for line in generation.files[migration].splitlines() if line.startswith("-- gate DS103")
+    ]
+    assert gate_line.split()[3] == result.state["approvals"][0]["change_digest"]
