@@ -53,7 +53,9 @@ OPERATIONS: dict[str, type[EditBase]] = collect(
     governance_edits,
     grant_edits,
 )
-COMMANDS: dict[str, type[CommandBase]] = collect(CommandBase, conversation_commands, approval_edits, questions)
+COMMANDS: dict[str, type[CommandBase]] = collect(
+    CommandBase, conversation_commands, approval_edits, questions
+)
 # Every operation by the grammar rule of each of its forms.
 RULES: dict[str, type[Operation]] = {
     form.rule: cls for cls in (*OPERATIONS.values(), *COMMANDS.values()) for form in cls.forms

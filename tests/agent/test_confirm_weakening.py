@@ -117,7 +117,9 @@ def test_confirm_after_the_weakening_changed_is_refused(memory_pool: MemoryPool)
     conversation = confirming_conversation(memory_pool, "test:confirm-changed")
     conversation.say(WEAKEN, author="bob")
     # a hand edit of the policy, taken in with the `confirm` turn: staging now asks for it too
-    edited = policy_text(conversation).replace("confirm_weakening: [prod]", "confirm_weakening: [staging, prod]")
+    edited = policy_text(conversation).replace(
+        "confirm_weakening: [prod]", "confirm_weakening: [staging, prod]"
+    )
     result = conversation.say("confirm", author="bob", adopted={POLICY: edited})
     assert result.reply.startswith("Nothing was applied."), result.reply
     assert "now weaken protection differently from what was confirmed" in result.reply
