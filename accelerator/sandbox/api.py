@@ -20,6 +20,7 @@ from starlette.routing import Route
 from accelerator.sandbox import shapes, validate
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
+from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
 from accelerator.sandbox.core import Call, Handler, Result, Sandbox, bearer, number, paginate, resolve
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
 from accelerator.sandbox.git import ZERO_SHA, GitFailure
@@ -304,6 +305,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", REPO + "/issues/{number}/comments", create_issue_comment),
     ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
     *ISSUE_ROUTES,
+    *PULL_ROUTES,
     *GIT_ROUTES,
 ]
 

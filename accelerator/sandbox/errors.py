@@ -10,7 +10,8 @@ DOCUMENTATION_URL = "https://docs.github.com/rest"
 class GitHubError(Exception):
     """An HTTP error answered with GitHub's body: `{"message": ..., "documentation_url": ...}`."""
 
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
+        """`errors`: GitHub's validation details (objects), or for some 422s its sentences (strings)."""
         super().__init__(message)
         self.status = status
         self.message = message

@@ -400,12 +400,15 @@ class SandboxState:
                 return tip
         return str(pull["base_sha"])
 
-    def pull_files(self, repository: Record, pull: Record, path: str | None = None) -> list[FileChange]:
-        """The files a PR changes: from the merge base of its base and head to its head (GitHub's
-        three-dot diff)."""
+    def pull_files(
+        self, repository: Record, pull: Record, path: str | None = None, commit: str | None = None
+    ) -> list[FileChange]:
+        """The files a PR changes (as of its head, or of `commit`): from the merge base of its base and
+        that commit to the commit (GitHub's three-dot diff)."""
         git = self.git(repository)
         base = self.pull_base(repository, pull)
-        return git.diff(git.merge_base(base, pull["head_sha"]), pull["head_sha"], path)
+        head = commit or pull["head_sha"]
+        return git.diff(git.merge_base(base, head), head, path)
 
     def mergeable(self, repository: Record, pull: Record) -> bool:
         git = self.git(repository)
