@@ -523,7 +523,7 @@ def load_config(path: Path, *, trusted: bool = True) -> ProjectConfig:
                 f"the ERD sources match more than {MAX_ERD_FILES} files",
                 hint="narrow the globs to the ERD files",
             )
-    config.terraform_state_paths(config.environments or ["dev"])
+    _check_state_links(config)
     return config
 
 
@@ -620,10 +620,10 @@ def _check_backend(config: ProjectConfig) -> None:
     if "terraform" not in config.model_fields_set or "backend" not in config.terraform.model_fields_set:
         return  # the default: a local terraform.{env}.tfstate next to each environment's stack
     ((kind, settings),) = backend.items()
-    from accelerator.render.terraform_backend import BACKEND_CLASSES  # render: only when one is written
-
     where: Setting = ("terraform", "backend", kind)
-    if kind not in BACKEND_CLASSES:
+    if kind != "local":  # accelerator.render takes a third of a second to import: only when needed
+        from accelerator.render.terraform_backend import BACKEND_CLASSES
+    if kind != "local" and kind not in BACKEND_CLASSES:
         raise _backend_error(
             config,
             where,
@@ -664,6 +664,26 @@ def _check_backend(config: ProjectConfig) -> None:
                     hint=f"it is relative to the directory Terraform runs in, {config.output}/terraform/<env>/; "
                     "keep the state inside the repository, e.g. terraform.{env}.tfstate",
                 )
+
+
+_STACK = "\x00stack"  # the directory of one environment's stack; no path in the file holds a NUL
+
+
+def _check_state_links(config: ProjectConfig) -> None:
+    """A local state path, once joined to `<output>/terraform/<env>/`, does not lead out of the root
+    through a symbolic link. Where it stays inside the stack's directory, the directory itself is
+    checked when generate writes the stack into it, and `terraform_state_paths` checks it whole."""
+    settings = config.terraform.backend.get("local") or {}
+    for key in LOCAL_STATE_PATHS:
+        value = settings.get(key)
+        if not isinstance(value, str):
+            continue
+        written = value.replace("\\", "/")  # `{env}` kept: one name, the same for every environment
+        parts = posixpath.normpath(posixpath.join(config.output, "terraform", _STACK, written)).split("/")
+        config.inside_root(
+            "/".join(parts[: parts.index(_STACK)] if _STACK in parts else parts),
+            setting=("terraform", "backend", "local", key),
+        )
 
 
 def _backend_error(config: ProjectConfig, at: Setting, message: str, *, hint: str) -> PolicyError:

@@ -341,7 +341,31 @@ def test_a_local_state_through_a_link_out_of_the_repository_is_refused(tmp_path:
     text = "project: x\nterraform:\n  backend:\n    local:\n      path: ../../../state/t.{env}.tfstate\n"
     error = refused(write(root, text), trusted=False)
     assert isinstance(error, ConfigPathError) and (error.line, error.column) == (5, 13)
-    assert "(through a symbolic link)" in error.message and "t.dev.tfstate" in error.message
+    assert (
+        "(through a symbolic link)" in error.message and "state/t.{env}.tfstate resolves to" in error.message
+    )
+
+
+def test_a_stack_directory_linked_out_is_found_by_terraform_state_paths(tmp_path: Path) -> None:
+    """load_config cannot know the environments' stack directories (the policy may name them);
+    terraform_state_paths checks each, and generate refuses to write a stack through such a link."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "repo"
+    (root / "generated" / "terraform").mkdir(parents=True)
+    (root / "generated" / "terraform" / "prod").symlink_to(outside, target_is_directory=True)
+    config = load_config(
+        write(root, "project: x\nterraform: {backend: {local: {path: 's/{env}.tfstate'}}}\n")
+    )
+    assert config.terraform_state_paths(["dev"]) == {
+        "dev": root.resolve() / "generated/terraform/dev/s/dev.tfstate"
+    }
+    with pytest.raises(ConfigPathError) as caught:
+        config.terraform_state_paths(["dev", "prod"])
+    assert (caught.value.line, caught.value.column) == (
+        2,
+        41,
+    ) and "through a symbolic link" in caught.value.message
 
 
 def test_generate_refuses_an_escaping_state_path_with_exit_2(
