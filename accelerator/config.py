@@ -435,7 +435,8 @@ class ProjectConfig(_Located):
     def erd_paths_in(self, index: int, paths: Iterable[str]) -> list[str]:
         """The repository paths of a tree listing (`paths`, posix, relative to the root) that the
         `index`-th ERD source names, by `erd_files`' rules: for a reader that has no checkout yet
-        (the bot lists the PR head's tree); a located error past `MAX_ERD_FILES`."""
+        (the bot lists the PR head's tree); a path without wildcards only when listed; a located
+        error past `MAX_ERD_FILES`. Check the files with `erd_files` once they are written."""
         pattern = self.erd[index].path
         if not glob.has_magic(pattern):
             wanted = posixpath.normpath(pattern.replace("\\", "/"))
