@@ -21,6 +21,7 @@ from accelerator.model.elements import Span
 from accelerator.policy.identifiers import safe_name_problem
 from accelerator.policy.policy import Locations, Path, Policy
 from accelerator.policy.schema import PolicySpec
+from accelerator.yamlsource import check_aliases, nesting_error
 
 
 class PolicyYamlLoader(yaml.SafeLoader):
@@ -42,9 +43,12 @@ def parse_policy(text: str, file: str) -> Policy:
         loader = PolicyYamlLoader(text)
         try:
             node = loader.get_single_node()
+            check_aliases(node, text, file)  # an alias bomb or a self-reference is a located error
             data = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
+    except RecursionError:  # the composer recurses once per level of nesting
+        raise nesting_error(text, file) from None
     except yaml.MarkedYAMLError as bad:
         mark = bad.problem_mark or bad.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
