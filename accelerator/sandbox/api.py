@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accelerator.sandbox import shapes, validate
+from accelerator.sandbox.api_checks import ROUTES as CHECK_ROUTES
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
 from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
@@ -306,6 +307,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
     *ISSUE_ROUTES,
     *PULL_ROUTES,
+    *CHECK_ROUTES,  # before the commits routes: /commits/{ref}/check-runs is not a commit
     *GIT_ROUTES,
 ]
 

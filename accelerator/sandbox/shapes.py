@@ -537,6 +537,112 @@ class Shapes:
             shaped["submitted_at"] = iso(review["submitted_at"])
         return shaped
 
+    def app(self) -> dict[str, Any]:
+        """The GitHub App the bot is (check runs carry it)."""
+        slug = self.state.bot_login.removesuffix("[bot]")
+        return {
+            "id": 1,
+            "slug": slug,
+            "node_id": node_id("App", 1),
+            "client_id": "Iv1.sandbox",
+            "owner": self.user(self.state.bot_login),
+            "name": slug,
+            "description": "the accelerator's bot, in the sandbox",
+            "external_url": self.web,
+            "html_url": f"{self.web}/apps/{slug}",
+            "created_at": iso(0),
+            "updated_at": iso(0),
+            "permissions": {
+                "checks": "write",
+                "contents": "write",
+                "issues": "write",
+                "metadata": "read",
+                "pull_requests": "write",
+            },
+            "events": ["check_run", "issue_comment", "pull_request", "pull_request_review", "push"],
+        }
+
+    def check_run(self, repository: Record, run: Record, webhook: bool = False) -> dict[str, Any]:
+        api, web = self.links(repository)
+        url = f"{api}/check-runs/{run['id']}"
+        pulls = [
+            {
+                "url": f"{api}/pulls/{pull['number']}",
+                "id": pull["id"],
+                "number": pull["number"],
+                "head": {
+                    "ref": pull["head"],
+                    "sha": pull["head_sha"],
+                    "repo": {"id": repository["id"], "url": api, "name": repository["name"]},
+                },
+                "base": {
+                    "ref": pull["base"],
+                    "sha": self.state.pull_base(repository, pull),
+                    "repo": {"id": repository["id"], "url": api, "name": repository["name"]},
+                },
+            }
+            for pull in repository["pulls"].values()
+            if pull["state"] == "open" and pull["head_sha"] == run["head_sha"]
+        ]
+        suite: dict[str, Any] = {"id": run["suite_id"]}
+        if webhook:
+            branch = pulls[0]["head"]["ref"] if pulls else None
+            suite.update(
+                {
+                    "node_id": node_id("CheckSuite", run["suite_id"]),
+                    "head_branch": branch,
+                    "head_sha": run["head_sha"],
+                    "status": run["status"],
+                    "conclusion": run["conclusion"],
+                    "url": f"{api}/check-suites/{run['suite_id']}",
+                    "before": None,
+                    "after": run["head_sha"],
+                    "pull_requests": pulls,
+                    "app": self.app(),
+                    "created_at": iso(run["started_at"]),
+                    "updated_at": iso(run["completed_at"] or run["started_at"]),
+                }
+            )
+        return {
+            "id": run["id"],
+            "head_sha": run["head_sha"],
+            "node_id": node_id("CheckRun", run["id"]),
+            "external_id": run["external_id"] or "",
+            "url": url,
+            "html_url": f"{web}/runs/{run['id']}",
+            "details_url": run["details_url"] or f"{web}/runs/{run['id']}",
+            "status": run["status"],
+            "conclusion": run["conclusion"],
+            "started_at": iso(run["started_at"]),
+            "completed_at": iso(run["completed_at"]) if run["completed_at"] else None,
+            "output": {
+                "title": run["output"]["title"],
+                "summary": run["output"]["summary"],
+                "text": run["output"]["text"],
+                "annotations_count": len(run["annotations"]),
+                "annotations_url": f"{url}/annotations",
+            },
+            "name": run["name"],
+            "check_suite": suite,
+            "app": self.app(),
+            "pull_requests": pulls,
+        }
+
+    def annotation(self, repository: Record, run: Record, item: Record) -> dict[str, Any]:
+        _, web = self.links(repository)
+        return {
+            "path": item["path"],
+            "start_line": item["start_line"],
+            "end_line": item["end_line"],
+            "start_column": item["start_column"],
+            "end_column": item["end_column"],
+            "annotation_level": item["annotation_level"],
+            "title": item["title"],
+            "message": item["message"],
+            "raw_details": item["raw_details"],
+            "blob_href": f"{web}/blob/{run['head_sha']}/{item['path']}",
+        }
+
 
 def delivery(record: Record, full: bool) -> dict[str, Any]:
     """A hook delivery as `GET /app/hook/deliveries` lists it; `full` adds the request and the URL."""

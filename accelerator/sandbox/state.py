@@ -25,6 +25,7 @@ COLLECTIONS: dict[str, type] = {
     "reviews": list,
     "reactions": list,
     "check_runs": dict,
+    "check_suites": dict,
     "hooks": list,
 }
 
