@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from accelerator.channels.cli import chat, memory, project, sandbox
+from accelerator.channels.cli import chat, deploy, memory, project, sandbox
 from accelerator.channels.cli.app import new_app
 from accelerator.channels.github import command as github_command
 
@@ -22,6 +22,7 @@ app.add_typer(memory.commands)  # sessions
 app.add_typer(memory.memory_app, name="memory")
 app.add_typer(sandbox.commands)  # sandbox
 app.add_typer(github_command.commands)  # serve
+app.add_typer(deploy.commands)  # apply, history, drift
 
 
 def main() -> None:
