@@ -129,6 +129,9 @@ SCHEMAS: dict[tuple[str, str], tuple[int, str | None]] = {
     ("POST", "/repos/{}/{}/hooks"): (201, "Hook"),
     ("GET", "/repos/{}/{}/hooks"): (200, "list[Hook]"),
     ("GET", "/repos/{}/{}/hooks/{}"): (200, "Hook"),
+    ("PATCH", "/repos/{}/{}/hooks/{}"): (200, "Hook"),
+    ("DELETE", "/repos/{}/{}/hooks/{}"): (204, None),
+    ("POST", "/repos/{}/{}/hooks/{}/pings"): (204, None),
     ("GET", "/repos/{}/{}/hooks/{}/deliveries"): (200, "list[HookDeliveryItem]"),
     ("GET", "/repos/{}/{}/hooks/{}/deliveries/{}"): (200, "HookDelivery"),
     ("POST", "/repos/{}/{}/hooks/{}/deliveries/{}/attempts"): (
@@ -642,6 +645,22 @@ def drive(tour: Tour, receiver_url: str) -> None:
                 hook["id"],
                 listed[-1]["id"],
             )
+        tour.call(
+            "PATCH", "/repos/{}/{}/hooks/{}", OWNER, NAME, hook["id"], json={"events": ["*"], "active": True}
+        )
+        tour.call("POST", "/repos/{}/{}/hooks/{}/pings", OWNER, NAME, hook["id"])
+        spare = tour.call(
+            "POST",
+            "/repos/{}/{}/hooks",
+            OWNER,
+            NAME,
+            json={
+                "name": "web",
+                "config": {"url": receiver_url + "/spare", "content_type": "json", "secret": SECRET},
+            },
+        )
+        if spare:
+            tour.call("DELETE", "/repos/{}/{}/hooks/{}", OWNER, NAME, spare["id"])
     tour.call("GET", "/rate_limit")
 
 
