@@ -145,6 +145,13 @@ def test_a_whole_pr_life_with_pygithub_alone(sandbox: RunningSandbox, receiver: 
     refused({403, 404}, carol.create_file, "x.txt", "no rights", "x", branch="feature")
     assert repo.get_branch("feature").commit.sha == head_sha  # nothing the refusals touched moved
 
+    # a push by the bot's token is a push like any other: pull_request synchronize
+    bot.get_repo("alice/lakehouse").create_file(
+        "generated/model.json", "regenerate", "{}\n", branch="feature"
+    )
+    head_sha = repo.get_branch("feature").commit.sha
+    assert repo.get_pull(1).head.sha == head_sha
+
     # the merge: a real merge commit of main and the branch
     merged = repo.get_pull(1).merge(merge_method="merge", commit_title="Merge sales domain")
     assert merged.merged
@@ -187,6 +194,8 @@ def test_a_whole_pr_life_with_pygithub_alone(sandbox: RunningSandbox, receiver: 
             ("check_run", "created"),
             ("check_run", "completed"),
             ("issue_comment", "created"),  # the comment of exactly 65,536 characters
+            ("push", None),  # the bot's generated/model.json
+            ("pull_request", "synchronize"),
             ("push", None),  # the merge to main
             ("pull_request", "closed"),
         ],
@@ -197,6 +206,10 @@ def test_a_whole_pr_life_with_pygithub_alone(sandbox: RunningSandbox, receiver: 
         d.payload for d in deliveries if (d.event, d.payload.get("action")) == ("pull_request", "closed")
     )
     assert closed["pull_request"]["merged"] is True
+    synchronized = [
+        d.payload for d in deliveries if (d.event, d.payload.get("action")) == ("pull_request", "synchronize")
+    ]
+    assert synchronized[-1]["sender"]["type"] == "Bot" and synchronized[-1]["after"] == head_sha
     pushed = [d.payload for d in deliveries if d.event == "push"]
     assert pushed[-1]["ref"] == "refs/heads/main" and pushed[-1]["after"] == merged.sha
 
