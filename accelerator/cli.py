@@ -9,6 +9,7 @@ import sys
 
 from accelerator.channels.cli import chat, deploy, memory, project, sandbox
 from accelerator.channels.cli.app import new_app
+from accelerator.channels.cli.infra import infra_app
 from accelerator.channels.github import command as github_command
 
 app = new_app(
@@ -21,6 +22,7 @@ app.add_typer(chat.commands)  # chat
 app.add_typer(memory.commands)  # sessions
 app.add_typer(memory.memory_app, name="memory")
 app.add_typer(sandbox.commands)  # sandbox
+app.add_typer(infra_app, name="infra")  # infra synth
 app.add_typer(github_command.commands)  # serve
 app.add_typer(deploy.commands)  # apply, history, drift
 
