@@ -229,6 +229,8 @@ def summarize(failure: ValidationError) -> list[str]:
     wrong: dict[str, str] = {}
     for error in failure.errors(include_url=False):
         parts = ["[]" if isinstance(part, int) else str(part) for part in error["loc"]]
+        if "literal[<UNSET>]" in parts:
+            continue  # an optional field's "or absent" branch: its other branch says what is wrong
         if error["type"] == "missing":
             names = missing.setdefault(".".join(parts[:-1]).replace(".[]", "[]") or "<root>", [])
             if parts[-1] not in names:
@@ -236,9 +238,10 @@ def summarize(failure: ValidationError) -> list[str]:
         else:
             where = ".".join(parts).replace(".[]", "[]") or "<root>"
             wrong.setdefault(where, f"{error['msg']} (got {json.dumps(error['input'], default=str)[:60]})")
-    return [f"{where}: missing required {', '.join(names)}" for where, names in missing.items()] + [
+    found = [f"{where}: missing required {', '.join(names)}" for where, names in missing.items()] + [
         f"{where}: {message}" for where, message in wrong.items()
     ]
+    return found or [str(failure)]  # never an empty list for a body that failed
 
 
 @functools.cache
