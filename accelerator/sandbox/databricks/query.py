@@ -337,7 +337,9 @@ class Evaluator:
             )
         if operator == "/":
             if b == 0:
-                raise SqlError("DIVIDE_BY_ZERO", "22012", "Division by zero. Use `try_divide` to tolerate it.")
+                raise SqlError(
+                    "DIVIDE_BY_ZERO", "22012", "Division by zero. Use `try_divide` to tolerate it."
+                )
             return Decimal(str(a)) / Decimal(str(b))
         if isinstance(a, int) and isinstance(b, int):
             return _apply(operator, a, b)
