@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from accelerator.errors import AcceleratorError, PolicyError, read_source
-from accelerator.yamlsource import compose, construct, node_at, validation_error
+from accelerator.yamlsource import compose, construct, key_node_at, node_at, validation_error
 
 MAX_INFRA_BYTES = 64 * 1024
 MAX_ENVIRONMENTS = 20
@@ -282,11 +282,18 @@ class InfraConfig(BaseModel):
     def file(self) -> str:
         return self._file
 
-    def error_at(self, setting: Setting, message: str, *, hint: str | None = None) -> PolicyError:
+    @property
+    def file_name(self) -> str:
+        """The config's file name, for generated files (which must not depend on the working directory)."""
+        return Path(self._file).name
+
+    def error_at(
+        self, setting: Setting, message: str, *, hint: str | None = None, key: bool = False
+    ) -> PolicyError:
+        """A PolicyError at `setting`: its value, or its key (`key`, or when the value is a block)."""
         node = node_at(self._yaml, setting) if self._yaml is not None else None
-        if isinstance(node, yaml.MappingNode) and setting and isinstance(setting[-1], str):
-            key = next((k for k, _ in node.value if k.value == setting[-1]), None)
-            node = key if key is not None else node
+        if (key or isinstance(node, yaml.MappingNode | yaml.SequenceNode)) and setting:
+            node = key_node_at(self._yaml, setting)
         mark = node.start_mark if node is not None else None
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return PolicyError(message, file=self._file, line=line, column=column, hint=hint, source=self._text)
@@ -355,6 +362,7 @@ def _check(config: InfraConfig) -> None:
                 f"but memory.kind is {memory.kind}",
                 hint=f"remove memory.{name}, or set memory.kind to "
                 f"{'provisioned' if memory.kind == 'autoscaling' else 'autoscaling'}",
+                key=True,
             )
     if memory.kind == "autoscaling":
         for name in ("min_cu", "max_cu"):
