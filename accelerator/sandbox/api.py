@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from accelerator.sandbox import shapes, validate
+from accelerator.sandbox import validate
 from accelerator.sandbox.api_checks import ROUTES as CHECK_ROUTES
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
+from accelerator.sandbox.api_hooks import ROUTES as HOOK_ROUTES
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
 from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
 from accelerator.sandbox.core import Call, Handler, Result, Sandbox, bearer, number, paginate, resolve
@@ -249,31 +250,6 @@ def list_issue_comments(sandbox: Sandbox, call: Call) -> Result:
     return 200, [sandbox.shapes.issue_comment(repository, comment) for comment in paginate(call, comments)]
 
 
-def list_deliveries(sandbox: Sandbox, call: Call) -> Result:
-    call.user  # noqa: B018 - the App's deliveries take authentication
-    records = sandbox.state.data["deliveries"]
-    return 200, [shapes.delivery(record, full=False) for record in reversed(records)]
-
-
-def find_delivery(sandbox: Sandbox, call: Call) -> Record:
-    call.user  # noqa: B018 - the App's deliveries take authentication
-    wanted = call.params["delivery"]
-    for record in sandbox.state.data["deliveries"]:
-        if str(record["id"]) == wanted:
-            found: Record = record
-            return found
-    raise not_found()
-
-
-def get_delivery(sandbox: Sandbox, call: Call) -> Result:
-    return 200, shapes.delivery(find_delivery(sandbox, call), full=True)
-
-
-def redeliver(sandbox: Sandbox, call: Call) -> Result:
-    sandbox.webhooks.redeliver(find_delivery(sandbox, call))
-    return 202, {}
-
-
 def rate_limit(sandbox: Sandbox, call: Call) -> Result:
     reset = int(time.time()) + 3600
     core = {"limit": RATE_LIMIT, "remaining": RATE_LIMIT, "reset": reset, "used": 0}
@@ -286,9 +262,6 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/users/{login}", get_named_user),
     ("POST", "/user/repos", create_repository),
     ("GET", "/rate_limit", rate_limit),
-    ("GET", "/app/hook/deliveries", list_deliveries),
-    ("GET", "/app/hook/deliveries/{delivery}", get_delivery),
-    ("POST", "/app/hook/deliveries/{delivery}/attempts", redeliver),
     ("GET", REPO, get_repository),
     ("PUT", REPO + "/collaborators/{user}", put_collaborator),
     ("GET", REPO + "/collaborators/{user}/permission", get_permission),
@@ -307,6 +280,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
     *ISSUE_ROUTES,
     *PULL_ROUTES,
+    *HOOK_ROUTES,
     *CHECK_ROUTES,  # before the commits routes: /commits/{ref}/check-runs is not a commit
     *GIT_ROUTES,
 ]

@@ -643,6 +643,28 @@ class Shapes:
             "blob_href": f"{web}/blob/{run['head_sha']}/{item['path']}",
         }
 
+    def hook(self, repository: Record, hook: Record) -> dict[str, Any]:
+        api, _ = self.links(repository)
+        url = f"{api}/hooks/{hook['id']}"
+        config = {key: hook["config"][key] for key in ("content_type", "insecure_ssl", "url")}
+        if hook["config"].get("secret"):
+            config["secret"] = "********"  # GitHub never shows a hook's secret
+        return {
+            "type": "Repository",
+            "id": hook["id"],
+            "name": hook["name"],
+            "active": hook["active"],
+            "events": hook["events"],
+            "config": config,
+            "updated_at": iso(hook["updated_at"]),
+            "created_at": iso(hook["created_at"]),
+            "url": url,
+            "test_url": f"{url}/test",
+            "ping_url": f"{url}/pings",
+            "deliveries_url": f"{url}/deliveries",
+            "last_response": hook["last_response"],
+        }
+
 
 def delivery(record: Record, full: bool) -> dict[str, Any]:
     """A hook delivery as `GET /app/hook/deliveries` lists it; `full` adds the request and the URL."""
@@ -659,7 +681,7 @@ def delivery(record: Record, full: bool) -> dict[str, Any]:
         "status_code": code,
         "event": record["event"],
         "action": record["action"],
-        "installation_id": 1,
+        "installation_id": record.get("installation_id", 1),
         "repository_id": record["repository_id"],
         "throttled_at": None,
     }

@@ -1,5 +1,6 @@
 """The sandbox's state: users, repositories (bare git repositories under `<state>/repos`), their
-collaborators, pull requests, comments and webhook deliveries, kept in `<state>/state.json` so a
+collaborators, issues, pull requests, comments, reviews, check runs, hooks, kept in `<state>/state.json`
+(webhook deliveries appended to `<state>/deliveries.jsonl`) so a
 restart on the same directory continues where it was."""
 
 from __future__ import annotations
@@ -42,18 +43,33 @@ class SandboxState:
         self.bot_login = bot_login
         self.lock = threading.RLock()
         self.file = root / "state.json"
+        # Deliveries (each with its payload) are appended to their own file, one JSON line each, so a
+        # delivery does not rewrite the whole state and the state stays small.
+        self.deliveries_file = root / "deliveries.jsonl"
         root.mkdir(parents=True, exist_ok=True)
         self.data: Record = (
             json.loads(self.file.read_text(encoding="utf-8"))
             if self.file.exists()
-            else {"next_id": 1, "users": {}, "repositories": {}, "deliveries": []}
+            else {"next_id": 1, "users": {}, "repositories": {}}
         )
+        earlier = self.data.setdefault("deliveries", [])
+        if earlier and not self.deliveries_file.exists():  # a state.json that kept them itself
+            self.deliveries_file.write_text(
+                "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in earlier), encoding="utf-8"
+            )
+            self.data["deliveries"] = []
+        if self.deliveries_file.exists():
+            with self.deliveries_file.open(encoding="utf-8") as lines:
+                for line in lines:
+                    if line.strip():
+                        self.data["deliveries"].append(json.loads(line))
         for repository in self.data["repositories"].values():
             upgrade(repository)
 
     def save(self) -> None:
         scratch = self.file.with_suffix(".tmp")
-        scratch.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
+        kept = {key: value for key, value in self.data.items() if key != "deliveries"}
+        scratch.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
         scratch.replace(self.file)  # atomic: a crash never leaves half a state
 
     def new_id(self) -> int:
@@ -429,10 +445,18 @@ class SandboxState:
         with self.lock:
             return self.new_id()
 
-    def record_delivery(self, delivery: Record) -> None:
+    def record_delivery(self, delivery: Record, response: Record | None = None) -> None:
+        """Keep a delivery; `response` becomes its repository hook's `last_response`."""
         with self.lock:
             self.data["deliveries"].append(delivery)
-            self.save()
+            with self.deliveries_file.open("a", encoding="utf-8") as lines:
+                lines.write(json.dumps(delivery, separators=(",", ":")) + "\n")
+            if response is not None:
+                for repository in self.data["repositories"].values():
+                    for hook in repository["hooks"]:
+                        if hook["id"] == delivery.get("hook_id") and hook.get("last_response") != response:
+                            hook["last_response"] = response
+                            self.save()
 
 
 def upgrade(repository: Record) -> None:

@@ -1,5 +1,6 @@
-"""Webhook deliveries as GitHub sends them: signed, with a GUID per delivery, one at a time in order,
-each recorded with its status code and duration; a failed delivery is not retried (nor is it by GitHub)."""
+"""Webhook deliveries as GitHub sends them: to the App's hook (`--webhook-url`) and to each repository's
+hooks subscribed to the event, signed, with a GUID per delivery, one at a time in order, each recorded
+with its hook, status code and duration; a failed delivery is not retried (nor is it by GitHub)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import queue
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -27,18 +30,40 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a delivery goes: the App's hook or one repository hook."""
+
+    hook_id: int
+    url: str
+    secret: str | None
+    content_type: str  # json or form
+    kind: str  # integration (the App) or repository
+    target_id: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    event: str
+    payload: dict[str, Any]
+    guid: str
+    redelivery: bool
+    target: Target
+    raw: str | None = None  # a redelivery's JSON, byte for byte the first delivery's
+
+
 class WebhookSender:
-    """Sends every event to the App's hook URL from one thread, so the receiver sees them in order."""
+    """Sends every event from one thread, so each receiver sees them in the order they happened."""
 
     def __init__(self, state: SandboxState, url: str | None, secret: str | None) -> None:
         self.state = state
         self.url = url
         self.secret = secret
-        self.pending: queue.Queue[tuple[str, bytes, str, bool] | None] = queue.Queue()
+        self.pending: queue.Queue[Pending | None] = queue.Queue()
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.url and self.thread is None:
+        if self.thread is None:
             self.thread = threading.Thread(target=self.run, name="sandbox-webhooks", daemon=True)
             self.thread.start()
 
@@ -54,18 +79,55 @@ class WebhookSender:
         while self.pending.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    def send(self, event: str, payload: dict[str, Any], repository: dict[str, Any] | None = None) -> None:
+    def app_target(self) -> Target | None:
         if not self.url:
-            return
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        self.pending.put((event, body, str(uuid.uuid4()), False))
+            return None
+        return Target(APP_HOOK_ID, self.url, self.secret, "json", "integration", 1)
+
+    def hook_target(self, repository: dict[str, Any], hook: dict[str, Any]) -> Target:
+        config = hook["config"]
+        return Target(
+            int(hook["id"]),
+            str(config["url"]),
+            config.get("secret") or None,
+            str(config.get("content_type", "form")),
+            "repository",
+            int(repository["id"]),
+        )
+
+    def send(self, event: str, payload: dict[str, Any], repository: dict[str, Any] | None = None) -> None:
+        """Queue `event` for the App's hook and for every active hook of `repository` subscribed to it."""
+        targets = [self.app_target()]
+        for hook in (repository or {}).get("hooks", []):
+            if hook["active"] and ("*" in hook["events"] or event in hook["events"]):
+                targets.append(self.hook_target(repository or {}, hook))
+        for target in targets:
+            if target is not None:
+                self.queue(event, payload, target)
+
+    def queue(self, event: str, payload: dict[str, Any], target: Target, guid: str | None = None) -> None:
+        """One delivery; a repository hook's payload has no `installation` (only an App's has)."""
+        if target.kind == "repository":
+            payload = {key: value for key, value in payload.items() if key != "installation"}
+        self.pending.put(Pending(event, payload, guid or str(uuid.uuid4()), guid is not None, target))
+
+    def target_of(self, delivery: dict[str, Any]) -> Target | None:
+        """Where a recorded delivery goes again: its hook as configured now (None: the hook is gone)."""
+        hook_id = int(delivery.get("hook_id", APP_HOOK_ID))
+        if hook_id == APP_HOOK_ID:
+            return self.app_target()
+        for repository in self.state.data["repositories"].values():
+            for hook in repository["hooks"]:
+                if hook["id"] == hook_id:
+                    return self.hook_target(repository, hook)
+        return None
 
     def redeliver(self, delivery: dict[str, Any]) -> None:
         """Send a recorded delivery again: the same body and the same `X-GitHub-Delivery`."""
-        if not self.url:
-            return
-        body = json.dumps(delivery["request"]["payload"], separators=(",", ":")).encode()
-        self.pending.put((delivery["event"], body, delivery["guid"], True))
+        target = self.target_of(delivery)
+        if target is not None:
+            payload, raw = delivery["request"]["payload"], delivery.get("raw")
+            self.pending.put(Pending(delivery["event"], payload, delivery["guid"], True, target, raw))
 
     def run(self) -> None:
         with httpx.Client(timeout=10.0) as client:
@@ -74,41 +136,57 @@ class WebhookSender:
                 try:
                     if item is None:
                         return
-                    self.deliver(client, *item)
+                    self.deliver(client, item)
+                except Exception:  # one broken delivery must not stop the others
+                    log.exception("webhook delivery failed")
                 finally:
                     self.pending.task_done()
 
-    def deliver(self, client: httpx.Client, event: str, body: bytes, guid: str, redelivery: bool) -> None:
-        assert self.url is not None
+    def deliver(self, client: httpx.Client, item: Pending) -> None:
+        target = item.target
+        raw = item.raw or json.dumps(item.payload, separators=(",", ":"))
+        if target.content_type == "form":
+            body, content_type = urlencode({"payload": raw}).encode(), "application/x-www-form-urlencoded"
+        else:
+            body, content_type = raw.encode(), "application/json"
         headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "User-Agent": USER_AGENT,
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": guid,
-            "X-GitHub-Hook-ID": str(APP_HOOK_ID),
-            "X-GitHub-Hook-Installation-Target-Type": "integration",
+            "X-GitHub-Event": item.event,
+            "X-GitHub-Delivery": item.guid,
+            "X-GitHub-Hook-ID": str(target.hook_id),
+            "X-GitHub-Hook-Installation-Target-Type": target.kind,
+            "X-GitHub-Hook-Installation-Target-ID": str(target.target_id),
         }
-        if self.secret:
-            headers["X-Hub-Signature-256"] = signature(self.secret, body)
+        if target.secret:
+            headers["X-Hub-Signature-256"] = signature(target.secret, body)
         started = time.monotonic()
+        message = "OK"
         try:
-            status = client.post(self.url, content=body, headers=headers).status_code
+            status = client.post(target.url, content=body, headers=headers).status_code
         except httpx.HTTPError as failure:
-            log.warning("webhook %s %s to %s failed: %s", event, guid, self.url, failure)
-            status = 0
-        payload = json.loads(body)
+            log.warning("webhook %s %s to %s failed: %s", item.event, item.guid, target.url, failure)
+            status, message = 0, "failed to connect"
         self.state.record_delivery(
             {
                 "id": self.state.new_delivery_id(),
-                "guid": guid,
-                "event": event,
-                "action": payload.get("action"),
-                "redelivery": redelivery,
-                "repository_id": payload.get("repository", {}).get("id"),
+                "hook_id": target.hook_id,
+                "guid": item.guid,
+                "event": item.event,
+                "action": item.payload.get("action"),
+                "redelivery": item.redelivery,
+                "repository_id": item.payload.get("repository", {}).get("id"),
+                "installation_id": 1 if target.kind == "integration" else None,
                 "status_code": status,
                 "duration": round(time.monotonic() - started, 4),
                 "delivered_at": now(),
-                "url": self.url,
-                "request": {"headers": headers, "payload": payload},
-            }
+                "url": target.url,
+                "request": {"headers": headers, "payload": item.payload},
+                "raw": raw,
+            },
+            {
+                "code": status or None,
+                "status": "active" if 200 <= status < 300 else "failed",
+                "message": message,
+            },
         )
