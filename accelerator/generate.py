@@ -17,8 +17,9 @@ from accelerator.errors import AcceleratorError
 from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
 from accelerator.plan import Rename
+from accelerator.plan.changes import Change
 from accelerator.plan.gates import Approval
-from accelerator.plan.migrations import BASELINE_FILE, SUM_FILE
+from accelerator.plan.migrations import BASELINE_FILE, SUM_FILE, file_hash, last_migration
 from accelerator.policy import Policy, default_policy, govern, parse_policy
 
 
@@ -77,10 +78,9 @@ class MigrationHistory:
     # env -> the model its migrations lead to, for an environment left behind `previous` (a run of
     # `generate --env` for others): `sql/<env>/model.json`
     baselines: Mapping[str, Project] = field(default_factory=dict)
-    # env -> the migrations never applied (made by the conversation), which a return of the model to
-    # where it was before the last of them withdraws (see `withdrawable_last`)
-    withdrawable: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    reverts: Sequence[Rename] = ()  # the renames that lead from the current model back to `previous`
+    # env -> the migrations never applied (made by the conversation), each with the sha256 of the
+    # model.json before it: when the model is that one again, the last of them is withdrawn
+    withdrawable: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def previous_for(self, env: str) -> Project | None:
         """The model `env`'s migrations lead to: its own baseline, else the last generation's."""
@@ -194,8 +194,13 @@ def with_migrations(generation: Generation, history: MigrationHistory, *, terraf
     `gates`: the destructive changes of the new migrations that no approval of `history` covers."""
     files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
     project = generation.governed.project
+    model = generation.files.get("model.json")
+    model_sha = file_hash(model) if model is not None else None
+    diffs: dict[int, list[Change]] = {}  # by the previous model: environments share it
     for env in generation.environments:
-        files.update(migration_files(project, env, history, terraform=terraform))
+        files.update(
+            migration_files(project, env, history, terraform=terraform, model_sha=model_sha, diffs=diffs)
+        )
     known = history.paths()
     added = sorted(p for p in files if p.startswith("sql/") and p not in known and not p.endswith(SUM_FILE))
     gates = migration_gates(generation.governed, {path: files[path] for path in added}, history)
@@ -227,17 +232,20 @@ def migration_gates(governed: Governed, files: Mapping[str, str], history: Migra
 
 
 def migration_files(
-    project: Project, env: str, history: MigrationHistory, *, terraform: bool
+    project: Project,
+    env: str,
+    history: MigrationHistory,
+    *,
+    terraform: bool,
+    model_sha: str | None = None,
+    diffs: dict[int, list[Change]] | None = None,
 ) -> dict[str, str]:
-    """`sql/<env>/`: the migrations there are, the new one (if the model changed), the sum."""
+    """`sql/<env>/`: the migrations there are, the new one (if the model changed), the sum. When
+    `model_sha` (the sha256 of `project`'s model.json) is the model before the last migration and
+    that one is withdrawable (never applied), it is withdrawn instead: the migration and its line of
+    the sum go. `diffs`: the diffs of earlier environments, by their previous model."""
     from accelerator.plan import diff
-    from accelerator.plan.migrations import (
-        empty_like,
-        next_migration,
-        parse_sum,
-        sum_with,
-        withdrawable_last,
-    )
+    from accelerator.plan.migrations import empty_like, next_migration, parse_sum, sum_with
 
     existing = dict(history.migrations.get(env, {}))
     sum_text = history.sums.get(env)
@@ -252,23 +260,22 @@ def migration_files(
     previous = before if started and before is not None else empty_like(project)
     environment = project.environment(env)
     listed = recorded.names if recorded is not None else list(existing)
-    withdrawn = None
-    if started and environment is not None and history.withdrawable.get(env):
-        withdrawn = withdrawable_last(
-            existing,
-            listed,
-            diff(project, previous, renames=history.reverts),
-            environment,
-            withdrawable=history.withdrawable[env],
-            terraform=terraform,
-            grants_in=previous.deployment.grants_in,
-        )
-    if withdrawn is not None:  # the model is back where it was before that migration: none is new
-        del existing[withdrawn]
+    withdrawn = last_migration(listed) if started and model_sha is not None else None
+    if (
+        withdrawn is not None
+        and withdrawn in existing
+        and history.withdrawable.get(env, {}).get(withdrawn) == model_sha
+    ):
+        del existing[withdrawn]  # the model is back where it was before that migration: none is new
         files = {f"sql/{env}/{name}": text for name, text in existing.items()}
         files[f"sql/{env}/{SUM_FILE}"] = sum_with(recorded, existing, None, withdrawn=withdrawn)
         return files
-    changes = diff(previous, project, renames=history.renames if started else ())
+    memo = diffs if diffs is not None else {}
+    changes = memo.get(id(previous)) if started else None
+    if changes is None:
+        changes = diff(previous, project, renames=history.renames if started else ())
+        if started:
+            memo[id(previous)] = changes
     new = None
     if changes and environment is not None:
         new = next_migration(

@@ -68,16 +68,22 @@ class LedgerMissing(RuntimeError):
 LedgerLoader = Callable[[Mapping[str, str]], MigrationHistory]
 
 
-def renames_of(state: Mapping[str, Any]) -> tuple[tuple[Rename, ...], tuple[Rename, ...]]:
+def renames_of(state: Mapping[str, Any]) -> tuple[Rename, ...]:
     """The renames that lead from the last generation's model to the state's (for the new
-    migration), and back (for withdrawing the last one): those of the turn's typed operations, in
-    the direction the turn went (an undo goes back)."""
+    migration): those of the turn's typed operations, in the direction the turn went (an undo goes
+    back: its renames are the undone turn's, inverted)."""
     outcome, ops = state.get("outcome"), state.get("last_ops") or []
     if outcome not in ("applied", "redone", "undone") or not ops:
-        return (), ()
+        return ()
     forward = renames_from_ops(ops)
-    back = reverted(forward)
-    return (tuple(back), tuple(forward)) if outcome == "undone" else (tuple(forward), tuple(back))
+    return tuple(reverted(forward) if outcome == "undone" else forward)
+
+
+def checking_only(state: Mapping[str, Any]) -> bool:
+    """Whether the generation is asked for before `apply` changed anything (the turn's edits are
+    pending, no outcome yet): `apply` only checks that the new sources generate; `render` then
+    writes the migration, with the turn's renames."""
+    return state.get("outcome") == "answered" and bool(state.get("pending"))
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ class Inputs:
     # whole-model script per catalog (as `generate` without a history)
     ledger_files: tuple[tuple[str, str], ...] | None = None
     renames: tuple[Rename, ...] = ()  # from the last generation's model to this one
-    reverts: tuple[Rename, ...] = ()  # back
+    check_only: bool = False  # the whole generation without SQL will do (see `checking_only`)
 
     @property
     def ledger(self) -> str | None:
@@ -101,15 +107,14 @@ class Inputs:
 
     @classmethod
     def of(cls, state: Mapping[str, Any]) -> Inputs:
-        renames, reverts = renames_of(state)
         return cls(
             project=state["project"],
             erds=tuple(state["erds"]),
             policy_file=state.get("policy_file"),
             environments=tuple(state.get("environments") or ()),
             ledger_files=ledger_files(state.get("artifacts") or {}),
-            renames=renames,
-            reverts=reverts,
+            renames=renames_of(state),
+            check_only=checking_only(state),
         )
 
     def erd_inputs(self, sources: Mapping[str, str]) -> list[ErdInput]:
@@ -153,10 +158,13 @@ class Ledger:
     history: MigrationHistory
 
     @classmethod
-    def of(cls, generation: Generation, before: MigrationHistory, *, opening: bool) -> Ledger:
+    def of(
+        cls, generation: Generation, before: MigrationHistory, *, opening: bool, model_before: str | None
+    ) -> Ledger:
         """The ledger `generation` leaves after `before`. Its migrations are withdrawable when this
         conversation made them: those `before` had as such, and the new ones of a turn (not of the
-        opening, which starts from the channel's migrations)."""
+        opening, which starts from the channel's migrations), each with the sha256 of the model.json
+        before it (`model_before`: the one `before` follows)."""
         migrations: dict[str, dict[str, str]] = {}
         sums: dict[str, str | None] = {}
         for path, text in generation.files.items():
@@ -167,12 +175,12 @@ class Ledger:
                 migrations.setdefault(parts[1], {})[parts[2]] = text
             elif parts[2] == SUM_FILE:
                 sums[parts[1]] = text
-        withdrawable: dict[str, frozenset[str]] = {}
+        withdrawable: dict[str, dict[str, str]] = {}
         for env, files in migrations.items():
-            made = set(before.withdrawable.get(env, frozenset())) & files.keys()
-            if not opening:
-                made |= files.keys() - before.migrations.get(env, {}).keys()
-            withdrawable[env] = frozenset(made)
+            made = {n: sha for n, sha in before.withdrawable.get(env, {}).items() if n in files}
+            if not opening and model_before is not None:
+                made |= {name: model_before for name in files.keys() - before.migrations.get(env, {}).keys()}
+            withdrawable[env] = made
         history = MigrationHistory(
             generation.governed.project,
             migrations,
@@ -255,18 +263,22 @@ class DerivedCache:
             self._remember(self._generated, whole, found)
         else:
             self._generated.move_to_end(whole)
-        if inputs.ledger_files is None:
+        if inputs.ledger_files is None or inputs.check_only:
             return found
-        key = (*whole, inputs.ledger_files, inputs.renames, inputs.reverts)
+        key = (*whole, inputs.ledger_files, inputs.renames)
         versioned = self._versioned.get(key)
         if versioned is None:
             before = self.ledger(inputs.ledger_files)
-            history = replace(before, renames=inputs.renames, reverts=inputs.reverts)
-            versioned = with_migrations(found, history, terraform=terraform)
-            after = Ledger.of(versioned, before, opening=not inputs.ledger_files).history
-            hashes = {path: sha256(text) for path, text in versioned.files.items() if is_ledger_file(path)}
-            self.remember_ledger(ledger_key(hashes), after)
+            versioned = with_migrations(found, replace(before, renames=inputs.renames), terraform=terraform)
+            model_before = dict(inputs.ledger_files).get("model.json")
+            opening = not inputs.ledger_files
+            after = Ledger.of(versioned, before, opening=opening, model_before=model_before).history
+            files = tuple(sorted((p, sha256(t)) for p, t in versioned.files.items() if is_ledger_file(p)))
+            self.remember_ledger(ledger_key(dict(files)), after)
             self._remember(self._versioned, key, versioned)
+            # what the state this generation leaves generates, settled (`ConversationSession.generation`)
+            settled = replace(versioned, gates=[], added=[], removed=[])
+            self._remember(self._versioned, (*whole, files, ()), settled)
         else:
             self._versioned.move_to_end(key)
         return versioned

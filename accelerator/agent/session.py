@@ -222,7 +222,7 @@ class ConversationSession:
         """The generated files of a state (cached; recomputed after a restart, its migrations read
         from the memory), None if it does not build. Each environment's SQL is its versioned
         migrations and migrations.sum, as the state's last turn left them."""
-        inputs = replace(Inputs.of(state), renames=(), reverts=())  # settled: no change is pending
+        inputs = replace(Inputs.of(state), renames=(), check_only=False)  # settled: nothing is pending
         try:
             return self.derived.generation(
                 inputs, state["sources"], terraform=self.terraform, backend=self.backend
@@ -235,7 +235,8 @@ class ConversationSession:
     def _load_ledger(self, store: MemoryStore, files: Mapping[str, str]) -> MigrationHistory:
         """The migrations of a generation, from the file versions the memory recorded: `files`
         (path relative to the output directory -> sha256) name them. A migration first recorded by
-        a turn (not the opening) was made by the conversation: it can be withdrawn."""
+        a turn (not the opening) was made by the conversation: it can be withdrawn, when the model
+        is again the model.json recorded last before that turn."""
         prefix = f"{self.output_prefix}/"
         latest = {
             f.path[len(prefix) :]: f for f in store.latest_files(self.thread_id) if f.path.startswith(prefix)
@@ -248,21 +249,26 @@ class ConversationSession:
                     f"generated it (sha256 {digest[:12]})"
                 )
         first_turn: dict[str, int] = {}
+        models: list[tuple[int, str]] = []  # (turn, sha256) of each model.json the turns generated
         for version in store.turn_files(self.thread_id):
             path = version.path[len(prefix) :]
             if version.path.startswith(prefix) and path in files:
                 first_turn[path] = min(first_turn.get(path, version.turn), version.turn)
+            if version.path == f"{prefix}model.json":
+                models.append((version.turn, version.sha256))
         migrations: dict[str, dict[str, str]] = {}
         sums: dict[str, str | None] = {}
-        withdrawable: dict[str, set[str]] = {}
+        withdrawable: dict[str, dict[str, str]] = {}
         for path in files:
             parts = path.split("/")
             if len(parts) != 3 or parts[0] != "sql":
                 continue
             if migration_version(parts[2]) is not None:
                 migrations.setdefault(parts[1], {})[parts[2]] = latest[path].content
-                if first_turn.get(path, 0) > 0:
-                    withdrawable.setdefault(parts[1], set()).add(parts[2])
+                made = first_turn.get(path, 0)
+                before = [sha for turn, sha in sorted(models) if turn < made]  # the model before it
+                if made > 0 and before:
+                    withdrawable.setdefault(parts[1], {})[parts[2]] = before[-1]
             elif parts[2] == SUM_FILE:
                 sums[parts[1]] = latest[path].content
         model = files.get("model.json") and latest["model.json"].content
@@ -272,7 +278,7 @@ class ConversationSession:
             sums,
             approvals=self.derived.base.approvals,
             output=self.output_prefix,
-            withdrawable={env: frozenset(names) for env, names in withdrawable.items()},
+            withdrawable=withdrawable,
         )
 
     @contextmanager

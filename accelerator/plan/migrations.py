@@ -179,33 +179,10 @@ def reverted(renames: Sequence[Rename]) -> list[Rename]:
     return back
 
 
-def withdrawable_last(
-    existing: Mapping[str, str],
-    listed: Sequence[str],
-    back: Sequence[c.Change],
-    environment: Environment,
-    *,
-    withdrawable: frozenset[str],
-    terraform: bool,
-    grants_in: GrantsIn = "both",
-) -> str | None:
-    """The last migration (by version) when the model is back where it was before it, so that it
-    can be withdrawn: it is one of `withdrawable` (never applied: made by this conversation), and the
-    migration of `back` (the changes from the current model to the one the migrations lead to) at
-    its version is that very file, name and text. None otherwise: a new migration takes the model
-    back instead (a migration that may have been applied is never taken away)."""
-    versions = sorted((v, n) for n, v in ((n, migration_version(n)) for n in listed) if v is not None)
-    if not versions or not back:
-        return None
-    version, last = versions[-1]
-    if last not in withdrawable or last not in existing:
-        return None
-    slug = migration_slug(changes_in(back, environment.name), initial=len(versions) == 1)
-    name = Migration(version, slug, "").name
-    if name != last:
-        return None
-    text = render_migration(name, back, environment, terraform=terraform, grants_in=grants_in)
-    return last if text == existing[last] else None
+def last_migration(listed: Sequence[str]) -> str | None:
+    """The migration of the highest version among `listed` (file names), None when there is none."""
+    versions = [(version, name) for name in listed if (version := migration_version(name)) is not None]
+    return max(versions)[1] if versions else None
 
 
 # --- the sum file ---------------------------------------------------------------------------------
