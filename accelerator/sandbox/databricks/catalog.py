@@ -33,6 +33,8 @@ INFORMATION_SCHEMA = "information_schema"
 DEFAULT_SCHEMA = "default"
 # ALL PRIVILEGES stands for every privilege but MANAGE (and EXTERNAL USE SCHEMA).
 NOT_IN_ALL = {"MANAGE", "EXTERNAL_USE_SCHEMA"}
+# Privileges on a catalog or schema that make the objects below it visible (USE CATALOG alone does not).
+VISIBLE_BELOW = {"ALL_PRIVILEGES", "BROWSE", "SELECT", "MODIFY", "MANAGE", "APPLY_TAG", "EXECUTE"}
 
 
 class UnityCatalog:
@@ -184,11 +186,13 @@ class UnityCatalog:
         if self.is_admin(user):
             return True
         principals = self.principals(user)
-        for securable in chain:
+        for depth, securable in enumerate(chain):
             if securable.owner.lower() in principals:
                 return True
-            if any(principal.lower() in principals for principal in securable.grants):
-                return True
+            last = depth == len(chain) - 1
+            for principal, granted in securable.grants.items():
+                if principal.lower() in principals and (last or VISIBLE_BELOW & set(granted)):
+                    return True
         return False
 
     # creation helpers

@@ -85,13 +85,15 @@ def tokenize(text: str) -> list[Token]:
 def split_statements(text: str) -> list[str]:
     """The statements of `text`, split at semicolons outside strings, names and comments."""
     pieces: list[str] = []
-    start = 0
-    for token in tokenize(text):
-        if token.kind == "punct" and token.text == ";":
-            pieces.append(text[start : token.start])
-            start = token.end
-    pieces.append(text[start:])
-    return [piece.strip() for piece in pieces if tokenize(piece)]
+    current: list[Token] = []
+    for token in [*tokenize(text), None]:
+        if token is None or (token.kind == "punct" and token.text == ";"):
+            if current:  # from its first token to its last: comments around it are left out
+                pieces.append(text[current[0].start : current[-1].end])
+            current = []
+            continue
+        current.append(token)
+    return pieces
 
 
 class Cursor:
