@@ -10,6 +10,12 @@ Numbering: the next migration takes the version after the highest one the sum li
 that both added that version (two PRs) meet when one is regenerated on top of the other: the
 version is then taken by a file with different content, and the new migration takes the next free
 version instead; a file with that version and the same content is this migration (kept as is).
+
+Withdrawal: a migration never applied (the conversation made it, see `MigrationHistory.withdrawable`)
+is taken away, with its line of the sum, when the model is again exactly the one before it (an
+`undo`); any other way back is a new migration. Each environment has its own history: while a run
+of `generate --env` for others moves model.json on, `sql/<env>/model.json` (`BASELINE_FILE`) keeps
+the model its migrations lead to.
 """
 
 from __future__ import annotations
