@@ -1,0 +1,135 @@
+"""The App's command as app.yaml gives it, started with the environment a Databricks App would get
+(PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE from its database resource, here the local
+PostgreSQL; the sandbox as GitHub), answers a pull request in pull mode: the sandbox's App webhook
+points at a closed port, as GitHub's deliveries cannot pass a Databricks App's OAuth, so the bot
+only sees the PR by reading the App's recorded deliveries."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from github import Auth, Github
+from psycopg.conninfo import conninfo_to_dict
+
+from accelerator.infra import load_infra_config
+from accelerator.infra.app_files import app_files
+
+ROOT = Path(__file__).resolve().parents[2]
+RETAIL = ROOT / "examples" / "retail"
+BOT = "accelerator[bot]"
+PROJECT = """project: retail
+erd:
+  - path: erd/*.dbml
+    catalog: retail
+policy: policies/governance.yaml
+environments: [dev, prod]
+output: generated
+terraform:
+  enabled: false
+"""
+INFRA = """workspace: {host: https://dbc-1.cloud.databricks.com, account_id: 0d2a3c4e-1f5b-4a6c-9d7e-8f9a0b1c2d3e}
+github: {repository: alice/lakehouse, environments: [prod], app_id: 1}
+app: {pull_interval: 1s, workers: 2}
+ci: {warehouse_id: w1, owner_group: owners}
+"""
+
+
+def _pull_mode_exists() -> bool:
+    from accelerator.channels.github.command import serve
+
+    return "pull" in inspect.signature(serve).parameters
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def app_environment(app_yaml: dict[str, object], database_url: str, api_url: str) -> dict[str, str]:
+    """What the App's process sees: app.yaml's `env` (its secret resolved), the PG* variables of its
+    database resource, and the sandbox in place of GitHub (whose token is the bot's login)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PG", "DATABRICKS_", "GITHUB_", "LAKEBASE_")) and key != "DATABASE_URL"
+    }
+    entries = app_yaml["env"]
+    assert isinstance(entries, list)
+    for entry in entries:
+        env[entry["name"]] = entry.get("value", "-----BEGIN RSA PRIVATE KEY-----\n...")
+    parts = conninfo_to_dict(database_url)
+    env.update(
+        PGHOST=str(parts.get("host", "127.0.0.1")),
+        PGPORT=str(parts.get("port", "5432")),
+        PGDATABASE=str(parts["dbname"]),
+        PGUSER=str(parts.get("user", "postgres")),
+        PGSSLMODE="prefer",  # the App sets require; the local server may have no TLS
+        GITHUB_API_URL=api_url,
+        GITHUB_TOKEN=BOT,  # the sandbox authenticates by login, not by the App's JWT
+        ACCELERATOR_WRITE_SPACING="0",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    for name in ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY"):
+        env.pop(name, None)
+    return env
+
+
+@pytest.mark.skipif(not _pull_mode_exists(), reason="accelerator serve --pull is not built yet (issue 12)")
+def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, database_url: str) -> None:
+    from accelerator.sandbox import start_sandbox
+
+    (tmp_path / "infra.yaml").write_text(INFRA, encoding="utf-8")
+    app_yaml = yaml.safe_load(app_files(load_infra_config(tmp_path / "infra.yaml"))["app.yaml"])
+    command = list(app_yaml["command"])
+    command[command.index("--port") + 1] = "0"  # any free port here; 8000 in the App
+    sandbox = start_sandbox(
+        tmp_path / "sandbox",
+        webhook_url=f"http://127.0.0.1:{_closed_port()}/webhook",
+        webhook_secret="unused",
+        bot_login=BOT,
+    )
+    env = app_environment(app_yaml, database_url, sandbox.api_url)
+    log = tmp_path / "app.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        alice = Github(base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None)
+        repo = alice.get_user().create_repo("lakehouse", auto_init=True)
+        repo.create_file("accelerator.yaml", "config", PROJECT, branch="main")
+        repo.create_file(
+            "erd/retail.dbml", "erd", (RETAIL / "erd" / "retail.dbml").read_text(), branch="main"
+        )
+        policy = (RETAIL / "policies" / "governance.yaml").read_text()
+        repo.create_file("policies/governance.yaml", "policy", policy, branch="main")
+        repo.add_to_collaborators(BOT, "push")
+        repo.create_git_ref("refs/heads/feature", repo.get_branch("main").commit.sha)
+        erd = repo.get_contents("erd/retail.dbml", ref="feature")
+        assert not isinstance(erd, list)
+        new = erd.decoded_content.decode() + "\nTable sales.returns {\n  return_id bigint [pk]\n}\n"
+        repo.update_file("erd/retail.dbml", "add returns", new, erd.sha, branch="feature")
+        pull = repo.create_pull(base="main", head="feature", title="Returns", body="a new table")
+        deadline = time.monotonic() + 90
+        answers: list[str] = []
+        while not answers and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text(errors="replace")
+            answers = [c.body for c in pull.get_issue_comments() if c.user.login == BOT]
+            time.sleep(0.5)
+        assert answers, "no answer from the bot in 90 s:\n" + log.read_text(errors="replace")
+        assert "returns" in answers[0]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        sandbox.stop()
