@@ -35,6 +35,7 @@ LAYERS: dict[str, tuple[str, int]] = {
     "accelerator.memory": ("memory", 2),
     "accelerator.edit": ("edit", 8),
     "accelerator.deploy": ("deploy", 8),
+    "accelerator.infra": ("infra", 8),  # the bot's own deployment, synthesized with the render layer's cdktn
     "accelerator.agent": ("agent", 9),
     "accelerator.sandbox": ("sandbox", 9),
     "accelerator.scaffold": ("channels", 10),
