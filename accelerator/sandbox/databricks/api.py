@@ -272,10 +272,7 @@ def statement_shape(workspace: Workspace, statement: Statement) -> dict[str, Any
         bounds = chunk_bounds(len(rows), workspace.chunk_rows)
         shaped["manifest"] = {
             "format": "JSON_ARRAY",
-            "schema": {
-                "column_count": len(columns),
-                "columns": [column_info(i, name, kind) for i, (name, kind) in enumerate(columns)],
-            },
+            "schema": {"column_count": len(columns)},
             "total_chunk_count": len(bounds),
             "chunks": [
                 {"chunk_index": i, "row_offset": o, "row_count": n} for i, (o, n) in enumerate(bounds)
@@ -283,6 +280,10 @@ def statement_shape(workspace: Workspace, statement: Statement) -> dict[str, Any
             "total_row_count": len(rows),
             "truncated": statement.row_limit is not None and len(statement.result.rows) > statement.row_limit,
         }
+        if columns:  # a DDL statement's schema has no columns (and no `columns` key)
+            shaped["manifest"]["schema"]["columns"] = [
+                column_info(i, n, k) for i, (n, k) in enumerate(columns)
+            ]
         shaped["result"] = chunk_data(workspace, statement, 0)
     return shaped
 

@@ -109,7 +109,7 @@ class Served:
 
 
 def serve(state: Path | None, **options: object) -> Served:
-    application = create_databricks_app(state, **options)  # type: ignore[arg-type]
+    application = create_databricks_app(state, **options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from accelerator.sandbox.databricks import SqlError, UnityCatalog
+
 from .conftest import OWNER_GROUP, USER, Migrations, run_all
 
 
@@ -116,7 +117,7 @@ def test_information_schema_shows_tags_masks_keys_grants_and_owners(retail: Unit
         ["crm"], ["default"], ["information_schema"], ["sales"],
     ]  # fmt: skip
     assert rows(uc, "SELECT count(*) FROM dev_retail.information_schema.routines") == [[5]]
-    properties = dict(map(tuple, rows(uc, f"SHOW TBLPROPERTIES {TABLE}")))  # type: ignore[arg-type]
+    properties = {str(key): value for key, value in rows(uc, f"SHOW TBLPROPERTIES {TABLE}")}
     assert properties["delta.columnMapping.mode"] == "name"
 
 
