@@ -32,6 +32,27 @@ EDITS = [
         "  created_at timestamptz [note: 'When the customer signed up']\n"
         "  loyalty_tier varchar(20) [not null, default: 'basic']\n",
     ),
+    # an enum (a CHECK constraint), a changed comment, a new table with a foreign key
+    ("  status varchar(20) [note:", "  status order_status [note:"),
+    ("[note: 'List price in EUR']", "[note: 'List price in EUR, VAT included']"),
+    (
+        "Table sales.order_items {",
+        "Enum sales.order_status {\n  placed\n  shipped\n  delivered\n  returned\n}\n\n"
+        "Table sales.returns {\n  return_id bigint [pk]\n  order_id bigint [ref: > sales.orders.order_id]\n"
+        "  Note: 'Returned orders'\n}\n\nTable sales.order_items {",
+    ),
+]
+# Governance changes in the same migration: a mask and its tag dropped, table grants revoked.
+POLICY_EDITS = [
+    (
+        "  - name: pii.ip_address\n    match: {regex: 'ip_?address'}\n    tags: {pii: ip_address}\n"
+        "    mask: {strategy: hash, exempt_groups: [security]}\n",
+        "",
+    ),
+    (
+        "  - {on: table, name: 'sales.*', principal: finance, privileges: [SELECT], environments: [staging, prod]}\n",
+        "",
+    ),
 ]
 
 
@@ -78,6 +99,12 @@ def migrations(tmp_path_factory: pytest.TempPathFactory) -> Migrations:
         assert old in text, old
         text = text.replace(old, new)
     erd.write_text(text, encoding="utf-8")
+    policy = project / "policies" / "governance.yaml"
+    text = policy.read_text(encoding="utf-8")
+    for old, new in POLICY_EDITS:
+        assert old in text, old
+        text = text.replace(old, new)
+    policy.write_text(text, encoding="utf-8")
     generate(project)
     found = read_migrations(project)
     assert [name[:5] for name, _ in found.files["dev"]] == ["V0001", "V0002"], found.files["dev"]

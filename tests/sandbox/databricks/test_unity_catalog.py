@@ -44,8 +44,29 @@ def test_every_generated_migration_runs_in_order(uc: UnityCatalog, migrations: M
         run_all(uc, statements)
     catalog = f"{env}_retail"
     assert rows(uc, f"SELECT table_name FROM {catalog}.information_schema.tables ORDER BY table_name") == [
-        ["addresses"], ["customers"], ["order_items"], ["orders"], ["products"],
+        ["addresses"], ["customers"], ["order_items"], ["orders"], ["products"], ["returns"],
     ]  # fmt: skip
+    assert rows(uc, f"SELECT check_clause FROM {catalog}.information_schema.check_constraints") == [
+        ["`status` IN ('placed', 'shipped', 'delivered', 'returned')"]
+    ]
+    assert (
+        rows(
+            uc,
+            f"SELECT column_name FROM {catalog}.information_schema.column_masks WHERE table_name = 'orders'",
+        )
+        == []
+    )
+    assert (
+        rows(
+            uc, f"SELECT grantee FROM {catalog}.information_schema.table_privileges WHERE grantee = 'finance'"
+        )
+        == []
+    )
+    assert rows(
+        uc,
+        f"SELECT comment FROM {catalog}.information_schema.columns WHERE table_name = 'products' "
+        "AND column_name = 'unit_price'",
+    ) == [["List price in EUR, VAT included"]]
     columns = rows(
         uc,
         f"SELECT column_name, full_data_type, is_nullable, column_default FROM {catalog}.information_schema.columns "
