@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from accelerator.sandbox import validate
+from accelerator.sandbox import githttp, validate
 from accelerator.sandbox.api_checks import ROUTES as CHECK_ROUTES
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
 from accelerator.sandbox.api_hooks import ROUTES as HOOK_ROUTES
@@ -347,6 +347,7 @@ def create_app(state: SandboxState, api_url: str, webhooks: WebhookSender | None
         log.warning("sandbox: no route for %s %s", request.method, request.url.path)
         return error_response(not_found())
 
+    routes += githttp.routes(sandbox)  # git clone http://host:port/OWNER/REPO.git
     routes.append(Route("/{anything:path}", unimplemented, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
