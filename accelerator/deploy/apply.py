@@ -20,6 +20,7 @@ Order of work (`apply_migrations`):
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -188,7 +189,8 @@ class Applier:
             except LockHeld:
                 if self.monotonic() >= deadline:
                     raise
-                self.sleep(min(5.0, max(0.5, deadline - self.monotonic())))
+                # jittered, so that two applies that withdrew together do not meet again
+                self.sleep(min(random.uniform(0.5, 3.0), max(0.0, deadline - self.monotonic())))
 
     def _bootstrap(self, migrations: Sequence[LocalMigration]) -> bool:
         """Create the history's catalog with the first migration's own statement when it is missing;
