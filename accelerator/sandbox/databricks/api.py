@@ -98,8 +98,13 @@ class Workspace:
         lakebase_host: str = "127.0.0.1",
         lakebase_token: str | None = None,
         chunk_rows: int = CHUNK_ROWS,
+        groups: dict[str, list[str]] | None = None,
     ) -> None:
+        """`admins`: metastore admins; `groups`: group -> members to add (e.g. the owner group and the
+        user `apply` runs as); both add to what the state directory already holds."""
         self.uc = UnityCatalog(state_dir, admins=admins)
+        for group, members in (groups or {}).items():
+            self.uc.add_members(group, members)
         self.statements: OrderedDict[str, Statement] = OrderedDict()
         self.injections: list[Injection] = []
         self.lock = threading.Lock()
