@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
-from databricks.sdk import WorkspaceClient
 from typer.testing import CliRunner
 
 from accelerator.channels.cli.history import migration_texts, read_model
@@ -24,47 +19,12 @@ from accelerator.deploy.apply import Applier, ApplyResult, history_catalog
 from accelerator.deploy.drift import DriftFinding, drift
 from accelerator.deploy.history import LockHeld
 from accelerator.deploy.migrations import DeployRefused, LocalMigration, local_migrations
-from accelerator.deploy.runner import DatabricksRunner, Rows
+from accelerator.deploy.runner import Rows
 from accelerator.plan.migrations import file_hash, render_sum
-from accelerator.sandbox.databricks import Workspace, create_databricks_app
+from tests.deploy.sandbox_server import CI, Sandbox
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "retail"
-CI = "ci-principal"  # the token is the user name in the sandbox
-OWNER_GROUP = "data_platform"
 IP_ADDRESS = "  ip_address varchar(45) [note: 'Address the order was placed from']\n"
-
-
-class Sandbox:
-    def __init__(self, state: Path | None) -> None:
-        application = create_databricks_app(state, admins=(CI,))
-        self.workspace: Workspace = application.state.workspace
-        self.workspace.uc.add_members(OWNER_GROUP, [CI])  # the CI principal is in the owner group
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(application, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.server.started
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def runner(self) -> DatabricksRunner:
-        client = WorkspaceClient(host=self.url, token=CI, auth_type="pat")
-        return DatabricksRunner(client, "sandbox-warehouse", first_poll=0.01, max_poll=0.05)
-
-    def inject(self, **body: object) -> None:
-        response = httpx.post(
-            f"{self.url}/sandbox/databricks/inject", json=body, headers={"Authorization": f"Bearer {CI}"}
-        )
-        assert response.status_code == 200, response.text
 
 
 @pytest.fixture
