@@ -75,7 +75,9 @@ def _creates_catalog(statement: Statement, catalog: str) -> bool:
 
 def _catalog_exists(runner: StatementRunner, catalog: str) -> bool:
     try:
-        runner.execute(f"SELECT schema_name FROM {quote_identifier((catalog, 'information_schema', 'schemata'))}")
+        runner.execute(
+            f"SELECT schema_name FROM {quote_identifier((catalog, 'information_schema', 'schemata'))}"
+        )
     except StatementFailed:
         return False
     return True

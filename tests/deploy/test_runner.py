@@ -65,7 +65,9 @@ def test_a_statement_past_the_deadline_is_cancelled(sandbox: Sandbox) -> None:
 
 
 def test_a_refused_request_is_a_statement_failure_with_its_code(sandbox: Sandbox) -> None:
-    sandbox.inject(match="SELECT 1", http_status=403, error_code="PERMISSION_DENIED", message="no warehouse access")
+    sandbox.inject(
+        match="SELECT 1", http_status=403, error_code="PERMISSION_DENIED", message="no warehouse access"
+    )
     with pytest.raises(StatementFailed) as failed:
         sandbox.runner().execute("SELECT 1")
     assert failed.value.state == "REJECTED"
