@@ -151,6 +151,10 @@ def alter_table(session: Session, cursor: Cursor) -> Result:
             None,
         )
         drop_constraint(target, found, f"FOREIGN KEY ({', '.join(columns)})", if_exists, False)
+    elif cursor.accept("DROP", "ROW", "FILTER"):
+        target.manage()
+        cursor.end()
+        table.row_filter = None
     elif cursor.accept("DROP", "COLUMNS") or cursor.accept("DROP", "COLUMN") or cursor.accept("DROP"):
         drop_columns(target, cursor)
     elif cursor.accept("ALTER", "COLUMN") or cursor.accept("CHANGE", "COLUMN") or cursor.accept("ALTER"):
@@ -174,10 +178,6 @@ def alter_table(session: Session, cursor: Cursor) -> Result:
         cursor.end()
         session.uc.function(*function_parts)
         table.row_filter = RowFilter(function=".".join(function_parts), columns=columns)
-    elif cursor.accept("DROP", "ROW", "FILTER"):
-        target.manage()
-        cursor.end()
-        table.row_filter = None
     else:
         raise e.unsupported(
             "ALTER TABLE ... " + " ".join(t.text.upper() for t in cursor.tokens[cursor.index :][:3])

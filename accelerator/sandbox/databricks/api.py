@@ -182,6 +182,15 @@ class Workspace:
             except SqlError as failure:
                 error = failure
                 log.info("statement %s failed: %s", statement.id, failure)
+            except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as failure:
+                # A sandbox bug or an input it cannot take: FAILED and said, never a 500 or a hang.
+                log.exception("statement %s broke the sandbox", statement.id)
+                error = SqlError(
+                    "INTERNAL_ERROR",
+                    "XX000",
+                    f"The Databricks sandbox failed on this statement ({type(failure).__name__}: {failure}).",
+                    error_code="INTERNAL_ERROR",
+                )
         with self.lock:
             self.executed.append((statement.user, statement.text))
             if statement.state == "CANCELED":

@@ -6,6 +6,7 @@ error naming what is not supported."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -424,19 +425,64 @@ class Evaluator:
         return None if value is None else len(str(value))
 
     def e_Anonymous(self, node: exp.Anonymous, row: dict[str, Any]) -> Any:
-        name = str(node.this).lower()
-        arguments = [self(item, row) for item in node.expressions]
+        return self._call(str(node.this).lower(), [self(item, row) for item in node.expressions])
+
+    def _call(self, name: str, arguments: list[Any]) -> Any:
         if name in ("current_user", "session_user", "user"):
             return self.context.user
         if name in ("now", "current_timestamp"):
             return self.context.now
         if name == "is_account_group_member" and len(arguments) == 1:
             return str(arguments[0]).lower() in self.context.groups
+        if name == "sha2" and len(arguments) == 2:
+            if arguments[0] is None:
+                return None
+            bits = int(arguments[1] or 256)
+            algorithm = {0: "sha256", 224: "sha224", 256: "sha256", 384: "sha384", 512: "sha512"}.get(bits)
+            return (
+                None if algorithm is None else hashlib.new(algorithm, str(arguments[0]).encode()).hexdigest()
+            )
+        if name == "repeat" and len(arguments) == 2:
+            return None if None in arguments else str(arguments[0]) * max(int(arguments[1]), 0)
+        if name in ("greatest", "least") and arguments:
+            present = [a for a in arguments if a is not None]
+            if not present:
+                return None
+            chosen = present[0]
+            for value in present[1:]:
+                order = compare(value, chosen) or 0
+                if (order > 0) if name == "greatest" else (order < 0):
+                    chosen = value
+            return chosen
+        if name in ("right", "left") and len(arguments) == 2:
+            if None in arguments:
+                return None
+            text, count = str(arguments[0]), max(int(arguments[1]), 0)
+            return (text[-count:] if count else "") if name == "right" else text[:count]
         if name == "uuid":
             import uuid
 
             return str(uuid.uuid4())
         raise unsupported(f"the function {name}()")
+
+    def e_SHA2(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        length = node.args.get("length")
+        return self._call("sha2", [self(node.this, row), self(length, row) if length is not None else 256])
+
+    def e_Repeat(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        return self._call("repeat", [self(node.this, row), self(node.args["times"], row)])
+
+    def e_Greatest(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        return self._call("greatest", [self(item, row) for item in [node.this, *node.expressions]])
+
+    def e_Least(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        return self._call("least", [self(item, row) for item in [node.this, *node.expressions]])
+
+    def e_Right(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        return self._call("right", [self(node.this, row), self(node.expression, row)])
+
+    def e_Left(self, node: exp.Expression, row: dict[str, Any]) -> Any:
+        return self._call("left", [self(node.this, row), self(node.expression, row)])
 
     def e_Count(self, node: exp.Count, row: dict[str, Any]) -> Any:
         raise unsupported("count() outside a SELECT list")

@@ -17,6 +17,8 @@ from accelerator.sandbox.databricks.catalog import INFORMATION_SCHEMA, touched
 from accelerator.sandbox.databricks.model import Table
 from accelerator.sandbox.databricks.query import Evaluator, Result, run_select, truth
 
+MAX_ROWS = 100_000  # per table: the sandbox keeps every row in memory and in its JSON state
+
 if TYPE_CHECKING:
     from accelerator.sandbox.databricks.statements import Session
 
@@ -139,6 +141,12 @@ def insert(session: Session, tree: exp.Insert) -> Result:
             if column.generated is not None:
                 row[column.name.lower()] = session.expression_value(column.generated, row, table)
         new_rows.append(checked(session, table, path, row))
+    if len(table.rows) + len(new_rows) > MAX_ROWS:
+        raise e.SqlError(
+            "SANDBOX_TABLE_FULL",
+            "54000",
+            f"A sandbox table holds at most {MAX_ROWS} rows ({path} would hold more).",
+        )
     table.rows.extend(new_rows)
     touched(table, session.user)
     count = len(new_rows)

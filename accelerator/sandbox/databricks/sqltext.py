@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from accelerator.sandbox.databricks.errors import SqlError, parse_error
 
 MAX_STATEMENT_CHARS = 1_000_000
+MAX_NESTING = 100
 
 _TOKEN = re.compile(
     r"""
@@ -103,6 +104,19 @@ class Cursor:
         self.text = text
         self.tokens = [t for t in tokenize(text) if not (t.kind == "punct" and t.text == ";")]
         self.index = 0
+        depth = deepest = 0
+        for token in self.tokens:
+            if token.kind == "punct" and token.text in "([{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token.kind == "punct" and token.text in ")]}":
+                depth -= 1
+        if deepest > MAX_NESTING:
+            raise SqlError(
+                "PARSE_SYNTAX_ERROR",
+                "42601",
+                f"The statement nests parentheses {deepest} deep (at most {MAX_NESTING}).",
+            )
 
     # looking
 

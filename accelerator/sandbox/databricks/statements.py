@@ -152,7 +152,36 @@ class Session:
         found = self.uc.table(catalog, schema, name)
         self.require_table(catalog, schema, found, "SELECT")
         columns = [(column.name, column.type) for column in found.columns]
-        return Relation(f"`{catalog}`.`{schema}`.`{name}`", columns, found.rows)
+        return Relation(f"`{catalog}`.`{schema}`.`{name}`", columns, self.governed_rows(found))
+
+    def governed_rows(self, table: Table) -> list[dict[str, Any]]:
+        """The rows a query sees: the row filter keeps its rows, each column mask replaces its values
+        (for every reader, the owner too, as Unity Catalog applies them)."""
+        rows = table.rows
+        if table.row_filter is not None:
+            function = self.uc.function(*table.row_filter.function.split("."))
+            names = [column.lower() for column in table.row_filter.columns]
+            rows = [row for row in rows if truth(self.call(function, [row.get(n) for n in names])) is True]
+        masked = [column for column in table.columns if column.mask is not None]
+        if not masked:
+            return rows
+        functions = {c.name.lower(): self.uc.function(*c.mask.function.split(".")) for c in masked}  # type: ignore[union-attr]
+        governed = []
+        for row in rows:
+            shown = dict(row)
+            for column in masked:
+                key = column.name.lower()
+                using = [row.get(name.lower()) for name in column.mask.using]  # type: ignore[union-attr]
+                shown[key] = self.call(functions[key], [row.get(key), *using])
+            governed.append(shown)
+        return governed
+
+    def call(self, function: Function, arguments: list[Any]) -> Any:
+        names = {name.lower(): name for name, _ in function.parameters}
+        values = {
+            name.lower(): value for (name, _), value in zip(function.parameters, arguments, strict=False)
+        }
+        return Evaluator(self.context(), names, function.name)(parse_expression(function.body), values)
 
     def require_table(self, catalog: str, schema: str, table: Table, privilege: str) -> None:
         found_catalog = self.uc.catalog(catalog)

@@ -433,3 +433,32 @@ def test_the_state_survives_a_restart(tmp_path: Path, migrations: Migrations) ->
     again = UnityCatalog(tmp_path)
     assert again.metastore == first.metastore
     assert rows(again, "SELECT count(*) FROM dev_retail.information_schema.columns") == [[28]]
+
+
+def test_masks_and_row_filters_apply_to_what_a_query_reads(retail: UnityCatalog) -> None:
+    uc = retail
+    rows(
+        uc,
+        f"INSERT INTO {TABLE} (customer_id, email, phone, birth_date) VALUES (1, 'a@x.io', '0612345678', '1990-05-01')",
+    )
+    rows(uc, "INSERT INTO dev_retail.sales.orders (order_id, ip_address) VALUES (1, '10.0.0.1')")
+    query = f"SELECT email, phone, birth_date FROM {TABLE}"
+    assert rows(uc, query) == [["***", "******5678", None]]  # masks hold for the owner group too
+    uc.add_members("pii_readers", [USER])
+    assert rows(uc, query) == [["a@x.io", "0612345678", "1990-05-01"]]
+    assert rows(
+        uc, "SELECT ip_address FROM dev_retail.sales.orders"
+    ) == [  # sha2(val, 256); not in `security`
+        ["f5047344122f0dee9974ba6761e61c6b8649e1f3968d13a635ebbf7be53a3a0d"]
+    ]
+    run_all(
+        uc,
+        [
+            "CREATE FUNCTION dev_retail.crm.only_one(id BIGINT) RETURNS BOOLEAN RETURN id = 1",
+            f"INSERT INTO {TABLE} (customer_id) VALUES (2)",
+            f"ALTER TABLE {TABLE} SET ROW FILTER dev_retail.crm.only_one ON (customer_id)",
+        ],
+    )
+    assert rows(uc, f"SELECT customer_id FROM {TABLE}") == [[1]]
+    uc.execute(f"ALTER TABLE {TABLE} DROP ROW FILTER", USER)
+    assert rows(uc, f"SELECT count(*) FROM {TABLE}") == [[2]]
