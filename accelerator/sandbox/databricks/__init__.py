@@ -9,7 +9,7 @@ from accelerator.sandbox.databricks.api import (
     create_databricks_routes,
     workspace_of,
 )
-from accelerator.sandbox.databricks.catalog import UnityCatalog
+from accelerator.sandbox.databricks.engine import UnityCatalog
 from accelerator.sandbox.databricks.errors import SqlError
 
 __all__ = [

@@ -9,13 +9,12 @@ from sqlglot import exp
 
 from accelerator.sandbox.databricks import errors as e
 from accelerator.sandbox.databricks import types
-from accelerator.sandbox.databricks.catalog import touched
+from accelerator.sandbox.databricks.catalog import CatalogStore, touched
 from accelerator.sandbox.databricks.model import Column, Constraint, Mask, RowFilter, Table
 from accelerator.sandbox.databricks.query import Result
-from accelerator.sandbox.databricks.sqltext import Cursor
-from accelerator.sandbox.databricks.statements import (
+from accelerator.sandbox.databricks.session import (
     Session,
-    _chain,
+    chain_of,
     check_expression,
     check_reference,
     parse_expression,
@@ -25,6 +24,7 @@ from accelerator.sandbox.databricks.statements import (
     set_owner,
     set_tags,
 )
+from accelerator.sandbox.databricks.sqltext import Cursor
 
 COLUMN_MAPPING_MODES = {"none", "name", "id"}
 
@@ -37,7 +37,7 @@ class Target:
         self.uc = session.uc
         self.catalog_name, self.schema_name, self.name = session.table_name(cursor.qualified())
         self.table = self.uc.table(self.catalog_name, self.schema_name, self.name)
-        self.chain = _chain(self.uc, self.catalog_name, self.schema_name, self.name)
+        self.chain = chain_of(self.uc, self.catalog_name, self.schema_name, self.name)
         self.path = f"{self.catalog_name}.{self.schema_name}.{self.name}"
         self.shown = f"`{self.catalog_name}`.`{self.schema_name}`.`{self.name}`"
         self.uc.require_use(session.user, self.chain[0], self.chain[1])  # type: ignore[arg-type]
@@ -73,10 +73,7 @@ def check_columns(expression: str) -> set[str]:
     return {column.name.lower() for column in parse_expression(expression).find_all(exp.Column)}
 
 
-def all_tables(uc: object) -> list[tuple[str, Table]]:
-    from accelerator.sandbox.databricks.catalog import UnityCatalog
-
-    assert isinstance(uc, UnityCatalog)
+def all_tables(uc: CatalogStore) -> list[tuple[str, Table]]:
     return [
         (f"{catalog.name}.{schema.name}.{table.name}", table)
         for catalog in uc.metastore.catalogs.values()

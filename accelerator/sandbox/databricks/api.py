@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accelerator.sandbox.databricks import types
-from accelerator.sandbox.databricks.catalog import UnityCatalog
+from accelerator.sandbox.databricks.engine import UnityCatalog
 from accelerator.sandbox.databricks.errors import SqlError
 from accelerator.sandbox.databricks.query import Result, as_text, format_timestamp
 

@@ -1,9 +1,6 @@
-"""The in-memory Unity Catalog: one metastore, one lock, every statement atomic (checked in full before
-anything changes), the state saved as JSON after each change when a directory is given.
-
-`UnityCatalog.execute(statement, user, catalog=..., schema=..., parameters=...)` runs one statement
-as `user` and returns its result, or raises `SqlError` with Databricks' error class.
-"""
+"""The in-memory Unity Catalog's store: one metastore, one lock, every change atomic (put back as it was
+on failure), the state saved as JSON after each change when a directory is given; lookups by name and
+the privilege checks. `engine.UnityCatalog` adds `execute`."""
 
 from __future__ import annotations
 
@@ -12,7 +9,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from accelerator.sandbox.databricks import errors as e
 from accelerator.sandbox.databricks.errors import SqlError
@@ -26,7 +22,6 @@ from accelerator.sandbox.databricks.model import (
     Table,
     now_ms,
 )
-from accelerator.sandbox.databricks.query import Result
 
 STATE_FILE = "databricks.json"
 INFORMATION_SCHEMA = "information_schema"
@@ -37,7 +32,7 @@ NOT_IN_ALL = {"MANAGE", "EXTERNAL_USE_SCHEMA"}
 VISIBLE_BELOW = {"ALL_PRIVILEGES", "BROWSE", "SELECT", "MODIFY", "MANAGE", "APPLY_TAG", "EXECUTE"}
 
 
-class UnityCatalog:
+class CatalogStore:
     """A metastore in memory; `state_dir` (optional) keeps it in `databricks.json` across restarts."""
 
     def __init__(self, state_dir: Path | None = None, admins: Sequence[str] = ()) -> None:
@@ -73,19 +68,6 @@ class UnityCatalog:
                 self.metastore = Metastore.model_validate_json(snapshot)
                 raise
             self.save()
-
-    def execute(
-        self,
-        statement: str,
-        user: str,
-        catalog: str | None = None,
-        schema: str | None = None,
-        parameters: dict[str, Any] | None = None,
-    ) -> Result:
-        from accelerator.sandbox.databricks.statements import Session
-
-        with self.lock:
-            return Session(self, user, catalog, schema, parameters or {}).run(statement)
 
     # workspace principals
 
@@ -217,7 +199,7 @@ def touched(securable: Securable, user: str) -> None:
     securable.updated_by = user
 
 
-def dump(catalog: UnityCatalog) -> str:
+def dump(catalog: CatalogStore) -> str:
     """The metastore as JSON (tests and debugging)."""
     with catalog.lock:
         return json.dumps(catalog.metastore.model_dump(), indent=1, sort_keys=True)

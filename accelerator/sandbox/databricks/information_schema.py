@@ -13,7 +13,7 @@ from typing import Any
 
 from accelerator.sandbox.databricks import errors as e
 from accelerator.sandbox.databricks import types
-from accelerator.sandbox.databricks.catalog import INFORMATION_SCHEMA, UnityCatalog
+from accelerator.sandbox.databricks.catalog import INFORMATION_SCHEMA, CatalogStore
 from accelerator.sandbox.databricks.model import Catalog, Schema, Securable, Table
 from accelerator.sandbox.databricks.query import Relation
 
@@ -126,7 +126,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 class Walker:
     """The catalog's objects the user may see."""
 
-    def __init__(self, uc: UnityCatalog, user: str, catalog: Catalog) -> None:
+    def __init__(self, uc: CatalogStore, user: str, catalog: Catalog) -> None:
         self.uc, self.user, self.catalog = uc, user, catalog
 
     def visible(self, *chain: Securable) -> bool:
@@ -497,7 +497,7 @@ def _constraints(name: str, w: Walker) -> list[dict[str, Any]]:
     return found
 
 
-def _referenced_key(uc: UnityCatalog, catalog: str, schema: str, table: str) -> str | None:
+def _referenced_key(uc: CatalogStore, catalog: str, schema: str, table: str) -> str | None:
     try:
         key = uc.table(catalog, schema, table).primary_key()
     except e.SqlError:
@@ -508,7 +508,7 @@ def _referenced_key(uc: UnityCatalog, catalog: str, schema: str, table: str) -> 
 VIEWS: dict[str, Callable[[str, Walker], list[dict[str, Any]]]] = {name: rows_of for name in COLUMNS}
 
 
-def view(uc: UnityCatalog, user: str, catalog: Catalog, name: str) -> Relation:
+def view(uc: CatalogStore, user: str, catalog: Catalog, name: str) -> Relation:
     if name not in COLUMNS:
         raise e.table_not_found(catalog.name, INFORMATION_SCHEMA, name)
     rows = rows_of(name, Walker(uc, user, catalog))

@@ -5,7 +5,7 @@ constraints, types) before the table changes; identity columns and DEFAULTs fill
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -16,11 +16,9 @@ from accelerator.sandbox.databricks import types
 from accelerator.sandbox.databricks.catalog import INFORMATION_SCHEMA, touched
 from accelerator.sandbox.databricks.model import Table
 from accelerator.sandbox.databricks.query import Evaluator, Result, run_select, truth
+from accelerator.sandbox.databricks.session import Session, parse_expression
 
 MAX_ROWS = 100_000  # per table: the sandbox keeps every row in memory and in its JSON state
-
-if TYPE_CHECKING:
-    from accelerator.sandbox.databricks.statements import Session
 
 
 def run_dml_or_query(session: Session, statement: str) -> Result:
@@ -70,8 +68,6 @@ def checked(session: Session, table: Table, path: str, row: dict[str, Any]) -> d
             raise e.not_null_violated(column.name)
         out[key] = value
     evaluate = session.evaluator(table, path)
-    from accelerator.sandbox.databricks.statements import parse_expression
-
     for constraint in table.constraints:
         if (
             constraint.kind == "CHECK"
