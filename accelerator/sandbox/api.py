@@ -38,11 +38,13 @@ RATE_LIMIT = 5000
 
 
 def get_user(sandbox: Sandbox, call: Call) -> Result:
-    return 200, sandbox.shapes.user(call.user)
+    return 200, sandbox.shapes.full_user(call.user)
 
 
 def get_named_user(sandbox: Sandbox, call: Call) -> Result:
-    return 200, sandbox.shapes.user(sandbox.state.known_user(validate.login(call.params["login"]))["login"])
+    return 200, sandbox.shapes.full_user(
+        sandbox.state.known_user(validate.login(call.params["login"]))["login"]
+    )
 
 
 # repositories
@@ -253,7 +255,8 @@ def list_issue_comments(sandbox: Sandbox, call: Call) -> Result:
 def rate_limit(sandbox: Sandbox, call: Call) -> Result:
     reset = int(time.time()) + 3600
     core = {"limit": RATE_LIMIT, "remaining": RATE_LIMIT, "reset": reset, "used": 0}
-    return 200, {"resources": {"core": core}, "rate": core}
+    search = {"limit": 30, "remaining": 30, "reset": reset, "used": 0}
+    return 200, {"resources": {"core": core, "search": search}, "rate": core}
 
 
 REPO = "/repos/{owner}/{repo}"

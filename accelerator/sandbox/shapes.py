@@ -53,10 +53,73 @@ class Shapes:
             "site_admin": False,
         }
 
+    def full_user(self, login: str) -> dict[str, Any]:
+        """A user as `GET /user` and `GET /users/{login}` answer (the profile fields, empty here)."""
+        record = self.state.user(login)
+        repositories = [r for r in self.state.data["repositories"].values() if r["owner"] == record["login"]]
+        return {
+            **self.user(login),
+            "name": None,
+            "company": None,
+            "blog": "",
+            "location": None,
+            "email": None,
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": sum(1 for r in repositories if not r["private"]),
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": iso(record["created_at"]),
+            "updated_at": iso(record["created_at"]),
+        }
+
     def repository(self, repository: Record, viewer: str | None = None) -> dict[str, Any]:
         full_name = f"{repository['owner']}/{repository['name']}"
         api = f"{self.api}/repos/{full_name}"
         role = self.state.role(repository, viewer)
+        open_issues = sum(
+            1 for r in [*repository["issues"].values(), *repository["pulls"].values()] if r["state"] == "open"
+        )
+        templates = {
+            "archive_url": "/{archive_format}{/ref}",
+            "assignees_url": "/assignees{/user}",
+            "blobs_url": "/git/blobs{/sha}",
+            "branches_url": "/branches{/branch}",
+            "collaborators_url": "/collaborators{/collaborator}",
+            "comments_url": "/comments{/number}",
+            "commits_url": "/commits{/sha}",
+            "compare_url": "/compare/{base}...{head}",
+            "contents_url": "/contents/{+path}",
+            "contributors_url": "/contributors",
+            "deployments_url": "/deployments",
+            "downloads_url": "/downloads",
+            "events_url": "/events",
+            "forks_url": "/forks",
+            "git_commits_url": "/git/commits{/sha}",
+            "git_refs_url": "/git/refs{/sha}",
+            "git_tags_url": "/git/tags{/sha}",
+            "hooks_url": "/hooks",
+            "issue_comment_url": "/issues/comments{/number}",
+            "issue_events_url": "/issues/events{/number}",
+            "issues_url": "/issues{/number}",
+            "keys_url": "/keys{/key_id}",
+            "labels_url": "/labels{/name}",
+            "languages_url": "/languages",
+            "merges_url": "/merges",
+            "milestones_url": "/milestones{/number}",
+            "notifications_url": "/notifications{?since,all,participating}",
+            "pulls_url": "/pulls{/number}",
+            "releases_url": "/releases{/id}",
+            "stargazers_url": "/stargazers",
+            "statuses_url": "/statuses/{sha}",
+            "subscribers_url": "/subscribers",
+            "subscription_url": "/subscription",
+            "tags_url": "/tags",
+            "teams_url": "/teams",
+            "trees_url": "/git/trees{/sha}",
+        }
         shaped: dict[str, Any] = {
             "id": repository["id"],
             "node_id": node_id("Repository", repository["id"]),
@@ -69,18 +132,46 @@ class Shapes:
             "description": repository["description"],
             "fork": False,
             "url": api,
+            **{key: f"{api}{suffix}" for key, suffix in templates.items()},
             "git_url": f"{self.web}/{full_name}.git",
+            "ssh_url": f"{self.web}/{full_name}.git",
             "clone_url": f"{self.web}/{full_name}.git",
-            "pulls_url": f"{api}/pulls{{/number}}",
-            "issues_url": f"{api}/issues{{/number}}",
-            "contents_url": f"{api}/contents/{{+path}}",
-            "hooks_url": f"{api}/hooks",
+            "svn_url": f"{self.web}/{full_name}",
+            "mirror_url": None,
+            "homepage": None,
+            "language": None,
+            "forks_count": 0,
+            "forks": 0,
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "watchers": 0,
+            "subscribers_count": 0,
+            "network_count": 0,
+            "size": 0,
             "default_branch": repository["default_branch"],
+            "open_issues_count": open_issues,
+            "open_issues": open_issues,
+            "is_template": False,
+            "topics": [],
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_downloads": False,
+            "has_discussions": False,
+            "archived": False,
+            "disabled": False,
+            "license": None,
+            "allow_forking": False,
+            "web_commit_signoff_required": False,
             "created_at": iso(repository["created_at"]),
             "updated_at": iso(repository["pushed_at"]),
             "pushed_at": iso(repository["pushed_at"]),
-            "archived": False,
-            "disabled": False,
+            "allow_merge_commit": True,
+            "allow_squash_merge": True,
+            "allow_rebase_merge": True,
+            "allow_auto_merge": False,
+            "delete_branch_on_merge": False,
         }
         if role is not None:
             shaped["permissions"] = {name: ROLES.index(role) >= ROLES.index(name) for name in ROLES}
@@ -90,9 +181,13 @@ class Shapes:
         role = self.state.role(repository, login)
         return {
             "permission": CLASSIC[role] if role else "none",
-            "role_name": {"pull": "read", "push": "write"}.get(role, role) if role else "none",
-            "user": self.user(login),
+            "role_name": self.role_name(role),
+            "user": {**self.user(login), "role_name": self.role_name(role)},
         }
+
+    @staticmethod
+    def role_name(role: str | None) -> str:
+        return {"pull": "read", "push": "write"}.get(role, role) if role else "none"
 
     def commit(self, repository: Record, info: CommitInfo) -> dict[str, Any]:
         """A git commit object (`/git/commits/{sha}`)."""
@@ -122,28 +217,30 @@ class Shapes:
                 }
                 for parent in info.parents
             ],
-            "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None},
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
         }
 
     def branch(self, repository: Record, name: str, info: CommitInfo) -> dict[str, Any]:
         api = f"{self.api}/repos/{repository['owner']}/{repository['name']}"
         return {
             "name": name,
-            "commit": {
-                "sha": info.sha,
-                "node_id": node_id("Commit", int(info.sha[:8], 16)),
-                "url": f"{api}/commits/{info.sha}",
-                "html_url": f"{self.web}/{repository['owner']}/{repository['name']}/commit/{info.sha}",
-                "commit": self.commit(repository, info),
-                "author": None,
-                "committer": None,
-                "parents": [{"sha": parent, "url": f"{api}/commits/{parent}"} for parent in info.parents],
-            },
-            "protected": False,
+            "commit": self.rest_commit(repository, info),
             "_links": {
                 "self": f"{api}/branches/{name}",
                 "html": f"{self.web}/{repository['owner']}/{repository['name']}/tree/{name}",
             },
+            "protected": False,
+            "protection": {
+                "enabled": False,
+                "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+            },
+            "protection_url": f"{api}/branches/{name}/protection",
         }
 
     def ref(self, repository: Record, ref: str, sha: str) -> dict[str, Any]:
