@@ -250,7 +250,7 @@ def declared_operations() -> dict[tuple[str, str], str | None]:
     read from its generated source (the docstring names the operation, the call its model)."""
     found: dict[tuple[str, str], str | None] = {}
     for module in ("users", "repos", "git", "pulls", "issues", "reactions", "checks", "apps", "rate_limit"):
-        source = Path(rest_package.__file__).with_name(f"{module}.py").read_text(encoding="utf-8")
+        source = Path(str(rest_package.__file__)).with_name(f"{module}.py").read_text(encoding="utf-8")
         for node in ast.walk(ast.parse(source)):
             if not isinstance(node, ast.FunctionDef):
                 continue
@@ -271,7 +271,32 @@ def declared_operations() -> dict[tuple[str, str], str | None]:
                 None,
             )
             found[(match.group(1), key_of(match.group(2)))] = model
+            errors = next(
+                (
+                    keyword.value
+                    for keyword in ast.walk(node)
+                    if isinstance(keyword, ast.keyword) and keyword.arg == "error_models"
+                ),
+                None,
+            )
+            if isinstance(errors, ast.Dict):
+                ERROR_MODELS[(match.group(1), key_of(match.group(2)))] = {
+                    int(ast.literal_eval(status)): ast.unparse(value)
+                    for status, value in zip(errors.keys, errors.values, strict=True)
+                    if status is not None
+                }
     return found
+
+
+# (method, blanked path) -> {status: githubkit's error model}, filled by declared_operations()
+ERROR_MODELS: dict[tuple[str, str], dict[int, str]] = {}
+
+
+def error_model(route: tuple[str, str], status: int) -> str:
+    """The error body githubkit declares for `route` answering `status`; GitHub's BasicError otherwise
+    (401, and routes GitHub answers 404 for, declare none)."""
+    declared_operations()
+    return ERROR_MODELS.get(ALIASES.get(route, route), {}).get(status, "BasicError")
 
 
 # the webhook receiver and the tour
@@ -306,6 +331,7 @@ class Tour:
     client: httpx.Client
     exchanges: dict[tuple[str, str], list[Exchange]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    refused: dict[str, Exchange] = field(default_factory=dict)
 
     def call(self, method: str, template: str, *parts: object, login: str = OWNER, **options: Any) -> Any:
         """Send one request to the route `template` (blank parameters filled by `parts`) and record
@@ -318,6 +344,99 @@ class Tour:
         if answer.status_code >= 300:
             return None
         return answer.json() if answer.content else {}
+
+    def refuse(
+        self, case: str, method: str, template: str, *parts: object, login: str | None = OWNER, **options: Any
+    ) -> None:
+        """Send a request GitHub refuses (REFUSALS[case]) and keep the answer apart from the tour's."""
+        headers = {"Authorization": f"token {login}"} if login else {}
+        path = template.format(*parts)
+        answer = self.client.request(method, path, headers=headers, **options)
+        self.refused[case] = Exchange(method, (method, template), path, answer.status_code, answer.content)
+
+
+# What GitHub refuses, as it refuses it: case -> (the statuses GitHub answers, text the message holds).
+REFUSALS: dict[str, tuple[set[int], str]] = {
+    "no token": ({401}, "Requires authentication"),
+    "a comment over 65,536 characters": ({422}, "Body is too long (maximum is 65536 characters)"),
+    "more than 50 annotations in one request": ({422}, ""),
+    "a non-fast-forward ref update": ({422}, "Update is not a fast forward"),
+    "a review comment outside the diff": ({422}, ""),
+    "a write without push permission": ({403, 404}, ""),
+    "a stale sha on a contents update": ({409}, ""),
+    "an unknown repository": ({404}, "Not Found"),
+    "a route the sandbox does not serve": ({404}, "Not Found"),
+}
+# Where GitHub answers otherwise than the error model its description declares for the operation.
+REFUSAL_MODELS = {
+    # {"message": "Unprocessable Entity", "errors": ["Pull request review thread line must be part of the
+    # diff and ..."]}: the description's validation-error-simple (errors as strings), not validation-error.
+    "a review comment outside the diff": "ValidationErrorSimple",
+}
+
+
+def refusals(
+    tour: Tour, number: int, head_sha: str, base_sha: str, run_id: int | None, blob_sha: str
+) -> None:
+    repo = (OWNER, NAME)
+    tour.refuse("no token", "POST", "/user/repos", login=None, json={"name": "anonymous"})
+    tour.refuse(
+        "a comment over 65,536 characters",
+        "POST",
+        "/repos/{}/{}/issues/{}/comments",
+        *repo,
+        number,
+        login="bob",
+        json={"body": "x" * 65_537},
+    )
+    if run_id is not None:
+        tour.refuse(
+            "more than 50 annotations in one request",
+            "PATCH",
+            "/repos/{}/{}/check-runs/{}",
+            *repo,
+            run_id,
+            login=BOT,
+            json={
+                "output": {"title": "plan", "summary": "too many", "annotations": check_annotations(51, 500)}
+            },
+        )
+    tour.refuse(
+        "a non-fast-forward ref update",
+        "PATCH",
+        "/repos/{}/{}/git/refs/{}",
+        *repo,
+        "heads/feature",
+        json={"sha": base_sha},
+    )
+    tour.refuse(
+        "a review comment outside the diff",
+        "POST",
+        "/repos/{}/{}/pulls/{}/comments",
+        *repo,
+        number,
+        login="bob",
+        json={"body": "here?", "commit_id": head_sha, "path": "erd/sales.dbml", "line": 99, "side": "RIGHT"},
+    )
+    tour.refuse(
+        "a write without push permission",
+        "PUT",
+        "/repos/{}/{}/contents/{}",
+        *repo,
+        "x.txt",
+        login="carol",
+        json={"message": "no rights", "content": b64("x"), "branch": "feature"},
+    )
+    tour.refuse(
+        "a stale sha on a contents update",
+        "PUT",
+        "/repos/{}/{}/contents/{}",
+        *repo,
+        "erd/sales.dbml",
+        json={"message": "stale", "content": b64("x"), "branch": "feature", "sha": blob_sha},
+    )
+    tour.refuse("an unknown repository", "GET", "/repos/{}/{}", OWNER, "nowhere")
+    tour.refuse("a route the sandbox does not serve", "GET", "/repos/{}/{}/stargazers", *repo)
 
 
 def check_annotations(count: int, start: int = 1) -> list[dict[str, Any]]:
@@ -486,6 +605,7 @@ def drive(tour: Tour, receiver_url: str) -> None:
         )
         tour.call("GET", "/repos/{}/{}/issues/comments/{}/reactions", OWNER, NAME, cid)
         tour.call("DELETE", "/repos/{}/{}/issues/comments/{}", OWNER, NAME, cid, login="bob")
+    run = None
     if head_sha:
         inline = tour.call(
             "POST",
@@ -608,6 +728,8 @@ def drive(tour: Tour, receiver_url: str) -> None:
             tour.call("GET", path, OWNER, NAME, run["id"])
             tour.call("GET", path + "/annotations", OWNER, NAME, run["id"], params={"per_page": "100"})
         tour.call("GET", "/repos/{}/{}/commits/{}/check-runs", OWNER, NAME, head_sha)
+    if head_sha and base_sha and created:
+        refusals(tour, number, head_sha, base_sha, run["id"] if run else None, created["content"]["sha"])
     tour.call("PUT", "/repos/{}/{}/pulls/{}/merge", OWNER, NAME, number, json={"merge_method": "merge"})
     tour.call("GET", "/repos/{}/{}/pulls/{}/merge", OWNER, NAME, number)
     tour.call("DELETE", "/repos/{}/{}/git/refs/{}", OWNER, NAME, "heads/scratch")
@@ -785,6 +907,27 @@ def test_response_matches_githubs_schema(tour: Tour, route: tuple[str, str]) -> 
             f"{exchange.method} {route[1]}: {model}: {problem}" for problem in problems(model, exchange.body)
         )
     assert not found, "\n".join(dict.fromkeys(found))
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_refusal_is_githubs(tour: Tour, case: str) -> None:
+    statuses, text = REFUSALS[case]
+    assert case in tour.refused, f"the tour did not try {case!r} (an earlier step it needs failed)"
+    exchange = tour.refused[case]
+    where = f"{exchange.method} {exchange.url}"
+    assert exchange.status in statuses, (
+        f"{where}: {exchange.status} {exchange.body[:300]!r}, GitHub answers {statuses}"
+    )
+    model = REFUSAL_MODELS.get(case) or error_model(exchange.route, exchange.status)
+    found = problems(model, exchange.body)
+    assert not found, "\n".join(f"{where}: {model}: {problem}" for problem in found)
+    body = json.loads(exchange.body)
+    said = " ".join(
+        [str(body.get("message", ""))]
+        + [str(e.get("message", "")) for e in body.get("errors", []) if isinstance(e, dict)]
+    )
+    assert text in said, f"{where}: {said!r} does not say {text!r}"
+    assert body.get("documentation_url", "").startswith("https://docs.github.com/"), body
 
 
 def webhook_params() -> list[Any]:
