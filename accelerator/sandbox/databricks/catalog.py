@@ -1,14 +1,16 @@
 """The in-memory Unity Catalog's store: one metastore, one lock, every change atomic (put back as it was
 on failure), the state saved as JSON after each change when a directory is given; lookups by name and
-the privilege checks. `engine.UnityCatalog` adds `execute`."""
+the privilege checks. `UnityCatalog.execute` runs statements through the runner `engine.py` installs
+(importing the package installs it; the store itself never imports the statement forms)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
 from accelerator.sandbox.databricks import errors as e
 from accelerator.sandbox.databricks.errors import SqlError
@@ -22,6 +24,7 @@ from accelerator.sandbox.databricks.model import (
     Table,
     now_ms,
 )
+from accelerator.sandbox.databricks.query import Result
 
 STATE_FILE = "databricks.json"
 INFORMATION_SCHEMA = "information_schema"
@@ -192,6 +195,33 @@ class CatalogStore:
             updated_by=user,
         )
         return catalog
+
+
+Runner = Callable[["UnityCatalog", str, str, str | None, str | None, dict[str, Any]], Result]
+
+
+class UnityCatalog(CatalogStore):
+    """The store that executes statements: `execute(statement, user, catalog=..., schema=...,
+    parameters=...)` runs one as `user` and returns its result, or raises `SqlError` with
+    Databricks' error class."""
+
+    runner: ClassVar[Runner | None] = None  # engine.py installs it
+
+    def execute(
+        self,
+        statement: str,
+        user: str,
+        catalog: str | None = None,
+        schema: str | None = None,
+        parameters: dict[str, Any] | None = None,
+    ) -> Result:
+        run = UnityCatalog.runner
+        if run is None:
+            raise RuntimeError(
+                "import accelerator.sandbox.databricks first: it installs the statement runner"
+            )
+        with self.lock:
+            return run(self, statement, user, catalog, schema, parameters or {})
 
 
 def touched(securable: Securable, user: str) -> None:

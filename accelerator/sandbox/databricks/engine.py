@@ -1,27 +1,28 @@
-"""`UnityCatalog`: the store (`catalog.py`) that executes statements.
-
-`UnityCatalog.execute(statement, user, catalog=..., schema=..., parameters=...)` runs one statement
-as `user` and returns its result, or raises `SqlError` with Databricks' error class.
-"""
+"""Installs the statement runner into `catalog.UnityCatalog` (the store never imports the statement
+forms, which import the store); the package imports this module, so `UnityCatalog.execute` works
+whenever `accelerator.sandbox.databricks` is imported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from accelerator.sandbox.databricks.catalog import CatalogStore
+from accelerator.sandbox.databricks.catalog import UnityCatalog
 from accelerator.sandbox.databricks.query import Result
 from accelerator.sandbox.databricks.session import Session
 from accelerator.sandbox.databricks.statements import run
 
 
-class UnityCatalog(CatalogStore):
-    def execute(
-        self,
-        statement: str,
-        user: str,
-        catalog: str | None = None,
-        schema: str | None = None,
-        parameters: dict[str, Any] | None = None,
-    ) -> Result:
-        with self.lock:
-            return run(Session(self, user, catalog, schema, parameters or {}), statement)
+def run_statement(
+    uc: UnityCatalog,
+    statement: str,
+    user: str,
+    catalog: str | None,
+    schema: str | None,
+    parameters: dict[str, Any],
+) -> Result:
+    return run(Session(uc, user, catalog, schema, parameters), statement)
+
+
+UnityCatalog.runner = run_statement
+
+__all__ = ["UnityCatalog"]
