@@ -3,12 +3,25 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from accelerator.deploy.runner import Rows, StatementFailed
-from accelerator.sandbox.databricks.catalog import UnityCatalog
-from accelerator.sandbox.databricks.errors import SqlError
-from accelerator.sandbox.databricks.query import as_text
+from accelerator.sandbox.databricks import SqlError, UnityCatalog
 
 ADMIN = "admin@example.com"
+
+
+def as_text(value: Any) -> str | None:
+    """A value as the API's JSON_ARRAY format writes it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        utc = value.astimezone(datetime.UTC) if value.tzinfo else value
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return str(value)
 
 
 class EngineRunner:
