@@ -73,17 +73,17 @@ def renames_of(state: Mapping[str, Any]) -> tuple[Rename, ...]:
     migration): those of the turn's typed operations, in the direction the turn went (an undo goes
     back: its renames are the undone turn's, inverted)."""
     outcome, ops = state.get("outcome"), state.get("last_ops") or []
+    if outcome == "answered" and state.get("pending"):
+        # `apply` checking that the turn's edits generate, before it resolved them: their renames
+        # as given, so that `render` (with the resolved ones, most often the same) hits the cache
+        try:
+            return tuple(renames_from_ops(state["pending"]))
+        except (KeyError, ValueError):  # a name the model resolves later (`customers` for `crm.customers`)
+            return ()
     if outcome not in ("applied", "redone", "undone") or not ops:
         return ()
     forward = renames_from_ops(ops)
     return tuple(reverted(forward) if outcome == "undone" else forward)
-
-
-def checking_only(state: Mapping[str, Any]) -> bool:
-    """Whether the generation is asked for before `apply` changed anything (the turn's edits are
-    pending, no outcome yet): `apply` only checks that the new sources generate; `render` then
-    writes the migration, with the turn's renames."""
-    return state.get("outcome") == "answered" and bool(state.get("pending"))
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,6 @@ class Inputs:
     # whole-model script per catalog (as `generate` without a history)
     ledger_files: tuple[tuple[str, str], ...] | None = None
     renames: tuple[Rename, ...] = ()  # from the last generation's model to this one
-    check_only: bool = False  # the whole generation without SQL will do (see `checking_only`)
 
     @property
     def ledger(self) -> str | None:
@@ -114,7 +113,6 @@ class Inputs:
             environments=tuple(state.get("environments") or ()),
             ledger_files=ledger_files(state.get("artifacts") or {}),
             renames=renames_of(state),
-            check_only=checking_only(state),
         )
 
     def erd_inputs(self, sources: Mapping[str, str]) -> list[ErdInput]:
@@ -263,7 +261,7 @@ class DerivedCache:
             self._remember(self._generated, whole, found)
         else:
             self._generated.move_to_end(whole)
-        if inputs.ledger_files is None or inputs.check_only:
+        if inputs.ledger_files is None:
             return found
         key = (*whole, inputs.ledger_files, inputs.renames)
         versioned = self._versioned.get(key)

@@ -222,7 +222,7 @@ class ConversationSession:
         """The generated files of a state (cached; recomputed after a restart, its migrations read
         from the memory), None if it does not build. Each environment's SQL is its versioned
         migrations and migrations.sum, as the state's last turn left them."""
-        inputs = replace(Inputs.of(state), renames=(), check_only=False)  # settled: nothing is pending
+        inputs = replace(Inputs.of(state), renames=())  # settled: no change is pending
         try:
             return self.derived.generation(
                 inputs, state["sources"], terraform=self.terraform, backend=self.backend
