@@ -12,6 +12,7 @@ PENDING -> RUNNING -> SUCCEEDED/FAILED, so a client's polling loop can be tested
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import re
@@ -111,7 +112,8 @@ class Workspace:
         self.lakebase_host = lakebase_host
         self.lakebase_token = lakebase_token or f"sandbox-{uuid.uuid4().hex}"
         self.chunk_rows = chunk_rows
-        self.executed: list[tuple[str, str]] = []  # (user, statement) of every statement run, in order
+        # (user, statement) of the statements run, in order (a list: tests slice it; the last 100,000)
+        self.executed: list[tuple[str, str]] = []
 
     def inject(self, injection: Injection) -> None:
         with self.lock:
@@ -193,6 +195,8 @@ class Workspace:
                 )
         with self.lock:
             self.executed.append((statement.user, statement.text))
+            if len(self.executed) > 10 * MAX_STATEMENTS_KEPT:
+                del self.executed[:MAX_STATEMENTS_KEPT]
             if statement.state == "CANCELED":
                 return
             statement.result, statement.error = result, error
@@ -424,7 +428,9 @@ def scim_me(workspace: Workspace, call: Call) -> tuple[int, Any]:
         for group, members in workspace.uc.metastore.groups.items()
         if user.lower() in {m.lower() for m in members}
     )
-    identifier = str(abs(hash(user.lower())) % 10**15)
+    identifier = str(
+        int(hashlib.sha256(user.lower().encode()).hexdigest()[:12], 16)
+    )  # stable across restarts
     return 200, {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "id": identifier,
