@@ -67,8 +67,11 @@ def commit_files(
         elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
     tree = repo.create_git_tree(elements, base_tree)
     commit = repo.create_git_commit(message, tree, [repo.get_git_commit(parent)])
+    ref = repo.get_git_ref(f"heads/{branch}")
+    if ref.object.sha != parent:  # read first: its url is then GitHub's `git/refs/...`, which PATCH takes
+        raise BranchMoved(f"{branch} moved from {parent[:12]} to {ref.object.sha[:12]}")
     try:
-        repo.get_git_ref(f"heads/{branch}").edit(commit.sha, force=False)
+        ref.edit(commit.sha, force=False)
     except GithubException as failure:
         if failure.status == 422:
             raise BranchMoved(f"{branch} moved from {parent[:12]}") from failure

@@ -291,10 +291,10 @@ class PullRequestBot:
 
         inputs = replace(inputs, head=head.sha, blob_url=None)
         if head.config_file is None:
-            problem = (
+            missing = (
                 "no accelerator.yaml at the head of this pull request: run `accelerator init` and push it"
             )
-            return None, {}, replace(inputs, problem=problem)
+            return None, {}, replace(inputs, problem=missing)
         local = read_inputs(head.config_file, None, None, None)
         initial: ConversationState = {**local.initial, "thread_id": ctx.thread_id, "worktree": None}
         result: TurnResult | None = None
@@ -388,7 +388,7 @@ class PullRequestBot:
             if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
                 files[path] = text
                 parts = relative.split("/")
-                group = parts[1] if parts[0] in ("sql", "terraform") and len(parts) > 2 else parts[0]
+                group = parts[1] if parts[0] in ("sql", "terraform") and len(parts) > 2 else "model and docs"
                 generated.setdefault(group, []).append(path)
         return files, generated, generation
 

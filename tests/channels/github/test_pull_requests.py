@@ -1,0 +1,146 @@
+"""End to end: the sandbox sends signed webhooks to the bot's intake; its workers run the turns on the
+real PostgreSQL and write back through the sandbox's API (PyGithub)."""
+
+from __future__ import annotations
+
+from accelerator.channels.github.commits import TRAILER, trailer_of
+from accelerator.channels.github.snapshot import read_tree
+from accelerator.channels.github.summary import SUMMARY_MARKER
+from tests.channels.github.conftest import BOT_LOGIN, Harness
+
+
+def changed(repo, before: str, after: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """The files that differ between two commits (their trees, as git lists them)."""
+    old, new = read_tree(repo, before).files, read_tree(repo, after).files
+    return {p for p in old.keys() | new.keys() if (old.get(p) or 0) != (new.get(p) or 0)}
+
+
+def bot_comments(pull) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.body for c in pull.get_issue_comments() if c.user.login == BOT_LOGIN]
+
+
+def test_opening_a_pull_request_commits_the_generated_files_once(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    head = repo.get_branch("feature").commit
+    assert trailer_of(head.commit.message) is not None, head.commit.message
+    assert f"{TRAILER}: " in head.commit.message
+    assert head.commit.parents[0].sha == pull.head.sha  # one commit, on the head the turn read
+    files = changed(repo, pull.head.sha, head.sha)
+    assert "generated/model.json" in files
+    assert any(f.startswith("generated/sql/dev/V0001") for f in files)
+    assert "erd/retail.dbml" not in files  # nothing to patch in the sources
+    comments = bot_comments(repo.get_pull(pull.number))
+    assert len(comments) == 1 and comments[0].startswith(SUMMARY_MARKER)
+    assert "### Governance" in comments[0] and "### Generated files" in comments[0]
+    # the bot's own push (synchronize) is not a new turn: still one commit, one comment
+    assert repo.get_branch("feature").commit.sha == head.sha
+    kinds = [r.kind for r in harness.reports]
+    assert kinds.count("push") == 1, kinds
+
+
+def test_a_rename_comment_patches_the_erd_regenerates_and_replies(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    before = repo.get_branch("feature").commit.sha
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    comment = bob.create_issue_comment("/uc rename column crm.customers.full_name to customer_name")
+    harness.settle()
+    head = repo.get_branch("feature").commit
+    assert head.commit.parents[0].sha == before  # exactly one new commit
+    assert trailer_of(head.commit.message) is not None
+    erd = harness.text(repo, "erd/retail.dbml")
+    assert "  customer_name varchar(200) [note: 'Name as given by the customer']\n" in erd
+    assert "full_name" not in erd
+    files = changed(repo, before, head.sha)
+    assert "erd/retail.dbml" in files and "generated/model.json" in files
+    assert any(f.startswith("generated/sql/dev/V0002") for f in files), files
+    comments = bot_comments(repo.get_pull(pull.number))
+    assert len(comments) == 2  # the sticky summary, edited in place, and one reply
+    reply = next(c for c in comments if "accelerator:reply" in c)
+    assert "rename column crm.customers.full_name to customer_name" in reply
+    assert f"/commit/{head.sha}" in reply
+    sticky = next(c for c in comments if c.startswith(SUMMARY_MARKER))
+    assert "### Last edits (by @bob)" in sticky and "/uc undo" in sticky
+    reactions = [r.content for r in repo.get_issue(pull.number).get_comment(comment.id).get_reactions()]
+    assert reactions == ["eyes"]
+
+
+def test_who_may_not_edit_gets_one_polite_reply_and_bots_are_ignored(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    before = repo.get_branch("feature").commit.sha
+    carol = harness.client("carol").get_repo("alice/lakehouse").get_pull(pull.number)  # public: may comment
+    carol.create_issue_comment("/uc rename column crm.customers.full_name to name")
+    other_bot = harness.client("renovate[bot]").get_repo("alice/lakehouse").get_pull(pull.number)
+    other_bot.create_issue_comment("/uc drop table crm.customers")
+    mine = harness.client(BOT_LOGIN).get_repo("alice/lakehouse").get_pull(pull.number)
+    mine.create_issue_comment("/uc drop table crm.addresses")
+    harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number).create_issue_comment(
+        "LGTM, thanks"
+    )
+    harness.settle()
+    assert repo.get_branch("feature").commit.sha == before  # nothing changed
+    replies = [c for c in bot_comments(repo.get_pull(pull.number)) if "accelerator:reply" in c]
+    replies = [c for c in replies if "only people with write" in c]
+    assert len(replies) == 1 and "@carol" in replies[0] and "Nothing was changed" in replies[0]
+    assert "full_name" in harness.text(repo, "erd/retail.dbml")
+    assert [d.status.value for d in harness.store.deliveries("github:alice/lakehouse#1")].count("done") >= 2
+
+
+def test_a_redelivery_changes_nothing(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    bob.create_issue_comment("/uc rename column crm.customers.full_name to customer_name")
+    harness.settle()
+    head = repo.get_branch("feature").commit.sha
+    comments = bot_comments(repo.get_pull(pull.number))
+    alice = harness.client("alice")
+    for delivery in harness.sandbox.state.data["deliveries"]:
+        alice._Github__requester.requestJsonAndCheck(  # type: ignore[attr-defined]
+            "POST", f"/app/hook/deliveries/{delivery['id']}/attempts"
+        )
+    harness.settle()
+    assert repo.get_branch("feature").commit.sha == head
+    assert bot_comments(repo.get_pull(pull.number)) == comments
+
+
+def test_a_human_push_between_turns_is_adopted_not_overwritten(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    erd = repo.get_contents("erd/retail.dbml", ref="feature")
+    assert not isinstance(erd, list)
+    edited = erd.decoded_content.decode().replace(
+        "  city varchar(100)\n", "  city varchar(100)\n  region varchar(50) [note: 'Region']\n"
+    )
+    repo.update_file("erd/retail.dbml", "add region by hand", edited, erd.sha, branch="feature")
+    harness.settle()
+    text = harness.text(repo, "erd/retail.dbml")
+    assert "region varchar(50)" in text
+    model = harness.text(repo, "generated/model.json")
+    assert '"region"' in model  # regenerated from the hand edit
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    bob.create_issue_comment("/uc rename column crm.addresses.region to area")
+    harness.settle()
+    text = harness.text(repo, "erd/retail.dbml")
+    assert "area varchar(50) [note: 'Region']" in text and "region" not in text
+    state = harness.bot.sessions.get("github:alice/lakehouse#1").state()
+    assert state is not None and state["sources"]["erd/retail.dbml"] == text
+
+
+def test_closing_closes_the_conversation_and_reopening_resumes_it(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    repo.get_pull(pull.number).edit(state="closed")
+    harness.settle()
+    assert harness.store.conversation("github:alice/lakehouse#1").status == "closed"
+    repo.get_pull(pull.number).edit(state="open")
+    harness.settle()
+    assert harness.store.conversation("github:alice/lakehouse#1").status == "open"
