@@ -1,7 +1,9 @@
 """`<catalog>.information_schema` views, computed from the metastore with Databricks' column names:
 what the user may see of that catalog (objects it owns or holds a privilege on, or below one).
 
-Positions (`ordinal_position`) count from 0, as Databricks' do; privileges are written with spaces
+Positions (`ordinal_position`, `position_in_unique_constraint`) count from 1, as Databricks' reference
+says; numeric precision is in bits for the binary types (radix 2), in digits for DECIMAL (radix 10);
+`character_maximum_length` is NULL (reserved, as documented). Privileges are written with spaces
 (`USE SCHEMA`) as GRANT writes them; only privileges granted directly are listed (`inherited_from`
 is 'NONE')."""
 
@@ -152,6 +154,9 @@ def _privileges(grants: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
             yield grantee, privilege.replace("_", " ")
 
 
+BITS = {"TINYINT": 8, "SMALLINT": 16, "INT": 32, "BIGINT": 64, "FLOAT": 24, "DOUBLE": 53}
+
+
 def _column_row(c: str, schema: Schema, table: Table, position: int) -> dict[str, Any]:
     column = table.columns[position]
     name, arguments = types.parse(column.type)
@@ -161,21 +166,17 @@ def _column_row(c: str, schema: Schema, table: Table, position: int) -> dict[str
         "table_schema": schema.name,
         "table_name": table.name,
         "column_name": column.name,
-        "ordinal_position": position,
+        "ordinal_position": position + 1,
         "column_default": column.default,
         "is_nullable": "YES" if column.nullable else "NO",
         "full_data_type": column.type.lower(),
         "data_type": name,
-        "character_maximum_length": arguments[0] if name in ("VARCHAR", "CHAR") and arguments else None,
+        "character_maximum_length": None,
         "character_octet_length": None,
-        "numeric_precision": arguments[0]
-        if name == "DECIMAL"
-        else {"TINYINT": 3, "SMALLINT": 5, "INT": 10, "BIGINT": 19}.get(name),
-        "numeric_precision_radix": 10
-        if name in ("DECIMAL", "TINYINT", "SMALLINT", "INT", "BIGINT")
-        else None,
+        "numeric_precision": arguments[0] if name == "DECIMAL" else BITS.get(name),
+        "numeric_precision_radix": 10 if name == "DECIMAL" else (2 if name in BITS else None),
         "numeric_scale": arguments[1] if name == "DECIMAL" else (0 if name in types.INTEGERS else None),
-        "datetime_precision": 6
+        "datetime_precision": 3
         if name in ("TIMESTAMP", "TIMESTAMP_NTZ")
         else (0 if name == "DATE" else None),
         "interval_type": None,
@@ -454,8 +455,8 @@ def _constraints(name: str, w: Walker) -> list[dict[str, Any]]:
                             **owner,
                             **where,
                             "column_name": column,
-                            "ordinal_position": position,
-                            "position_in_unique_constraint": position
+                            "ordinal_position": position + 1,
+                            "position_in_unique_constraint": position + 1
                             if constraint.kind == "FOREIGN KEY"
                             else None,
                         }

@@ -111,10 +111,10 @@ def test_information_schema_shows_tags_masks_keys_grants_and_owners(retail: Unit
         "SELECT constraint_name, column_name, ordinal_position FROM dev_retail.information_schema.key_column_usage "
         "WHERE table_name = 'order_items' ORDER BY constraint_name, ordinal_position",
     ) == [
-        ["fk_order_items_order_id", "order_id", 0],
-        ["fk_order_items_product_id", "product_id", 0],
-        ["pk_order_items", "order_id", 0],
-        ["pk_order_items", "line_number", 1],
+        ["fk_order_items_order_id", "order_id", 1],
+        ["fk_order_items_product_id", "product_id", 1],
+        ["pk_order_items", "order_id", 1],
+        ["pk_order_items", "line_number", 2],
     ]
     assert rows(
         uc,
