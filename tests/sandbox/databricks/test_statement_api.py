@@ -287,3 +287,26 @@ def test_the_workspace_survives_a_restart(tmp_path: Path, migrations: Migrations
         assert counted["result"]["data_array"] == [["5"]]
     finally:
         again.stop()
+
+
+def test_sandbox_controls_set_groups_and_admins(served: Served) -> None:
+    assert post(served, "/sandbox/databricks/admins", {"user": "root"}).status_code == 200  # the first admin
+    assert post(served, "/sandbox/databricks/admins", {"user": "eve"}, user="eve").status_code == 403
+    response = httpx.put(
+        served.url + "/sandbox/databricks/groups/pii_readers",
+        json={"members": ["bob"]},
+        headers={"Authorization": "Bearer root"},
+        timeout=10,
+    )
+    assert response.json() == {"group": "pii_readers", "members": ["bob"]}
+    assert [g.display for g in client(served, "bob").current_user.me().groups or []] == ["pii_readers"]
+    assert execute(served, "CREATE CATALOG c")["status"]["state"] == "SUCCEEDED"
+    root = post(
+        served,
+        "/api/2.0/sql/statements",
+        {"statement": "ALTER CATALOG c OWNER TO `x`", "warehouse_id": WAREHOUSE, "wait_timeout": "10s"},
+        user="root",
+    ).json()
+    assert root["status"]["state"] == "SUCCEEDED"  # a metastore admin may change anything
+    bad = post(served, "/sandbox/databricks/inject", {"match": "x"})
+    assert bad.status_code == 400 and bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"

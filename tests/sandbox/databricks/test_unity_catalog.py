@@ -462,3 +462,27 @@ def test_masks_and_row_filters_apply_to_what_a_query_reads(retail: UnityCatalog)
     assert rows(uc, f"SELECT customer_id FROM {TABLE}") == [[1]]
     uc.execute(f"ALTER TABLE {TABLE} DROP ROW FILTER", USER)
     assert rows(uc, f"SELECT count(*) FROM {TABLE}") == [[2]]
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_whole_model_script_runs_and_runs_again(uc: UnityCatalog, env: str) -> None:
+    """render_sql's script (CREATE ... IF NOT EXISTS, multi-line tables, governance after): twice."""
+    from accelerator.generate import ErdInput, PolicyInput, govern_inputs
+    from accelerator.render import render_sql
+    from accelerator.sandbox.databricks.sqltext import split_statements
+
+    from .conftest import EXAMPLE
+
+    erd = EXAMPLE / "erd" / "retail.dbml"
+    policy = EXAMPLE / "policies" / "governance.yaml"
+    governed = govern_inputs(
+        "retail",
+        [ErdInput("erd/retail.dbml", erd.read_text(encoding="utf-8"), "retail")],
+        PolicyInput("policies/governance.yaml", policy.read_text(encoding="utf-8")),
+    )
+    (script,) = render_sql(governed.project, env).values()
+    statements = split_statements(script)
+    assert any(s.startswith("CREATE TABLE IF NOT EXISTS") and "\n" in s for s in statements)
+    run_all(uc, statements)
+    run_all(uc, statements)  # every statement of the script can run again
+    assert rows(uc, f"SELECT count(*) FROM {env}_retail.information_schema.column_masks") == [[7]]
