@@ -69,7 +69,8 @@ class SandboxState:
     def save(self) -> None:
         scratch = self.file.with_suffix(".tmp")
         kept = {key: value for key, value in self.data.items() if key != "deliveries"}
-        scratch.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+        # compact: json's C encoder (an indented dump takes the pure-Python one, ten times slower)
+        scratch.write_text(json.dumps(kept, separators=(",", ":")), encoding="utf-8")
         scratch.replace(self.file)  # atomic: a crash never leaves half a state
 
     def new_id(self) -> int:
