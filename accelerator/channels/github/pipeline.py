@@ -34,8 +34,9 @@ from accelerator.agent.crash import crash_point
 from accelerator.channels.github import commits, summary
 from accelerator.channels.github.client import BotIdentity, may_edit, permission
 from accelerator.channels.github.events import Context, Event, Registry, command_text, ignored_because
+from accelerator.channels.github.merge import merge3
 from accelerator.channels.github.settings import BotSettings
-from accelerator.channels.github.snapshot import Head, Tree, checked_out, git_blob_sha, read_tree
+from accelerator.channels.github.snapshot import Head, Tree, checked_out, git_blob_sha, read_blob, read_tree
 from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
@@ -354,16 +355,23 @@ class PullRequestBot:
             except GithubException:  # the commit is gone (a force push): compare texts only
                 seen = None
         hand: dict[str, str] = {}
+        if last_seen == head.sha:
+            return hand
         for file, text in state["sources"].items():
             current = head.text(file)
             if current is None or current == text:
                 continue
-            if last_seen == head.sha:
-                continue
             before = seen.files.get(file) if seen is not None else None
             entry = head.tree.files.get(file)
-            if seen is not None and before is not None and entry is not None and before.sha == entry.sha:
-                continue
+            if before is not None and entry is not None and before.sha == entry.sha:
+                continue  # the branch did not touch it: the conversation's text is the newer
+            if before is not None:  # both may have changed it: the human's change on the conversation's
+                merged = merge3(read_blob(repo, before).decode("utf-8", "replace"), text, current)
+                if merged is None:
+                    log.warning("%s: a hand edit overlaps the conversation's; the hand edit is kept", file)
+                current = current if merged is None else merged
+                if current == text:
+                    continue
             hand[file] = current
         return hand
 
