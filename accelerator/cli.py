@@ -23,7 +23,7 @@ app.add_typer(memory.commands)  # sessions
 app.add_typer(memory.memory_app, name="memory")
 app.add_typer(sandbox.commands)  # sandbox
 app.add_typer(infra_app, name="infra")  # infra synth
-app.add_typer(github_command.commands)  # serve
+app.add_typer(github_command.commands)  # serve, bot
 app.add_typer(deploy.commands)  # apply, history, drift
 
 

@@ -1,10 +1,13 @@
-"""`accelerator serve`: the PR bot as a GitHub App webhook server (intake + workers, one process)."""
+"""`accelerator serve`: the PR bot as a GitHub App webhook server (intake + workers, one process);
+`accelerator bot`: one GitHub Actions event, run in its conversation's order."""
 
 from __future__ import annotations
 
 import logging
 import socket
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +15,7 @@ import typer
 from accelerator.channels.cli.app import EXIT_USAGE, DatabaseUrlOption, err, fail, new_app, out
 from accelerator.errors import AcceleratorError
 
-commands = new_app()  # `serve`
+commands = new_app()  # `serve`, `bot`
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -89,5 +92,84 @@ def serve(
             server.run(sockets=[sock])
         finally:
             runner.stop()
+    finally:
+        pool.close()
+
+
+@commands.command("bot")
+def bot_command(
+    event_name: Annotated[str, typer.Option("--event-name", help="the event ($GITHUB_EVENT_NAME)")],
+    event_path: Annotated[
+        Path,
+        typer.Option(
+            "--event-path", help="the event's payload ($GITHUB_EVENT_PATH)", exists=True, dir_okay=False
+        ),
+    ],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Run one GitHub Actions event as a turn of its pull request's conversation (Actions mode).
+
+    The delivery id is `actions-<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`; the event is queued in its
+    conversation and the conversation's queue is run in order, so a job never overtakes an earlier
+    one. Environment: GITHUB_TOKEN, GITHUB_API_URL, GITHUB_BOT_LOGIN (github-actions[bot] by
+    default) and the memory's settings. Exit 0 when every turn ran, 1 when one failed."""
+    import json
+    import os
+
+    from accelerator.channels.cli.memory import memory_source
+    from accelerator.channels.github.client import github_client
+    from accelerator.channels.github.events import Event
+    from accelerator.channels.github.intake import record
+    from accelerator.channels.github.pipeline import PullRequestBot
+    from accelerator.channels.github.settings import BotSettings
+    from accelerator.channels.github.workers import Workers
+    from accelerator.memory import MemoryStore, open_pool
+    from accelerator.memory.pool import check_connection
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = BotSettings.from_env(require_secret=False)
+        if settings.bot_login is None:
+            settings = replace(settings, bot_login="github-actions[bot]")
+        if event_path.stat().st_size > 25 * 1024 * 1024:
+            raise AcceleratorError(f"{event_path} is over 25 MB: not a GitHub event payload")
+        try:
+            payload = json.loads(event_path.read_text(encoding="utf-8"))
+        except ValueError as failure:
+            raise AcceleratorError(f"{event_path} is not JSON: {failure}") from None
+        if not isinstance(payload, dict):
+            raise AcceleratorError(f"{event_path} does not hold a JSON object")
+        run_id, attempt = os.environ.get("GITHUB_RUN_ID", ""), os.environ.get("GITHUB_RUN_ATTEMPT", "1")
+        if not run_id.isdigit() or not attempt.isdigit():
+            raise AcceleratorError(
+                "GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT must be set (GitHub Actions sets both)",
+                hint="run `accelerator bot` inside a GitHub Actions job",
+            )
+        source, _ = memory_source(None, database_url)
+        check_connection(source)
+        pool = open_pool(source, min_size=1, max_size=4)
+    except AcceleratorError as error:
+        fail(error)
+    try:
+        store = MemoryStore(pool, source.schema)
+        store.migrate()
+        bot = PullRequestBot(pool, settings, github_client(settings), schema=source.schema)
+        event = Event(event_name, f"actions-{run_id}-{attempt}", payload)
+        reason = bot.ignored(event)
+        if reason is not None:
+            out.print(f"nothing to do: {reason}", markup=False)
+            return
+        record(store, event)
+        thread = event.thread_id
+        assert thread is not None
+        runner = Workers(store, bot.handle, count=1)
+        ran: list[str] = []
+        while (delivery := store.claim_next_delivery(thread)) is not None:
+            runner.process(delivery)
+            ran.append(delivery.id)
+        failed = [d for d in dict.fromkeys(ran) if store.delivery_status(d) != "done"]
+        out.print(f"{thread}: {len(set(ran))} delivery(ies) run, {len(failed)} failed", markup=False)
+        if failed:
+            raise typer.Exit(1)
     finally:
         pool.close()

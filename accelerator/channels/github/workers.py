@@ -83,7 +83,7 @@ class Workers:
         delivery = self.store.claim_next_delivery()
         if delivery is None:
             return False
-        self._process(delivery)
+        self.process(delivery)
         return True
 
     def drain(self, timeout: float = 60.0) -> int:
@@ -107,7 +107,8 @@ class Workers:
                     self._wake.wait(IDLE_POLL)
                 self._pending = max(0, self._pending - 1)
 
-    def _process(self, delivery: Delivery) -> None:
+    def process(self, delivery: Delivery) -> None:
+        """Run one claimed delivery to its end: done, or failed (queued again while it has attempts)."""
         from accelerator.memory import DeliveryStatus
 
         payload = delivery.payload if isinstance(delivery.payload, dict) else {}

@@ -1,0 +1,69 @@
+"""`accelerator bot` (one GitHub Actions event) against the sandbox and the real PostgreSQL, and
+`accelerator serve` refusing to start without its secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accelerator.channels.github.commits import trailer_of
+from accelerator.cli import app
+from accelerator.sandbox import start_sandbox
+from tests.channels.github.conftest import BOT_LOGIN, Harness
+
+
+def test_serve_refuses_to_start_without_the_webhook_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "GITHUB_WEBHOOK_SECRET is not set" in result.output
+
+
+def test_an_actions_event_is_a_turn_run_once(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = start_sandbox(tmp_path / "state", bot_login=BOT_LOGIN)  # no webhooks: Actions delivers
+    try:
+        helper = Harness(sandbox, None, None, None, "")  # type: ignore[arg-type]
+        repo = helper.repository()
+        pull = helper.open_pull(repo)
+        event = {
+            "action": "opened",
+            "number": pull.number,
+            "pull_request": {"number": pull.number, "head": {"sha": pull.head.sha, "ref": "feature"}},
+            "repository": {"full_name": "alice/lakehouse"},
+            "sender": {"login": "alice", "type": "User"},
+        }
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(event))
+        for name, value in {
+            "GITHUB_TOKEN": BOT_LOGIN, "GITHUB_API_URL": sandbox.api_url, "GITHUB_BOT_LOGIN": BOT_LOGIN,
+            "ACCELERATOR_WRITE_SPACING": "0", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        arguments = [
+            "bot",
+            "--event-name",
+            "pull_request",
+            "--event-path",
+            str(path),
+            "--database-url",
+            database_url,
+        ]
+        first = CliRunner().invoke(app, arguments)
+        assert first.exit_code == 0, first.output
+        assert "github:alice/lakehouse#1: 1 delivery(ies) run, 0 failed" in first.output
+        head = repo.get_branch("feature").commit
+        assert trailer_of(head.commit.message) == "actions-42-1"
+        again = CliRunner().invoke(app, arguments)  # the same run again: nothing new
+        assert again.exit_code == 0 and "0 delivery(ies) run" in again.output
+        assert repo.get_branch("feature").commit.sha == head.sha
+        summaries = [c for c in repo.get_pull(1).get_issue_comments() if c.user.login == BOT_LOGIN]
+        assert len(summaries) == 1
+    finally:
+        sandbox.stop()
