@@ -277,8 +277,10 @@ def test_the_workspace_survives_a_restart(tmp_path: Path, migrations: Migrations
     first = serve(tmp_path)
     first.workspace.uc.add_members(OWNER_GROUP, [USER])
     try:
+        api = client(first).statement_execution
         for statement in migrations.files["dev"][0][1]:
-            assert typed(execute(first, statement)).status.state is StatementState.SUCCEEDED  # type: ignore[union-attr]
+            done = api.execute_statement(statement=statement, warehouse_id=WAREHOUSE, wait_timeout="30s")
+            assert done.status.state is StatementState.SUCCEEDED, done.status  # type: ignore[union-attr]
     finally:
         first.stop()
     again = serve(tmp_path)
