@@ -3,11 +3,31 @@
 Each constructor is one Databricks error condition (docs.databricks.com/error-messages), with the
 SQLSTATE Databricks gives it; the statement API reports the text as `status.error.message` and the
 SQLSTATE as `status.sql_state`.
+
+Where the refusal is real but its class is not in Databricks' published list, the sandbox names it
+itself; those names are in `SANDBOX_NAMED`, and code must not match on them as if Databricks used them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+
+SANDBOX_NAMED = frozenset(
+    {
+        "CONSTRAINT_DEPENDENCY",  # DROP PRIMARY KEY without CASCADE while foreign keys reference it
+        "DELTA_NONNULLABLE_KEY_COLUMN",  # a PRIMARY KEY on a nullable column
+        "FOREIGN_KEY_REFERENCES_NON_PRIMARY_KEY",
+        "FOREIGN_KEY_COLUMN_COUNT_MISMATCH",
+        "MASK_FUNCTION_PARAMETER_MISMATCH",
+        "DELTA_IDENTITY_COLUMNS_ALTER_COLUMN_NOT_SUPPORTED",
+        "TAG_LIMIT_EXCEEDED",
+        "SANDBOX_TABLE_FULL",
+        "UNSUPPORTED_FEATURE.SANDBOX",  # a form the sandbox does not execute
+        "INVALID_PARAMETER_VALUE.RENAME_ACROSS_CATALOGS",
+        "STATEMENT_TOO_LONG",
+    }
+)
 
 
 class SqlError(Exception):
