@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-
 SANDBOX_NAMED = frozenset(
     {
         "CONSTRAINT_DEPENDENCY",  # DROP PRIMARY KEY without CASCADE while foreign keys reference it
