@@ -219,7 +219,23 @@ def list_pulls(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.repository(call)
     wanted = call.query.get("state", "open")
     pulls = [pull for pull in repository["pulls"].values() if wanted == "all" or pull["state"] == wanted]
-    pulls.sort(key=lambda pull: -int(pull["number"]))
+    head = call.query.get(
+        "head"
+    )  # `user:ref` as GitHub takes it (the sandbox has no forks: user is the owner)
+    if head:
+        owner, _, branch = head.rpartition(":")
+        pulls = [
+            pull
+            for pull in pulls
+            if pull["head"] == branch and (not owner or owner.lower() == repository["owner"].lower())
+        ]
+    if call.query.get("base"):
+        pulls = [pull for pull in pulls if pull["base"] == call.query["base"]]
+    key = {"updated": "updated_at", "created": "created_at"}.get(
+        call.query.get("sort", "created"), "created_at"
+    )
+    ascending = call.query.get("direction", "desc") == "asc"
+    pulls.sort(key=lambda pull: (int(pull[key]), int(pull["number"])), reverse=not ascending)
     return 200, [sandbox.shapes.pull(repository, pull) for pull in paginate(call, pulls)]
 
 

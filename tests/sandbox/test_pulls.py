@@ -44,6 +44,9 @@ def test_review_comments_sit_on_lines_of_the_diff(sandbox: RunningSandbox, recei
         ("notes.md", "added", 2, 0),
     ]
     assert [c.commit.message for c in pull.get_commits()] == ["ten", "notes"]
+    assert [p.number for p in repo.get_pulls(head="alice:feature")] == [pull.number]
+    assert [p.number for p in repo.get_pulls(head="alice:other")] == []
+    assert [p.number for p in repo.get_pulls(base="main", state="all")] == [pull.number]
     full = repo.get_pull(pull.number)
     assert (full.changed_files, full.additions, full.deletions, full.commits, full.mergeable) == (
         2,
