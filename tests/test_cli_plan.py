@@ -169,15 +169,6 @@ def test_plan_against_a_given_model_or_a_git_revision(example: Path, tmp_path: P
     )
 
 
-def test_generate_of_some_environments_is_refused_once_others_have_migrations(example: Path) -> None:
-    generate()
-    edit_erd(example)
-    result = runner.invoke(app, ["generate", "--no-terraform", "--env", "prod"])
-    assert result.exit_code == 2, result.output
-    assert "--env leaves out dev, staging" in result.output
-    assert migrations(example) == ["V0001__initial.sql", "migrations.sum"]  # nothing written
-
-
 def gate_errors(argv: list[str]) -> tuple[int, list[dict[str, object]]]:
     result = runner.invoke(app, [*argv, "--format", "json"])
     findings = json.loads(result.stdout)["findings"]

@@ -198,7 +198,7 @@ def test_hand_edits_are_adopted_before_the_turn(conversation: Conversation) -> N
 
 def test_the_state_keeps_sources_and_digests_not_generated_files(conversation: Conversation) -> None:
     state = conversation.say("status").state
-    assert set(state["artifacts"]) >= {"model.json", "sql/prod/prod_retail.sql", "docs/retail.md"}
+    assert set(state["artifacts"]) >= {"model.json", "sql/prod/V0001__initial.sql", "docs/retail.md"}
     assert all(len(digest) == 64 for digest in state["artifacts"].values())
     assert len(repr(state)) < 4 * sum(len(text) for text in state["sources"].values())
 

@@ -18,7 +18,7 @@ from accelerator.edit.table_edits import DropColumn, MoveTable, RenameColumn, Re
 from accelerator.generate import ErdInput, Governed, PolicyInput, govern_inputs
 from accelerator.memory import MemoryStore
 from accelerator.memory.pool import MemoryPool
-from tests.agent.test_governance_turns import prod_sql
+from tests.agent.test_governance_turns import newest_prod_migration, prod_sql
 from tests.agent.test_graph import ERD, EXAMPLE, POLICY, Conversation, initial_state, memory_pool
 
 __all__ = ["memory_pool"]  # the fixture
@@ -72,9 +72,9 @@ def test_renaming_a_table_the_policy_names_renames_it_in_the_policy_too(
     assert text.replace("crm.clients", "crm.customers") == policy  # nothing else changed
     assert isinstance(yaml.safe_load(text), dict)
     assert error_findings(conversation) == errors_before
-    sql = prod_sql(conversation)
-    assert GRANT_SQL.format("clients") in sql and GRANT_SQL.format("customers") not in sql
-    assert "`phone` SET MASK" in sql
+    newest = newest_prod_migration(conversation)  # a renamed table keeps its grants and masks
+    assert "ALTER TABLE `prod_retail`.`crm`.`customers` RENAME TO `prod_retail`.`crm`.`clients`;" in newest, newest
+    assert "REVOKE" not in newest and "DROP MASK" not in newest
     notes = result.reply.splitlines()
     assert (
         f"- the grant to analysts on table crm.customers now names crm.clients ({POLICY}: environments.prod.grants)"
