@@ -68,10 +68,16 @@ def empty_like(project: Project) -> Project:
     )
 
 
+_ENVIRONMENT_SETTINGS = (c.SetCatalogTemplate, c.SetCatalogStorage, c.SetCatalogIsolation)
+
+
 def changes_in(changes: Sequence[c.Change], environment: str) -> list[c.Change]:
-    """The changes that concern `environment`: a grant or a revoke declared for others is not its."""
+    """The changes that concern `environment`: a grant or a revoke declared for others, or another
+    environment's catalog settings, are not its."""
     kept: list[c.Change] = []
     for change in changes:
+        if isinstance(change, _ENVIRONMENT_SETTINGS) and change.name != environment:
+            continue
         if isinstance(change, c.GrantPrivileges) and not change.applies_in(environment):
             continue
         if (

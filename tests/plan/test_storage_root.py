@@ -16,6 +16,7 @@ from accelerator.model.copying import deep_copied
 from accelerator.model.elements import Catalog, Environment, Project, Schema
 from accelerator.plan import apply_changes, diff, migration_sql
 from accelerator.plan import changes as c
+from accelerator.plan.migrations import changes_in
 from accelerator.policy.loader import parse_policy
 from accelerator.render.model_json import render_model_json
 from tests.plan.sql_check import assert_valid
@@ -153,3 +154,14 @@ def test_naming_and_location_changed_together_are_two_changes() -> None:
         name="prod", catalog_template="{domain}_{env}", storage_root="r2://b/x"
     )
     assert [change.code for change in diff(previous, current)] == ["TF101", "TF102"]
+
+
+def test_an_environments_catalog_settings_are_in_its_own_migrations_only() -> None:
+    previous = shop(Environment(name="prod"))
+    current = deep_copied(previous)
+    current.environments[1] = Environment(
+        name="prod", catalog_template="{domain}_{env}", storage_root="r2://b/x", isolation_mode="ISOLATED"
+    )
+    changes = diff(previous, current)
+    assert [change.code for change in changes_in(changes, "prod")] == ["TF101", "TF102", "TF103"]
+    assert changes_in(changes, "dev") == []  # prod's catalogs are not dev's to gate
