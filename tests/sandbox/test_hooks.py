@@ -73,6 +73,15 @@ def test_a_repository_hook_gets_a_ping_and_its_events(sandbox: RunningSandbox, r
     assert again.body == mine[1].body
     assert [d["redelivery"] for d in httpx.get(api, headers=alice).json()] == [True, False, False]
     assert httpx.get(f"{api}/{listed[0]['id'] + 10_000}", headers=alice).status_code == 404
+    summaries = list(repo.get_hook_deliveries(hook.id))  # PyGithub reads them too
+    assert [(d.event, d.status_code, d.redelivery) for d in summaries] == [
+        ("push", 202, True),
+        ("push", 202, False),
+        ("ping", 202, False),
+    ]
+    one_delivery = repo.get_hook_delivery(hook.id, summaries[1].id)
+    assert one_delivery.guid == mine[1].headers["x-github-delivery"]
+    assert one_delivery.request is not None and one_delivery.request.payload["ref"] == "refs/heads/main"
     assert [h.id for h in repo.get_hooks()] == [hook.id, form.id]
     assert repo.get_hook(hook.id).last_response.code == 202
 
