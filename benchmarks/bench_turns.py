@@ -86,7 +86,7 @@ def breakdown(session: Any, tables: int, repeats: int = 5) -> None:
             table=f"s{(tables - 1) % 10}.t{tables - 1}", column="col_3", new_name=f"col_3_{repeat}"
         )
         parsed: dict[str, ParsedErd] = {}
-        cache = DerivedCache()
+        cache = DerivedCache(loader=session.derived.loader)  # the previous migrations, from the memory
         with collection_paused():
             started = time.perf_counter()
             patched = patch_sources(
