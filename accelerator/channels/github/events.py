@@ -112,8 +112,9 @@ def command_text(body: str, prefix: str, bot_login: str | None) -> str | None:
     return None
 
 
-def ignored_because(event: Event, bot_login: str | None, prefix: str) -> str | None:
-    """Why this event is not the bot's business (None: it is). Pure: from the payload alone."""
+def ignored_because(event: Event, bot_login: str | None, prefix: str | None) -> str | None:
+    """Why this event is not the bot's business (None: it is). Pure: from the payload alone. With
+    `prefix` None, whether a comment is addressed is left to the caller (the base branch's prefix)."""
     sender = event.sender
     login = event.sender_login
     if bot_login and login.lower() == bot_login.lower():
@@ -130,7 +131,9 @@ def ignored_because(event: Event, bot_login: str | None, prefix: str) -> str | N
         ):
             return "a comment by a bot"
         body = comment.get("body")
-        if not isinstance(body, str) or command_text(body, prefix, bot_login) is None:
+        if not isinstance(body, str):
+            return "a comment without a body"
+        if prefix is not None and command_text(body, prefix, bot_login) is None:
             return "a comment not addressed to the bot"
     return None
 

@@ -32,11 +32,20 @@ from github.Repository import Repository
 
 from accelerator.agent.crash import crash_point
 from accelerator.channels.github import commits, summary
-from accelerator.channels.github.client import BotIdentity, may_edit, permission
+from accelerator.channels.github.client import BotIdentity, permission
 from accelerator.channels.github.events import Context, Event, Registry, command_text, ignored_because
 from accelerator.channels.github.merge import merge3
 from accelerator.channels.github.settings import BotSettings
-from accelerator.channels.github.snapshot import Head, Tree, checked_out, git_blob_sha, read_blob, read_tree
+from accelerator.channels.github.snapshot import (
+    Head,
+    Tree,
+    checked_out,
+    file_at,
+    git_blob_sha,
+    read_blob,
+    read_tree,
+)
+from accelerator.config import CONFIG_NAMES, BotConfig, load_trusted_settings
 from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
@@ -143,7 +152,7 @@ class PullRequestBot:
             return f"{event.key} belongs to no pull request"
         if not self.registry.handles(event):
             return f"{event.key} is not handled"
-        return ignored_because(event, self.identity.login, self.settings.prefix)
+        return ignored_because(event, self.identity.login, None)  # the prefix is the base branch's
 
     def handle(self, event: Event) -> list[TurnReport]:
         reason = self.ignored(event)
@@ -172,21 +181,36 @@ class PullRequestBot:
         user = self.store.upsert_user(github_login=ctx.sender) if ctx.sender else None
         return self.turn(ctx, pull, None, user.id if user else None)
 
+    def trusted(self, repo: Repository, base: str) -> BotConfig:
+        """The `bot:` settings of the base branch's accelerator.yaml (never the PR's own: a pull
+        request cannot grant itself permissions); the defaults when it has none or a broken one."""
+        for name in CONFIG_NAMES:
+            text = file_at(repo, base, name)
+            if text is None:
+                continue
+            try:
+                return load_trusted_settings(text, f"{base}:{name}").bot
+            except AcceleratorError as error:
+                log.warning("the bot: settings of %s are ignored: %s", base, error.format())
+                break
+        return BotConfig(prefix=self.settings.prefix)
+
     def on_comment(self, ctx: Context) -> TurnReport:
         comment = ctx.event.comment
         comment_id = comment.get("id")
         body = comment.get("body")
-        text = (
-            command_text(body, self.settings.prefix, self.identity.login) if isinstance(body, str) else None
-        )
+        pull = ctx.repo.get_pull(ctx.number)
+        config = self.trusted(ctx.repo, pull.base.ref)
+        text = command_text(body, config.prefix, self.identity.login) if isinstance(body, str) else None
         if not isinstance(comment_id, int) or text is None:
-            return TurnReport(ctx.thread_id, "ignored", note="not a command")
+            return TurnReport(ctx.thread_id, "ignored", note="not addressed to the bot")
         key = f"comment:{comment_id}"
         issue = ctx.repo.get_issue(ctx.number)
         level = permission(self.github, ctx.repository, ctx.sender)
-        if not may_edit(level):
+        if not config.may_edit(level):
+            allowed = ", ".join(config.edit_permissions)
             note = (
-                f"Sorry @{ctx.sender}, only people with write, maintain or admin permission on this "
+                f"Sorry @{ctx.sender}, only people with {allowed} permission on this "
                 f"repository can change it through me (yours: {level}). Nothing was changed."
             )
             replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
@@ -196,15 +220,20 @@ class PullRequestBot:
         except GithubException as failure:  # an acknowledgement is not worth failing the turn
             log.warning("no eyes reaction on comment %s: %s", comment_id, failure.status)
         user = self.store.upsert_user(github_login=ctx.sender)
-        pull = ctx.repo.get_pull(ctx.number)
         url = comment.get("html_url")
         command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
-        return self.turn(ctx, pull, command, user.id)
+        return self.turn(ctx, pull, command, user.id, prefix=config.prefix)
 
     # -- a turn ---------------------------------------------------------------------------------------
 
     def turn(
-        self, ctx: Context, pull: PullRequest, command: Command | None, user_id: int | None
+        self,
+        ctx: Context,
+        pull: PullRequest,
+        command: Command | None,
+        user_id: int | None,
+        *,
+        prefix: str | None = None,
     ) -> TurnReport:
         thread, repo, delivery = ctx.thread_id, ctx.repo, ctx.event.delivery
         session = self.sessions.get(thread)
@@ -212,7 +241,9 @@ class PullRequestBot:
         report = TurnReport(thread, "comment" if command else "push")
         fork = pull.head.repo is None or pull.head.repo.full_name != ctx.repository
         branch, head_sha = pull.head.ref, pull.head.sha
-        inputs = summary.SummaryInputs(prefix=self.settings.prefix, fork=fork)
+        if prefix is None:
+            prefix = self.trusted(repo, pull.base.ref).prefix
+        inputs = summary.SummaryInputs(prefix=prefix, fork=fork)
         result: TurnResult | None = None
         for attempt in range(MAX_REDO + 1):
             last_seen = self._last_seen(thread)

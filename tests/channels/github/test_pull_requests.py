@@ -144,3 +144,38 @@ def test_closing_closes_the_conversation_and_reopening_resumes_it(harness: Harne
     repo.get_pull(pull.number).edit(state="open")
     harness.settle()
     assert harness.store.conversation("github:alice/lakehouse#1").status == "open"
+
+
+def test_the_bot_settings_come_from_the_base_branch_not_the_pull_request(harness: Harness) -> None:
+    repo = harness.repository()
+    config = repo.get_contents("accelerator.yaml", ref="main")
+    assert not isinstance(config, list)
+    trusted = config.decoded_content.decode() + "bot:\n  prefix: /db\n  edit_permissions: [admin]\n"
+    repo.update_file("accelerator.yaml", "bot settings", trusted, config.sha, branch="main")
+
+    def grant_itself(text: str) -> str:  # the PR's own bot: section would let writers edit with /uc
+        return text + "\nTable sales.returns {\n  return_id bigint [pk]\n}\n"
+
+    pull = harness.open_pull(repo, grant_itself)
+    head_config = repo.get_contents("accelerator.yaml", ref="feature")
+    assert not isinstance(head_config, list)
+    forged = (
+        head_config.decoded_content.decode()
+        .replace("prefix: /db", "prefix: /uc")
+        .replace("[admin]", "[write, admin]")
+    )
+    repo.update_file("accelerator.yaml", "grant", forged, head_config.sha, branch="feature")
+    harness.settle()
+    before = repo.get_branch("feature").commit.sha
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    bob.create_issue_comment("/uc rename column crm.customers.full_name to name")  # not the prefix
+    bob.create_issue_comment("/db rename column crm.customers.full_name to name")  # bob only writes
+    harness.settle()
+    assert repo.get_branch("feature").commit.sha == before
+    replies = [c for c in bot_comments(repo.get_pull(pull.number)) if "accelerator:reply" in c]
+    assert len(replies) == 1 and "only people with admin permission" in replies[0]
+    repo.get_pull(pull.number).create_issue_comment("/db rename column crm.customers.full_name to name")
+    harness.settle()
+    assert "  name varchar(200)" in harness.text(repo, "erd/retail.dbml")
+    sticky = next(c for c in bot_comments(repo.get_pull(pull.number)) if c.startswith(SUMMARY_MARKER))
+    assert "`/db undo`" in sticky
