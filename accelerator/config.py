@@ -14,6 +14,8 @@ output: generated               # where `generate` writes
 terraform:
   enabled: true
   backend: {local: {path: "terraform.{env}.tfstate"}}   # or s3/azurerm/gcs/remote; {env} is replaced
+databricks:
+  warehouse_id: 1234567890abcdef  # the SQL warehouse `accelerator apply` and `drift` run statements on
 ```
 
 `memory:` (where the conversation memory is, read by `accelerator.memory.MemoryConfig`) and `bot:`
@@ -76,6 +78,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StringConstraints,
     ValidationError,
     field_validator,
 )
@@ -270,6 +273,15 @@ def _check_bot_prefix(value: str) -> str:
     return value
 
 
+class DatabricksConfig(BaseModel):
+    """Where `accelerator apply` and `drift` run their statements (`--warehouse` and
+    `DATABRICKS_WAREHOUSE_ID` win over it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    warehouse_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")] | None = None
+
+
 class BotConfig(BaseModel):
     """The PR bot's settings (`bot:`), honoured only from a trusted accelerator.yaml (the base branch
     or the operator's), so that a pull request cannot grant itself permissions."""
@@ -344,6 +356,7 @@ class ProjectConfig(_Located):
     )
     output: RelativePath = "generated"
     terraform: TerraformConfig = Field(default_factory=TerraformConfig)
+    databricks: DatabricksConfig = Field(default_factory=DatabricksConfig)
     memory: dict[str, Any] = Field(default_factory=dict)  # trusted only; see memory_config
     bot: BotConfig = Field(default_factory=BotConfig)  # trusted only; see trusted_settings
     root: Path = Field(default=Path("."), exclude=True)  # the directory holding the config file

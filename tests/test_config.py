@@ -78,3 +78,13 @@ def test_find_config(tmp_path: Path) -> None:
     path = write(tmp_path, "project: x\n")
     assert find_config(tmp_path) == path
     assert ProjectConfig().project == "main"
+
+
+def test_the_warehouse_apply_uses_is_configured_and_checked(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "project: x\n")).databricks.warehouse_id is None
+    path = write(tmp_path, "project: x\ndatabricks:\n  warehouse_id: abc123DEF\n")
+    assert load_config(path).databricks.warehouse_id == "abc123DEF"
+    with pytest.raises(PolicyError) as caught:
+        load_config(write(tmp_path, "project: x\ndatabricks:\n  warehouse_id: \"x'; DROP\"\n"))
+    assert (caught.value.line, caught.value.column) == (3, 17)
+    assert "databricks.warehouse_id" in caught.value.message

@@ -23,7 +23,7 @@ import socket
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -81,14 +81,8 @@ class Connection:
 
 
 def configured_warehouse(config: ProjectConfig) -> str | None:
-    """accelerator.yaml's `databricks: {warehouse_id: ...}` when the configuration has that section."""
-    section: Any = getattr(config, "databricks", None)
-    if section is None:
-        return None
-    value = (
-        section.get("warehouse_id") if isinstance(section, dict) else getattr(section, "warehouse_id", None)
-    )
-    return str(value) if value else None
+    """accelerator.yaml's `databricks: {warehouse_id: ...}`."""
+    return config.databricks.warehouse_id
 
 
 def connect(host: str | None, profile: str | None, warehouse: str) -> Connection:
