@@ -1,6 +1,9 @@
 """Benchmark of `accelerator sandbox`: a comment POST's round trip, and webhook dispatch under a steady load.
 
-    .venv/bin/python benchmarks/bench_sandbox.py [--round-trips 300] [--rate 50] [--seconds 10]
+    .venv/bin/python benchmarks/bench_sandbox.py [--round-trips 300] [--rate 50] [--seconds 10] [--in-process]
+
+The sandbox runs as users run it, `accelerator sandbox` in its own process (`--in-process`: in a thread
+of this one, sharing its interpreter lock with the load and the receiver).
 
 1. Round trip: `POST /repos/{o}/{r}/issues/{n}/comments` one after another on a kept-alive connection,
    with httpx and with PyGithub (the bot's client); p50/p95/max.
@@ -14,14 +17,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -175,29 +181,72 @@ def dispatch(api_url: str, comments_path: str, receiver: Receiver, rate: float, 
     return lost + len(failures)
 
 
+@contextlib.contextmanager
+def sandbox_process(state: Path, webhook_url: str) -> Iterator[str]:
+    """`accelerator sandbox` in a child process; yields its API URL (the first line it prints)."""
+    command = [sys.executable, "-m", "accelerator", "sandbox", "--port", "0", "--state", str(state)]
+    command += ["--webhook-url", webhook_url, "--webhook-secret", SECRET]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout is not None
+        first = child.stdout.readline().strip()
+        if not first.startswith("sandbox: "):
+            raise SystemExit(f"accelerator sandbox did not start: {first!r}")
+        yield first.removeprefix("sandbox: ")
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def sandbox_thread(state: Path, webhook_url: str) -> Iterator[str]:
+    running = start_sandbox(state, webhook_url=webhook_url, webhook_secret=SECRET)
+    try:
+        yield running.api_url
+    finally:
+        running.stop()
+
+
+def drain(receiver: Receiver, quiet: float = 1.0) -> None:
+    """Until no webhook has arrived for `quiet` seconds (the set-up's and the round trips' deliveries)."""
+    count, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet:
+        with receiver.lock:
+            if len(receiver.arrived) != count:
+                count, since = len(receiver.arrived), time.monotonic()
+        time.sleep(0.05)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--round-trips", type=int, default=300)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--in-process", action="store_true", help="serve the sandbox from a thread of this process"
+    )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as state, Receiver() as receiver:
-        sandbox = start_sandbox(Path(state), webhook_url=receiver.url, webhook_secret=SECRET)
-        try:
-            alice = pygithub(sandbox.api_url, "alice")
-            repo = alice.get_user().create_repo("bench", auto_init=True)
-            repo.add_to_collaborators("bob", "push")
-            repo.create_git_ref("refs/heads/feature", repo.get_branch("main").commit.sha)
-            repo.create_file("erd/sales.dbml", "add sales", "Table customers {}\n", branch="feature")
-            pull = repo.create_pull(base="main", head="feature", title="bench", body="")
-            path = f"/repos/alice/bench/issues/{pull.number}/comments"
-            round_trips(sandbox.api_url, path, options.round_trips)
-            sandbox.webhooks.wait_idle(timeout=60)
-            with receiver.lock:
-                receiver.arrived.clear()
-            return 1 if dispatch(sandbox.api_url, path, receiver, options.rate, options.seconds) else 0
-        finally:
-            sandbox.stop()
+    serve = sandbox_thread if options.in_process else sandbox_process
+    with (
+        tempfile.TemporaryDirectory() as state,
+        Receiver() as receiver,
+        serve(Path(state), receiver.url) as api_url,
+    ):
+        print(
+            f"sandbox: {'a thread of this process' if options.in_process else 'its own process'}, {api_url}"
+        )
+        alice = pygithub(api_url, "alice")
+        repo = alice.get_user().create_repo("bench", auto_init=True)
+        repo.add_to_collaborators("bob", "push")
+        repo.create_git_ref("refs/heads/feature", repo.get_branch("main").commit.sha)
+        repo.create_file("erd/sales.dbml", "add sales", "Table customers {}\n", branch="feature")
+        pull = repo.create_pull(base="main", head="feature", title="bench", body="")
+        path = f"/repos/alice/bench/issues/{pull.number}/comments"
+        round_trips(api_url, path, options.round_trips)
+        drain(receiver)
+        with receiver.lock:
+            receiver.arrived.clear()
+        return 1 if dispatch(api_url, path, receiver, options.rate, options.seconds) else 0
 
 
 if __name__ == "__main__":
