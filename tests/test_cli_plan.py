@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from accelerator.cli import app
+from accelerator.plan.migrations import file_hash, render_sum
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "retail"
 runner = CliRunner()
@@ -278,3 +279,19 @@ def test_a_pending_change_approved_before_generate_passes_and_plan_says_who_appr
     assert change["cleared"].startswith("approved by ana")
     generate()  # the migration's gate is the change approved: exit 0
     assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+def test_check_finds_a_migration_statement_databricks_would_refuse(example: Path) -> None:
+    generate()
+    assert runner.invoke(app, ["check"]).exit_code == 0  # what generate writes is valid
+    directory = example / "generated" / "sql" / "prod"
+    broken = "CREATE TABLE `prod_retail`.`sales`.`t` (\n  `id` INT GENERATED ALWAYS AS IDENTITY\n);\n"
+    (directory / "V0002__broken.sql").write_text(broken)
+    recorded = (directory / "migrations.sum").read_text().splitlines()[1:]
+    entries = [tuple(line.split()) for line in recorded] + [("V0002__broken.sql", file_hash(broken))]
+    (directory / "migrations.sum").write_text(render_sum(entries))  # recorded: not tampering
+    result = runner.invoke(app, ["check", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
+    assert finding["rule"].startswith("sql.valid") and "BIGINT" in finding["message"]
+    assert (finding["file"], finding["line"]) == ("generated/sql/prod/V0002__broken.sql", 2)

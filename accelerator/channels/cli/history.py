@@ -29,6 +29,7 @@ from accelerator.plan.gates import (
     with_approval,
 )
 from accelerator.plan.migrations import BASELINE_FILE, SUM_FILE, migration_version, verify_migrations
+from accelerator.render.validation import validate_files
 
 MODEL_FILE = "model.json"
 
@@ -104,7 +105,8 @@ def destructive_findings(config: ProjectConfig, governed: Governed) -> list[Find
 
 
 def migration_findings(config: ProjectConfig) -> list[Finding]:
-    """`migrations.tampered` errors for every environment directory under the config's output."""
+    """`migrations.tampered` errors for every environment directory under the config's output, and
+    the `sql.valid.*` errors of any statement in its migrations that Databricks would refuse."""
     sql = config.root / config.output / "sql"
     if not sql.is_dir():
         return []
@@ -113,6 +115,7 @@ def migration_findings(config: ProjectConfig) -> list[Finding]:
         files, sum_text = migration_texts(directory, config)
         shown = (Path(config.output) / "sql" / directory.name).as_posix()
         findings += verify_migrations(shown, files, sum_text)
+        findings += validate_files((f"{shown}/{name}", text) for name, text in files.items())
     return findings
 
 
