@@ -32,6 +32,7 @@ from github.Repository import Repository
 
 from accelerator.agent.crash import crash_point
 from accelerator.channels.github import commits, summary
+from accelerator.channels.github.checks import publish_check
 from accelerator.channels.github.client import BotIdentity, permission
 from accelerator.channels.github.events import Context, Event, Registry, command_text, ignored_because
 from accelerator.channels.github.merge import merge3
@@ -464,12 +465,23 @@ class PullRequestBot:
                 issue.create_comment(body)
                 report.replied = True
             crash_point("github.replied")
+        self._check(ctx.repo, report.commit or inputs.head, inputs)
         body = summary.summary_body(inputs)
         sticky = next((c for c in mine if summary.SUMMARY_MARKER in (c.body or "")), None)
         if sticky is None:
             issue.create_comment(body)
         elif sticky.body != body:
             sticky.edit(body)
+
+    def _check(self, repo: Repository, head: str | None, inputs: summary.SummaryInputs) -> None:
+        if head is None:
+            return
+        try:
+            publish_check(repo, head, inputs.findings, inputs.problem)
+        except GithubException as failure:  # a token without checks: write (Actions' default, forks)
+            if failure.status not in (403, 404):
+                raise
+            log.warning("no check run on %s: %s", head[:12], failure.status)
 
     def _reply_once(self, issue: Any, key: str, body: str) -> bool:
         marker = summary.reply_marker(key)

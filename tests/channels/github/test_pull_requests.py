@@ -3,6 +3,7 @@ real PostgreSQL and write back through the sandbox's API (PyGithub)."""
 
 from __future__ import annotations
 
+from accelerator.channels.github.checks import CHECK_NAME
 from accelerator.channels.github.commits import TRAILER, trailer_of
 from accelerator.channels.github.snapshot import read_tree
 from accelerator.channels.github.summary import SUMMARY_MARKER
@@ -179,3 +180,23 @@ def test_the_bot_settings_come_from_the_base_branch_not_the_pull_request(harness
     assert "  name varchar(200)" in harness.text(repo, "erd/retail.dbml")
     sticky = next(c for c in bot_comments(repo.get_pull(pull.number)) if c.startswith(SUMMARY_MARKER))
     assert "`/db undo`" in sticky
+
+
+def test_a_check_run_with_annotations_on_the_erd_lines(harness: Harness) -> None:
+    repo = harness.repository()
+
+    def many_findings(text: str) -> str:  # 60 tables without comments: more than one batch of 50
+        return text + "".join(f"\nTable sales.extra_{i} {{\n  extra_id bigint [pk]\n}}\n" for i in range(60))
+
+    harness.open_pull(repo, many_findings)
+    harness.settle()
+    head = repo.get_branch("feature").commit.sha
+    [run] = list(repo.get_commit(head).get_check_runs(check_name=CHECK_NAME))
+    assert (run.status, run.conclusion) == ("completed", "failure")
+    notes = list(run.get_annotations())
+    assert len(notes) > 60
+    located = [n for n in notes if n.title == "metadata.table.comment"]
+    assert len(located) == 60 and all(n.path == "erd/retail.dbml" for n in located)
+    assert {n.annotation_level for n in located} == {"failure"}
+    text = harness.text(repo, "erd/retail.dbml").splitlines()
+    assert all(text[n.start_line - 1].startswith("Table ") for n in located)
