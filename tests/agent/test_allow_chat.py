@@ -3,6 +3,7 @@ following `allow` approves that migration's change, saying who approved what (is
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -28,3 +29,11 @@ def test_allow_in_the_chat_approves_the_change_its_migration_holds(
     assert "no destructive change DS103 on sales.orders.ip_address" in output, output
     assert "Approved:\n- DS103 on retail.sales.orders.ip_address in prod by " in output, output
     assert "(migration V0002__" in output
+    # the approval is written where generate and check read it: prod's gate is cleared
+    approvals = (project / "generated" / "approvals.json").read_text()
+    assert '"DS103"' in approvals and "sales.orders.ip_address" in approvals
+    checked = json.loads(runner.invoke(app, ["check", "--format", "json"]).stdout)["findings"]
+    gated = [
+        f["message"] for f in checked if f["rule"] == "migrations.destructive" and f["severity"] == "error"
+    ]
+    assert [message.split(" in ")[1].split(",")[0] for message in gated] == ["dev", "staging"]

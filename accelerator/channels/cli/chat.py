@@ -280,10 +280,12 @@ class LocalSession:
         """Write the committed state: its sources, and the files the agent generated for it (each
         environment's versioned migrations and migrations.sum among them); delete the generated
         files its turn took away (`removed`: a migration withdrawn by an undo)."""
+        from accelerator.channels.cli.history import record_conversation_approvals
         from accelerator.channels.cli.worktree import write_generated, write_sources
 
         if sources:
             write_sources(self.inputs.root, state["sources"], inside=self.inputs.config)
+        record_conversation_approvals(self.inputs.config, state.get("approvals") or [])
         generation = self.session.generation(state)
         if generation is not None:
             write_generated(self.inputs.out_dir, generation.files, inside=self.inputs.config)
