@@ -356,7 +356,10 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
 
 def create_app(state: SandboxState, api_url: str, webhooks: WebhookSender | None = None) -> Starlette:
     """The sandbox's ASGI app, serving `api_url` (`http://host:port/api/v3`)."""
-    sandbox = Sandbox(state, api_url, webhooks or WebhookSender(state, None, None))
+    if webhooks is None:  # no App hook; repository hooks still deliver
+        webhooks = WebhookSender(state, None, None)
+        webhooks.start()
+    sandbox = Sandbox(state, api_url, webhooks)
     routes = [
         Route(f"/api/v3{path}", endpoint(sandbox, handler), methods=[method])
         for method, path, handler in ROUTES
