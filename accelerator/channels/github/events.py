@@ -121,7 +121,7 @@ def ignored_because(event: Event, bot_login: str | None, prefix: str | None) -> 
         return "sent by the bot itself"
     if sender.get("type") == "Bot" or login.endswith("[bot]"):
         return f"sent by another bot ({login})"
-    if event.name == "issue_comment":
+    if event.name in ("issue_comment", "pull_request_review_comment"):
         comment = event.comment
         if comment.get("performed_via_github_app"):
             return "a comment made through a GitHub App"

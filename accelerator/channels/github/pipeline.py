@@ -18,6 +18,7 @@ on the retry instead of being undone.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from github.PullRequest import PullRequest
 from github.Repository import Repository
 
 from accelerator.agent.crash import crash_point
+from accelerator.agent.derived import Inputs
 from accelerator.channels.github import commits, summary
 from accelerator.channels.github.checks import publish_check
 from accelerator.channels.github.client import BotIdentity, permission
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from accelerator.generate import Generation
     from accelerator.memory import MemoryPool, MemoryStore
     from accelerator.model import Finding
+    from accelerator.model.elements import Project
 
 log = logging.getLogger("accelerator.github")
 
@@ -87,6 +90,8 @@ class Command:
     author: str
     user_id: int
     url: str | None
+    review_comment: int | None = None  # an inline comment: the reply goes to its review thread
+    shown: str | None = None  # what the user wrote, when `text` resolved "this" to an object
 
 
 class Sessions:
@@ -144,6 +149,9 @@ class PullRequestBot:
         )(self.on_push)  # fmt: skip
         self.registry.on("pull_request.closed")(self.on_closed)
         self.registry.on("issue_comment.created", "issue_comment.edited")(self.on_comment)
+        self.registry.on("pull_request_review_comment.created", "pull_request_review_comment.edited")(
+            self.on_comment
+        )
 
     # -- entry ----------------------------------------------------------------------------------------
 
@@ -205,7 +213,8 @@ class PullRequestBot:
         text = command_text(body, config.prefix, self.identity.login) if isinstance(body, str) else None
         if not isinstance(comment_id, int) or text is None:
             return TurnReport(ctx.thread_id, "ignored", note="not addressed to the bot")
-        key = f"comment:{comment_id}"
+        inline = ctx.event.name == "pull_request_review_comment"
+        key = f"{'review-comment' if inline else 'comment'}:{comment_id}"
         issue = ctx.repo.get_issue(ctx.number)
         level = permission(self.github, ctx.repository, ctx.sender)
         if not config.may_edit(level):
@@ -216,13 +225,19 @@ class PullRequestBot:
             )
             replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
             return TurnReport(ctx.thread_id, "refused", reply=note, replied=replied)
-        try:
-            issue.get_comment(comment_id).create_reaction("eyes")  # heard: before the turn runs
+        try:  # heard: before the turn runs
+            if inline:
+                pull.get_review_comment(comment_id).create_reaction("eyes")
+            else:
+                issue.get_comment(comment_id).create_reaction("eyes")
         except GithubException as failure:  # an acknowledgement is not worth failing the turn
             log.warning("no eyes reaction on comment %s: %s", comment_id, failure.status)
         user = self.store.upsert_user(github_login=ctx.sender)
         url = comment.get("html_url")
         command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
+        if inline:
+            command.review_comment, command.shown = comment_id, command.text
+            command.text = self._resolve_this(ctx.thread_id, comment, command.text)
         return self.turn(ctx, pull, command, user.id, prefix=config.prefix)
 
     # -- a turn ---------------------------------------------------------------------------------------
@@ -459,9 +474,21 @@ class PullRequestBot:
                 note = (
                     "This pull request comes from a fork: I do not push to forks, so nothing was committed."
                 )
-            body = summary.reply_body(command.key, command.text, report.reply or "", commit_url, note)
+            said = command.shown or command.text
+            if command.shown and command.shown != command.text:
+                note = "\n\n".join(part for part in (f"Understood as: `{command.text}`", note) if part)
+            body = summary.reply_body(command.key, said, report.reply or "", commit_url, note)
             marker = summary.reply_marker(command.key)
-            if not any(marker in (c.body or "") for c in mine):
+            if command.review_comment is not None:
+                thread = [
+                    c
+                    for c in pull.get_review_comments()
+                    if c.user is not None and c.user.login == self.identity.login
+                ]
+                if not any(marker in (c.body or "") for c in thread):
+                    pull.create_review_comment_reply(command.review_comment, body)
+                    report.replied = True
+            elif not any(marker in (c.body or "") for c in mine):
                 issue.create_comment(body)
                 report.replied = True
             crash_point("github.replied")
@@ -483,6 +510,26 @@ class PullRequestBot:
                 raise
             log.warning("no check run on %s: %s", head[:12], failure.status)
 
+    def _resolve_this(self, thread_id: str, comment: dict[str, Any], text: str) -> str:
+        """An inline comment's "this": the table or column declared on the commented ERD line."""
+        if not THIS.search(text):
+            return text
+        path, line = comment.get("path"), comment.get("line") or comment.get("original_line")
+        session = self.sessions.get(thread_id)
+        state = session.state()
+        if state is None or not isinstance(path, str) or not isinstance(line, int):
+            return text
+        try:
+            governed = session.derived.governed(Inputs.of(state), state["sources"])
+        except AcceleratorError:
+            return text
+        found = object_at(governed.project, path, line)
+        if found is None:
+            return text
+        kind, name = found
+        text = RENAME_THIS.sub(f"rename {kind} {name}", text)
+        return THIS.sub(name, text)
+
     def _reply_once(self, issue: Any, key: str, body: str) -> bool:
         marker = summary.reply_marker(key)
         for comment in issue.get_comments():
@@ -500,6 +547,28 @@ class PullRequestBot:
             return self.store.conversation(thread_id).head_sha
         except AcceleratorError:
             return None
+
+
+THIS = re.compile(r"\bthis\b", re.IGNORECASE)
+RENAME_THIS = re.compile(r"\brename\s+this\b", re.IGNORECASE)
+
+
+def object_at(project: Project, path: str, line: int) -> tuple[str, str] | None:
+    """("column" | "table", its qualified name) declared on `line` of `path`: the column whose span
+    holds the line, else the table's."""
+    table_found: tuple[str, str] | None = None
+    for catalog in project.catalogs:
+        for schema in catalog.schemas:
+            for table in schema.tables:
+                name = f"{catalog.name}.{schema.name}.{table.name}"
+                for column in table.columns:
+                    span = column.span
+                    if span is not None and span.file == path and span.line <= line <= span.end_line:
+                        return "column", f"{name}.{column.name}"
+                span = table.span
+                if span is not None and span.file == path and span.line <= line <= span.end_line:
+                    table_found = ("table", name)
+    return table_found
 
 
 def _payload_head(event: Event) -> str | None:

@@ -200,3 +200,27 @@ def test_a_check_run_with_annotations_on_the_erd_lines(harness: Harness) -> None
     assert {n.annotation_level for n in located} == {"failure"}
     text = harness.text(repo, "erd/retail.dbml").splitlines()
     assert all(text[n.start_line - 1].startswith("Table ") for n in located)
+
+
+def test_an_inline_comment_renames_the_column_on_its_line_and_replies_in_its_thread(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(
+        repo, lambda text: text.replace("full_name varchar(200)", "full_name varchar(250)")
+    )
+    harness.settle()
+    head = repo.get_branch("feature").commit
+    lines = harness.text(repo, "erd/retail.dbml").splitlines()
+    line = next(number for number, text in enumerate(lines, start=1) if text.startswith("  full_name "))
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    inline = bob.create_review_comment(
+        "/uc rename this to customer_name", head, "erd/retail.dbml", line=line, side="RIGHT"
+    )
+    harness.settle()
+    text = harness.text(repo, "erd/retail.dbml")
+    assert "  customer_name varchar(250) [note: 'Name as given by the customer']" in text
+    thread = [c for c in repo.get_pull(pull.number).get_review_comments() if c.user.login == BOT_LOGIN]
+    assert len(thread) == 1 and thread[0].in_reply_to_id == inline.id
+    assert "rename this to customer_name" in thread[0].body
+    assert "Understood as: `rename column retail.crm.customers.full_name to customer_name`" in thread[0].body
+    issue_replies = [c for c in bot_comments(repo.get_pull(pull.number)) if "accelerator:reply" in c]
+    assert issue_replies == []  # the reply is in the review thread only
