@@ -58,11 +58,20 @@ def head_is_bots(repo: Repository, head: str) -> bool:
 
 
 def commit_files(
-    repo: Repository, branch: str, parent: str, base_tree: GitTree, files: Mapping[str, str], message: str
+    repo: Repository,
+    branch: str,
+    parent: str,
+    base_tree: GitTree,
+    files: Mapping[str, str | None],
+    message: str,
 ) -> str:
-    """Commit `files` (path -> text) on top of `parent` and move `branch` to it; the new sha."""
+    """Commit `files` (path -> text; None deletes the file) on top of `parent` and move `branch` to
+    it; the new sha."""
     elements = []
     for path, text in sorted(files.items()):
+        if text is None:
+            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+            continue
         blob = repo.create_git_blob(text, "utf-8")
         elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
     tree = repo.create_git_tree(elements, base_tree)

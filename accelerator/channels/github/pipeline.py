@@ -50,13 +50,14 @@ from accelerator.channels.github.snapshot import (
 )
 from accelerator.config import CONFIG_NAMES, BotConfig, load_trusted_settings
 from accelerator.errors import AcceleratorError
+from accelerator.plan.migrations import SUM_FILE, migration_version
 
 if TYPE_CHECKING:
     from github import Github
 
     from accelerator.agent.session import ConversationSession, TurnResult
     from accelerator.agent.state import ConversationState
-    from accelerator.generate import Generation
+    from accelerator.generate import Generation, MigrationHistory
     from accelerator.memory import MemoryPool, MemoryStore
     from accelerator.model import Finding
     from accelerator.model.elements import Project
@@ -98,17 +99,26 @@ class Sessions:
     """Conversation sessions by thread, their derived caches warm (an LRU). The queue runs a
     conversation's deliveries one at a time, so a session is never used by two workers at once."""
 
-    def __init__(self, factory: Callable[[str], ConversationSession], size: int = MAX_SESSIONS) -> None:
+    def __init__(
+        self,
+        factory: Callable[[str, str, MigrationHistory | None], ConversationSession],
+        size: int = MAX_SESSIONS,
+    ) -> None:
         self.factory = factory
         self.size = size
         self._items: OrderedDict[str, ConversationSession] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, thread_id: str) -> ConversationSession:
+    def get(
+        self, thread_id: str, output: str | None = None, history: MigrationHistory | None = None
+    ) -> ConversationSession:
+        """The thread's session; made again when the project's output directory is another one.
+        `history`: the head's migrations, which a new thread's opening starts from."""
         with self._lock:
             found = self._items.get(thread_id)
-            if found is None:
-                found = self._items[thread_id] = self.factory(thread_id)
+            if found is None or (output is not None and found.output_prefix != output):
+                found = self.factory(thread_id, output or "generated", history)
+                self._items[thread_id] = found
             self._items.move_to_end(thread_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -138,8 +148,16 @@ class PullRequestBot:
         self.store: MemoryStore = MemoryStore(pool, schema)
         self.terraform = terraform
 
-        def session(thread_id: str) -> ConversationSession:
-            return ConversationSession(pool, thread_id, schema=schema, channel="github", terraform=terraform)
+        def session(thread_id: str, output: str, history: MigrationHistory | None) -> ConversationSession:
+            return ConversationSession(
+                pool,
+                thread_id,
+                schema=schema,
+                channel="github",
+                terraform=terraform,
+                output_prefix=output,
+                history=history,
+            )
 
         self.sessions = Sessions(session)
         self.registry = Registry()
@@ -332,10 +350,10 @@ class PullRequestBot:
         last_seen: str | None,
         command: Command | None,
         inputs: summary.SummaryInputs,
-    ) -> tuple[TurnResult | None, dict[str, str], summary.SummaryInputs]:
+    ) -> tuple[TurnResult | None, dict[str, str | None], summary.SummaryInputs]:
         """The memory turn(s) on this head, then the files that differ from it."""
         from accelerator.agent.state import Turn
-        from accelerator.channels.cli.chat import read_inputs
+        from accelerator.channels.cli.chat import base_history, read_inputs
 
         inputs = replace(inputs, head=head.sha, blob_url=None)
         if head.config_file is None:
@@ -344,6 +362,8 @@ class PullRequestBot:
             )
             return None, {}, replace(inputs, problem=missing)
         local = read_inputs(head.config_file, None, None, None)
+        output = PurePosixPath(local.config.output).as_posix().strip("/")
+        session = self.sessions.get(ctx.thread_id, output, base_history(local))
         initial: ConversationState = {**local.initial, "thread_id": ctx.thread_id, "worktree": None}
         result: TurnResult | None = None
         with session.lock():
@@ -424,10 +444,11 @@ class PullRequestBot:
 
     def _materialize(
         self, session: ConversationSession, state: ConversationState, head: Head
-    ) -> tuple[dict[str, str], dict[str, list[str]], Generation | None]:
-        """The files of the state (sources and the generated output, its migrations versioned on the
-        head's history) that differ from the head: path -> text, and the changed ones by group."""
-        files: dict[str, str] = {}
+    ) -> tuple[dict[str, str | None], dict[str, list[str]], Generation | None]:
+        """The files of the state (sources and the generated output, each environment's versioned
+        migrations as the agent made them) that differ from the head: path -> text (None: deleted, a
+        migration an undo withdrew), and the changed ones by group."""
+        files: dict[str, str | None] = {}
         for path, text in state["sources"].items():
             entry = head.tree.files.get(path)
             if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
@@ -437,7 +458,20 @@ class PullRequestBot:
         if generation is None or head.config is None:
             return files, generated, generation
         out = PurePosixPath(head.config.output).as_posix().strip("/")
-        for relative, text in sorted(versioned(generation, state, head, terraform=session.terraform).items()):
+        environments = set(generation.environments)
+        for path in head.tree.files:  # the migrations of the head that the generation no longer has
+            relative = path.removeprefix(f"{out}/")
+            parts = relative.split("/")
+            if (
+                path.startswith(f"{out}/sql/")
+                and len(parts) == 3
+                and parts[1] in environments
+                and relative not in generation.files
+                and (migration_version(parts[2]) is not None or parts[2] in (SUM_FILE, "model.json"))
+            ):
+                files[path] = None
+                generated.setdefault(parts[1], []).append(path)
+        for relative, text in sorted(generation.files.items()):
             path = f"{out}/{relative}"
             entry = head.tree.files.get(path)
             if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
@@ -582,26 +616,6 @@ def _subject(result: TurnResult | None, command: Command | None) -> str:
     if command is not None:
         return f"accelerator: {command.text.splitlines()[0] if command.text else 'turn'}"
     return "accelerator: regenerate"
-
-
-def versioned(
-    generation: Generation, state: ConversationState, head: Head, *, terraform: bool = False
-) -> dict[str, str]:
-    """The generated files as `accelerator generate` writes them on this head: each environment's SQL
-    is its versioned migrations over the head's history, the new one holding this turn's change."""
-    from accelerator.channels.cli.history import read_history
-    from accelerator.generate import migration_files
-    from accelerator.plan import renames_from_ops
-
-    assert head.config is not None
-    files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
-    out_dir = head.root / head.config.output
-    history = read_history(out_dir, generation.environments, head.config)
-    applied = state.get("outcome") == "applied"
-    history = replace(history, renames=renames_from_ops(state.get("last_ops") or []) if applied else ())
-    for env in generation.environments:
-        files.update(migration_files(generation.governed.project, env, history, terraform=terraform))
-    return files
 
 
 def elapsed(start: float) -> float:

@@ -33,7 +33,9 @@ from accelerator.errors import AcceleratorError
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_HEAD_BYTES = 64 * 1024 * 1024
 MAX_TREE_ENTRIES = 100_000
-HISTORY_FILES = re.compile(r"^(model\.json|approvals\.json|sql/[^/]+/(V[^/]*\.sql|migrations\.sum))$")
+HISTORY_FILES = re.compile(
+    r"^(model\.json|approvals\.json|sql/[^/]+/(V[^/]*\.sql|migrations\.sum|model\.json))$"
+)
 
 
 def git_blob_sha(data: bytes) -> str:

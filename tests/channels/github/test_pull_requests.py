@@ -224,3 +224,22 @@ def test_an_inline_comment_renames_the_column_on_its_line_and_replies_in_its_thr
     assert "Understood as: `rename column retail.crm.customers.full_name to customer_name`" in thread[0].body
     issue_replies = [c for c in bot_comments(repo.get_pull(pull.number)) if "accelerator:reply" in c]
     assert issue_replies == []  # the reply is in the review thread only
+
+
+def test_undo_takes_the_edit_and_its_migration_back(harness: Harness) -> None:
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.settle()
+    opened = repo.get_branch("feature").commit.sha
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    bob.create_issue_comment("/uc rename column crm.customers.full_name to customer_name")
+    harness.settle()
+    renamed = repo.get_branch("feature").commit.sha
+    assert any("V0002" in p for p in changed(repo, opened, renamed))
+    bob.create_issue_comment("/uc undo")
+    harness.settle()
+    undone = repo.get_branch("feature").commit.sha
+    assert "  full_name varchar(200)" in harness.text(repo, "erd/retail.dbml")
+    files = read_tree(repo, undone).files
+    assert not any("V0002" in p for p in files)  # the withdrawn migration is deleted from the branch
+    assert files["generated/model.json"].sha == read_tree(repo, opened).files["generated/model.json"].sha
