@@ -14,15 +14,15 @@ PROGRAM = "import sys; from accelerator.channels.cli.sandbox import commands; co
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[tuple[str, str]]:
+def serving(*args: str) -> Iterator[tuple[str, ...]]:
     process = subprocess.Popen(
         [sys.executable, "-c", PROGRAM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
         first = process.stdout.readline().strip()
-        second = process.stdout.readline().strip()
-        yield first, second
+        lines = [process.stdout.readline().strip() for _ in range(2)]
+        yield first, *lines
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -30,11 +30,17 @@ def serving(*args: str) -> Iterator[tuple[str, str]]:
 
 def test_sandbox_serves_and_keeps_its_state(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    with serving("--state", str(state)) as (first, second):
+    with serving("--state", str(state)) as (first, second, third):
         assert first.startswith("sandbox: http://127.0.0.1:")
         assert first.endswith("/api/v3")
-        assert second == f"state: {state}"
         api = first.removeprefix("sandbox: ")
+        assert second == f"databricks: {api.removesuffix('/api/v3')}"
+        assert third == f"state: {state}"
+        me = httpx.get(
+            f"{second.removeprefix('databricks: ')}/api/2.0/preview/scim/v2/Me",
+            headers={"Authorization": "Bearer alice"},
+        )
+        assert me.status_code == 200 and me.json()["userName"] == "alice"
         made = httpx.post(
             f"{api}/user/repos",
             json={"name": "kept", "auto_init": True},
@@ -42,7 +48,7 @@ def test_sandbox_serves_and_keeps_its_state(tmp_path: Path) -> None:
         )
         assert made.status_code == 201
         assert made.json()["url"] == f"{api}/repos/alice/kept"
-    with serving("--state", str(state)) as (first, _):
+    with serving("--state", str(state)) as (first, *_):
         api = first.removeprefix("sandbox: ")
         found = httpx.get(f"{api}/repos/alice/kept/branches/main", headers={"Authorization": "token alice"})
         assert found.status_code == 200
