@@ -90,7 +90,8 @@ class Event:
 
     @property
     def comment(self) -> dict[str, Any]:
-        comment = self.payload.get("comment")
+        """The comment of a comment event, or the review of a review event (both have body and user)."""
+        comment = self.payload.get("comment", self.payload.get("review"))
         return comment if isinstance(comment, dict) else {}
 
 
@@ -121,7 +122,7 @@ def ignored_because(event: Event, bot_login: str | None, prefix: str | None) -> 
         return "sent by the bot itself"
     if sender.get("type") == "Bot" or login.endswith("[bot]"):
         return f"sent by another bot ({login})"
-    if event.name in ("issue_comment", "pull_request_review_comment"):
+    if event.name in ("issue_comment", "pull_request_review_comment", "pull_request_review"):
         comment = event.comment
         if comment.get("performed_via_github_app"):
             return "a comment made through a GitHub App"
@@ -131,6 +132,8 @@ def ignored_because(event: Event, bot_login: str | None, prefix: str | None) -> 
         ):
             return "a comment by a bot"
         body = comment.get("body")
+        if event.name == "pull_request_review":  # its inline comments are read by the worker
+            return None
         if not isinstance(body, str):
             return "a comment without a body"
         if prefix is not None and command_text(body, prefix, bot_login) is None:

@@ -66,7 +66,9 @@ log = logging.getLogger("accelerator.github")
 
 MAX_REDO = 3  # turns redone on a branch that moved, before giving up (never forced)
 MAX_SESSIONS = 64  # conversations whose derived caches a process keeps warm
-PUSH_TEXT = "status"  # what a push turn asks: it adopts the head's changes and reports
+PUSH_TEXT = "status"
+MAX_REVIEW_COMMENTS = 50  # inline comments of one review read as one turn
+MAX_REACTIONS = 10  # what a push turn asks: it adopts the head's changes and reports
 
 
 @dataclass
@@ -167,9 +169,9 @@ class PullRequestBot:
         )(self.on_push)  # fmt: skip
         self.registry.on("pull_request.closed")(self.on_closed)
         self.registry.on("issue_comment.created", "issue_comment.edited")(self.on_comment)
-        self.registry.on("pull_request_review_comment.created", "pull_request_review_comment.edited")(
-            self.on_comment
-        )
+        # An inline comment comes with its review's `submitted` (a single comment is a review too):
+        # the review is the turn, so that a review with several comments is ONE turn.
+        self.registry.on("pull_request_review.submitted")(self.on_review)
 
     # -- entry ----------------------------------------------------------------------------------------
 
@@ -223,40 +225,90 @@ class PullRequestBot:
         return BotConfig(prefix=self.settings.prefix)
 
     def on_comment(self, ctx: Context) -> TurnReport:
+        """A comment on the pull request (its conversation tab)."""
         comment = ctx.event.comment
-        comment_id = comment.get("id")
-        body = comment.get("body")
+        comment_id, body, url = comment.get("id"), comment.get("body"), comment.get("html_url")
         pull = ctx.repo.get_pull(ctx.number)
         config = self.trusted(ctx.repo, pull.base.ref)
         text = command_text(body, config.prefix, self.identity.login) if isinstance(body, str) else None
         if not isinstance(comment_id, int) or text is None:
             return TurnReport(ctx.thread_id, "ignored", note="not addressed to the bot")
-        inline = ctx.event.name == "pull_request_review_comment"
-        key = f"{'review-comment' if inline else 'comment'}:{comment_id}"
-        issue = ctx.repo.get_issue(ctx.number)
-        level = permission(self.github, ctx.repository, ctx.sender)
-        if not config.may_edit(level):
-            allowed = ", ".join(config.edit_permissions)
-            note = (
-                f"Sorry @{ctx.sender}, only people with {allowed} permission on this "
-                f"repository can change it through me (yours: {level}). Nothing was changed."
-            )
-            replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
-            return TurnReport(ctx.thread_id, "refused", reply=note, replied=replied)
-        try:  # heard: before the turn runs
-            if inline:
-                pull.get_review_comment(comment_id).create_reaction("eyes")
-            else:
-                issue.get_comment(comment_id).create_reaction("eyes")
-        except GithubException as failure:  # an acknowledgement is not worth failing the turn
-            log.warning("no eyes reaction on comment %s: %s", comment_id, failure.status)
+        key = f"comment:{comment_id}"
+        refused = self._refused(ctx, config, key, text)
+        if refused is not None:
+            return refused
+        self._acknowledge(ctx.repo.get_issue(ctx.number).get_comment(comment_id))
         user = self.store.upsert_user(github_login=ctx.sender)
-        url = comment.get("html_url")
         command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
-        if inline:
-            command.review_comment, command.shown = comment_id, command.text
-            command.text = self._resolve_this(ctx.thread_id, comment, command.text)
         return self.turn(ctx, pull, command, user.id, prefix=config.prefix)
+
+    def on_review(self, ctx: Context) -> TurnReport:
+        """A submitted review: its body and its inline comments addressed to the bot are ONE turn;
+        an inline comment's "this" is the table or column declared on its ERD line."""
+        review = ctx.event.payload.get("review")
+        review = review if isinstance(review, dict) else {}
+        review_id, body, url = review.get("id"), review.get("body"), review.get("html_url")
+        if not isinstance(review_id, int):
+            return TurnReport(ctx.thread_id, "ignored", note="a review without an id")
+        pull = ctx.repo.get_pull(ctx.number)
+        config = self.trusted(ctx.repo, pull.base.ref)
+        said: list[str] = []
+        meant: list[str] = []
+        inline: list[Any] = []
+        text = (
+            command_text(body, config.prefix, self.identity.login) if isinstance(body, str) and body else None
+        )
+        if text:
+            said.append(text)
+            meant.append(text)
+        for comment in list(pull.get_single_review_comments(review_id))[:MAX_REVIEW_COMMENTS]:
+            part = command_text(comment.body or "", config.prefix, self.identity.login)
+            if not part:
+                continue
+            place = {"path": comment.path, "line": comment.raw_data.get("line") or comment.original_line}
+            said.append(part)
+            meant.append(self._resolve_this(ctx.thread_id, place, part))
+            inline.append(comment)
+        if not said:
+            return TurnReport(ctx.thread_id, "ignored", note="no part of the review is addressed to the bot")
+        key = f"review:{review_id}"
+        refused = self._refused(ctx, config, key, "\n".join(said))
+        if refused is not None:
+            return refused
+        for comment in inline[:MAX_REACTIONS]:
+            self._acknowledge(comment)
+        user = self.store.upsert_user(github_login=ctx.sender)
+        command = Command(
+            key,
+            "\n".join(meant),
+            ctx.sender,
+            user.id,
+            url if isinstance(url, str) else None,
+            review_comment=inline[0].id if inline else None,
+            shown="\n".join(said),
+        )
+        return self.turn(ctx, pull, command, user.id, prefix=config.prefix)
+
+    def _refused(self, ctx: Context, config: BotConfig, key: str, text: str) -> TurnReport | None:
+        """One polite reply, and nothing else, to someone who may not edit."""
+        level = permission(self.github, ctx.repository, ctx.sender)
+        if config.may_edit(level):
+            return None
+        allowed = ", ".join(config.edit_permissions)
+        note = (
+            f"Sorry @{ctx.sender}, only people with {allowed} permission on this "
+            f"repository can change it through me (yours: {level}). Nothing was changed."
+        )
+        issue = ctx.repo.get_issue(ctx.number)
+        replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
+        return TurnReport(ctx.thread_id, "refused", reply=note, replied=replied)
+
+    def _acknowledge(self, comment: Any) -> None:
+        """The eyes reaction: the comment was heard (before the turn runs)."""
+        try:
+            comment.create_reaction("eyes")
+        except GithubException as failure:  # an acknowledgement is not worth failing the turn
+            log.warning("no eyes reaction on a comment: %s", failure.status)
 
     # -- a turn ---------------------------------------------------------------------------------------
 

@@ -243,3 +243,50 @@ def test_undo_takes_the_edit_and_its_migration_back(harness: Harness) -> None:
     files = read_tree(repo, undone).files
     assert not any("V0002" in p for p in files)  # the withdrawn migration is deleted from the branch
     assert files["generated/model.json"].sha == read_tree(repo, opened).files["generated/model.json"].sha
+
+
+def test_a_review_with_three_inline_comments_is_one_turn(harness: Harness) -> None:
+    repo = harness.repository()
+
+    def touch(text: str) -> str:  # the commented lines must be part of the diff
+        for old, new in (("full_name varchar(200)", "full_name varchar(250)"), ("phone varchar(32)", "phone varchar(40)"),
+                         ("city varchar(100)", "city varchar(120)")):  # fmt: skip
+            text = text.replace(old, new)
+        return text
+
+    pull = harness.open_pull(repo, touch)
+    harness.settle()
+    before = repo.get_branch("feature").commit
+    lines = harness.text(repo, "erd/retail.dbml").splitlines()
+
+    def line_of(prefix: str) -> int:
+        return next(number for number, text in enumerate(lines, start=1) if text.startswith(prefix))
+
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    bob.create_review(
+        before,
+        body="Three renames, please. /uc is in the comments.",
+        event="COMMENT",
+        comments=[
+            {
+                "path": "erd/retail.dbml",
+                "line": line_of("  full_name "),
+                "body": "/uc rename this to customer_name",
+            },
+            {"path": "erd/retail.dbml", "line": line_of("  phone "), "body": "/uc rename this to mobile"},
+            {"path": "erd/retail.dbml", "line": line_of("  city "), "body": "nice column"},  # not addressed
+        ],
+    )
+    harness.settle()
+    head = repo.get_branch("feature").commit
+    assert head.commit.parents[0].sha == before.sha  # ONE commit for the whole review
+    text = harness.text(repo, "erd/retail.dbml")
+    assert (
+        "  customer_name varchar(250)" in text
+        and "  mobile varchar(40)" in text
+        and "  city varchar(120)" in text
+    )
+    thread = [c for c in repo.get_pull(pull.number).get_review_comments() if c.user.login == BOT_LOGIN]
+    assert len(thread) == 1 and "rename this to mobile" in thread[0].body
+    users = [m for m in harness.store.messages("github:alice/lakehouse#1") if m.role == "user"]
+    assert sum("mobile" in m.body for m in users) == 1
