@@ -61,7 +61,8 @@ def serve(
         settings = BotSettings.from_env()
         source, _ = memory_source(None, database_url)
         check_connection(source)
-        pool = open_pool(source, min_size=1, max_size=workers + 4)
+        # a turn holds its thread's lock on one connection and its transaction on another
+        pool = open_pool(source, min_size=1, max_size=2 * workers + 4)
     except AcceleratorError as error:
         fail(error)
     assert settings.webhook_secret is not None  # from_env requires it

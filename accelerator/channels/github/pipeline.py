@@ -203,6 +203,8 @@ class PullRequestBot:
         if pull.state != "open":
             return TurnReport(ctx.thread_id, "ignored", note="the pull request is closed")
         head = _payload_head(ctx.event)
+        if ctx.event.action == "synchronize" and head and head != pull.head.sha:
+            return TurnReport(ctx.thread_id, "ignored", note="superseded by a newer push (queued behind)")
         if ctx.event.action == "synchronize" and head and head == self._last_seen(ctx.thread_id):
             return TurnReport(ctx.thread_id, "ignored", note="the bot's own push")
         if ctx.event.action == "synchronize" and head and commits.head_is_bots(ctx.repo, head):
