@@ -24,6 +24,7 @@ from accelerator.sandbox.api_hooks import ROUTES as HOOK_ROUTES
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
 from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
 from accelerator.sandbox.core import Call, Handler, Result, Sandbox, bearer, number, paginate, resolve
+from accelerator.sandbox.databricks import create_databricks_routes
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
 from accelerator.sandbox.git import ZERO_SHA, GitFailure
 from accelerator.sandbox.state import Record, SandboxState
@@ -370,6 +371,7 @@ def create_app(state: SandboxState, api_url: str, webhooks: WebhookSender | None
         return error_response(not_found())
 
     routes += githttp.routes(sandbox)  # git clone http://host:port/OWNER/REPO.git
+    routes += create_databricks_routes(state.root / "databricks")  # the workspace, on the same port
     routes.append(Route("/{anything:path}", unimplemented, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]))
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox

@@ -49,6 +49,7 @@ def sandbox_command(
             err.print(f"cannot listen on {host}:{port}: {failure.strerror}", markup=False)
             raise typer.Exit(EXIT_USAGE) from failure
         out.print(f"sandbox: {api_url}", markup=False)
+        out.print(f"databricks: {api_url.removesuffix('/api/v3')}", markup=False)
         out.print(f"state: {directory}", markup=False)
         webhooks.start()
         try:
