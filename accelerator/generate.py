@@ -192,15 +192,18 @@ def with_migrations(generation: Generation, history: MigrationHistory, *, terraf
     holding only the change since `history.previous` (a rename as a rename, with `history.renames`),
     or the last one withdrawn when the model is back where it was before it; and migrations.sum.
     `gates`: the destructive changes of the new migrations that no approval of `history` covers."""
+    from accelerator.render.cache import render_pass
+
     files = {path: text for path, text in generation.files.items() if not path.startswith("sql/")}
     project = generation.governed.project
     model = generation.files.get("model.json")
     model_sha = file_hash(model) if model is not None else None
     diffs: dict[int, list[Change]] = {}  # by the previous model: environments share it
-    for env in generation.environments:
-        files.update(
-            migration_files(project, env, history, terraform=terraform, model_sha=model_sha, diffs=diffs)
-        )
+    with render_pass():  # the diff skips tables equal in content by their keys (shared with the render's)
+        for env in generation.environments:
+            files.update(
+                migration_files(project, env, history, terraform=terraform, model_sha=model_sha, diffs=diffs)
+            )
     known = history.paths()
     added = sorted(p for p in files if p.startswith("sql/") and p not in known and not p.endswith(SUM_FILE))
     gates = migration_gates(generation.governed, {path: files[path] for path in added}, history)
@@ -246,6 +249,7 @@ def migration_files(
     the sum go. `diffs`: the diffs of earlier environments, by their previous model."""
     from accelerator.plan import diff
     from accelerator.plan.migrations import empty_like, next_migration, parse_sum, sum_with
+    from accelerator.render.cache import same_content
 
     existing = dict(history.migrations.get(env, {}))
     sum_text = history.sums.get(env)
@@ -273,7 +277,9 @@ def migration_files(
     memo = diffs if diffs is not None else {}
     changes = memo.get(id(previous)) if started else None
     if changes is None:
-        changes = diff(previous, project, renames=history.renames if started else ())
+        changes = diff(
+            previous, project, renames=history.renames if started else (), same_content=same_content
+        )
         if started:
             memo[id(previous)] = changes
     new = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +38,7 @@ from accelerator.generate import (
 )
 from accelerator.plan import Rename, renames_from_ops
 from accelerator.plan.migrations import SUM_FILE, migration_version, reverted
+from accelerator.render.cache import KeptKeys, kept_keys, render_pass
 
 BASE = "base"  # the ledger of a state that never generated: the channel's migrations
 
@@ -201,6 +203,7 @@ class DerivedCache:
     _generated: OrderedDict[tuple[str, bool, str], Generation] = field(default_factory=OrderedDict)
     _versioned: OrderedDict[tuple[Any, ...], Generation] = field(default_factory=OrderedDict)
     _ledgers: OrderedDict[str, MigrationHistory] = field(default_factory=OrderedDict)
+    _keys: KeptKeys = field(default_factory=dict)  # the content keys of the last generation's tables
 
     # Reads a ledger this process has not seen from the memory (set by the session, bound to the
     # turn's transaction inside one); None: a missing ledger is an error
@@ -251,6 +254,26 @@ class DerivedCache:
     ) -> Generation:
         """The generated files; with `inputs.ledger`, each environment's SQL is its versioned
         migrations after that ledger's (see the module's docstring)."""
+        # one pass: the migrations' diff (`same_content`) reads the keys the render computed, and
+        # those of the last generation's model, kept from its pass (the model the next one follows)
+        with self.render_pass():
+            generation = self._generation(inputs, sources, terraform=terraform, backend=backend)
+            self._keys = kept_keys(table for _, _, table in generation.governed.project.iter_tables())
+        return generation
+
+    def render_pass(self) -> AbstractContextManager[None]:
+        """A render pass that starts from the content keys of the last generation's tables (a
+        caller comparing that model with the next one opens it around both: see `render_pass`)."""
+        return render_pass(self._keys)
+
+    def _generation(
+        self,
+        inputs: Inputs,
+        sources: Mapping[str, str],
+        *,
+        terraform: bool,
+        backend: dict[str, dict[str, Any]] | None,
+    ) -> Generation:
         whole = (inputs.key(sources), terraform, repr(backend))
         found = self._generated.get(whole)
         if found is None:

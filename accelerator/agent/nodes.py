@@ -53,6 +53,7 @@ from accelerator.memory import FileKind, MemoryStore, NewFile, Role
 from accelerator.plan.gates import Approval, Gate, approval_of, describe_gate, gate_to_approve, gates_in
 from accelerator.plan.migrations import migration_version
 from accelerator.policy.weakening import weakened, weakening_digest
+from accelerator.render.cache import same_content
 
 EDIT_OPS: TypeAdapter[EditOp] = TypeAdapter(EditOp)
 UNDO_OPS = frozenset({"undo", "redo"})  # answered by the `undo` node, never combined with edits
@@ -431,9 +432,17 @@ def apply(state: ConversationState, runtime: Ctx) -> dict[str, Any]:
             crash_point("apply.patched")
         after_governed = ctx.derived.governed(inputs, sources, parsed)
         after = after_governed.findings
-        lost = weakened(before_governed.project, after_governed.project, after_governed.policy)
-        # The new sources must generate too (cached: `render` takes this very generation).
-        ctx.derived.generation(inputs, sources, terraform=ctx.terraform, backend=ctx.backend)
+        # One render pass: the weakening check compares only the tables whose content keys (the
+        # generation's, and those kept of the last one's model) differ.
+        with ctx.derived.render_pass():
+            # The new sources must generate too (cached: `render` takes this very generation).
+            ctx.derived.generation(inputs, sources, terraform=ctx.terraform, backend=ctx.backend)
+            lost = weakened(
+                before_governed.project,
+                after_governed.project,
+                after_governed.policy,
+                same_content=same_content,
+            )
     except _TurnRejected as rejected:
         return {"outcome": "rejected", "reply": replies.rejected(rejected.reason)}
     except AcceleratorError as error:  # the patched sources no longer build a valid model

@@ -10,7 +10,7 @@ has one SQL form and one replay.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -31,12 +31,25 @@ from accelerator.plan.type_widening import type_change_kind
 COLUMN_MAPPING = ("delta.columnMapping.mode", "name")
 
 
-def diff(previous: Project, current: Project, *, renames: Sequence[Rename] = ()) -> list[c.Change]:
-    """The changes from `previous` to `current`, by object path, then kind of change."""
+# Whether two tables are equal in content (every field a diff compares): the caller's memoised
+# content keys (`render.cache.same_content`), so a turn that changed one table compares only it.
+SameContent = Callable[[Table, Table], bool]
+
+
+def diff(
+    previous: Project,
+    current: Project,
+    *,
+    renames: Sequence[Rename] = (),
+    same_content: SameContent | None = None,
+) -> list[c.Change]:
+    """The changes from `previous` to `current`, by object path, then kind of change.
+    `same_content`: tables it says are equal in content are not compared (they have no change)."""
     differ = _Differ(
         renames=tuple(renames),
         environments=tuple(dict.fromkeys(e.name for e in [*previous.environments, *current.environments])),
         masks_schema=current.deployment.masks_schema,
+        same_content=same_content,
     )
     differ.project(previous, current)
     return sorted(differ.found, key=c.change_order)
@@ -87,6 +100,7 @@ class _Differ:
     renames: tuple[Rename, ...]
     environments: tuple[str, ...]
     masks_schema: str | None
+    same_content: SameContent | None = None
     found: list[c.Change] = field(default_factory=list)
     current_catalog: Catalog | None = None  # the new model's catalog being compared, for its keys
 
@@ -168,7 +182,10 @@ class _Differ:
         for table in new.values():
             self.add(c.AddTable(path=path.with_table(table.name), table=bare_table(table)))
             pairs.append((bare_table(table), table))
+        same = self.same_content
         for was, now in pairs:
+            if same is not None and same(was, now):
+                continue  # equal in content: `table` would find no change (the names are equal too)
             self.table(path.with_table(now.name), path.with_table(was.name), was, now)
 
     # --- a table -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ table, position and type); a dropped one is not a weakening (its data is gone wi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from accelerator.model.elements import Catalog, Column, Grant, Project, Schema, Span, Table
 from accelerator.model.findings import Finding, Severity
@@ -26,9 +26,16 @@ _STRATEGY_RANK = {"null": 3, "redact": 3, "hash": 2, "partial": 1}
 Securable = Catalog | Schema | Table
 
 
-def weakened(before: Project, after: Project, policy: Policy) -> list[Finding]:
+def weakened(
+    before: Project,
+    after: Project,
+    policy: Policy,
+    *,
+    same_content: Callable[[Table, Table], bool] | None = None,
+) -> list[Finding]:
     """The `governance.weakened` findings of the change from `before` to `after` (both governed;
-    `policy` is the one `after` was governed with). Empty when the rule is switched off."""
+    `policy` is the one `after` was governed with). Empty when the rule is switched off.
+    `same_content`: tables it says are equal in content (render.cache's keys) lose nothing."""
     base = policy.severity(RULE)
     if base is None:
         return []
@@ -50,6 +57,13 @@ def weakened(before: Project, after: Project, policy: Policy) -> list[Finding]:
         findings.append(Finding(rule=RULE, severity=severity, message=message, span=span, object=where))
 
     for old, new, where in _securables(before, after):
+        if (
+            same_content is not None
+            and isinstance(old, Table)
+            and isinstance(new, Table)
+            and same_content(old, new)
+        ):
+            continue  # equal in content (the same name, grants, owner and columns): nothing lost
         same_access = old.grants == new.grants and old.owner == new.owner
         gained = {} if same_access else _broad_gains(old, new, broad, environments)
         for privilege, envs in gained.items():

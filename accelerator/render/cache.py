@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -83,12 +83,21 @@ def content_key(table: Table) -> bytes | None:
         entry = memo.get(id(table))
         if entry is not None:
             if _verification.every and entry[1] != _written(table):
-                raise StalePieceError(f"table {table.name!r} was changed in place during a render pass")
+                raise StalePieceError(f"table {table.name!r} was changed in place after it was keyed")
             return entry[1]
     key = _written(table)
     if memo is not None:
         memo[id(table)] = (table, key)
     return key
+
+
+def same_content(first: Table, second: Table) -> bool:
+    """Whether the two tables are equal in content (their content keys, memoised in a render pass,
+    are equal): what a model diff may skip. False when either cannot be keyed."""
+    if first is second:
+        return True
+    key = content_key(first)
+    return key is not None and key == content_key(second)
 
 
 def _written(table: Table) -> bytes | None:
@@ -98,17 +107,33 @@ def _written(table: Table) -> bytes | None:
         return None
 
 
+# The content keys of some tables, kept beyond the pass that computed them (`kept_keys`), with the
+# tables themselves, so that an id is not reused while its key is kept.
+KeptKeys = dict[int, tuple[Table, bytes | None]]
+
+
 @contextmanager
-def render_pass() -> Iterator[None]:
-    """Share content keys among the renders inside (nested passes join the outermost one)."""
+def render_pass(kept: KeptKeys | None = None) -> Iterator[None]:
+    """Share content keys among the renders inside (nested passes join the outermost one). `kept`:
+    keys an earlier pass computed for tables the caller holds unchanged since (`kept_keys`), e.g. a
+    conversation's last generated model, which the next turn's migrations are diffed against."""
     if _PASS.get() is not None:
         yield
         return
-    token = _PASS.set({})
+    token = _PASS.set(dict(kept) if kept else {})
     try:
         yield
     finally:
         _PASS.reset(token)
+
+
+def kept_keys(tables: Iterable[Table]) -> KeptKeys:
+    """The content keys the pass in progress has for `tables` (those it keyed), to start a later
+    pass with (`render_pass(kept=...)`); nothing outside a pass."""
+    memo = _PASS.get()
+    if memo is None:
+        return {}
+    return {id(table): entry for table in tables if (entry := memo.get(id(table))) is not None}
 
 
 class PieceKind(Generic[PlaceT, ValueT]):
