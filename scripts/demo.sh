@@ -44,10 +44,52 @@ rm -rf "$EVOLVE/retail/generated"
   ls generated/sql/prod
   cat generated/sql/prod/V0002__*.sql
   echo
-  echo "== accelerator check: the migrations match migrations.sum"
-  "$ACC" check > /dev/null || [ $? -eq 1 ]
-  echo "ok"
+  echo "== accelerator check   (exit 1: the drop is gated until someone approves it)"
+  "$ACC" check | grep -m1 "migrations.destructive" || true
+  echo
+  echo "== accelerator allow DS103 on retail.sales.orders.ip_address --by demo"
+  "$ACC" allow DS103 on retail.sales.orders.ip_address --by demo
+  "$ACC" check > /dev/null
+  echo "accelerator check: exit 0 (the migrations match migrations.sum, the drop is approved)"
 )
+
+# -- merge: what accelerator-apply.yml does on push to main, against the sandbox's Databricks -------
+# `accelerator sandbox` serves a Databricks workspace beside its GitHub (same port). Uses the evolved
+# copy of the schema-evolution step ($EVOLVE/retail: V0001 + V0002, generated with --no-terraform,
+# so the SQL creates the catalog and schemas).
+MERGE="$REPO/.accelerator/merge"
+rm -rf "$MERGE"
+mkdir -p "$MERGE"
+"$ACC" sandbox --port 0 --state "$MERGE/state" > "$MERGE/sandbox.log" 2>&1 &
+SANDBOX_PID=$!
+trap 'kill "$SANDBOX_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q '^sandbox: ' "$MERGE/sandbox.log" && break; sleep 0.1; done
+URL="$(sed -n 's#^sandbox: \(https\{0,1\}://[^/]*\).*#\1#p' "$MERGE/sandbox.log")"
+export DATABRICKS_HOST="$URL" DATABRICKS_TOKEN=ci DATABRICKS_WAREHOUSE_ID=sandbox \
+  DATABRICKS_CONFIG_FILE="$MERGE/no-databrickscfg"
+"$REPO/.venv/bin/python" - "$URL" <<'PY'
+import sys, httpx
+url, auth = sys.argv[1], {"Authorization": "Bearer ci"}
+httpx.post(f"{url}/sandbox/databricks/admins", json={"user": "ci"}, headers=auth).raise_for_status()
+httpx.put(f"{url}/sandbox/databricks/groups/data_platform", json={"members": ["ci"]}, headers=auth).raise_for_status()
+PY
+(
+  cd "$EVOLVE/retail"
+  echo
+  echo "== merge: accelerator apply --env dev   (Terraform's part skipped: the sandbox has no Terraform)"
+  "$ACC" apply --env dev --no-terraform | grep -v '^  '
+  echo
+  echo "== accelerator history --env dev   (dev_retail._accelerator.schema_history)"
+  "$ACC" history --env dev
+  echo
+  echo "== accelerator apply --env dev again: nothing to do"
+  "$ACC" apply --env dev --no-terraform | tail -1
+  echo
+  echo "== accelerator drift --env dev"
+  "$ACC" drift --env dev
+)
+kill "$SANDBOX_PID"
+wait "$SANDBOX_PID" 2>/dev/null || true
 
 # -- the conversation: a scripted session, then a new process that remembers it ------------------
 # It runs on a scratch copy, so the example in the repository is never modified; the memory is the

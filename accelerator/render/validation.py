@@ -42,6 +42,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
+from accelerator.erd.sql.source import quiet_sqlglot
 from accelerator.model import Finding, Span
 from accelerator.model.defaults import column_kind, fit_default
 
@@ -166,8 +167,9 @@ def validate_files(files: Iterable[tuple[str, str]]) -> list[Finding]:
     to the later ones."""
     tables: dict[str, _Table] = {}
     findings: list[Finding] = []
-    for file, sql in files:
-        findings.extend(_Validator(file, sql, tables).run())
+    with quiet_sqlglot():  # a Unity Catalog form sqlglot keeps as a Command is checked here instead
+        for file, sql in files:
+            findings.extend(_Validator(file, sql, tables).run())
     return findings
 
 
