@@ -335,13 +335,12 @@ class PullRequestBot:
         result: TurnResult | None = None
         for attempt in range(MAX_REDO + 1):
             last_seen = self._last_seen(thread)
-            found = None if fork else commits.find_turn_commit(repo, head_sha, delivery, stop=last_seen)
-            if found is not None:  # committed before a crash: finish the turn, commit nothing
+            found = None
+            if attempt == 0 and not fork:
+                found = commits.find_turn_commit(repo, head_sha, delivery, stop=last_seen)
+            if found is not None:  # committed before a crash: finish the turn on it, commit nothing
                 self.store.set_head_sha(thread, found)
-                report.commit = found
-                if command is not None:
-                    result = session.turn(self._turn(thread, command, head_sha, {}))
-                break
+                report.commit = head_sha = last_seen = found
             try:
                 with checked_out(repo, head_sha) as head:
                     result, files, inputs = self._run(session, ctx, head, last_seen, command, inputs)

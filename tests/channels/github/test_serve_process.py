@@ -91,6 +91,7 @@ def test_a_server_killed_mid_turn_completes_it_once_after_a_restart(
                 break
             time.sleep(0.2)
         assert len(mine) == 1 and mine[0].body.startswith(SUMMARY_MARKER)
+        assert "metadata.table.comment" in mine[0].body  # the findings of the turn, not an empty report
         assert repo.get_branch("feature").commit.sha == committed.sha  # no second commit
     finally:
         for process in (first, second):
