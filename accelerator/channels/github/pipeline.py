@@ -81,6 +81,7 @@ class TurnReport:
     reply: str | None = None
     replied: bool = False
     duplicate: bool = False
+    ran: bool = False  # a memory turn ran (not a redelivery of one)
     moved: bool = False
     note: str | None = None
     files: list[str] = field(default_factory=list)
@@ -375,7 +376,7 @@ class PullRequestBot:
             report.moved = True
         inputs = replace(inputs, commit=report.commit, moved=report.moved)
         if result is not None:
-            report.duplicate = result.duplicate
+            report.duplicate, report.ran = result.duplicate, not result.duplicate
             report.reply = result.reply
         self._write_back(ctx, pull, command, report, inputs)
         return report
@@ -582,9 +583,10 @@ class PullRequestBot:
         self._check(ctx.repo, report.commit or inputs.head, inputs)
         body = summary.summary_body(inputs)
         sticky = next((c for c in mine if summary.SUMMARY_MARKER in (c.body or "")), None)
+        # a turn that ran nothing new (a redelivery, an edited comment already handled) leaves it be
         if sticky is None:
             issue.create_comment(body)
-        elif sticky.body != body:
+        elif sticky.body != body and (report.ran or report.commit is not None or report.files):
             sticky.edit(body)
 
     def _check(self, repo: Repository, head: str | None, inputs: summary.SummaryInputs) -> None:

@@ -97,10 +97,14 @@ def test_a_redelivery_changes_nothing(harness: Harness) -> None:
     pull = harness.open_pull(repo)
     harness.settle()
     bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
-    bob.create_issue_comment("/uc rename column crm.customers.full_name to customer_name")
+    said = bob.create_issue_comment("/uc rename column crm.customers.full_name to customer_name")
     harness.settle()
     head = repo.get_branch("feature").commit.sha
     comments = bot_comments(repo.get_pull(pull.number))
+    said.edit("/uc rename column crm.customers.full_name to other_name")  # handled already: no new turn
+    harness.settle()
+    assert repo.get_branch("feature").commit.sha == head
+    assert bot_comments(repo.get_pull(pull.number)) == comments
     alice = harness.client("alice")
     for delivery in harness.sandbox.state.data["deliveries"]:
         alice._Github__requester.requestJsonAndCheck(  # type: ignore[attr-defined]
