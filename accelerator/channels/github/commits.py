@@ -17,6 +17,8 @@ from github import GithubException, InputGitTreeElement
 from github.GitTree import GitTree
 from github.Repository import Repository
 
+from accelerator.channels.github.snapshot import BLOBS, git_blob_sha
+
 TRAILER = "Accelerator-Turn"
 TRAILER_LINE = re.compile(rf"^{TRAILER}: (\S+)\s*$", re.MULTILINE)
 MAX_WALK = 20  # commits looked at from the head when searching for a turn's trailer
@@ -73,6 +75,9 @@ def commit_files(
             elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
             continue
         blob = repo.create_git_blob(text, "utf-8")
+        data = text.encode("utf-8")
+        if git_blob_sha(data) == blob.sha:  # the next turn reads this head: no need to fetch it
+            BLOBS.put(blob.sha, data)
         elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
     tree = repo.create_git_tree(elements, base_tree)
     commit = repo.create_git_commit(message, tree, [repo.get_git_commit(parent)])

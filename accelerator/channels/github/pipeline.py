@@ -554,7 +554,8 @@ class PullRequestBot:
         comments = list(issue.get_comments())
         mine = [c for c in comments if c.user is not None and c.user.login == self.identity.login]
         if command is not None:
-            commit_url = f"{ctx.repo.html_url}/commit/{report.commit}" if report.commit else None
+            repo_url = pull.html_url.rsplit("/pull/", 1)[0]  # the pull's own data: no request for the repo
+            commit_url = f"{repo_url}/commit/{report.commit}" if report.commit else None
             note = None
             if report.moved:
                 note = "The branch kept moving while I worked (3 times): nothing was committed; push again or retry."
