@@ -10,6 +10,7 @@ file, line and column of the statement (or of the column it is about), naming th
 |-------------------------------|---------------------------------------------------------------------|
 | `sql.valid.tokens`            | text the tokenizer cannot read (an unterminated string or comment)  |
 | `sql.valid.parse`             | a statement sqlglot's Databricks parser rejects (its message)       |
+| `sql.valid.nesting`           | a statement nested too deeply to be checked                         |
 | `sql.valid.unparsed`          | a statement sqlglot only keeps as a generic command, outside the    |
 |                               | Unity Catalog statements it has no grammar for (nothing was checked)|
 | `sql.valid.list`              | an empty item in a list: `(a INT,, b INT)`, `(a INT, )`             |
@@ -91,6 +92,7 @@ _COMPLEX = (exp.DataType.Type.ARRAY, exp.DataType.Type.MAP, exp.DataType.Type.ST
 RULES = (
     "sql.valid.tokens",
     "sql.valid.parse",
+    "sql.valid.nesting",
     "sql.valid.unparsed",
     "sql.valid.list",
     "sql.valid.type",
@@ -190,10 +192,16 @@ class _Validator:
             return self.findings
         for statement in statements:
             self.statement = statement
-            self._check_lists(statement)
-            tree = self._parse(statement)
-            if tree is not None:
-                self._check(tree)
+            try:
+                self._check_lists(statement)
+                tree = self._parse(statement)
+                if tree is not None:
+                    self._check(tree)
+            except RecursionError:  # sqlglot's parser and our walks recurse once per level
+                self._add(
+                    "sql.valid.nesting",
+                    f"`{self._head()}` is nested too deeply to be checked; split the expression",
+                )
         return self.findings
 
     # -- locating --------------------------------------------------------------------------------

@@ -202,3 +202,9 @@ def test_key_names_are_unique_in_their_schema_and_check_names_in_their_table() -
         "ALTER TABLE c.s.a ADD CONSTRAINT ck CHECK (id > 2);\n",
     )
     assert validate_files([first, second]) == findings
+
+
+def test_an_expression_nested_past_the_parsers_stack_is_a_located_finding_not_a_crash() -> None:
+    sql = "SELECT 1;\nSELECT " + "(" * 3000 + "1" + ")" * 3000 + ";\n"
+    [finding] = validate_sql(sql, "deep.sql")
+    assert finding.rule == "sql.valid.nesting" and finding.span.line == 2
