@@ -1,6 +1,9 @@
-"""The conversation's commands that do not edit the model: undo, redo, explain, status, help.
+"""The conversation's commands that do not edit the model: undo, redo, propose, explain, status,
+help.
 
 The agent answers them (`agent/nodes.py`, by `op`); here they are parsed, described and listed.
+`propose` is the terminal's: `accelerator chat` opens a pull request with the session's edits and
+regenerated files (`channels/cli/propose.py`), which continues the conversation's thread.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pydantic import Field
 
 from accelerator.edit.operation import CommandBase, CommandForm, Question
 from accelerator.edit.questions import explain_object
-from accelerator.edit.readers import name_parts, subtrees
+from accelerator.edit.readers import name_parts, subtrees, unquote
 from accelerator.model.elements import Project
 
 
@@ -44,6 +47,31 @@ class Redo(CommandBase):
 
     def describe(self) -> str:
         return "redo the last undone turn"
+
+
+class Propose(CommandBase):
+    """Open a pull request with the conversation's edits and regenerated files (its title optional)."""
+
+    op: Literal["propose"] = "propose"
+    title: str | None = Field(default=None, max_length=256, description="The pull request's title.")
+
+    forms = (
+        CommandForm(
+            "propose",
+            "propose",
+            'propose ["TITLE"]',
+            'propose "Add the returns table"',
+            "open a pull request with this conversation's edits (from `accelerator chat`)",
+        ),
+    )
+
+    @classmethod
+    def from_tree(cls, tree: Tree[Token], text: str) -> Self:
+        title = next((unquote(t) for t in tree.children if isinstance(t, Token)), None)
+        return cls(title=" ".join(title.split())[:256] or None if title is not None else None)
+
+    def describe(self) -> str:
+        return f'propose "{self.title}"' if self.title else "propose a pull request"
 
 
 class Explain(Question):

@@ -200,6 +200,17 @@ MIGRATIONS: list[str] = [
         ADD COLUMN message_id bigint REFERENCES {schema}.messages (id) ON DELETE SET NULL,
         ADD COLUMN adopted boolean NOT NULL DEFAULT false;
     """,
+    # 7: a thread continued under another key: a pull request the agent opened from a terminal
+    # conversation or an issue (`github:OWNER/REPO#N`, or its branch before the PR exists) runs its
+    # turns in that conversation's thread, so its history and undo carry over.
+    """
+    CREATE TABLE {schema}.thread_links (
+        alias text PRIMARY KEY CHECK (length(alias) BETWEEN 1 AND 512),
+        thread_id text NOT NULL REFERENCES {schema}.conversations (thread_id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX thread_links_thread_idx ON {schema}.thread_links (thread_id);
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

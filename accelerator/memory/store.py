@@ -182,6 +182,12 @@ CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 TABLE_EXISTS_SQL = "SELECT to_regclass(%(table)s) IS NOT NULL AS present"
 DELETE_CHECKPOINTS_SQL = "DELETE FROM {schema}.{table} WHERE thread_id = ANY(%(thread_ids)s)"
 
+LINK_THREAD_SQL = """
+INSERT INTO {schema}.thread_links (alias, thread_id) VALUES (%(alias)s, %(thread_id)s)
+ON CONFLICT (alias) DO UPDATE SET thread_id = EXCLUDED.thread_id, created_at = now()
+RETURNING thread_id"""
+LINKED_THREAD_SQL = "SELECT thread_id FROM {schema}.thread_links WHERE alias = %(alias)s"
+
 THREAD_LOCK_SQL = "SELECT pg_advisory_lock(%(key)s)"
 THREAD_UNLOCK_SQL = "SELECT pg_advisory_unlock(%(key)s)"
 
@@ -276,6 +282,17 @@ class MemoryStore(DeliveryQueue):
     def participants(self, thread_id: str) -> list[Participant]:
         """The users of a conversation with their last activity, there and anywhere; one query."""
         return [Participant.from_row(row) for row in self._all(PARTICIPANTS_SQL, {"thread_id": thread_id})]
+
+    def link_thread(self, alias: str, thread_id: str) -> None:
+        """Continue `thread_id` under `alias` (a pull request's key): `linked_thread(alias)` names it
+        from now on. The thread's conversation must exist; a second link of the alias replaces the first."""
+        self.conversation(thread_id)
+        self._one(LINK_THREAD_SQL, {"alias": alias, "thread_id": thread_id})
+
+    def linked_thread(self, alias: str) -> str | None:
+        """The thread `alias` continues, None when it is its own thread."""
+        row = self._run(lambda conn: self._fetch_one(conn, LINKED_THREAD_SQL, {"alias": alias}))
+        return None if row is None else str(row["thread_id"])
 
     # -- messages -------------------------------------------------------------------------------------
 

@@ -445,6 +445,7 @@ OP_OF_FORM = {
     "move table": "move_table",
     "undo": "undo",
     "redo": "redo",
+    "propose": "propose",
     "confirm": "confirm",
     "allow": "allow",
     "list tables": "list_tables",

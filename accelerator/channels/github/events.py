@@ -1,7 +1,12 @@
 """Events: a registry from `event.action` to a handler (Probot style), one `Context` per handled
 event, and the rules of who and what the bot answers.
 
-A pull request is one conversation: its thread id is `github:OWNER/REPO#N`. The bot ignores itself,
+A pull request is one conversation: its thread id is `github:OWNER/REPO#N` (a PR the agent opened
+from a terminal conversation or an issue continues that thread: `Registry.links`). A comment on an
+issue (not a PR) is the issue's conversation, `github:OWNER/REPO#N` too (issues and PRs share their
+numbers); a push to the default branch is the repository's, `github:OWNER/REPO@default`, so its
+pushes are handled one at a time. Each event has a `scope` (`pull`, `issue`, `repository`) and a
+handler is registered for one scope. The bot ignores itself,
 every other bot (`sender.type == "Bot"`) and comments made through a GitHub App, so two bots cannot
 loop; in a comment, only text addressed to it (the prefix, `/uc` by default, or an @mention) is a
 command, everything else is conversation among humans. All of this is decided from the payload
@@ -55,14 +60,41 @@ class Event:
         return name if isinstance(name, str) and FULL_NAME.match(name) else None
 
     @property
+    def scope(self) -> str | None:
+        """`pull` (a pull request's event), `issue` (a comment on an issue that is no PR),
+        `repository` (a push to the default branch), None (none the bot follows)."""
+        if isinstance(self.payload.get("pull_request"), dict):
+            return "pull"
+        issue = self.payload.get("issue")
+        if isinstance(issue, dict):
+            return "pull" if isinstance(issue.get("pull_request"), dict) else "issue"
+        if self.name == "push" and self.default_branch_push:
+            return "repository"
+        return None
+
+    @property
+    def default_branch_push(self) -> bool:
+        """A push that moved (not deleted) the repository's default branch."""
+        repository = self.payload.get("repository")
+        default = repository.get("default_branch") if isinstance(repository, dict) else None
+        after = self.payload.get("after")
+        return (
+            isinstance(default, str)
+            and self.payload.get("ref") == f"refs/heads/{default}"
+            and isinstance(after, str)
+            and re.fullmatch(r"[0-9a-f]{40}", after) is not None
+            and after != "0" * 40
+        )
+
+    @property
     def number(self) -> int | None:
-        """The pull request the event belongs to (None: not a pull request's event)."""
+        """The pull request (or, scope `issue`, the issue) the event belongs to; None: neither."""
         pull = self.payload.get("pull_request")
         if isinstance(pull, dict):
             value = pull.get("number", self.payload.get("number"))
             return value if isinstance(value, int) and value > 0 else None
         issue = self.payload.get("issue")
-        if isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict):
+        if isinstance(issue, dict):
             value = issue.get("number")
             return value if isinstance(value, int) and value > 0 else None
         return None
@@ -70,6 +102,8 @@ class Event:
     @property
     def thread_id(self) -> str | None:
         repository, number = self.repository, self.number
+        if repository is not None and self.scope == "repository":
+            return f"github:{repository}@default"
         return None if repository is None or number is None else thread_id(repository, number)
 
     @property
@@ -152,10 +186,19 @@ class Context:
     sender: str
     installation: int | None = None
     _repo: Repository | None = field(default=None, repr=False)
+    thread: str | None = None  # the thread this PR continues (`Registry.links`), when not its own
+
+    @property
+    def key(self) -> str:
+        """The event's own conversation: `github:OWNER/REPO#N` (`@default` for a push)."""
+        if self.event.scope == "repository":
+            return f"github:{self.repository}@default"
+        return thread_id(self.repository, self.number)
 
     @property
     def thread_id(self) -> str:
-        return thread_id(self.repository, self.number)
+        """The thread its turns run in: the one it continues, else its own."""
+        return self.thread or self.key
 
     @property
     def repo(self) -> Repository:
@@ -166,6 +209,8 @@ class Context:
     @classmethod
     def of(cls, event: Event, github: Github) -> Context:
         repository, number = event.repository, event.number
+        if repository is not None and number is None and event.scope == "repository":
+            number = 0  # a push: the repository's, no number
         if repository is None or number is None:
             raise ValueError(f"delivery {event.delivery} ({event.key}) belongs to no pull request")
         return cls(event, github, repository, number, event.sender_login, event.installation)
@@ -175,24 +220,29 @@ Handler = Callable[[Context], Any]
 
 
 class Registry:
-    """`event.action` (or a whole event) -> handlers, in registration order."""
+    """`event.action` (or a whole event) -> handlers, in registration order, each for one scope
+    (`pull` by default: an `issue_comment` handler of a PR never sees an issue's comment).
+    `links(context)`: the thread a pull request continues (None: its own), set on each context."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Handler]] = {}
+        self._handlers: dict[str, list[tuple[str, Handler]]] = {}
+        self.links: Callable[[Context], str | None] | None = None
 
-    def on(self, *keys: str) -> Callable[[Handler], Handler]:
+    def on(self, *keys: str, scope: str = "pull") -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             for key in keys:
-                self._handlers.setdefault(key, []).append(handler)
+                self._handlers.setdefault(key, []).append((scope, handler))
             return handler
 
         return register
 
     def handlers(self, event: Event) -> list[Handler]:
-        return [
+        scope = event.scope
+        found = [
             *self._handlers.get(event.name, []),
             *(self._handlers.get(event.key, []) if event.action else []),
         ]
+        return [handler for wanted, handler in found if wanted == scope]
 
     def handles(self, event: Event) -> bool:
         return bool(self.handlers(event))
@@ -201,4 +251,6 @@ class Registry:
         found = self.handlers(context.event)
         if not found:
             log.debug("no handler for %s (delivery %s)", context.event.key, context.event.delivery)
+        elif self.links is not None and context.thread is None:
+            context.thread = self.links(context)
         return [handler(context) for handler in found]

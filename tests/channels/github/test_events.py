@@ -26,7 +26,8 @@ def test_a_pull_request_is_one_thread() -> None:
     )
     issue_only = comment_payload("/uc help")
     del issue_only["issue"]["pull_request"]
-    assert Event("issue_comment", "d3", issue_only).thread_id is None  # an issue, not a PR
+    issue_event = Event("issue_comment", "d3", issue_only)  # an issue, not a PR: its own conversation
+    assert (issue_event.scope, issue_event.thread_id) == ("issue", "github:alice/lakehouse#1")
     forged = pull_payload()
     forged["repository"]["full_name"] = "../../etc"
     assert Event("pull_request", "d4", forged).thread_id is None
