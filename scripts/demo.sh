@@ -122,3 +122,9 @@ THREAD="$("$ACC" sessions --format json | "$REPO/.venv/bin/python" -c 'import js
 echo
 echo "== accelerator memory show $THREAD"
 "$ACC" memory show "$THREAD"
+
+# -- the PR bot: a pull request conversation on accelerator sandbox, in one process ------------------
+# The sandbox's webhooks reach the bot's intake and workers (what `accelerator serve` runs); the
+# memory is the same embedded database as the chat above (or DATABASE_URL), in a schema of its own.
+echo
+"$REPO/.venv/bin/python" "$REPO/scripts/demo_pr.py" --example "$REPO/examples/retail"
