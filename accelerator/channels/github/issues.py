@@ -148,4 +148,7 @@ class IssueCommands:
         done.findings = list(generation.findings) if generation is not None else []
         if done.result.rejected:
             return {}
-        return changed_files(state["sources"], generation, output, head)
+        files = changed_files(state["sources"], generation, output, head)
+        # a question, or edits that leave the sources as they are: no proposal (the generated files
+        # of a stale default branch are the regenerate PR's business)
+        return files if any(path in state["sources"] for path in files) else {}
