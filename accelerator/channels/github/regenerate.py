@@ -106,7 +106,9 @@ class Regenerate:
         if existing is None:
             repo.create_git_ref(f"refs/heads/{REGENERATE_BRANCH}", sha)
         else:  # the bot's own branch, moved onto the new head
-            repo.get_git_ref(f"heads/{REGENERATE_BRANCH}").edit(sha, force=True)
+            ref = repo.get_git_ref(f"heads/{REGENERATE_BRANCH}")
+            if ref.object.sha != sha:  # read first: its url is then `git/refs/...`, which PATCH takes
+                ref.edit(sha, force=True)
         body = regenerate_body(default, after, sorted(files), list(generation.findings))
         pull, created = open_pull(repo, REGENERATE_BRANCH, default, TITLE, body)
         note = f"{'opened' if created else 'updated'} #{pull.number}"
