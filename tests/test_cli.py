@@ -174,7 +174,7 @@ def test_the_program_assembles_every_command() -> None:
     program = typer.main.get_command(app)
     with typer.Context(program) as context:
         assert program.list_commands(context) == [
-            "init", "check", "generate", "plan", "allow", "chat", "sessions", "memory", "sandbox",
+            "init", "check", "generate", "plan", "allow", "chat", "propose", "sessions", "memory", "sandbox",
             "infra", "serve", "bot", "apply", "history", "drift",
         ]  # fmt: skip
     memory = runner.invoke(app, ["memory", "--help"])

@@ -7,7 +7,8 @@ identity (the file, its line number and text), so running a file again after a c
 the turns that never committed; stdin lines are always new turns. Every turn runs under the thread's
 advisory lock, then the committed state is written to the working tree and the output directory.
 The user at the terminal (git's user.email and user.name, else the OS user name) is recorded in the
-memory's users when the session starts and is the author of every turn it runs.
+memory's users when the session starts and is the author of every turn it runs. A `propose` line
+opens a pull request with the conversation (`propose.py`) instead of being a turn.
 """
 
 from __future__ import annotations
@@ -357,6 +358,31 @@ def head_commit(root: Path) -> str | None:
     return sha if done.returncode == 0 and sha else None
 
 
+def propose_from_chat(
+    local: LocalSession, store: MemoryStore, title: str, repo: str | None, base: str | None
+) -> bool:
+    """`propose` in the conversation: open (or update) its pull request; False when it could not."""
+    from accelerator.channels.cli.propose import (
+        github_from_env,
+        print_proposal,
+        propose_session,
+        repository_of,
+    )
+
+    out.print(f"\n> propose{f' {title!r}' if title else ''}", style="bold cyan", markup=False)
+    try:
+        repository = repository_of(local.inputs.root, repo)
+        github = github_from_env()
+        proposal = propose_session(
+            local.session, store, local.inputs, github, repository, title=title or None, base=base
+        )
+    except AcceleratorError as error:
+        err.print(error.format(), markup=False)
+        return False
+    print_proposal(proposal)
+    return True
+
+
 def print_turn(number: int, text: str, result: TurnResult) -> None:
     from accelerator.agent.limits import echo
 
@@ -381,10 +407,15 @@ def chat(
     terraform: Annotated[
         bool, typer.Option("--terraform/--no-terraform", help="synthesize Terraform every turn (slow)")
     ] = False,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="OWNER/REPO `propose` opens its PR in (default: origin)")
+    ] = None,
+    base: Annotated[str | None, typer.Option("--base", help="the branch `propose` targets")] = None,
 ) -> None:
     """Talk to the agent about this working tree: edits land in the ERD/policy and regenerate."""
     from accelerator.agent.llm import configured_model
     from accelerator.agent.session import ConversationSession
+    from accelerator.channels.cli.propose import proposal_title
     from accelerator.memory import open_pool
     from accelerator.memory.pool import check_connection, unreachable
 
@@ -422,6 +453,10 @@ def chat(
         if opening is not None:
             out.print(opening.reply, markup=False)
         for number, (event, text) in enumerate(turn_lines(turns), start=1):
+            title = proposal_title(text)
+            if title is not None:
+                rejected += not propose_from_chat(local, store, title, repo, base)
+                continue
             result = local.turn(event, text)
             print_turn(number, text, result)
             rejected += result.rejected
