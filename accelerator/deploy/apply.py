@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from accelerator.deploy.history import LEASE, Clock, History, HistoryRow, Lock, LockHeld, utc_now
 from accelerator.deploy.migrations import DeployRefused, LocalMigration, Statement
-from accelerator.deploy.runner import StatementFailed, StatementRunner
+from accelerator.deploy.runner import StatementFailed, StatementRunner, heartbeat
 from accelerator.model.elements import Project
 from accelerator.model.sql_quoting import quote_identifier
 
@@ -160,6 +160,14 @@ class Applier:
         history.create()
         lock = Lock(history, self.owner or self.applied_by, lease=self.lease, clock=self.clock)
         self._acquire(lock)
+        # a statement may run longer than the lease (the runner's deadline is an hour): the lock is
+        # renewed between its polls too, so that no other apply takes it over while it runs
+        with heartbeat(self.runner, lock.renew):
+            return self._apply_locked(history, lock, migrations, bootstrapped)
+
+    def _apply_locked(
+        self, history: History, lock: Lock, migrations: Sequence[LocalMigration], bootstrapped: bool
+    ) -> ApplyResult:
         try:
             for expired in lock.taken_over:
                 self.echo(f"took over the expired lock of {expired.owner}")

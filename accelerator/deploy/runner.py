@@ -4,13 +4,17 @@
 (empty for DDL) or raises `StatementFailed` with Databricks' error message. `DatabricksRunner` is the
 real one, over the Statement Execution API of databricks-sdk: `execute_statement` with a
 `wait_timeout`, then `get_statement` polled (with backoff) until the state is SUCCEEDED, FAILED,
-CANCELED or CLOSED; a statement still running at the deadline is cancelled. Tests pass their own.
+CANCELED or CLOSED; a statement still running at the deadline is cancelled. A request that does not
+reach the workspace (a timeout, a refused connection, DNS) is a `StatementFailed` too, naming the host
+and what to check. `heartbeat` is called between polls (`apply` renews its lock there, so a statement
+longer than the lock's lease does not lose it). Tests pass their own.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,10 +75,13 @@ class DatabricksRunner:
     max_poll: float = 5.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    # called between polls of a statement still running (`heartbeat(runner, beat)`): not while it runs
+    heartbeat: Callable[[], None] | None = field(default=None, repr=False)
 
     def execute(self, sql: str) -> Rows:
         from databricks.sdk.errors.base import DatabricksError
         from databricks.sdk.service.sql import Disposition, Format
+        from requests import RequestException
 
         api = self.client.statement_execution
         started = self.clock()
@@ -98,6 +105,7 @@ class DatabricksRunner:
                     )
                 self.sleep(delay)
                 delay = min(delay * 2, self.max_poll)
+                self._beat()
                 if not response.statement_id:
                     raise StatementFailed("the API returned no statement id to poll", state=_state(response))
                 response = api.get_statement(response.statement_id)
@@ -109,6 +117,30 @@ class DatabricksRunner:
         except DatabricksError as error:  # the request itself was refused (auth, bad warehouse, ...)
             code = getattr(error, "error_code", None)
             raise StatementFailed(f"[{code}] {error}" if code else str(error), state="REJECTED") from None
+        except (TimeoutError, RequestException, OSError) as error:  # the workspace was not reached
+            raise StatementFailed(self._unreachable(error), state="UNREACHABLE") from None
+
+    def _unreachable(self, error: BaseException) -> str:
+        host = getattr(self.client.config, "host", None) or "the workspace"
+        detail = " ".join(str(error).split())[:300] or type(error).__name__
+        return (
+            f"cannot reach Databricks at {host} ({type(error).__name__}: {detail}): check DATABRICKS_HOST "
+            "(or --host/--profile) and the network (proxy, firewall, VPN); a statement in flight may or may "
+            "not have run: `accelerator history` shows what is recorded, and apply resumes from there"
+        )
+
+    def _beat(self) -> None:
+        """The heartbeat, once: the statements it runs itself do not beat again, and one that fails
+        (a blip) is tried again at the next poll."""
+        beat, self.heartbeat = self.heartbeat, None
+        if beat is None:
+            return
+        try:
+            beat()
+        except StatementFailed:
+            pass
+        finally:
+            self.heartbeat = beat
 
     def _rows(self, response: Any) -> Rows:
         columns: tuple[str, ...] = ()
@@ -126,6 +158,19 @@ class DatabricksRunner:
                 response.statement_id, following
             )
         return Rows(columns, tuple(rows))
+
+
+@contextmanager
+def heartbeat(runner: StatementRunner, beat: Callable[[], None]) -> Iterator[None]:
+    """Inside: `beat` runs between the polls of `runner`'s long statements (a runner that polls)."""
+    if not isinstance(runner, DatabricksRunner):
+        yield
+        return
+    before, runner.heartbeat = runner.heartbeat, beat
+    try:
+        yield
+    finally:
+        runner.heartbeat = before
 
 
 def _state(response: Any) -> str:
