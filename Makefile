@@ -39,6 +39,7 @@ bench: $(STAMP) postgres
 	$(BIN)/python benchmarks/bench_turns.py --terraform
 	$(BIN)/python benchmarks/bench_turns.py --edit add
 	$(BIN)/python benchmarks/bench_sandbox.py
+	$(BIN)/python benchmarks/bench_bot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check accelerator tests benchmarks

@@ -3,7 +3,7 @@ as GitHub in another, the memory on the real PostgreSQL at 127.0.0.1:5432 in a f
 after). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/bench_bot.py [--only ack,turn,throughput] [--rate 50] [--seconds 10]
-        [--tables 200] [--turns 20] [--prs 100] [--comments 1] [--workers 4] [--replicas 2]
+        [--tables 200] [--turns 12] [--prs 100] [--comments 1] [--workers 4] [--replicas 2]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 1. ack: signed `pull_request.closed` deliveries POSTed open-loop to `POST /webhook` at `--rate` per
@@ -32,7 +32,6 @@ import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,10 +41,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from queue import Queue
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from queue import Queue
 from typing import Any
 
 import httpx
@@ -482,7 +481,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tables", type=int, default=200)
     parser.add_argument("--columns", type=int, default=10)
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=12)
     parser.add_argument("--prs", type=int, default=100)
     parser.add_argument("--comments", type=int, default=1, help="comments per PR in the throughput run")
     parser.add_argument("--workers", type=int, default=4, help="worker threads per serve process")
