@@ -50,7 +50,8 @@ def branch_key(repository: str, branch: str) -> str:
 def branch_name(thread: str) -> str:
     """`accelerator/<thread-slug>`: a valid git branch name from any thread id."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", thread).strip("-.")
-    slug = re.sub(r"\.{2,}", ".", slug)[:80].rstrip("-.") or "conversation"
+    slug = re.sub(r"\.{2,}", ".", slug)[:80].rstrip("-.")
+    slug = re.sub(r"\.lock$", "-lock", slug) or "conversation"  # git refuses a `.lock` component
     return f"{BRANCH_PREFIX}{slug}"
 
 
