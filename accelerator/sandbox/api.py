@@ -18,12 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from accelerator.sandbox import githttp, validate
+from accelerator.sandbox.api_app import ROUTES as APP_ROUTES
+from accelerator.sandbox.api_app import authenticate
 from accelerator.sandbox.api_checks import ROUTES as CHECK_ROUTES
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
 from accelerator.sandbox.api_hooks import ROUTES as HOOK_ROUTES
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
 from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
-from accelerator.sandbox.core import Call, Handler, Result, Sandbox, bearer, number, paginate, resolve
+from accelerator.sandbox.core import Call, Handler, Result, Sandbox, number, paginate, resolve
 from accelerator.sandbox.databricks import create_databricks_routes
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
 from accelerator.sandbox.git import ZERO_SHA, GitFailure
@@ -300,6 +302,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", REPO + "/issues/{number}/comments", list_issue_comments),
     *ISSUE_ROUTES,
     *PULL_ROUTES,
+    *APP_ROUTES,  # before HOOK_ROUTES: the App's deliveries take its JWT
     *HOOK_ROUTES,
     *CHECK_ROUTES,  # before the commits routes: /commits/{ref}/check-runs is not a commit
     *GIT_ROUTES,
@@ -333,7 +336,7 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
             if not isinstance(body, dict):
                 raise GitHubError(400, "Problems parsing JSON")
             call = Call(
-                bearer(request.headers.get("authorization")),
+                authenticate(sandbox, request.headers.get("authorization"), request.url.path),
                 {key: str(value) for key, value in request.path_params.items()},
                 dict(request.query_params),
                 body,

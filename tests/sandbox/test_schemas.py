@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -63,6 +64,12 @@ SCHEMAS: dict[tuple[str, str], tuple[int, str | None]] = {
     ("GET", "/app/hook/deliveries"): (200, "list[HookDeliveryItem]"),
     ("GET", "/app/hook/deliveries/{}"): (200, "HookDelivery"),
     ("POST", "/app/hook/deliveries/{}/attempts"): (202, "AppHookDeliveriesDeliveryIdAttemptsPostResponse202"),
+    ("POST", "/app-manifests/{}/conversions"): (201, "AppManifestsCodeConversionsPostResponse201"),
+    ("GET", "/app"): (200, "Integration"),
+    ("GET", "/app/installations"): (200, "list[Installation]"),
+    ("GET", "/app/installations/{}"): (200, "Installation"),
+    ("POST", "/app/installations/{}/access_tokens"): (201, "InstallationToken"),
+    ("GET", "/repos/{}/{}/installation"): (200, "Installation"),
     ("GET", "/repos/{}/{}"): (200, "FullRepository"),
     # 201 with an invitation on GitHub; 204 (no body) when the user is added at once, the sandbox's case.
     ("PUT", "/repos/{}/{}/collaborators/{}"): (204, None),
@@ -150,6 +157,8 @@ ALIASES = {
 DECLARED_OTHERWISE = {
     # githubkit declares the 201 (an invitation); the 204 of a user added at once has no body.
     ("PUT", "/repos/{}/{}/collaborators/{}"): "RepositoryInvitation",
+    # the App exists whenever its JWT is valid: never the null githubkit allows
+    ("GET", "/app"): "Union[Integration, None]",
 }
 
 # (event, action or None) -> githubkit's webhook model, and the route whose call sends it.
@@ -749,13 +758,24 @@ def drive(tour: Tour, receiver_url: str) -> None:
             "PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"title": "Document it"}
         )
         tour.call("PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"state": "closed"})
-    # the deliveries, the App's and the repository hook's
+    # the App (made from a manifest), its installation and a token; then the deliveries, the App's
+    # (with its JWT) and the repository hook's
     wait_quiet(tour)
-    deliveries = tour.call("GET", "/app/hook/deliveries")
+    made = tour.call("POST", "/app-manifests/{}/conversions", "manifest-code")
+    app_jwt = OWNER
+    if made:
+        now = int(time.time())
+        app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(made["id"])}, made["pem"], "RS256")
+        tour.call("GET", "/app", login=app_jwt)
+        installations = tour.call("GET", "/app/installations", login=app_jwt) or [{"id": 1}]
+        tour.call("GET", "/app/installations/{}", installations[0]["id"], login=app_jwt)
+        tour.call("GET", "/repos/{}/{}/installation", OWNER, NAME, login=app_jwt)
+        tour.call("POST", "/app/installations/{}/access_tokens", installations[0]["id"], login=app_jwt)
+    deliveries = tour.call("GET", "/app/hook/deliveries", login=app_jwt)
     if deliveries:
         first = deliveries[-1]["id"]
-        tour.call("GET", "/app/hook/deliveries/{}", first)
-        tour.call("POST", "/app/hook/deliveries/{}/attempts", first)
+        tour.call("GET", "/app/hook/deliveries/{}", first, login=app_jwt)
+        tour.call("POST", "/app/hook/deliveries/{}/attempts", first, login=app_jwt)
     if hook:
         tour.call("GET", "/repos/{}/{}/hooks", OWNER, NAME)
         tour.call("GET", "/repos/{}/{}/hooks/{}", OWNER, NAME, hook["id"])
