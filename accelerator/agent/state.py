@@ -13,9 +13,9 @@ source (status, help, a rejected edit) writes no new source blob at all.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any, Literal, TypedDict
+
+from accelerator.plan.migrations import file_hash
 
 MAX_LISTED_FINDINGS = 10
 
@@ -175,38 +175,9 @@ class ConversationState(TypedDict, total=False):
     recorded: dict[str, Any]  # added to the turn's assistant message payload (a confirmation, approvals)
 
 
-class _Digests:
-    """sha256 of texts, kept by the text: a turn hashes every source and generated file, and most are
-    the texts the last turn hashed (the same strings: unchanged migrations, cached pieces), whose
-    lookup costs a pointer comparison (Python keeps a string's hash). The least recently used texts go
-    beyond `budget` characters in all."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self._size = 0
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str) -> str:
-        with self._lock:
-            found = self._items.get(text)
-            if found is not None:
-                self._items.move_to_end(text)
-                return found
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if len(text) <= self.budget:
-            with self._lock:
-                if text not in self._items:
-                    self._items[text] = digest
-                    self._size += len(text)
-                    while self._size > self.budget:
-                        evicted, _ = self._items.popitem(last=False)
-                        self._size -= len(evicted)
-        return digest
-
-
-# Two turns' files of a 1,000-table model fit (its model.json is about 5 MB).
-sha256 = _Digests(budget=32 * 1024 * 1024)
+# sha256 of a text, kept by the text (see `TextDigests`): one memo for the migrations' sums, the
+# model.json a generation follows and the digests a turn records.
+sha256 = file_hash
 
 
 def hashes_of(sources: dict[str, str]) -> dict[str, str]:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -200,8 +202,43 @@ def last_migration(listed: Sequence[str]) -> str | None:
 # --- the sum file ---------------------------------------------------------------------------------
 
 
-def file_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+class TextDigests:
+    """sha256 (hex) of texts, kept by the text: a conversation's turn hashes every source and
+    generated file, and most are the texts the last turn hashed (the same strings: unchanged
+    migrations, cached pieces), whose look-up costs a pointer comparison (a string keeps its hash).
+    The least recently used texts go beyond `budget` characters in all. Thread-safe."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._size = 0
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> str:
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                self._items.move_to_end(text)
+                return found
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if len(text) <= self.budget:
+            with self._lock:
+                if text not in self._items:
+                    self._items[text] = digest
+                    self._size += len(text)
+                    while self._size > self.budget:
+                        evicted, _ = self._items.popitem(last=False)
+                        self._size -= len(evicted)
+        return digest
+
+    def __contains__(self, text: object) -> bool:
+        """Whether the digest of `text` is kept."""
+        with self._lock:
+            return text in self._items
+
+
+# Two turns' files of a 1,000-table model fit (its model.json is about 5 MB).
+file_hash = TextDigests(budget=32 * 1024 * 1024)
 
 
 def _total(entries: Sequence[tuple[str, str]]) -> str:
