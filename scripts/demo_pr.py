@@ -3,7 +3,7 @@
 `accelerator sandbox` (a local GitHub) sends its signed webhooks to the bot's intake (`POST /webhook`,
 as `accelerator serve` runs it) and the bot's workers run the turns on the memory: the embedded
 PostgreSQL of the directory this runs in (`.accelerator/pg`), or DATABASE_URL when it is set, in a
-schema of its own (dropped at the end when it is DATABASE_URL's). alice opens a PR that adds a table to
+schema of its own (dropped at the end unless the database is the embedded one). alice opens a PR that adds a table to
 the retail ERD; bob comments twice and once inline on the ERD's new line. Prints each turn, the sticky
 summary comment (its Markdown, as GitHub would render it) and `git log --oneline` of the PR branch,
 cloned from the sandbox.
@@ -14,7 +14,6 @@ cloned from the sandbox.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import shutil
 import socket
@@ -88,11 +87,12 @@ def main() -> int:
     from accelerator.channels.github.client import github_client
     from accelerator.channels.github.events import Event
     from accelerator.channels.github.intake import Metrics, create_app, queue_depth
-    from accelerator.channels.github.pipeline import PullRequestBot, TurnReport
+    from accelerator.channels.github.pipeline import PullRequestBot
     from accelerator.channels.github.settings import BotSettings
     from accelerator.channels.github.summary import SUMMARY_MARKER
     from accelerator.channels.github.workers import Workers
     from accelerator.memory import MemoryStore, open_pool
+    from accelerator.memory.connection import AuthMode
     from accelerator.memory.pool import check_connection
     from accelerator.sandbox import start_sandbox
 
@@ -100,13 +100,13 @@ def main() -> int:
     policy = (args.example / "policies" / "governance.yaml").read_text(encoding="utf-8")
     source, _ = memory_source(None, None)
     source.schema = f"demo_pr_{secrets.token_hex(4)}"  # a conversation of its own on every run
-    shared = bool(os.environ.get("DATABASE_URL"))
+    shared = source.mode != AuthMode.EMBEDDED  # a server of the user's: the schema is dropped at the end
     check_connection(source)
     pool = open_pool(source, min_size=1, max_size=12)
     scratch = Path(tempfile.mkdtemp(prefix="accelerator-demo-pr-"))
     store = MemoryStore(pool, source.schema)
     store.migrate()
-    reports: list[TurnReport] = []
+    reports: list[Any] = []  # TurnReport
     holder: dict[str, Any] = {}
     app = create_app(
         store, SECRET, lambda event: holder["bot"].ignored(event), metrics=Metrics(),
@@ -157,7 +157,7 @@ def main() -> int:
         repo.add_to_collaborators("bob", "push")
         repo.add_to_collaborators(BOT, "push")
         print(f"== a PR conversation with the bot: accelerator sandbox at {sandbox.api_url}, memory "
-              f"{'DATABASE_URL' if shared else 'embedded'} (schema {source.schema})")  # fmt: skip
+              f"{source.mode} (schema {source.schema})")  # fmt: skip
         repo.create_git_ref("refs/heads/returns", repo.get_branch("main").commit.sha)
         current = repo.get_contents("erd/retail.dbml", ref="returns")
         assert not isinstance(current, list)
