@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from accelerator.channels.cli import chat, deploy, memory, project, propose, sandbox
+from accelerator.channels.cli import chat, deploy, memory, project, sandbox
 from accelerator.channels.cli.app import new_app
 from accelerator.channels.cli.infra import infra_app
 from accelerator.channels.github import command as github_command
@@ -18,8 +18,7 @@ app = new_app(
     no_args_is_help=True,
 )
 app.add_typer(project.commands)  # init, check, generate, plan, allow
-app.add_typer(chat.commands)  # chat
-app.add_typer(propose.commands)  # propose
+app.add_typer(chat.commands)  # chat, propose
 app.add_typer(memory.commands)  # sessions
 app.add_typer(memory.memory_app, name="memory")
 app.add_typer(sandbox.commands)  # sandbox

@@ -43,6 +43,16 @@ from accelerator.channels.cli.app import (
 )
 from accelerator.channels.cli.inputs import collect_erds, collect_policy, resolve_config
 from accelerator.channels.cli.memory import memory_source
+from accelerator.channels.cli.propose import (
+    BaseOption,
+    RepoOption,
+    TitleOption,
+    github_from_env,
+    print_proposal,
+    proposal_title,
+    propose_session,
+    repository_of,
+)
 from accelerator.config import ProjectConfig
 from accelerator.errors import AcceleratorError
 
@@ -362,19 +372,20 @@ def propose_from_chat(
     local: LocalSession, store: MemoryStore, title: str, repo: str | None, base: str | None
 ) -> bool:
     """`propose` in the conversation: open (or update) its pull request; False when it could not."""
-    from accelerator.channels.cli.propose import (
-        github_from_env,
-        print_proposal,
-        propose_session,
-        repository_of,
-    )
-
     out.print(f"\n> propose{f' {title!r}' if title else ''}", style="bold cyan", markup=False)
     try:
         repository = repository_of(local.inputs.root, repo)
         github = github_from_env()
         proposal = propose_session(
-            local.session, store, local.inputs, github, repository, title=title or None, base=base
+            local.session,
+            store,
+            github,
+            repository,
+            thread=local.inputs.thread_id,
+            project=local.inputs.config.project,
+            output=_key(local.inputs.root, local.inputs.out_dir),
+            title=title or None,
+            base=base,
         )
     except AcceleratorError as error:
         err.print(error.format(), markup=False)
@@ -415,7 +426,6 @@ def chat(
     """Talk to the agent about this working tree: edits land in the ERD/policy and regenerate."""
     from accelerator.agent.llm import configured_model
     from accelerator.agent.session import ConversationSession
-    from accelerator.channels.cli.propose import proposal_title
     from accelerator.memory import open_pool
     from accelerator.memory.pool import check_connection, unreachable
 
@@ -470,3 +480,64 @@ def chat(
     if turns is not None and rejected:
         err.print(f"{rejected} turn(s) rejected: nothing of them was applied", markup=False)
         raise typer.Exit(EXIT_FINDINGS)
+
+
+@commands.command()
+def propose(
+    config: ConfigOption = None,
+    erd: ErdOption = None,
+    policy: PolicyOption = None,
+    dialect: DialectOption = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="thread id to propose")] = None,
+    title: TitleOption = None,
+    base: BaseOption = None,
+    repo: RepoOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Open a pull request with this working tree's conversation: its edits and regenerated files
+    (`propose.py`); comments on it continue the conversation."""
+    from accelerator.agent.session import ConversationSession
+    from accelerator.memory import MemoryStore, open_pool
+    from accelerator.memory.pool import check_connection, unreachable
+
+    try:
+        inputs = read_inputs(config, erd, policy, dialect)
+        if resume:
+            inputs.thread_id = inputs.initial["thread_id"] = resume
+        repository = repository_of(inputs.root, repo)
+        github = github_from_env()
+        source, _ = memory_source(config, database_url)
+        check_connection(source)
+        pool = open_pool(source, min_size=1, max_size=2)
+    except AcceleratorError as error:
+        fail(error)
+    try:
+        store = MemoryStore(pool, source.schema)
+        store.migrate()
+        output = _key(inputs.root, inputs.out_dir)
+        session = ConversationSession(
+            pool,
+            inputs.thread_id,
+            schema=source.schema,
+            backend=inputs.config.terraform.backend,  # no Terraform: as `chat` by default
+            output_prefix=output,
+            history=base_history(inputs),
+        )
+        proposal = propose_session(
+            session,
+            store,
+            github,
+            repository,
+            thread=inputs.thread_id,
+            project=inputs.config.project,
+            output=output,
+            title=title,
+            base=base,
+        )
+        print_proposal(proposal)
+    except AcceleratorError as error:
+        fail(error)
+    except (psycopg.OperationalError, PoolTimeout) as error:
+        fail(unreachable(source, error))
+    finally:
+        pool.close()

@@ -1,4 +1,5 @@
-"""`accelerator propose` (and `propose` in `accelerator chat`): the terminal conversation's edits and
+"""`accelerator propose` and `propose` in `accelerator chat` (both in `chat.py`, which imports this
+module): the terminal conversation's edits and
 regenerated files become a branch (`accelerator/<thread-slug>`) and a pull request whose body lists
 the edits and the findings. The PR continues the SAME thread: the bot's turns on it (`github:OWNER/
 REPO#N`, linked in the memory) run in this conversation, so its history and `undo` carry over.
@@ -18,22 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import psycopg
 import typer
-from psycopg_pool import PoolTimeout
 
-from accelerator.channels.cli.app import (
-    ConfigOption,
-    DatabaseUrlOption,
-    DialectOption,
-    ErdOption,
-    PolicyOption,
-    fail,
-    new_app,
-    out,
-)
-from accelerator.channels.cli.chat import LocalInputs, _key, base_history, read_inputs
-from accelerator.channels.cli.memory import memory_source
+from accelerator.channels.cli.app import out
 from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
@@ -42,8 +30,6 @@ if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession
     from accelerator.channels.github.propose import Proposal
     from accelerator.memory import MemoryStore
-
-commands = new_app()
 
 DEFAULT_API_URL = "https://api.github.com"
 FULL_NAME = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
@@ -114,10 +100,12 @@ def github_from_env(env: Mapping[str, str] | None = None) -> Github:
 def propose_session(
     session: ConversationSession,
     store: MemoryStore,
-    inputs: LocalInputs,
     github: Github,
     repository: str,
     *,
+    thread: str,
+    project: str,
+    output: str,
     title: str | None = None,
     base: str | None = None,
 ) -> Proposal:
@@ -133,7 +121,6 @@ def propose_session(
         thread_edits,
     )
 
-    thread = inputs.thread_id
     state = session.state()
     if state is None:
         raise AcceleratorError(
@@ -148,9 +135,8 @@ def propose_session(
         )
     edits = thread_edits(store, thread)
     title = " ".join((title or "").split()) or (
-        f"accelerator: {edits[-1]}" if edits else f"accelerator: {inputs.config.project}"
+        f"accelerator: {edits[-1]}" if edits else f"accelerator: {project}"
     )
-    output = _key(inputs.root, inputs.out_dir)
     try:
         repo = github.get_repo(repository)
         return open_proposal(
@@ -187,51 +173,3 @@ def print_proposal(proposal: Proposal) -> None:
     commit = f" (commit {proposal.commit[:12]})" if proposal.commit else " (no new commit)"
     out.print(f"{what} pull request #{proposal.number}: {proposal.url}{commit}", markup=False)
     out.print(f"branch {proposal.branch}; comments on it continue this conversation", markup=False)
-
-
-@commands.command()
-def propose(
-    config: ConfigOption = None,
-    erd: ErdOption = None,
-    policy: PolicyOption = None,
-    dialect: DialectOption = None,
-    resume: Annotated[str | None, typer.Option("--resume", help="thread id to propose")] = None,
-    title: TitleOption = None,
-    base: BaseOption = None,
-    repo: RepoOption = None,
-    database_url: DatabaseUrlOption = None,
-) -> None:
-    """Open a pull request with this working tree's conversation: its edits and regenerated files."""
-    from accelerator.agent.session import ConversationSession
-    from accelerator.memory import MemoryStore, open_pool
-    from accelerator.memory.pool import check_connection, unreachable
-
-    try:
-        inputs = read_inputs(config, erd, policy, dialect)
-        if resume:
-            inputs.thread_id = inputs.initial["thread_id"] = resume
-        repository = repository_of(inputs.root, repo)
-        github = github_from_env()
-        source, _ = memory_source(config, database_url)
-        check_connection(source)
-        pool = open_pool(source, min_size=1, max_size=2)
-    except AcceleratorError as error:
-        fail(error)
-    try:
-        store = MemoryStore(pool, source.schema)
-        store.migrate()
-        session = ConversationSession(
-            pool,
-            inputs.thread_id,
-            schema=source.schema,
-            backend=inputs.config.terraform.backend,  # no Terraform: as `accelerator chat` by default
-            output_prefix=_key(inputs.root, inputs.out_dir),
-            history=base_history(inputs),
-        )
-        print_proposal(propose_session(session, store, inputs, github, repository, title=title, base=base))
-    except AcceleratorError as error:
-        fail(error)
-    except (psycopg.OperationalError, PoolTimeout) as error:
-        fail(unreachable(source, error))
-    finally:
-        pool.close()

@@ -216,6 +216,33 @@ class Context:
         return cls(event, github, repository, number, event.sender_login, event.installation)
 
 
+@dataclass
+class TurnReport:
+    """What a turn did on GitHub (for the caller, the tests and the metrics)."""
+
+    thread_id: str
+    kind: str  # push | comment | close | ignored | refused
+    commit: str | None = None
+    reply: str | None = None
+    replied: bool = False
+    duplicate: bool = False
+    ran: bool = False  # a memory turn ran (not a redelivery of one)
+    moved: bool = False
+    note: str | None = None
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Command:
+    key: str  # the turn's identity in the memory: comment:<id>
+    text: str
+    author: str
+    user_id: int
+    url: str | None
+    review_comment: int | None = None  # an inline comment: the reply goes to its review thread
+    shown: str | None = None  # what the user wrote, when `text` resolved "this" to an object
+
+
 Handler = Callable[[Context], Any]
 
 

@@ -15,10 +15,12 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from accelerator.channels.github import summary
-from accelerator.channels.github.events import Context, command_text
+from accelerator.channels.github.events import Command, Context, TurnReport, command_text
 from accelerator.channels.github.propose import (
+    Bot,
     NothingToPropose,
     changed_files,
+    linked_thread,
     open_proposal,
     proposal_body,
     thread_edits,
@@ -27,11 +29,20 @@ from accelerator.errors import AcceleratorError
 
 if TYPE_CHECKING:
     from accelerator.agent.session import TurnResult
-    from accelerator.channels.github.pipeline import PullRequestBot, TurnReport
     from accelerator.channels.github.snapshot import Head
     from accelerator.model import Finding
 
 MAX_TITLE_WORDS = 12
+
+
+def install(bot: Bot) -> None:
+    """Register on the bot: a PR the agent opened continues its thread (`Registry.links`), a `/uc`
+    command in an issue opens a PR, a stale default branch opens or updates the regenerate PR."""
+    from accelerator.channels.github.regenerate import Regenerate
+
+    bot.registry.links = lambda ctx: linked_thread(bot.store, ctx)
+    bot.registry.on("issue_comment.created", "issue_comment.edited", scope="issue")(IssueCommands(bot))
+    bot.registry.on("push", scope="repository")(Regenerate(bot))
 
 
 def issue_branch(number: int) -> str:
@@ -47,12 +58,11 @@ class _Turn:
 class IssueCommands:
     """The handler of `issue_comment` on an issue."""
 
-    def __init__(self, bot: PullRequestBot) -> None:
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     def __call__(self, ctx: Context) -> TurnReport:
         from accelerator.channels.github.commits import commit_message
-        from accelerator.channels.github.pipeline import Command, TurnReport
 
         bot = self.bot
         comment = ctx.event.comment
@@ -123,7 +133,7 @@ class IssueCommands:
         return report
 
     def _turn(
-        self, ctx: Context, head: Head, command: Any, user_id: int, done: _Turn
+        self, ctx: Context, head: Head, command: Command, user_id: int, done: _Turn
     ) -> dict[str, str | None]:
         """The command as a turn of the issue's thread, on the branch's (else the base's) head; the
         files it changes there."""

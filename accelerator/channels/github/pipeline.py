@@ -23,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,15 @@ from accelerator.agent.derived import Inputs
 from accelerator.channels.github import commits, summary
 from accelerator.channels.github.checks import publish_check
 from accelerator.channels.github.client import BotIdentity, permission
-from accelerator.channels.github.events import Context, Event, Registry, command_text, ignored_because
+from accelerator.channels.github.events import (
+    Command,
+    Context,
+    Event,
+    Registry,
+    TurnReport,
+    command_text,
+    ignored_because,
+)
 from accelerator.channels.github.merge import merge3
 from accelerator.channels.github.settings import BotSettings
 from accelerator.channels.github.snapshot import (
@@ -69,33 +77,6 @@ MAX_SESSIONS = 64  # conversations whose derived caches a process keeps warm
 PUSH_TEXT = "status"
 MAX_REVIEW_COMMENTS = 50  # inline comments of one review read as one turn
 MAX_REACTIONS = 10  # what a push turn asks: it adopts the head's changes and reports
-
-
-@dataclass
-class TurnReport:
-    """What a turn did on GitHub (for the caller, the tests and the metrics)."""
-
-    thread_id: str
-    kind: str  # push | comment | close | ignored | refused
-    commit: str | None = None
-    reply: str | None = None
-    replied: bool = False
-    duplicate: bool = False
-    ran: bool = False  # a memory turn ran (not a redelivery of one)
-    moved: bool = False
-    note: str | None = None
-    files: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Command:
-    key: str  # the turn's identity in the memory: comment:<id>
-    text: str
-    author: str
-    user_id: int
-    url: str | None
-    review_comment: int | None = None  # an inline comment: the reply goes to its review thread
-    shown: str | None = None  # what the user wrote, when `text` resolved "this" to an object
 
 
 class Sessions:
@@ -173,7 +154,7 @@ class PullRequestBot:
         # An inline comment comes with its review's `submitted` (a single comment is a review too):
         # the review is the turn, so that a review with several comments is ONE turn.
         self.registry.on("pull_request_review.submitted")(self.on_review)
-        from accelerator.channels.github.propose import install
+        from accelerator.channels.github.issues import install
 
         install(self)  # issue commands, the regenerate PR, a PR continuing a conversation's thread
 

@@ -3,9 +3,8 @@
 
 - `open_proposal`: one commit on the branch (created from the base, or the existing one updated),
   the PR opened (or the open one found and its body refreshed), the thread linked under the PR's key;
-- `install`: the bot's side: a PR the agent opened runs its turns in the thread it continues
-  (`Registry.links`), a `/uc` command in an issue opens a PR (`issues.py`), a push to the default
-  branch that leaves the generated files stale opens or updates the regenerate PR (`regenerate.py`).
+- `linked_thread`: the bot's side: a PR the agent opened runs its turns in the thread it continues
+  (`Registry.links`, installed with the issue commands and the regenerate PR by `issues.install`).
 
 The link is recorded under the branch's key BEFORE the PR exists (its `opened` delivery may be
 handled before `create_pull` returns), and under the PR's key once it does. Only a branch of the
@@ -18,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from github import GithubException
 from github.PullRequest import PullRequest
@@ -31,15 +30,50 @@ from accelerator.errors import AcceleratorError
 from accelerator.plan.migrations import SUM_FILE, migration_version
 
 if TYPE_CHECKING:
-    from accelerator.channels.github.pipeline import PullRequestBot
-    from accelerator.generate import Generation
-    from accelerator.memory import MemoryStore
+    from accelerator.agent.session import ConversationSession
+    from accelerator.agent.state import Turn
+    from accelerator.channels.github.client import BotIdentity
+    from accelerator.channels.github.events import Command, Registry, TurnReport
+    from accelerator.config import BotConfig
+    from accelerator.generate import Generation, MigrationHistory
+    from accelerator.memory import MemoryPool, MemoryStore
     from accelerator.model import Finding
 
 BRANCH_PREFIX = "accelerator/"
 MAX_REDO = 3  # the branch moved while committing: read it again and redo
 MAX_EDITS_LISTED = 100
 MAX_TITLE_CHARS = 256
+
+
+class Sessions(Protocol):
+    def get(
+        self, thread_id: str, output: str | None = None, history: MigrationHistory | None = None
+    ) -> ConversationSession: ...
+
+
+class Bot(Protocol):
+    """What the issue commands and the regenerate PR use of `pipeline.PullRequestBot` (not imported:
+    the pipeline installs them)."""
+
+    store: MemoryStore
+    pool: MemoryPool
+    schema: str
+    terraform: bool
+    registry: Registry
+    identity: BotIdentity
+
+    @property
+    def sessions(self) -> Sessions: ...
+
+    def trusted(self, repo: Repository, base: str) -> BotConfig: ...
+
+    def _refused(self, ctx: Context, config: BotConfig, key: str, text: str) -> TurnReport | None: ...
+
+    def _acknowledge(self, comment: Any) -> None: ...
+
+    def _reply_once(self, issue: Any, key: str, body: str) -> bool: ...
+
+    def _turn(self, thread: str, command: Command, head_sha: str, adopted: dict[str, str]) -> Turn: ...
 
 
 def branch_key(repository: str, branch: str) -> str:
@@ -256,13 +290,3 @@ def linked_thread(store: MemoryStore, ctx: Context) -> str | None:
     if found is not None:
         store.link_thread(ctx.key, found)
     return found
-
-
-def install(bot: PullRequestBot) -> None:
-    """Register the proposals' handlers on the bot: the links, issue commands, regenerate PRs."""
-    from accelerator.channels.github.issues import IssueCommands
-    from accelerator.channels.github.regenerate import Regenerate
-
-    bot.registry.links = lambda ctx: linked_thread(bot.store, ctx)
-    bot.registry.on("issue_comment.created", "issue_comment.edited", scope="issue")(IssueCommands(bot))
-    bot.registry.on("push", scope="repository")(Regenerate(bot))

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 from github import InputGitTreeElement
 
 from accelerator.channels.github import commits, summary
-from accelerator.channels.github.events import Context
-from accelerator.channels.github.propose import _branch_head, changed_files, open_pull
+from accelerator.channels.github.events import Context, TurnReport
+from accelerator.channels.github.propose import Bot, _branch_head, changed_files, open_pull
 from accelerator.channels.github.snapshot import checked_out
 
 if TYPE_CHECKING:
     from github.Repository import Repository
 
-    from accelerator.channels.github.pipeline import PullRequestBot, TurnReport
     from accelerator.model import Finding
 
 REGENERATE_BRANCH = "accelerator/regenerate"
@@ -54,13 +53,12 @@ def regenerate_body(default: str, head: str, files: list[str], findings: list[Fi
 class Regenerate:
     """The handler of `push` to the default branch."""
 
-    def __init__(self, bot: PullRequestBot) -> None:
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
     def __call__(self, ctx: Context) -> TurnReport:
         from accelerator.agent.session import ConversationSession
         from accelerator.channels.cli.chat import base_history, read_inputs
-        from accelerator.channels.github.pipeline import TurnReport
 
         bot, payload = self.bot, ctx.event.payload
         after = str(payload["after"])
