@@ -333,7 +333,8 @@ class PullRequestBot:
             except AcceleratorError as problem:  # the head cannot be read (a broken accelerator.yaml)
                 inputs = replace(inputs, problem=problem.format(), head=head_sha)
                 if command is not None:
-                    note = f"I cannot read this pull request's head:\n\n```text\n{problem.format()}\n```"
+                    shown = summary.fence(problem.format()[:5000])
+                    note = f"I cannot read this pull request's head:\n\n{shown}"
                     result = None
                     report.reply = note
                 break
@@ -559,7 +560,8 @@ class PullRequestBot:
                 )
             said = command.shown or command.text
             if command.shown and command.shown != command.text:
-                note = "\n\n".join(part for part in (f"Understood as: `{command.text}`", note) if part)
+                understood = f"Understood as: {summary.code(command.text)}"
+                note = "\n\n".join(part for part in (understood, note) if part)
             body = summary.reply_body(command.key, said, report.reply or "", commit_url, note)
             marker = summary.reply_marker(command.key)
             if command.review_comment is not None:

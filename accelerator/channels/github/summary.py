@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from accelerator.agent.limits import MAX_ECHO_CHARS, bounded_reply, echo
 from accelerator.model import Finding
 
 SUMMARY_MARKER = "<!-- accelerator:summary -->"
@@ -29,6 +30,28 @@ def escape(text: str) -> str:
     """Text from an ERD or a user, shown in Markdown without becoming markup or a mention."""
     text = text.replace("\r", "").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"@(?=\w)", "@\u200b", text).replace("`", "'")
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def fence(text: str, info: str = "text") -> str:
+    """`text` as a fenced code block: the fence is longer than any run of backticks in the text, so
+    no line of it (a source line holding ```) closes the block early; nothing inside is markup."""
+    bar = "`" * max(3, _longest_backticks(text) + 1)
+    return f"{bar}{info}\n{text}\n{bar}"
+
+
+def code(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """A user's text as inline code on one line, cut to `limit` characters: delimited by more
+    backticks than any run inside it, so it neither ends early nor becomes markup or a mention."""
+    shown = echo(" ".join(text.split()), limit)
+    if not shown:
+        return "` `"
+    bar = "`" * (_longest_backticks(shown) + 1)
+    pad = " " if "`" in shown else ""
+    return f"{bar}{pad}{shown}{pad}{bar}"
 
 
 def quote(text: str, limit: int = 500) -> str:
@@ -141,7 +164,7 @@ def _summary(inputs: SummaryInputs, findings_limit: int, files_limit: int, diagr
     if inputs.moved:
         lines += ["> The branch moved during the last turn three times; push again to regenerate.", ""]
     if inputs.problem:
-        lines += ["### The pull request does not build", "", "```text", inputs.problem[:5000], "```", ""]
+        lines += ["### The pull request does not build", "", fence(inputs.problem[:5000]), ""]
     else:
         lines += findings_section(inputs.findings, inputs.blob_url, findings_limit)
         lines += generated_section(
@@ -181,9 +204,11 @@ def diagram_of(docs: Mapping[str, str], changed: Iterable[str]) -> str | None:
 
 
 def reply_body(key: str, command: str, reply: str, commit_url: str | None, note: str | None = None) -> str:
+    """A reply: its marker, the command quoted, the reply, the commit and a note; the whole under
+    `MAX_BODY_CHARS` (a longer one keeps its start and says it was shortened)."""
     lines = [reply_marker(key), quote(command), "", reply.strip()[:50_000]]
     if commit_url:
         lines += ["", f"Committed: {commit_url}"]
     if note:
         lines += ["", note]
-    return "\n".join(lines) + "\n"
+    return bounded_reply("\n".join(lines), MAX_BODY_CHARS - 1) + "\n"
