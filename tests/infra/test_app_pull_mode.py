@@ -1,8 +1,9 @@
 """The App's command as app.yaml gives it, started with the environment a Databricks App would get
 (PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE from its database resource, here the local
-PostgreSQL; the sandbox as GitHub), answers a pull request in pull mode: the sandbox's App webhook
-points at a closed port, as GitHub's deliveries cannot pass a Databricks App's OAuth, so the bot
-only sees the PR by reading the App's recorded deliveries."""
+PostgreSQL; the sandbox as GitHub, the App registered there with its key), answers a pull request in
+pull mode: the sandbox's App webhook points at a closed port, as GitHub's deliveries cannot pass a
+Databricks App's OAuth, so the bot only sees the PR by reading the App's recorded deliveries with its
+JWT, and answers with an installation token."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github
 from psycopg.conninfo import conninfo_to_dict
 
@@ -54,9 +57,11 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def app_environment(app_yaml: dict[str, object], database_url: str, api_url: str) -> dict[str, str]:
-    """What the App's process sees: app.yaml's `env` (its secret resolved), the PG* variables of its
-    database resource, and the sandbox in place of GitHub (whose token is the bot's login)."""
+def app_environment(
+    app_yaml: dict[str, object], database_url: str, api_url: str, private_key: str
+) -> dict[str, str]:
+    """What the App's process sees: app.yaml's `env` (its secret, the App's private key, resolved),
+    the PG* variables of its database resource, and the sandbox in place of GitHub."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -65,7 +70,7 @@ def app_environment(app_yaml: dict[str, object], database_url: str, api_url: str
     entries = app_yaml["env"]
     assert isinstance(entries, list)
     for entry in entries:
-        env[entry["name"]] = entry.get("value", "-----BEGIN RSA PRIVATE KEY-----\n...")
+        env[entry["name"]] = entry.get("value", private_key)
     parts = conninfo_to_dict(database_url)
     env.update(
         PGHOST=str(parts.get("host", "127.0.0.1")),
@@ -74,18 +79,26 @@ def app_environment(app_yaml: dict[str, object], database_url: str, api_url: str
         PGUSER=str(parts.get("user", "postgres")),
         PGSSLMODE="prefer",  # the App sets require; the local server may have no TLS
         GITHUB_API_URL=api_url,
-        GITHUB_TOKEN=BOT,  # the sandbox authenticates by login, not by the App's JWT
         ACCELERATOR_WRITE_SPACING="0",
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
-    for name in ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY"):
-        env.pop(name, None)
+    assert env["GITHUB_APP_ID"] == "1" and env["GITHUB_APP_PRIVATE_KEY"] == private_key
     return env
+
+
+def rsa_private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 @pytest.mark.skipif(not _pull_mode_exists(), reason="accelerator serve --pull is not built yet (issue 12)")
 def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, database_url: str) -> None:
     from accelerator.sandbox import start_sandbox
+    from accelerator.sandbox.api_app import register_app
 
     (tmp_path / "infra.yaml").write_text(INFRA, encoding="utf-8")
     app_yaml = yaml.safe_load(app_files(load_infra_config(tmp_path / "infra.yaml"))["app.yaml"])
@@ -97,7 +110,9 @@ def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, da
         webhook_secret="unused",
         bot_login=BOT,
     )
-    env = app_environment(app_yaml, database_url, sandbox.api_url)
+    private_key = rsa_private_key()
+    register_app(sandbox.state, 1, private_key)  # infra.yaml's app_id
+    env = app_environment(app_yaml, database_url, sandbox.api_url, private_key)
     log = tmp_path / "app.log"
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
@@ -125,6 +140,7 @@ def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, da
             time.sleep(0.5)
         assert answers, "no answer from the bot in 90 s:\n" + log.read_text(errors="replace")
         assert "returns" in answers[0]
+        assert sandbox.state.data["app_tokens"], "the bot did not authenticate with an installation token"
     finally:
         process.terminate()
         try:

@@ -13,15 +13,32 @@ import threading
 
 from github import Auth, Github, GithubException, GithubRetry
 
+from accelerator.channels.github.auth import (
+    AppCredentials,
+    InstallationAuth,
+    InstallationTokens,
+    installation_tokens,
+)
 from accelerator.channels.github.settings import BotSettings
 
 EDITING_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
+def app_tokens(settings: BotSettings) -> InstallationTokens | None:
+    """The App's installation tokens when the bot authenticates as a GitHub App (None: a token)."""
+    if settings.app_id is None or settings.app_private_key is None:
+        return None
+    credentials = AppCredentials(settings.app_id, settings.app_private_key, settings.installation_id)
+    return installation_tokens(credentials, settings.api_url)
+
+
 def github_client(settings: BotSettings) -> Github:
+    """The bot's client: the current installation's token (a GitHub App), or GITHUB_TOKEN."""
+    tokens = app_tokens(settings)
+    auth: Auth.Auth = InstallationAuth(tokens) if tokens is not None else Auth.Token(settings.token)
     return Github(
         base_url=settings.api_url,
-        auth=Auth.Token(settings.token),
+        auth=auth,
         lazy=True,
         retry=GithubRetry(total=3),
         timeout=30,
@@ -37,11 +54,14 @@ class BotIdentity:
     def __init__(self, settings: BotSettings, github: Github) -> None:
         self._login = settings.bot_login
         self._github = github
+        self._tokens = app_tokens(settings)
         self._lock = threading.Lock()
 
     @property
     def login(self) -> str:
         with self._lock:
+            if self._login is None and self._tokens is not None:
+                self._login = self._tokens.bot_login  # an installation token cannot ask GET /user
             if self._login is None:
                 self._login = self._github.get_user().login
             return self._login

@@ -39,18 +39,35 @@ def serve(
         int,
         typer.Option("--stalled-after", help="seconds after which a running delivery counts as dead", min=5),
     ] = 600,
+    pull: Annotated[
+        bool,
+        typer.Option(
+            "--pull",
+            help="no inbound webhooks: read the GitHub App's recorded deliveries (GET /app/hook/deliveries)",
+        ),
+    ] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", help="with --pull: time between two reads (30s, 5m, 500ms)")
+    ] = "30s",
 ) -> None:
     """Serve POST /webhook (GitHub App deliveries), GET /healthz and GET /metrics; run the turns.
 
-    Environment: GITHUB_WEBHOOK_SECRET (required), GITHUB_TOKEN, GITHUB_API_URL (default
-    https://api.github.com), GITHUB_BOT_LOGIN (default: asked from the API), ACCELERATOR_WRITE_SPACING
-    (seconds between writes, default 1), and the memory's settings as `chat` reads them."""
+    With --pull, no POST /webhook: the server reads the App's deliveries every --interval (where GitHub
+    cannot reach it); without, it still reads them at start and every 5 minutes, to catch the ones it
+    missed (GitHub never retries a failed delivery, and keeps them 3 days).
+
+    Environment: GITHUB_WEBHOOK_SECRET (required without --pull); GITHUB_APP_ID and
+    GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH (a GitHub App: installation tokens; --pull
+    needs it), or GITHUB_TOKEN; GITHUB_API_URL (default https://api.github.com), GITHUB_BOT_LOGIN
+    (default: the App's `<slug>[bot]`, or asked from the API), ACCELERATOR_WRITE_SPACING (seconds
+    between writes, default 1), and the memory's settings as `chat` reads them."""
     import uvicorn
 
     from accelerator.channels.cli.memory import memory_source
-    from accelerator.channels.github.client import github_client
+    from accelerator.channels.github.client import app_tokens, github_client
     from accelerator.channels.github.intake import Metrics, create_app
     from accelerator.channels.github.pipeline import PullRequestBot
+    from accelerator.channels.github.pull import PUSH_SWEEP_INTERVAL, DeliveryPuller, parse_interval
     from accelerator.channels.github.settings import BotSettings
     from accelerator.channels.github.workers import Workers
     from accelerator.memory import MemoryStore, open_pool
@@ -58,14 +75,24 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = BotSettings.from_env()
+        seconds = parse_interval(interval)
+    except ValueError as failure:
+        err.print(f"--interval: {failure}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        settings = BotSettings.from_env(require_secret=not pull)
+        if pull and not settings.uses_app:
+            raise AcceleratorError(
+                "--pull reads the GitHub App's deliveries, which only the App itself may read: "
+                "GITHUB_APP_ID is not set",
+                hint="set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_PATH)",
+            )
         source, _ = memory_source(None, database_url)
         check_connection(source)
         # a turn holds its thread's lock on one connection and its transaction on another
         pool = open_pool(source, min_size=1, max_size=2 * workers + 4)
     except AcceleratorError as error:
         fail(error)
-    assert settings.webhook_secret is not None  # from_env requires it
     try:
         store = MemoryStore(pool, source.schema)
         store.migrate()
@@ -79,19 +106,36 @@ def serve(
         runner = Workers(
             store, bot.handle, count=workers, stalled_after=timedelta(seconds=stalled_after), metrics=metrics
         )
-        app = create_app(store, settings.webhook_secret, bot.ignored, metrics=metrics, wake=runner.wake)
+        tokens = app_tokens(settings)
+        puller = None
+        if tokens is not None:
+            puller = DeliveryPuller(
+                tokens.app_client(), store, bot.ignored, metrics=metrics, wake=runner.wake
+            )
+        secret = None if pull else settings.webhook_secret
+        app = create_app(store, secret, bot.ignored, metrics=metrics, wake=runner.wake)
         try:
             sock = bind(host, port)
         except OSError as failure:
             err.print(f"cannot listen on {host}:{port}: {failure.strerror}", markup=False)
             raise typer.Exit(EXIT_USAGE) from failure
         shown = f"[{host}]" if ":" in host else host
-        out.print(f"serving: http://{shown}:{sock.getsockname()[1]}/webhook as {login}", markup=False)
+        where = f"http://{shown}:{sock.getsockname()[1]}"
+        if pull:
+            out.print(
+                f"serving: {where}/healthz as {login}, reading deliveries every {interval}", markup=False
+            )
+        else:
+            out.print(f"serving: {where}/webhook as {login}", markup=False)
         runner.start()
+        if puller is not None:
+            puller.start(seconds if pull else PUSH_SWEEP_INTERVAL)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
         try:
             server.run(sockets=[sock])
         finally:
+            if puller is not None:
+                puller.stop()
             runner.stop()
     finally:
         pool.close()

@@ -132,14 +132,15 @@ def record(store: MemoryStore, event: Event) -> bool:
 
 def create_app(
     store: MemoryStore,
-    secret: str,
+    secret: str | None,
     ignored: Callable[[Event], str | None],
     *,
     metrics: Metrics | None = None,
     wake: Callable[[], None] = lambda: None,
 ) -> Starlette:
-    """`ignored(event)`: why an event is no turn (None: queue it)."""
-    if not secret:
+    """`ignored(event)`: why an event is no turn (None: queue it). `secret` None: pull mode, no
+    `POST /webhook` (the deliveries are read from GitHub); an empty secret is refused."""
+    if secret is not None and not secret:
         raise ValueError("a webhook secret is required")
     metrics = metrics or Metrics()
 
@@ -154,6 +155,7 @@ def create_app(
                 return JSONResponse({"error": "payload over 25 MB"}, status_code=413)
             chunks.append(chunk)
         body = b"".join(chunks)
+        assert secret is not None  # the route exists only with a secret
         if not verified(secret, body, request.headers.get("x-hub-signature-256")):
             metrics.count("unknown", "unauthorized")
             return JSONResponse({"error": "missing or wrong X-Hub-Signature-256"}, status_code=401)
@@ -202,13 +204,13 @@ def create_app(
             depth = None
         return PlainTextResponse(metrics.render(depth), media_type="text/plain; version=0.0.4")
 
-    app = Starlette(
-        routes=[
-            Route("/webhook", webhook, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
-        ]
-    )
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
+    if secret is not None:
+        routes.insert(0, Route("/webhook", webhook, methods=["POST"]))
+    app = Starlette(routes=routes)
     app.state.metrics = metrics
     app.state.started = time.time()
     return app

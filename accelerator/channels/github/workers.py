@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from accelerator.channels.github.auth import installation_scope
 from accelerator.channels.github.events import Event
 from accelerator.channels.github.intake import Metrics
 
@@ -115,7 +116,8 @@ class Workers:
         event = Event(delivery.event, delivery.id, payload)
         start = time.perf_counter()
         try:
-            self.run(event)
+            with installation_scope(event.installation, event.repository):  # a GitHub App's token
+                self.run(event)
         except Exception as failure:
             log.exception("delivery %s (%s) failed (attempt %d)", delivery.id, event.key, delivery.attempts)
             status = self.store.fail_delivery(
