@@ -512,14 +512,18 @@ def main() -> int:
         finally:
             stack.stop()
             replies.server.shutdown()
-            errors = [
-                line.strip()
-                for log in sorted(Path(tmp).glob("serve-*.log"))
-                for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
-                if " ERROR " in line
-            ]
+            errors: list[str] = []
+            for log in sorted(Path(tmp).glob("serve-*.log")):
+                lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+                for index, line in enumerate(lines):
+                    if " ERROR " in line:  # its exception: the traceback's last line
+                        after = [x for x in lines[index + 1 :] if x and not x[0].isspace()]
+                        cause = next((x for x in after if not x.startswith("Traceback")), "")
+                        errors.append(f"{line.strip()} -- {cause}"[:400])
             if errors:
-                print(f"serve logged {len(errors)} error(s), the first: {errors[0][:300]}")
+                print(f"serve logged {len(errors)} error(s):")
+                for error in errors[:5]:
+                    print(f"   {error}")
     print(f"total {time.perf_counter() - began:.0f} s")
     return 0
 
