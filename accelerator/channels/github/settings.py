@@ -106,7 +106,7 @@ def _app_credentials(env: Mapping[str, str]) -> tuple[int | None, str | None, in
             "GITHUB_APP_ID is set but neither GITHUB_APP_PRIVATE_KEY nor GITHUB_APP_PRIVATE_KEY_PATH",
             hint="set one of them to the App's private key (the .pem GitHub generates)",
         )
-    key = key.strip().replace("\\n", "\n")  # a key pasted on one line with escaped newlines
+    key = key.replace("\\n", "\n").strip()  # a key pasted on one line with escaped newlines
     if len(key) > MAX_KEY_BYTES or not key.startswith("-----BEGIN") or "PRIVATE KEY-----" not in key:
         raise AcceleratorError(
             f"{where} is not a PEM private key (it should start with -----BEGIN RSA PRIVATE KEY-----)",
