@@ -1,6 +1,12 @@
 """The check run `accelerator/governance` on the head commit: its conclusion from the error findings,
 its annotations on the ERD and policy lines, at most 50 per request (GitHub's limit), the rest
-appended in batches. One per head commit: a retried turn finds it and writes nothing again."""
+appended in batches. One per head commit: a retried turn finds it and writes nothing again.
+
+Only a run the bot made counts as "it": any App, or a workflow the pull request adds (with
+`checks: write`), can create a run of the same name, and a green one must not stand in for the bot's.
+The bot's runs are those of its App (the run's `app.slug` is the bot's login without `[bot]`). Branch
+protection should pin the required check to the App too ("Require status checks", source: the App).
+"""
 
 from __future__ import annotations
 
@@ -40,16 +46,26 @@ def conclusion(findings: Sequence[Finding], problem: str | None) -> str:
     return "failure" if problem or any(f.severity == "error" for f in findings) else "success"
 
 
+def made_by(run: Any, bot_login: str) -> bool:
+    """The check run was created by the bot's App (`bot_login`: `NAME[bot]`, the App's slug NAME)."""
+    app = getattr(run, "app", None)
+    slug = getattr(app, "slug", None) if app is not None else None
+    return isinstance(slug, str) and slug == bot_login.removesuffix("[bot]")
+
+
 def publish_check(
     repo: Repository,
     head: str,
     findings: Sequence[Finding],
     problem: str | None,
     files: set[str] | None = None,
+    *,
+    bot_login: str,
 ) -> int | None:
-    """Create the head's check run unless it has one; the run's id (None when it existed)."""
+    """Create the head's check run unless the bot made one; the run's id (None when it existed).
+    A run of the same name by another App or a workflow is not the bot's: it does not count."""
     existing = repo.get_commit(head).get_check_runs(check_name=CHECK_NAME)
-    if any(run.name == CHECK_NAME for run in existing):
+    if any(run.name == CHECK_NAME and made_by(run, bot_login) for run in existing):
         return None
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warn")

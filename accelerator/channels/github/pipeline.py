@@ -590,7 +590,7 @@ class PullRequestBot:
         if head is None:
             return
         try:
-            publish_check(repo, head, inputs.findings, inputs.problem)
+            publish_check(repo, head, inputs.findings, inputs.problem, bot_login=self.identity.login)
         except GithubException as failure:  # a token without checks: write (Actions' default, forks)
             if failure.status not in (403, 404):
                 raise
