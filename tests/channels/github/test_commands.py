@@ -67,3 +67,67 @@ def test_an_actions_event_is_a_turn_run_once(
         assert len(summaries) == 1
     finally:
         sandbox.stop()
+
+
+def test_an_actions_job_whose_pr_is_busy_waits_for_its_own_event(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No concurrency group (GitHub would cancel pending runs and lose events): a job that finds
+    its PR's queue held by another job waits until its event has run, and reports its outcome."""
+    import threading
+
+    from accelerator.channels.cli.memory import memory_source
+    from accelerator.memory import MemoryStore, open_pool
+
+    sandbox = start_sandbox(tmp_path / "state", bot_login=BOT_LOGIN)
+    source, _ = memory_source(None, database_url)
+    pool = open_pool(source, min_size=1, max_size=2)
+    try:
+        helper = Harness(sandbox, None, None, None, "")  # type: ignore[arg-type]
+        repo = helper.repository()
+        pull = helper.open_pull(repo)
+        store = MemoryStore(pool, source.schema)
+        store.migrate()
+        thread = f"github:alice/lakehouse#{pull.number}"
+        store.open_conversation(thread, "github", repo="alice/lakehouse", pr_number=pull.number)
+        assert store.record_delivery("another-job", "ping", thread, {})
+        held = store.claim_next_delivery(thread)  # another job is running this PR's queue
+        assert held is not None and held.id == "another-job"
+        event = {
+            "action": "opened",
+            "number": pull.number,
+            "pull_request": {"number": pull.number, "head": {"sha": pull.head.sha, "ref": "feature"}},
+            "repository": {"full_name": "alice/lakehouse"},
+            "sender": {"login": "alice", "type": "User"},
+        }
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(event))
+        for name, value in {
+            "GITHUB_TOKEN": BOT_LOGIN, "GITHUB_API_URL": sandbox.api_url, "GITHUB_BOT_LOGIN": BOT_LOGIN,
+            "ACCELERATOR_WRITE_SPACING": "0", "GITHUB_RUN_ID": "43", "GITHUB_RUN_ATTEMPT": "1",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        arguments = [
+            "bot",
+            "--event-name",
+            "pull_request",
+            "--event-path",
+            str(path),
+            "--database-url",
+            database_url,
+        ]
+        results: list[object] = []
+        job = threading.Thread(target=lambda: results.append(CliRunner().invoke(app, arguments)))
+        job.start()
+        job.join(timeout=3)
+        assert job.is_alive()  # waiting, not gone with its event unrun
+        store.finish_delivery("another-job", "done")
+        job.join(timeout=120)
+        [result] = results
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        assert f"{thread}: 1 delivery(ies) run, 0 failed" in result.output  # type: ignore[attr-defined]
+        assert trailer_of(repo.get_branch("feature").commit.commit.message) == "actions-43-1"
+    finally:
+        pool.close()
+        sandbox.stop()
