@@ -82,9 +82,12 @@ def test_apply_runs_dev_then_staging_then_prod_each_in_its_environment_with_oidc
     jobs = load("accelerator-apply.yml")["jobs"]
     assert list(jobs) == ["dev", "staging", "prod"]
     assert "needs" not in jobs["dev"]
-    assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
+    assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == ["dev", "staging"]
     for env, job in jobs.items():
         assert job["environment"] == env
+        # an environment the project does not list is skipped, and a failure stops the later ones
+        assert f"contains(fromJSON(inputs.environments), '{env}')" in job["if"]
+        assert env == "dev" or "!failure()" in job["if"]
         assert job["permissions"]["id-token"] == "write"
         assert job["env"]["DATABRICKS_AUTH_TYPE"] == "github-oidc"
         assert {"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_WAREHOUSE_ID"} <= set(job["env"])
