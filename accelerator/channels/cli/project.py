@@ -94,17 +94,28 @@ def init(
         "."
     ),
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
+    workflows: Annotated[
+        str | None,
+        typer.Option("--workflows", help="OWNER/REPO[@REF] of the reusable workflows the CI callers use"),
+    ] = None,
 ) -> None:
-    """Scaffold accelerator.yaml, a sample ERD and a governance policy."""
-    from accelerator.channels.cli.scaffold import scaffold
+    """Scaffold accelerator.yaml, a sample ERD, a governance policy and the CI workflows that call
+    the accelerator's reusable ones (bot, plan, apply, drift)."""
+    from accelerator.channels.cli.scaffold import WORKFLOWS_REF, WORKFLOWS_REPOSITORY, scaffold
 
     try:
-        created = scaffold(directory, force=force)
+        repository, _, ref = (workflows or WORKFLOWS_REPOSITORY).partition("@")  # scaffold checks both
+        created = scaffold(
+            directory, force=force, workflows_repository=repository, workflows_ref=ref or WORKFLOWS_REF
+        )
     except AcceleratorError as error:
         fail(error)
     for path in created:
         out.print(f"created {display_path(path)}")
-    out.print("next: edit the ERD, then run `accelerator generate`")
+    out.print(
+        "next: edit the ERD, then run `accelerator generate`; for CI, set the repository variables and "
+        "secrets the .github/workflows/uc-*.yml files name (README: Apply on merge, Set up the bot)"
+    )
 
 
 @commands.command()
