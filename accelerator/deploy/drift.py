@@ -12,8 +12,13 @@ difference is a `DriftFinding`:
 
 Names compare case-insensitively (Unity Catalog lower-cases them); types after Databricks' aliases
 (`INTEGER` is `INT`, `DECIMAL` is `DECIMAL(10,0)`). The history schema (`_accelerator`) and
-`information_schema` are not the model's and are left out, as are `system.` tags. Catalog and
-schema grants are Terraform's: `terraform plan` reports their drift.
+`information_schema` are not the model's and are left out (by the query itself), as are `system.`
+tags. Catalog and schema grants are Terraform's: `terraform plan` reports their drift.
+
+Each view is read in pages of `PAGE_ROWS` rows (`ORDER BY ... LIMIT ... OFFSET`), only the columns
+compared, so that no one result comes near the Statement Execution API's 25 MiB inline limit on a
+large workspace. The Markdown report (an issue body) stays under GitHub's 65,536 characters: past
+`MAX_MARKDOWN_CHARS` its table ends with how many differences were left out.
 """
 
 from __future__ import annotations
@@ -38,6 +43,19 @@ from accelerator.model.sql_quoting import quote_identifier
 Kind = Literal["missing", "undeclared", "differs"]
 IGNORED_SCHEMAS = frozenset({"information_schema", HISTORY_SCHEMA})
 VIEWS = ("tables", "columns", "table_tags", "column_tags", "table_constraints", "table_privileges")
+_TABLE = ("table_catalog", "table_schema", "table_name")
+_TAGGED = ("catalog_name", "schema_name", "table_name")
+# view -> (the columns read, the first three naming the table)
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tables": (*_TABLE, "table_owner", "comment"),
+    "columns": (*_TABLE, "column_name", "full_data_type", "data_type", "is_nullable", "comment"),
+    "table_tags": (*_TAGGED, "tag_name", "tag_value"),
+    "column_tags": (*_TAGGED, "column_name", "tag_name", "tag_value"),
+    "table_constraints": (*_TABLE, "constraint_name", "constraint_type"),
+    "table_privileges": (*_TABLE, "grantee", "privilege_type", "inherited_from"),
+}
+PAGE_ROWS = 20_000  # rows of one statement: a few MiB at most, under the API's 25 MiB inline limit
+MAX_MARKDOWN_CHARS = 60_000  # an issue body holds 65,536
 
 
 @dataclass(frozen=True, order=True)
@@ -152,19 +170,41 @@ def _text(value: str | None) -> str | None:
 # --- what the workspace holds -----------------------------------------------------------------
 
 
+def view_query(catalog: str, view: str, offset: int = 0, limit: int | None = None) -> str:
+    """One page of a view (`limit` rows, PAGE_ROWS by default): the columns compared, the ignored
+    schemas left out, in a stable order."""
+    limit = PAGE_ROWS if limit is None else limit
+    columns = ", ".join(quote_identifier(name) for name in VIEW_COLUMNS[view])
+    schema = quote_identifier(VIEW_COLUMNS[view][1])
+    ignored = ", ".join(f"'{name}'" for name in sorted(IGNORED_SCHEMAS))
+    return (
+        f"SELECT {columns} FROM {quote_identifier((catalog, 'information_schema', view))} "
+        f"WHERE {schema} NOT IN ({ignored}) ORDER BY {columns} LIMIT {limit} OFFSET {offset}"
+    )
+
+
 def read_views(runner: StatementRunner, catalog: str) -> dict[str, Rows] | None:
     """The six views of `catalog`'s information_schema; None when the catalog does not exist."""
     found: dict[str, Rows] = {}
     for view in VIEWS:
         try:
-            found[view] = runner.execute(
-                f"SELECT * FROM {quote_identifier((catalog, 'information_schema', view))}"
-            )
+            found[view] = _read_pages(runner, catalog, view)
         except StatementFailed as error:
             if view == VIEWS[0] and missing_object(error):
                 return None
             raise
     return found
+
+
+def _read_pages(runner: StatementRunner, catalog: str, view: str) -> Rows:
+    columns: tuple[str, ...] = VIEW_COLUMNS[view]
+    rows: list[tuple[str | None, ...]] = []
+    while True:
+        page = runner.execute(view_query(catalog, view, offset=len(rows)))
+        columns = page.columns or columns
+        rows.extend(page.rows)
+        if len(page.rows) < PAGE_ROWS:
+            return Rows(columns, tuple(rows))
 
 
 def observed_state(views: Mapping[str, Rows]) -> dict[TableKey, TableState]:
@@ -368,29 +408,42 @@ def drift_text(report: DriftReport) -> str:
 MARKER = "<!-- accelerator-drift -->"
 
 
-def drift_markdown(report: DriftReport) -> str:
-    """The body of the issue a scheduled workflow keeps up to date (MARKER finds it again)."""
+def drift_markdown(report: DriftReport, limit: int = MAX_MARKDOWN_CHARS) -> str:
+    """The body of the issue a scheduled workflow keeps up to date (MARKER finds it again); at most
+    `limit` characters: the table's rows past it are counted, not listed."""
     lines = [MARKER, f"## Drift in `{report.environment}`", ""]
     if report.clean:
         lines.append("No drift: the workspace matches the model.")
         return "\n".join(lines) + "\n"
+    count = len(report.findings) + len(report.missing_catalogs)
+    lines += [f"{count} difference{'s' if count != 1 else ''}.", ""]
     lines += ["| kind | object | what | declared | found |", "|---|---|---|---|---|"]
-    for catalog in report.missing_catalogs:
-        lines.append(f"| missing | `{catalog}` | catalog | `{catalog}` | |")
-    for f in report.findings:
-        lines.append(
-            f"| {f.kind} | `{_cell(f.object)}` | {f.what} | {_code(f.expected)} | {_code(f.actual)} |"
-        )
-    lines += [
+    rows = [f"| missing | `{_cell(c)}` | catalog | `{_cell(c)}` | |" for c in report.missing_catalogs]
+    rows += [
+        f"| {f.kind} | `{_cell(f.object)}` | {f.what} | {_code(f.expected)} | {_code(f.actual)} |"
+        for f in report.findings
+    ]
+    footer = [
         "",
         "Fix the workspace (`accelerator apply`), or declare what is there in the ERD or policy "
         "(`accelerator generate` writes the migration).",
     ]
-    return "\n".join(lines) + "\n"
+    room = limit - len("\n".join(lines + footer)) - 200  # the "and N more" line
+    for index, row in enumerate(rows):
+        room -= len(row) + 1
+        if room < 0:
+            left = len(rows) - index
+            lines.append(
+                f"| ... | and {left} more | | | `accelerator drift --env {_cell(report.environment)}` lists all |"
+            )
+            break
+        lines.append(row)
+    return "\n".join(lines + footer) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
+def _cell(text: str, limit: int = 500) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return shown.replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
 def _code(text: str | None) -> str:

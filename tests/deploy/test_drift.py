@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -100,10 +101,14 @@ class ViewsRunner:
         self.catalogs = catalogs
 
     def execute(self, sql: str) -> Rows:
-        catalog, _, view = sql.removeprefix("SELECT * FROM ").replace("`", "").split(".")
+        found = re.search(r" FROM (\S+) WHERE .* LIMIT (\d+) OFFSET (\d+)$", sql)
+        assert found is not None, sql
+        catalog, _, view = found.group(1).replace("`", "").split(".")
         if catalog not in self.catalogs:
             raise StatementFailed(f"[NO_SUCH_CATALOG_EXCEPTION] Catalog '{catalog}' was not found.")
-        return self.catalogs[catalog][view]
+        rows = self.catalogs[catalog][view]
+        start, limit = int(found.group(3)), int(found.group(2))
+        return Rows(rows.columns, rows.rows[start : start + limit])
 
 
 def test_a_workspace_as_declared_is_clean() -> None:

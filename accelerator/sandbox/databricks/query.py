@@ -557,13 +557,13 @@ def run_select(select: exp.Expression, context: Context) -> Result:
                 seen.add(marker)
                 unique.append(values)
         projected = unique
+    offset = select.args.get("offset")  # OFFSET skips first, then LIMIT counts
+    if offset is not None:
+        projected = projected[int(_number(evaluate(offset.expression, {})) or 0) :]
     limit = select.args.get("limit")
     if limit is not None:
         count = _number(evaluate(limit.expression, {}))
         projected = projected[: int(count or 0)]
-    offset = select.args.get("offset")
-    if offset is not None:
-        projected = projected[int(_number(evaluate(offset.expression, {})) or 0) :]
     return Result(outputs, projected)
 
 
