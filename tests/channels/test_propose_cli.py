@@ -58,6 +58,10 @@ def test_github_settings_come_from_the_environment() -> None:
         github_from_env({"GITHUB_TOKEN": "t", "GITHUB_API_URL": "ftp://x"})
     client = github_from_env({"GITHUB_TOKEN": "t", "GITHUB_API_URL": "http://127.0.0.1:9/api/v3/"})
     assert client.requester.base_url == "http://127.0.0.1:9/api/v3"
+    with pytest.raises(AcceleratorError, match="ACCELERATOR_WRITE_SPACING 'soon'"):
+        github_from_env({"GITHUB_TOKEN": "t", "ACCELERATOR_WRITE_SPACING": "soon"})
+    with pytest.raises(AcceleratorError, match="from 0 to 60"):
+        github_from_env({"GITHUB_TOKEN": "t", "ACCELERATOR_WRITE_SPACING": "-1"})
 
 
 def test_a_thread_has_a_valid_branch_name() -> None:

@@ -94,7 +94,23 @@ def github_from_env(env: Mapping[str, str] | None = None) -> Github:
     api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
     if not api_url.startswith(("https://", "http://")):
         raise AcceleratorError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL", hint=DEFAULT_API_URL)
-    return Github(base_url=api_url, auth=Auth.Token(token), retry=GithubRetry(total=3), timeout=30)
+    spacing_text = env.get("ACCELERATOR_WRITE_SPACING", "1")
+    try:
+        spacing = float(spacing_text)
+    except ValueError:
+        spacing = -1.0
+    if not 0 <= spacing <= 60:
+        raise AcceleratorError(
+            f"ACCELERATOR_WRITE_SPACING {spacing_text!r} is not a number of seconds from 0 to 60",
+            hint="GitHub asks for 1 second between writes; 0 against the sandbox",
+        )
+    return Github(
+        base_url=api_url,
+        auth=Auth.Token(token),
+        retry=GithubRetry(total=3),
+        timeout=30,
+        seconds_between_writes=spacing or None,
+    )
 
 
 def propose_session(

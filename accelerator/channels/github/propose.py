@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from github import GithubException
+from github import GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
@@ -198,6 +198,34 @@ def proposal_body(
 # -- opening it ---------------------------------------------------------------------------------------
 
 
+def commit_tree(
+    repo: Repository, parent: str, base_tree: Any, files: Mapping[str, str | None], message: str
+) -> str:
+    """A commit of `files` (path -> text; None deletes) on `parent`, no branch moved: the texts go in
+    the tree request itself (two writes, whatever the number of files: writes are spaced)."""
+    elements = [
+        InputGitTreeElement(path, "100644", "blob", sha=None)
+        if text is None
+        else InputGitTreeElement(path, "100644", "blob", content=text)
+        for path, text in sorted(files.items())
+    ]
+    tree = repo.create_git_tree(elements, base_tree)
+    return str(repo.create_git_commit(message, tree, [repo.get_git_commit(parent)]).sha)
+
+
+def move_branch(repo: Repository, branch: str, parent: str, sha: str) -> None:
+    """Fast-forward `branch` from `parent` to `sha`; `commits.BranchMoved` when it is elsewhere."""
+    ref = repo.get_git_ref(f"heads/{branch}")
+    if ref.object.sha != parent:  # read first: its url is then `git/refs/...`, which PATCH takes
+        raise commits.BranchMoved(f"{branch} moved from {parent[:12]} to {ref.object.sha[:12]}")
+    try:
+        ref.edit(sha, force=False)
+    except GithubException as failure:
+        if failure.status == 422:
+            raise commits.BranchMoved(f"{branch} moved from {parent[:12]}") from failure
+        raise
+
+
 def _branch_head(repo: Repository, branch: str) -> str | None:
     try:
         return str(repo.get_git_ref(f"heads/{branch}").object.sha)
@@ -252,12 +280,19 @@ def open_proposal(
             break
         if tree is None:
             raise AcceleratorError(f"the tree of {start[:12]} cannot be read", hint="try again")
-        if existing is None:
-            repo.create_git_ref(f"refs/heads/{branch}", start)
+        made = commit_tree(repo, start, tree, files, message)
         try:
-            commit = commits.commit_files(repo, branch, start, tree, files, message)
+            if existing is None:
+                repo.create_git_ref(f"refs/heads/{branch}", made)
+            else:
+                move_branch(repo, branch, start, made)
         except commits.BranchMoved:
             continue
+        except GithubException as failure:
+            if existing is None and failure.status == 422:  # created meanwhile: read it again
+                continue
+            raise
+        commit = made
         changed = sorted(files)
         store.set_head_sha(thread, commit)  # the PR's first turn sees no hand edit
         break

@@ -16,16 +16,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from github import InputGitTreeElement
-
 from accelerator.channels.github import commits, summary
 from accelerator.channels.github.events import Context, TurnReport
-from accelerator.channels.github.propose import Bot, _branch_head, changed_files, open_pull
+from accelerator.channels.github.propose import Bot, _branch_head, changed_files, commit_tree, open_pull
 from accelerator.channels.github.snapshot import checked_out
 
 if TYPE_CHECKING:
-    from github.Repository import Repository
-
     from accelerator.model import Finding
 
 REGENERATE_BRANCH = "accelerator/regenerate"
@@ -100,7 +96,7 @@ class Regenerate:
             return TurnReport(ctx.key, "push", note="the generated files are up to date")
         assert tree is not None
         message = commits.commit_message(TITLE, ctx.event.delivery)
-        sha = _commit(repo, after, tree, files, message)
+        sha = commit_tree(repo, after, tree, files, message)
         if existing is None:
             repo.create_git_ref(f"refs/heads/{REGENERATE_BRANCH}", sha)
         else:  # the bot's own branch, moved onto the new head
@@ -111,19 +107,3 @@ class Regenerate:
         pull, created = open_pull(repo, REGENERATE_BRANCH, default, TITLE, body)
         note = f"{'opened' if created else 'updated'} #{pull.number}"
         return TurnReport(ctx.key, "push", commit=sha, files=sorted(files), note=note)
-
-
-def _commit(
-    repo: Repository, parent: str, base_tree: object, files: dict[str, str | None], message: str
-) -> str:
-    """A commit of `files` on `parent` (no branch moved)."""
-    elements = []
-    for path, text in sorted(files.items()):
-        if text is None:
-            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
-        else:
-            elements.append(
-                InputGitTreeElement(path, "100644", "blob", sha=repo.create_git_blob(text, "utf-8").sha)
-            )
-    tree = repo.create_git_tree(elements, base_tree)  # type: ignore[arg-type]
-    return str(repo.create_git_commit(message, tree, [repo.get_git_commit(parent)]).sha)

@@ -35,6 +35,7 @@ def terminal(harness: Harness, tmp_path: Path, schema_name: str, monkeypatch: py
     monkeypatch.chdir(root)
     monkeypatch.setenv("GITHUB_API_URL", harness.sandbox.api_url)
     monkeypatch.setenv("GITHUB_TOKEN", "bob")
+    monkeypatch.setenv("ACCELERATOR_WRITE_SPACING", "0")
     return root
 
 
