@@ -39,6 +39,7 @@ log = logging.getLogger("accelerator.sandbox.databricks")
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_STATEMENTS_KEPT = 10_000
 CHUNK_ROWS = 5_000
+MAX_INJECTIONS = 1_000  # pending injected failures (each statement scans them)
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+\-]{0,254}")
 WAIT_TIMEOUT = re.compile(r"(\d+)s")
 PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -507,7 +508,15 @@ def postgres_credential(workspace: Workspace, call: Call) -> tuple[int, Any]:
 # --- sandbox controls ------------------------------------------------------------------------------
 
 
+def require_admin(workspace: Workspace, call: Call, what: str) -> None:
+    """The sandbox's controls change who may do what (group members, admins) or make statements
+    fail: only a metastore admin may use them, once there is one (the first admin is anyone's)."""
+    if workspace.uc.metastore.admins and not workspace.uc.is_admin(call.user):
+        raise ApiError(403, "PERMISSION_DENIED", f"Only a metastore admin may {what}.")
+
+
 def add_group_members(workspace: Workspace, call: Call) -> tuple[int, Any]:
+    require_admin(workspace, call, "change a group's members")
     members = call.body.get("members")
     if not isinstance(members, list) or not all(isinstance(m, str) and TOKEN.fullmatch(m) for m in members):
         raise ApiError(400, "INVALID_PARAMETER_VALUE", "members must be a list of user names.")
@@ -519,8 +528,7 @@ def add_group_members(workspace: Workspace, call: Call) -> tuple[int, Any]:
 
 
 def add_admin(workspace: Workspace, call: Call) -> tuple[int, Any]:
-    if not workspace.uc.is_admin(call.user) and workspace.uc.metastore.admins:
-        raise ApiError(403, "PERMISSION_DENIED", "Only a metastore admin may add one.")
+    require_admin(workspace, call, "add one")
     user = call.body.get("user")
     if not isinstance(user, str) or not TOKEN.fullmatch(user):
         raise ApiError(400, "INVALID_PARAMETER_VALUE", "user must be a user name.")
@@ -529,6 +537,9 @@ def add_admin(workspace: Workspace, call: Call) -> tuple[int, Any]:
 
 
 def inject(workspace: Workspace, call: Call) -> tuple[int, Any]:
+    require_admin(workspace, call, "inject failures")
+    if len(workspace.injections) >= MAX_INJECTIONS:
+        raise ApiError(400, "RESOURCE_LIMIT_EXCEEDED", f"{MAX_INJECTIONS} injections are pending already.")
     body = call.body
     match = body.get("match")
     if not isinstance(match, str) or not match:

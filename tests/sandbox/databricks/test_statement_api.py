@@ -22,6 +22,7 @@ from databricks.sdk.service.sql import (
 )
 
 from accelerator.sandbox.databricks import Injection
+from accelerator.sandbox.databricks import api as databricks_api
 
 from .conftest import OWNER_GROUP, USER, Migrations, Served, serve
 
@@ -310,5 +311,30 @@ def test_sandbox_controls_set_groups_and_admins(served: Served) -> None:
         user="root",
     ).json()
     assert root["status"]["state"] == "SUCCEEDED"  # a metastore admin may change anything
-    bad = post(served, "/sandbox/databricks/inject", {"match": "x"})
+    bad = post(served, "/sandbox/databricks/inject", {"match": "x"}, user="root")
     assert bad.status_code == 400 and bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_only_a_metastore_admin_may_change_groups_or_inject_failures(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(databricks_api, "MAX_INJECTIONS", 3)
+    assert post(served, "/sandbox/databricks/admins", {"user": "root"}).status_code == 200
+    joined = httpx.put(
+        served.url + "/sandbox/databricks/groups/data_platform",
+        json={"members": ["eve"]},
+        headers={"Authorization": "Bearer eve"},
+        timeout=10,
+    )
+    assert joined.status_code == 403 and joined.json()["error_code"] == "PERMISSION_DENIED"
+    assert "eve" not in served.workspace.uc.metastore.groups.get("data_platform", [])
+    failing = post(served, "/sandbox/databricks/inject", {"match": "CREATE", "polls": 5}, user="eve")
+    assert failing.status_code == 403 and served.workspace.injections == []
+    for _ in range(3):
+        assert (
+            post(served, "/sandbox/databricks/inject", {"match": "x", "polls": 1}, user="root").status_code
+            == 200
+        )
+    full = post(served, "/sandbox/databricks/inject", {"match": "x", "polls": 1}, user="root")
+    assert full.status_code == 400 and full.json()["error_code"] == "RESOURCE_LIMIT_EXCEEDED"
+    assert len(served.workspace.injections) == 3
