@@ -204,13 +204,21 @@ def create_pull(sandbox: Sandbox, call: Call) -> Result:
     head = str(call.body.get("head") or "")
     owner_prefix = f"{repository['owner']}:"
     head = head[len(owner_prefix) :] if head.lower().startswith(owner_prefix.lower()) else head
+    fork = None
+    if ":" in head:  # `forkowner:branch`: the branch of that user's fork of this repository
+        fork_owner, _, head = head.partition(":")
+        parent = f"{repository['owner']}/{repository['name']}".lower()
+        forks = [r for r in sandbox.state.data["repositories"].values() if r.get("parent") == parent]
+        fork = next((r for r in forks if r["owner"].lower() == fork_owner.lower()), None)
+        if fork is None:
+            raise validation_failed("PullRequest", "head", "head is invalid", code="invalid")
     base = str(call.body.get("base") or "")
     for field, value in (("head", head), ("base", base)):
         try:
             validate.branch_name(value)
         except GitHubError as failure:
             raise validation_failed("PullRequest", field, f"{field} is invalid", code="invalid") from failure
-    pull = sandbox.state.create_pull(repository, call.user, title, body, head, base)
+    pull = sandbox.state.create_pull(repository, call.user, title, body, head, base, head_repository=fork)
     shaped = sandbox.shapes.pull(repository, pull, full=True)
     sandbox.emit(
         "pull_request", repository, call.user, action="opened", number=pull["number"], pull_request=shaped

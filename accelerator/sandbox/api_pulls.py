@@ -565,7 +565,25 @@ def review_comments(sandbox: Sandbox, call: Call) -> Result:
 
 
 REPO = "/repos/{owner}/{repo}"
+
+
+def create_fork(sandbox: Sandbox, call: Call) -> Result:
+    """`POST /repos/{owner}/{repo}/forks`: the caller's fork (202, as GitHub answers while it copies)."""
+    source = sandbox.repository(call)
+    sandbox.state.require(source, call.user, "pull")
+    if call.body.get("organization") is not None:
+        raise validation_failed("Fork", "organization", "the sandbox has no organizations", code="invalid")
+    name = call.body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise validation_failed("Fork", "name", "name must be a string", code="invalid")
+    if name is None and source["owner"].lower() == call.user.lower():
+        raise validation_failed("Fork", "name", "a repository cannot be forked by its owner", code="invalid")
+    fork = sandbox.state.fork_repository(source, call.user, name)
+    return 202, sandbox.shapes.repository(fork, call.user)
+
+
 ROUTES: list[tuple[str, str, Handler]] = [
+    ("POST", REPO + "/forks", create_fork),
     ("GET", REPO + "/pulls/comments/{comment_id}", get_review_comment),
     ("PATCH", REPO + "/pulls/comments/{comment_id}", edit_review_comment),
     ("DELETE", REPO + "/pulls/comments/{comment_id}", delete_review_comment),

@@ -130,7 +130,7 @@ class Shapes:
             "owner": self.user(repository["owner"]),
             "html_url": f"{self.web}/{full_name}",
             "description": repository["description"],
-            "fork": False,
+            "fork": bool(repository.get("parent")),
             "url": api,
             **{key: f"{api}{suffix}" for key, suffix in templates.items()},
             "git_url": f"{self.web}/{full_name}.git",
@@ -278,6 +278,21 @@ class Shapes:
         full_name = f"{repository['owner']}/{repository['name']}"
         return f"{self.api}/repos/{full_name}", f"{self.web}/{full_name}"
 
+    def pull_head(
+        self, repository: Record, pull: Record, owner: dict[str, Any], shaped: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A PR's head: its branch in the base repository, or in a fork (`head_repo`)."""
+        fork = self.state.data["repositories"].get(pull["head_repo"]) if pull.get("head_repo") else None
+        if fork is not None:
+            owner, shaped, repository = self.user(fork["owner"]), self.repository(fork), fork
+        return {
+            "label": f"{repository['owner']}:{pull['head']}",
+            "ref": pull["head"],
+            "sha": pull["head_sha"],
+            "user": owner,
+            "repo": shaped,
+        }
+
     def pull(self, repository: Record, pull: Record, full: bool = False) -> dict[str, Any]:
         """A PR as `GET /pulls` lists it; `full` adds the counts and mergeability `GET /pulls/{n}` has."""
         api, web = self.links(repository)
@@ -317,13 +332,7 @@ class Shapes:
             "requested_reviewers": [],
             "requested_teams": [],
             "draft": False,
-            "head": {
-                "label": f"{repository['owner']}:{pull['head']}",
-                "ref": pull["head"],
-                "sha": pull["head_sha"],
-                "user": owner,
-                "repo": shaped_repository,
-            },
+            "head": self.pull_head(repository, pull, owner, shaped_repository),
             "base": {
                 "label": f"{repository['owner']}:{pull['base']}",
                 "ref": pull["base"],

@@ -247,12 +247,48 @@ class SandboxState:
 
     # pull requests and comments
 
+    def fork_repository(self, source: Record, owner: str, name: str | None = None) -> Record:
+        """`owner`'s fork of `source`: a new repository sharing its history (every branch and tag);
+        the existing one when `owner` forked it already, as GitHub answers."""
+        source_key = f"{source['owner']}/{source['name']}".lower()
+        with self.lock:
+            name = name or source["name"]
+            existing = self.data["repositories"].get(f"{owner}/{name}".lower())
+            if existing is not None and existing.get("parent") == source_key:
+                return existing
+            fork = self.create_repository(owner, name, source["private"], False, source["description"] or "")
+            self.git(fork).run(
+                "fetch",
+                "--quiet",
+                str(self.git(source).path),
+                "+refs/heads/*:refs/heads/*",
+                "+refs/tags/*:refs/tags/*",
+            )
+            fork["parent"] = source_key
+            fork["default_branch"] = source["default_branch"]
+            self.save()
+            return fork
+
     def create_pull(
-        self, repository: Record, author: str, title: str, body: str, head: str, base: str
+        self,
+        repository: Record,
+        author: str,
+        title: str,
+        body: str,
+        head: str,
+        base: str,
+        head_repository: Record | None = None,
     ) -> Record:
+        """`head_repository`: a fork the head branch lives in (its commits are fetched into the base
+        repository as `refs/pull/N/head`, as GitHub keeps them)."""
         git = self.git(repository)
         with self.lock:
-            head_sha = git.resolve_commit(f"refs/heads/{head}")
+            if head_repository is not None:
+                head_sha = self.git(head_repository).resolve_commit(f"refs/heads/{head}")
+                if head_sha is not None:
+                    git.run("fetch", "--quiet", str(self.git(head_repository).path), f"refs/heads/{head}")
+            else:
+                head_sha = git.resolve_commit(f"refs/heads/{head}")
             base_sha = git.resolve_commit(f"refs/heads/{base}")
             if head_sha is None:
                 raise validation_failed("PullRequest", "head", "head is invalid", code="invalid")
@@ -260,8 +296,16 @@ class SandboxState:
                 raise validation_failed("PullRequest", "base", "base is invalid", code="invalid")
             if head == base or git.is_ancestor(head_sha, base_sha):
                 raise validation_failed("PullRequest", "head", f"No commits between {base} and {head}")
+            head_key = None
+            if head_repository is not None:
+                head_key = f"{head_repository['owner']}/{head_repository['name']}".lower()
             for other in repository["pulls"].values():
-                if other["state"] == "open" and other["head"] == head and other["base"] == base:
+                if (
+                    other["state"] == "open"
+                    and other["head"] == head
+                    and other["base"] == base
+                    and other.get("head_repo") == head_key
+                ):
                     raise validation_failed(
                         "PullRequest",
                         "head",
@@ -283,6 +327,9 @@ class SandboxState:
                 "created_at": now(),
                 "updated_at": now(),
             }
+            if head_repository is not None:
+                pull["head_repo"] = head_key
+                git.update_ref(f"refs/pull/{number}/head", head_sha)
             repository["pulls"][str(number)] = pull
             self.save()
             return pull
@@ -300,7 +347,13 @@ class SandboxState:
         with self.lock:
             sha = git.resolve_commit(f"refs/heads/{branch}")
             for pull in repository["pulls"].values():
-                if pull["state"] == "open" and pull["head"] == branch and sha and pull["head_sha"] != sha:
+                if (
+                    pull["state"] == "open"
+                    and pull["head"] == branch
+                    and not pull.get("head_repo")  # a fork's branch of the same name is another branch
+                    and sha
+                    and pull["head_sha"] != sha
+                ):
                     pull["previous_head_sha"] = pull["head_sha"]
                     pull["head_sha"] = sha
                     pull["updated_at"] = now()

@@ -65,6 +65,7 @@ SCHEMAS: dict[tuple[str, str], tuple[int, str | None]] = {
     ("GET", "/app/hook/deliveries/{}"): (200, "HookDelivery"),
     ("POST", "/app/hook/deliveries/{}/attempts"): (202, "AppHookDeliveriesDeliveryIdAttemptsPostResponse202"),
     ("POST", "/app-manifests/{}/conversions"): (201, "AppManifestsCodeConversionsPostResponse201"),
+    ("POST", "/repos/{}/{}/forks"): (202, "FullRepository"),
     ("GET", "/app"): (200, "Integration"),
     ("GET", "/app/installations"): (200, "list[Installation]"),
     ("GET", "/app/installations/{}"): (200, "Installation"),
@@ -758,6 +759,7 @@ def drive(tour: Tour, receiver_url: str) -> None:
             "PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"title": "Document it"}
         )
         tour.call("PATCH", "/repos/{}/{}/issues/{}", OWNER, NAME, issue["number"], json={"state": "closed"})
+    tour.call("POST", "/repos/{}/{}/forks", OWNER, NAME, login="carol")
     # the App (made from a manifest), its installation and a token; then the deliveries, the App's
     # (with its JWT) and the repository hook's
     wait_quiet(tour)
