@@ -556,7 +556,9 @@ class PullRequestBot:
                 note = "The branch kept moving while I worked (3 times): nothing was committed; push again or retry."
             elif inputs.fork:
                 note = (
-                    "This pull request comes from a fork: I do not push to forks, so nothing was committed."
+                    "This pull request comes from a fork: I do not push to forks, so nothing was committed. "
+                    "The author can make the edit above on the fork's branch, run `accelerator generate` and "
+                    "push: the next push is checked again."
                 )
             said = command.shown or command.text
             if command.shown and command.shown != command.text:
