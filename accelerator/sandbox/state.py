@@ -253,7 +253,7 @@ class SandboxState:
         source_key = f"{source['owner']}/{source['name']}".lower()
         with self.lock:
             name = name or source["name"]
-            existing = self.data["repositories"].get(f"{owner}/{name}".lower())
+            existing: Record | None = self.data["repositories"].get(f"{owner}/{name}".lower())
             if existing is not None and existing.get("parent") == source_key:
                 return existing
             fork = self.create_repository(owner, name, source["private"], False, source["description"] or "")
