@@ -767,7 +767,9 @@ def drive(tour: Tour, receiver_url: str) -> None:
     app_jwt = OWNER
     if made:
         now = int(time.time())
-        app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(made["id"])}, made["pem"], "RS256")
+        app_jwt = jwt.encode(
+            {"iat": now - 60, "exp": now + 540, "iss": str(made["id"])}, made["pem"], "RS256"
+        )
         tour.call("GET", "/app", login=app_jwt)
         installations = tour.call("GET", "/app/installations", login=app_jwt) or [{"id": 1}]
         tour.call("GET", "/app/installations/{}", installations[0]["id"], login=app_jwt)
