@@ -65,38 +65,6 @@ def safe_path(path: str) -> bool:
     return bool(parts) and not path.startswith("/") and ".." not in parts and "\0" not in path
 
 
-def glob_pattern(pattern: str) -> re.Pattern[str]:
-    """A glob (`*`, `?`, `[...]`, `**` for any directories) as a regex over posix paths."""
-    out, index = [], 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:[^/]*/)*")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", index + 2 if pattern[index + 1 : index + 2] in ("!", "]") else index + 1)
-            if end < 0:
-                out.append(re.escape(char))
-            else:
-                body = pattern[index + 1 : end]
-                body = "^" + body[1:] if body.startswith("!") else body
-                out.append(f"[{body.replace(chr(92), chr(92) * 2)}]")
-                index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out) + r"\Z")
-
-
 def _normal(path: str) -> str:
     return PurePosixPath(path).as_posix().removeprefix("./")
 
@@ -187,15 +155,11 @@ def _write(root: Path, path: str, data: bytes) -> None:
 
 
 def wanted_paths(config: ProjectConfig, files: dict[str, Entry]) -> list[str]:
-    """The files of the head the conversation reads: the ERDs, the policy and the history."""
+    """The files of the head the conversation reads: the ERDs (by the rules `accelerator check`
+    reads them with: `ProjectConfig.erd_paths_in`), the policy and the history."""
     paths: list[str] = []
-    for source in config.erd_sources():
-        pattern = _normal(source.path)
-        if any(char in pattern for char in "*?["):
-            matcher = glob_pattern(pattern)
-            paths.extend(sorted(path for path in files if matcher.match(path)))
-        elif pattern in files:
-            paths.append(pattern)
+    for index in range(len(config.erd)):
+        paths.extend(config.erd_paths_in(index, files))
     if config.policy and _normal(config.policy) in files:
         paths.append(_normal(config.policy))
     output = _normal(config.output).rstrip("/") + "/"
