@@ -111,7 +111,12 @@ def serve(
         puller = None
         if tokens is not None:
             puller = DeliveryPuller(
-                tokens.app_client(), store, bot.ignored, metrics=metrics, wake=runner.wake
+                tokens.app_client(),
+                store,
+                bot.ignored,
+                metrics=metrics,
+                wake=runner.wake,
+                failed_only=not pull,
             )
         secret = None if pull else settings.webhook_secret
         app = create_app(store, secret, bot.ignored, metrics=metrics, wake=runner.wake)

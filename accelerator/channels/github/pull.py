@@ -67,6 +67,7 @@ def _timestamp(text: object) -> float | None:
 @dataclass
 class SweepReport:
     listed: int = 0  # delivery records read from the list (redeliveries included)
+    received: int = 0  # acknowledged by this server when GitHub sent them (push mode: not read again)
     fetched: int = 0  # deliveries read one by one
     queued: int = 0  # new deliveries stored in the queue
     known: int = 0  # GUIDs the queue already had (they came by push, or an earlier sweep)
@@ -87,7 +88,10 @@ class DeliveryPuller:
         wake: Callable[[], None] = lambda: None,
         retention: float = RETENTION,
         overlap: float = OVERLAP,
+        failed_only: bool = False,
     ) -> None:
+        """`failed_only`: a push-mode server skips the deliveries it acknowledged (2xx: stored, or
+        deliberately not queued), so a sweep reads one by one only those GitHub could not deliver."""
         self.github = github
         self.store = store
         self.ignored = ignored
@@ -95,6 +99,7 @@ class DeliveryPuller:
         self.wake = wake
         self.retention = retention
         self.overlap = overlap
+        self.failed_only = failed_only
         self._horizon: float | None = None
         self._seen: dict[str, float] = {}  # GUID -> delivered at, for deliveries settled here
         self._lock = threading.Lock()  # one sweep at a time
@@ -145,6 +150,10 @@ class DeliveryPuller:
         for item in records:
             guid = item.get("guid")
             if not isinstance(guid, str) or not DELIVERY_ID.match(guid) or guid in self._seen:
+                continue
+            code = item.get("status_code")
+            if self.failed_only and isinstance(code, int) and 200 <= code < 300:
+                report.received += 1
                 continue
             earlier = first.get(guid)
             if earlier is None or (item["_at"], item.get("id", 0)) < (earlier["_at"], earlier.get("id", 0)):

@@ -131,6 +131,9 @@ def test_a_delivery_that_also_came_by_push_is_one_turn(harness: Harness) -> None
     head = repo.get_branch("feature").commit.sha
     report = puller.sweep()
     assert report.queued == 0 and report.known >= 1, report
+    # a push-mode server reads one by one only what GitHub could not deliver: here, nothing
+    pushed = DeliveryPuller(tokens.app_client(), harness.store, harness.bot.ignored, failed_only=True).sweep()
+    assert pushed.received >= 1 and pushed.fetched == pushed.queued == pushed.known == 0, pushed
     harness.settle()
     assert repo.get_branch("feature").commit.sha == head
     comments = [c for c in repo.get_pull(pull.number).get_issue_comments() if c.user.login == BOT_LOGIN]
@@ -156,3 +159,18 @@ def test_intervals(text: str, seconds: float) -> None:
 def test_a_bad_interval_says_how_to_write_one(text: str) -> None:
     with pytest.raises(ValueError, match=r"duration|range"):
         parse_interval(text)
+
+
+def test_a_push_mode_server_catches_up_the_deliveries_it_missed(unreachable: Unreachable) -> None:
+    harness = unreachable.harness
+    tokens = app_tokens(unreachable.settings)
+    assert tokens is not None
+    catch_up = DeliveryPuller(tokens.app_client(), harness.store, harness.bot.ignored, failed_only=True)
+    repo = harness.repository()
+    pull = harness.open_pull(repo)
+    harness.sandbox.webhooks.wait_idle()
+    report = catch_up.sweep()
+    assert report.queued >= 1 and report.received == 0, report
+    harness.workers.drain()
+    comments = [c for c in repo.get_pull(pull.number).get_issue_comments() if c.user.login == BOT_LOGIN]
+    assert len(comments) == 1
