@@ -86,7 +86,7 @@ from pydantic_core import PydanticCustomError
 
 from accelerator.errors import AcceleratorError, PolicyError, read_source
 from accelerator.policy.identifiers import safe_name_problem
-from accelerator.yamlsource import compose, construct, node_at, validation_error
+from accelerator.yamlsource import compose, construct, node_at, top_mapping, validation_error
 
 ErdFormat = Literal["dbml", "mermaid", "markdown", "sql"]
 CONFIG_NAMES = ("accelerator.yaml", "accelerator.yml")
@@ -511,7 +511,7 @@ def load_config(path: Path, *, trusted: bool = True) -> ProjectConfig:
     text = _read_config(path, trusted=trusted)
     file = str(path)
     node = compose(text, file)
-    data = _mapping(construct(node), text, file)
+    data = top_mapping(construct(node), text, file, empty_ok=True)
     warnings: list[ConfigWarning] = []
     if not trusted:
         for name in TRUSTED_ONLY:
@@ -548,7 +548,7 @@ def load_trusted_settings(text: str, file: str) -> TrustedSettings:
     if len(text.encode("utf-8")) > MAX_CONFIG_BYTES:
         raise _too_large(file, len(text.encode("utf-8")))
     node = compose(text, file)
-    data = _mapping(construct(node), text, file) if node is not None else {}
+    data = top_mapping(construct(node), text, file, empty_ok=True) if node is not None else {}
     try:
         settings = TrustedSettings.model_validate({name: data[name] for name in TRUSTED_ONLY if name in data})
     except ValidationError as invalid:
@@ -589,21 +589,6 @@ def _too_large(file: str, size: int) -> PolicyError:
         column=1,
         hint="accelerator.yaml only names files and settings; keep the ERDs and the policy in their own files",
     )
-
-
-def _mapping(data: Any, text: str, file: str) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise PolicyError(
-            f"expected a mapping at the top of {file}, got {type(data).__name__}",
-            file=file,
-            line=1,
-            column=1,
-            hint="the file must be a YAML mapping of keys to values",
-            source=text,
-        )
-    return dict(data)
 
 
 def _ignored(name: str, node: yaml.Node | None, file: str) -> ConfigWarning:

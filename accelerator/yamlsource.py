@@ -143,18 +143,31 @@ def key_node_at(root: yaml.Node | None, path: tuple[int | str, ...]) -> yaml.Nod
     return parent
 
 
-def load_yaml_model(text: str, file: str, model: type[ModelT]) -> ModelT:
-    root = compose(text, file)
-    data = construct(root)
+MAPPING_HINT = "the file must be a YAML mapping of keys to values"
+
+
+def top_mapping(
+    data: Any, text: str, file: str, *, hint: str = MAPPING_HINT, empty_ok: bool = False
+) -> dict[str, Any]:
+    """The constructed document `data` as a mapping; an empty document is {} when `empty_ok`.
+    Anything else is a PolicyError at 1:1 of `file`: a YAML file of settings is a mapping."""
+    if data is None and empty_ok:
+        return {}
     if not isinstance(data, dict):
         raise PolicyError(
             f"expected a mapping at the top of {file}, got {type(data).__name__}",
             file=file,
             line=1,
             column=1,
-            hint="the file must be a YAML mapping of keys to values",
+            hint=hint,
             source=text,
         )
+    return dict(data)
+
+
+def load_yaml_model(text: str, file: str, model: type[ModelT]) -> ModelT:
+    root = compose(text, file)
+    data = top_mapping(construct(root), text, file)
     try:
         return model.model_validate(data)
     except ValidationError as invalid:

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from accelerator.errors import AcceleratorError, PolicyError, read_source
-from accelerator.yamlsource import compose, construct, key_node_at, node_at, validation_error
+from accelerator.yamlsource import compose, construct, key_node_at, node_at, top_mapping, validation_error
 
 MAX_INFRA_BYTES = 64 * 1024
 MAX_ENVIRONMENTS = 20
@@ -330,16 +330,12 @@ def load_infra_config(path: Path) -> InfraConfig:
         )
     text = read_source(path, file)
     node = compose(text, file)
-    data = construct(node) if node is not None else None
-    if not isinstance(data, dict):
-        raise PolicyError(
-            f"expected a mapping at the top of {file}, got {type(data).__name__}",
-            file=file,
-            line=1,
-            column=1,
-            hint="start from the example infra/infra.yaml: workspace:, github:, ci: are required",
-            source=text,
-        )
+    data = top_mapping(
+        construct(node) if node is not None else None,
+        text,
+        file,
+        hint="start from the example infra/infra.yaml: workspace:, github:, ci: are required",
+    )
     try:
         config = InfraConfig.model_validate(data)
     except ValidationError as invalid:
