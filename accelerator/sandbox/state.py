@@ -361,6 +361,31 @@ class SandboxState:
             self.save()
         return moved
 
+    def fork_pulls_moved(self, fork: Record, branch: str) -> list[tuple[Record, Record]]:
+        """The open PRs of other repositories whose head is `branch` of the fork `fork`, moved to its
+        new commit (fetched into the base as `refs/pull/N/head`): each is a `synchronize` there."""
+        key = f"{fork['owner']}/{fork['name']}".lower()
+        moved: list[tuple[Record, Record]] = []
+        with self.lock:
+            sha = self.git(fork).resolve_commit(f"refs/heads/{branch}")
+            upstream = self.data["repositories"].get(fork.get("parent") or "")
+            if sha is None or upstream is None:
+                return moved
+            for pull in upstream["pulls"].values():
+                if pull["state"] != "open" or pull.get("head_repo") != key or pull["head"] != branch:
+                    continue
+                if pull["head_sha"] == sha:
+                    continue
+                git = self.git(upstream)
+                git.run("fetch", "--quiet", str(self.git(fork).path), f"refs/heads/{branch}")
+                git.update_ref(f"refs/pull/{pull['number']}/head", sha)
+                pull["previous_head_sha"] = pull["head_sha"]
+                pull["head_sha"] = sha
+                pull["updated_at"] = now()
+                moved.append((upstream, pull))
+            self.save()
+        return moved
+
     def add_comment(self, repository: Record, number: int, author: str, body: str) -> Record:
         with self.lock:
             self.issue(repository, number)
