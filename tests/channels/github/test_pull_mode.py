@@ -174,3 +174,36 @@ def test_a_push_mode_server_catches_up_the_deliveries_it_missed(unreachable: Unr
     harness.workers.drain()
     comments = [c for c in repo.get_pull(pull.number).get_issue_comments() if c.user.login == BOT_LOGIN]
     assert len(comments) == 1
+
+
+def test_in_pull_mode_the_server_has_no_webhook_route(store: MemoryStore) -> None:
+    from starlette.testclient import TestClient
+
+    from accelerator.channels.github.intake import create_app
+
+    client = TestClient(create_app(store, None, lambda event: None))
+    assert client.post("/webhook", content=b"{}").status_code == 404
+    assert client.get("/healthz").status_code == 200
+
+
+def test_pull_mode_needs_the_app_and_a_valid_interval(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["GITHUB_TOKEN"] = "a-token"
+    for arguments, message in (
+        (["--pull"], "GITHUB_APP_ID is not set"),
+        (["--pull", "--interval", "soon"], "is not a duration"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "accelerator", "serve", *arguments],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert done.returncode != 0
+        assert message in done.stdout + done.stderr, done.stdout + done.stderr
