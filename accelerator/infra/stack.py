@@ -26,15 +26,13 @@ chained by references or `depends_on`. Every user value was validated by `config
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from accelerator.infra.app_files import MEMORY_RESOURCE, SECRET_RESOURCE
 from accelerator.infra.config import InfraConfig
 from accelerator.infra.github import GITHUB_APP_EVENTS, GITHUB_APP_PERMISSIONS, OIDC_ISSUER
-from accelerator.render.terraform import _load_cdktn
-from accelerator.render.terraform_backend import add_backend
+from accelerator.render.terraform import synth_stacks
 
 STACK_ID = "accelerator_bot"
 TERRAFORM_VERSION = ">=1.11.0"
@@ -43,18 +41,19 @@ PRIVATE_KEY_VARIABLE = "github_app_private_key"
 
 def synthesize_infra(config: InfraConfig) -> str:
     """The stack's Terraform JSON (`cdk.tf.json`), keys sorted."""
-    modules = _load_cdktn()
-    cdktn = modules["cdktn"]
-    with tempfile.TemporaryDirectory(prefix="accelerator-infra-") as outdir:
-        # the private key's write-only argument and ephemeral variable need Terraform 1.11
-        app = cdktn.App(outdir=outdir, context={"targetVersions": {"terraform": TERRAFORM_VERSION}})
-        stack = cdktn.TerraformStack(app, STACK_ID)
-        stack.add_override("terraform.required_version", TERRAFORM_VERSION)
-        add_backend(cdktn, stack, "bot", STACK_ID, config.state)
-        _BotStack(cdktn, stack, config).build()
-        app.synth()
-        text = (Path(outdir) / "stacks" / STACK_ID / "cdk.tf.json").read_text(encoding="utf-8")
-    document = json.loads(text)
+
+    def build(modules: Mapping[str, Any], stack: Any, stack_id: str) -> None:
+        _BotStack(modules["cdktn"], stack, config).build()
+
+    # the private key's write-only argument and ephemeral variable need Terraform 1.11
+    texts = synth_stacks(
+        [(STACK_ID, "bot")],
+        build,
+        backend=config.state,
+        context={"targetVersions": {"terraform": TERRAFORM_VERSION}},
+        required_version=TERRAFORM_VERSION,
+    )
+    document = json.loads(texts[STACK_ID])
     # cdktn has no `ephemeral` argument yet (Terraform 1.10+): the key never reaches plan or state
     document["variable"][PRIVATE_KEY_VARIABLE]["ephemeral"] = True
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -22,6 +22,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,23 +55,49 @@ def render_terraform(
             "two environments have the same Terraform stack name: " + ", ".join(envs),
             hint="give each environment a distinct name",
         )
-    modules = _load_cdktn()
     texts = _UserTexts()
-    raw: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="accelerator-cdktn-") as outdir:
-        app = modules["cdktn"].App(outdir=outdir)
-        for environment, stack_id in zip(environments, stack_ids, strict=True):
-            stack = modules["cdktn"].TerraformStack(app, stack_id)
-            add_backend(modules["cdktn"], stack, environment.name, stack_id, backend)
-            modules["provider"].DatabricksProvider(stack, "databricks")
-            _EnvironmentStack(modules, stack, project, environment, texts).build()
-        app.synth()
-        for stack_id in stack_ids:
-            raw[stack_id] = (Path(outdir) / "stacks" / stack_id / "cdk.tf.json").read_text(encoding="utf-8")
+    by_id = dict(zip(stack_ids, environments, strict=True))
+
+    def build(modules: Mapping[str, Any], stack: Any, stack_id: str) -> None:
+        modules["provider"].DatabricksProvider(stack, "databricks")
+        _EnvironmentStack(dict(modules), stack, project, by_id[stack_id], texts).build()
+
+    raw = synth_stacks([(stack_id, by_id[stack_id].name) for stack_id in stack_ids], build, backend=backend)
     return {f"{stack_id}/cdk.tf.json": texts.finish(raw[stack_id]) for stack_id in sorted(stack_ids)}
 
 
-def _load_cdktn() -> dict[str, Any]:
+StackBuilder = Callable[[Mapping[str, Any], Any, str], None]  # (load_cdktn's modules, the stack, its id)
+
+
+def synth_stacks(
+    stacks: Sequence[tuple[str, str]],
+    build: StackBuilder,
+    *,
+    backend: dict[str, dict[str, object]] | None,
+    context: dict[str, Any] | None = None,
+    required_version: str | None = None,
+) -> dict[str, str]:
+    """cdktn's synthesis of one App: per (stack id, environment name) a TerraformStack with its
+    state backend (`add_backend`), filled by `build`; each stack's cdk.tf.json text by id. `context`
+    is the App's (e.g. targetVersions); `required_version` pins `terraform.required_version`."""
+    modules = load_cdktn()
+    cdktn = modules["cdktn"]
+    with tempfile.TemporaryDirectory(prefix="accelerator-cdktn-") as outdir:
+        app = cdktn.App(outdir=outdir, context=context) if context else cdktn.App(outdir=outdir)
+        for stack_id, environment in stacks:
+            stack = cdktn.TerraformStack(app, stack_id)
+            if required_version:
+                stack.add_override("terraform.required_version", required_version)
+            add_backend(cdktn, stack, environment, stack_id, backend)
+            build(modules, stack, stack_id)
+        app.synth()
+        return {
+            stack_id: (Path(outdir) / "stacks" / stack_id / "cdk.tf.json").read_text(encoding="utf-8")
+            for stack_id, _ in stacks
+        }
+
+
+def load_cdktn() -> dict[str, Any]:
     """Import cdktn (slow, and it starts Node.js) only when Terraform is rendered."""
     if shutil.which("node") is None:
         raise ToolMissingError(
@@ -82,8 +109,8 @@ def _load_cdktn() -> dict[str, Any]:
         current = os.environ.get(name)
         if not current:
             os.environ[name] = value
-        elif name.endswith("END_OF_LIFE_NODE_VERSION"):  # a list of majors: keep the caller's, add ours
-            os.environ[name] = f"{current},{value}"
+        elif name.endswith("END_OF_LIFE_NODE_VERSION") and not current.endswith(value):
+            os.environ[name] = f"{current},{value}"  # a list of majors: keep the caller's, add ours once
     import cdktn
     from cdktn_provider_databricks import catalog, grants, provider, schema, sql_table
 
