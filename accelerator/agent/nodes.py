@@ -654,6 +654,11 @@ _ANSWERS: dict[str, Callable[[ParsedCommand, ConversationState, AgentContext], s
     "show_table": _answer_question,
     "classified_columns": _answer_question,
     "who_can": _answer_question,
+    # a terminal channel opens the pull request itself; anywhere else there is nothing to open
+    "propose": lambda command, state, ctx: (
+        "`propose` opens a pull request from a terminal conversation (`accelerator chat`, or "
+        "`accelerator propose`); in a pull request the edits are already proposed: nothing changed."
+    ),
 }
 
 

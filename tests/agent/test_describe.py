@@ -9,7 +9,7 @@ import pytest
 from accelerator.edit import COMMANDS, HELP_TEXT, OPERATIONS, CommandBase, EditBase, describe, resolve
 from accelerator.edit.approval_edits import Allow, Confirm
 from accelerator.edit.column_edits import ChangeType, SetComment, SetNotNull
-from accelerator.edit.conversation_commands import Explain, Help, Redo, Status, Undo
+from accelerator.edit.conversation_commands import Explain, Help, Propose, Redo, Status, Undo
 from accelerator.edit.governance_edits import Classify, SetTag
 from accelerator.edit.grant_edits import Grant, Revoke, SetOwner
 from accelerator.edit.questions import ClassifiedColumns, ListTables, ShowTable, WhoCan
@@ -79,6 +79,8 @@ CASES: list[tuple[EditBase | CommandBase, str]] = [
         "allow DS103 on sales.orders.x in prod",
     ),
     (Redo(), "redo the last undone turn"),
+    (Propose(), "propose a pull request"),
+    (Propose(title="Add returns"), 'propose "Add returns"'),
     (ListTables(), "list the tables"),
     (ShowTable(table="sales.orders"), "show table sales.orders"),
     (ClassifiedColumns(), "list the classified columns"),
@@ -119,6 +121,6 @@ def test_help_lists_every_command_once() -> None:
         assert f"| `{keyword}" in HELP_TEXT, keyword
     for keyword in ["confirm", "allow CODE on OBJECT"]:
         assert f"| `{keyword}" in HELP_TEXT, keyword
-    assert HELP_TEXT.count("\n| `") == 27
+    assert HELP_TEXT.count("\n| `") == 28
     for row in HELP_TEXT.splitlines()[3:-2]:  # every row has exactly 3 cells: no unescaped `|`
         assert len(re.split(r"(?<!\\)\|", row)) == 5, row

@@ -80,3 +80,11 @@ def test_where_the_policy_asks_for_confirmation_a_weakening_turn_is_refused(memo
     assert result.reply.startswith("Nothing was applied."), result.reply
     assert "full_name" in result.reply and "confirm" in result.reply
     assert "full_name: pii.ip_address" not in (conversation.session.state() or {})["sources"][POLICY]
+
+
+def test_propose_outside_a_terminal_says_what_it_does_and_changes_nothing(memory_pool: MemoryPool) -> None:
+    conversation = start_conversation(memory_pool, "test:propose-in-a-pr")
+    before = conversation.session.state()
+    result = conversation.say("propose")
+    assert "opens a pull request from a terminal conversation" in result.reply, result.reply
+    assert result.state["sources"] == (before or {}).get("sources")
