@@ -70,6 +70,7 @@ def tree_changes(sandbox: Sandbox, call: Call) -> list[tuple[str, str, str, str 
         raise invalid("tree", f"tree has more than {MAX_TREE_ENTRIES} entries")
     git = sandbox.state.git(sandbox.repository(call))
     read: list[tuple[str, str, str, str | None]] = []
+    contents: dict[int, bytes] = {}  # the entries given as content, written in one git call below
     for index, entry in enumerate(entries):
         where = f"tree[{index}]"
         if not isinstance(entry, dict):
@@ -97,7 +98,8 @@ def tree_changes(sandbox: Sandbox, call: Call) -> list[tuple[str, str, str, str 
                 raise invalid(f"{where}.content", f"{where}.content must be a string, for a blob")
             if len(content) > validate.MAX_FILE_BYTES:
                 raise invalid(f"{where}.content", f"{where}.content is too large (maximum is 10 MB)")
-            read.append((path, mode, kind, git.write_blob(content.encode())))
+            contents[len(read)] = content.encode()
+            read.append((path, mode, kind, ""))
         elif "sha" in entry and entry["sha"] is None:
             read.append((path, mode, kind, None))
         else:
@@ -107,10 +109,17 @@ def tree_changes(sandbox: Sandbox, call: Call) -> list[tuple[str, str, str, str 
                     f"{where}.sha", f"{where}.sha must be a 40-character SHA, null, or content given"
                 )
             read.append((path, mode, kind, sha))
-    wanted = [sha for _, _, kind, sha in read if sha is not None and kind != "commit"]
+    for position, blob in zip(contents, git.write_blobs(list(contents.values())), strict=True):
+        path, mode, kind, _ = read[position]
+        read[position] = (path, mode, kind, blob)
+    wanted = [
+        sha
+        for index, (_, _, kind, sha) in enumerate(read)
+        if sha is not None and kind != "commit" and index not in contents
+    ]
     types = git.object_types(wanted) if wanted else {}
     for index, (path, _, kind, sha) in enumerate(read):
-        if sha is not None and kind != "commit" and types.get(sha) != kind:
+        if sha is not None and kind != "commit" and index not in contents and types.get(sha) != kind:
             raise invalid(f"tree[{index}].sha", f"tree[{index}].sha {sha} is not a {kind} ({path})")
     return read
 

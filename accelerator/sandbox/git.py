@@ -2,19 +2,36 @@
 
 Every call runs the `git` program with a fixed argument list (never a shell); user text only ever
 reaches git after validation, as an object id, a checked ref name, a path behind `--`, or stdin.
+
+Fast by design, since every API call of a bot turn reads the repository: objects and refs are read
+through one `git cat-file --batch-command` process kept open per repository (not a process per
+object), and what a commit SHA determines (its files, a diff, a merge base, a merge, a commit list
+between two SHAs) is computed once and kept in memory: a SHA names immutable content.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+SAFE_NAME = re.compile(r"^[^\s-][^\s]{0,1023}$")  # what may go on one cat-file command line
+CHAIN_STEPS = 64  # parents followed in memory before asking git about ancestry
+REPOSITORIES_KEPT = 32  # repositories whose reader process and caches stay in memory
+RESULTS_KEPT = 4096  # cached small results per repository
+DIFF_BYTES_KEPT = 64 * 1024 * 1024  # cached diffs per repository, by patch size
+T = TypeVar("T")
 
 
 class GitFailure(Exception):
@@ -67,11 +84,164 @@ class CommitInfo:
     message: str
 
 
+class Cache:
+    """A least-recently-used map whose entries weigh something (1 by default, a diff its size)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.weight = 0
+        self.items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(
+        self, key: tuple[Any, ...], compute: Callable[[], T], weigh: Callable[[T], int] | None = None
+    ) -> T:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                value: T = found[0]
+                return value
+        value = compute()  # outside the lock: two threads may compute it once each, with one result
+        weight = weigh(value) if weigh else 1
+        with self.lock:
+            if key not in self.items and weight <= self.limit:
+                self.items[key] = (value, weight)
+                self.weight += weight
+                while self.weight > self.limit:
+                    _, (_, dropped) = self.items.popitem(last=False)
+                    self.weight -= dropped
+        return value
+
+
+class ObjectReader:
+    """One `git cat-file --batch-command` process answering object and ref look-ups one line at a time
+    (it sees objects and refs written after it started: git re-reads refs and re-scans packs)."""
+
+    def __init__(self, path: Path, environment: dict[str, str]) -> None:
+        self.path = path
+        self.environment = environment
+        self.process: subprocess.Popen[bytes] | None = None
+        self.lock = threading.Lock()
+
+    def start(self) -> subprocess.Popen[bytes]:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                [
+                    "git",
+                    "--git-dir",
+                    str(self.path),
+                    "cat-file",
+                    "--batch-command=%(objectname) %(objecttype) %(objectsize)",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=self.environment,
+            )
+        return self.process
+
+    def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+        """(SHA, type, content for `contents`) of the object `name` names, or None when it names none."""
+        with self.lock:
+            for attempt in (1, 2):
+                process = self.start()
+                assert process.stdin is not None and process.stdout is not None
+                try:
+                    process.stdin.write(f"{command} {name}\n".encode())
+                    process.stdin.flush()
+                    header = process.stdout.readline()
+                    if not header:
+                        raise BrokenPipeError("git cat-file exited")
+                    parts = header.decode().split()
+                    if len(parts) != 3 or not parts[2].isdigit():
+                        return None  # "<name> missing" or "<name> ambiguous"
+                    content = None
+                    if command == "contents":
+                        size = int(parts[2])
+                        content = process.stdout.read(size + 1)[:size]
+                    return parts[0], parts[1], content
+                except (BrokenPipeError, OSError, ValueError):
+                    self.close()
+                    if attempt == 2:
+                        raise GitFailure(f"git cat-file failed in {self.path}") from None
+        return None
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class Shared:
+    """What every `GitRepository` of one path shares: the reader process and the caches."""
+
+    def __init__(self, path: Path, environment: dict[str, str]) -> None:
+        self.reader = ObjectReader(path, environment)
+        self.results = Cache(RESULTS_KEPT)
+        self.diffs = Cache(DIFF_BYTES_KEPT)
+        self.server_info = threading.Lock()
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+SHARED: OrderedDict[str, Shared] = OrderedDict()
+SHARED_LOCK = threading.Lock()
+
+
+def shared(path: Path, environment: dict[str, str]) -> Shared:
+    key = str(path)
+    with SHARED_LOCK:
+        found = SHARED.get(key)
+        if found is None:
+            found = SHARED[key] = Shared(path, environment)
+            while len(SHARED) > REPOSITORIES_KEPT:
+                SHARED.popitem(last=False)[1].close()
+        SHARED.move_to_end(key)
+        return found
+
+
+def close_all() -> None:
+    """End every reader process (a stopped sandbox; the processes also end with this one)."""
+    with SHARED_LOCK:
+        for item in SHARED.values():
+            item.close()
+        SHARED.clear()
+
+
+def is_sha(*values: str | None) -> bool:
+    return all(value is not None and FULL_SHA.match(value) for value in values)
+
+
 class GitRepository:
     """One bare repository on disk."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.shared = shared(path, self.environment())
+
+    def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.path),  # no user's ~/.gitconfig changes what the sandbox writes
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "LC_ALL": "C",
+            **(extra or {}),
+        }
+
+    def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+        return self.shared.reader.ask(command, name)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        return self.shared.results.get(key, compute)
 
     def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
         code, out, err = self.run_status(*args, stdin=stdin, env=env)
@@ -83,18 +253,11 @@ class GitRepository:
         self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
     ) -> tuple[int, bytes, bytes]:
         """git's exit status, output and errors, for commands whose non-zero status is an answer."""
-        environment = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.path),  # no user's ~/.gitconfig changes what the sandbox writes
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "LC_ALL": "C",
-            **(env or {}),
-        }
         result = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
             input=stdin,
             capture_output=True,
-            env=environment,
+            env=self.environment(env),
             check=False,
         )
         return result.returncode, result.stdout, result.stderr
@@ -109,24 +272,63 @@ class GitRepository:
     def write_blob(self, content: bytes) -> str:
         return self.run("hash-object", "-w", "--stdin", stdin=content).decode().strip()
 
+    def write_blobs(self, contents: list[bytes]) -> list[str]:
+        """Write several blobs with one git process (their SHAs, in order)."""
+        if len(contents) < 2:
+            return [self.write_blob(content) for content in contents]
+        with tempfile.TemporaryDirectory() as scratch:
+            paths = []
+            for index, content in enumerate(contents):
+                path = Path(scratch) / str(index)
+                path.write_bytes(content)
+                paths.append(str(path))
+            out = self.run(
+                "hash-object",
+                "-w",
+                "--no-filters",
+                "--stdin-paths",
+                stdin="".join(f"{p}\n" for p in paths).encode(),
+            )
+        shas = out.decode().split()
+        if len(shas) != len(contents):
+            raise GitFailure(f"git hash-object wrote {len(shas)} blobs of {len(contents)}")
+        return shas
+
     def read_blob(self, sha: str) -> bytes:
+        if SAFE_NAME.match(sha):
+            found = self.ask("contents", sha)
+            if found is not None and found[1] == "blob" and found[2] is not None:
+                return found[2]
         return self.run("cat-file", "blob", sha)
 
     def object_type(self, sha: str) -> str | None:
+        if SAFE_NAME.match(sha):
+            found = self.ask("info", sha)
+            return found[1] if found else None
         try:
             return self.run("cat-file", "-t", sha).decode().strip()
         except GitFailure:
             return None
 
-    def resolve_commit(self, revision: str) -> str | None:
-        """The commit a full ref name or a SHA names, or None."""
+    def peeled(self, revision: str, kind: str) -> str | None:
+        """The `kind` (commit or tree) object a revision names, peeling tags and commits, or None."""
+        if SAFE_NAME.match(revision):
+            found = self.ask("info", f"{revision}^{{{kind}}}")
+            return found[0] if found else None
         try:
-            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{{kind}}}")
         except GitFailure:
             return None
         return out.decode().strip() or None
 
+    def resolve_commit(self, revision: str) -> str | None:
+        """The commit a full ref name or a SHA names, or None."""
+        return self.peeled(revision, "commit")
+
     def ref(self, name: str) -> str | None:
+        if SAFE_NAME.match(name):
+            found = self.ask("info", name)
+            return found[0] if found else None
         try:
             return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", name).decode().strip()
         except GitFailure:
@@ -146,47 +348,92 @@ class GitRepository:
         if old is not None:
             args.append(old)
         self.run(*args)
-        self.run("update-server-info")  # dumb HTTP clients read info/refs
+        self.server_info_stale()
 
     def delete_ref(self, name: str) -> None:
         self.run("update-ref", "-d", name)
-        self.run("update-server-info")
+        self.server_info_stale()
+
+    def server_info_stale(self) -> None:
+        """The refs moved: `info/refs` (what dumb HTTP clients read) is written again when next asked for."""
+        with self.shared.server_info:
+            (self.path / "info" / "refs").unlink(missing_ok=True)
+
+    def server_info(self) -> bytes:
+        """`info/refs` for dumb HTTP clients, written (`git update-server-info`) when refs moved since."""
+        with self.shared.server_info:
+            path = self.path / "info" / "refs"
+            if not path.exists():
+                self.run("update-server-info")
+            return path.read_bytes()
+
+    def chain(self, start: str, stop: str) -> list[str] | None:
+        """The commits from `start` back to `stop` (left out) when `stop` is a first-parent ancestor
+        within CHAIN_STEPS commits, each with one parent, newest first; else None (ask git)."""
+        found: list[str] = []
+        sha = start
+        for _ in range(CHAIN_STEPS):
+            if sha == stop:
+                return found
+            try:
+                info = self.commit(sha)
+            except GitFailure:
+                return None
+            if len(info.parents) != 1:
+                return None
+            found.append(sha)
+            sha = info.parents[0]
+        return None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        try:
-            self.run("merge-base", "--is-ancestor", ancestor, descendant)
-        except GitFailure:
-            return False
-        return True
+        def compute() -> bool:
+            if self.object_type(ancestor) == "commit" and self.chain(descendant, ancestor) is not None:
+                return True
+            try:
+                self.run("merge-base", "--is-ancestor", ancestor, descendant)
+            except GitFailure:
+                return False
+            return True
+
+        if not is_sha(ancestor, descendant):
+            return compute()
+        return self.cached(("is_ancestor", ancestor, descendant), compute)
 
     def commit(self, sha: str) -> CommitInfo:
-        raw = self.run("cat-file", "commit", sha).decode("utf-8", "replace")
-        header, _, message = raw.partition("\n\n")
-        tree, parents = "", []
-        people: dict[str, Signature] = {}
-        for line in header.splitlines():
-            key, _, value = line.partition(" ")
-            if key == "tree":
-                tree = value
-            elif key == "parent":
-                parents.append(value)
-            elif key in ("author", "committer"):
-                identity, _, when = value.rpartition("> ")
-                name, _, email = identity.partition(" <")
-                people[key] = Signature(name, email, int(when.split(" ")[0]))
-        return CommitInfo(sha, tree, parents, people["author"], people["committer"], message)
+        def compute() -> CommitInfo:
+            found = self.ask("contents", sha) if SAFE_NAME.match(sha) else None
+            if found is not None and found[1] == "commit" and found[2] is not None:
+                raw = found[2].decode("utf-8", "replace")
+            else:
+                raw = self.run("cat-file", "commit", sha).decode("utf-8", "replace")
+            return parse_commit(sha, raw)
+
+        if not is_sha(sha):
+            return compute()
+        return self.cached(("commit", sha), compute)
 
     def entry(self, commit: str, path: str) -> TreeEntry | None:
         """The tree entry at `path` in `commit` (the root tree for an empty path), or None."""
         if not path:
             return TreeEntry("040000", "tree", self.commit(commit).tree, None, "")
-        for entry in self.ls_tree("--long", commit, "--", path):
-            if entry.path == path:
-                return entry
-        return None
+
+        def compute() -> TreeEntry | None:
+            for entry in self.ls_tree("--long", commit, "--", path):
+                if entry.path == path:
+                    return entry
+            return None
+
+        if not is_sha(commit):
+            return compute()
+        return self.cached(("entry", commit, path), compute)
 
     def list_tree(self, tree: str, recursive: bool = False) -> list[TreeEntry]:
-        return self.ls_tree("--long", *(["-r", "-t"] if recursive else []), tree)
+        def compute() -> list[TreeEntry]:
+            return self.ls_tree("--long", *(["-r", "-t"] if recursive else []), tree)
+
+        if not is_sha(tree):
+            return compute()
+        return list(self.cached(("list_tree", tree, recursive), compute))
 
     def ls_tree(self, *args: str) -> list[TreeEntry]:
         out = self.run("ls-tree", "-z", *args)
@@ -197,7 +444,9 @@ class GitRepository:
         ]
 
     def object_types(self, shas: list[str]) -> dict[str, str | None]:
-        """Each object's type (blob, tree, commit, tag), None for a missing one, in one git call."""
+        """Each object's type (blob, tree, commit, tag), None for a missing one."""
+        if all(SAFE_NAME.match(sha) for sha in shas):
+            return {sha: self.object_type(sha) for sha in shas}
         out = self.run(
             "cat-file",
             "--batch-check=%(objectname) %(objecttype)",
@@ -230,14 +479,20 @@ class GitRepository:
 
     def flat_tree(self, tree: str) -> dict[str, tuple[str, str]]:
         """Every file (blob or gitlink) under `tree`: path -> (mode, sha)."""
-        out = self.run("ls-tree", "-r", "-z", "--full-tree", tree)
-        found: dict[str, tuple[str, str]] = {}
-        for record in out.split(b"\0"):
-            if record:
-                meta, _, path = record.partition(b"\t")
-                mode, _, sha = meta.decode().split(" ")
-                found[path.decode("utf-8", "surrogateescape")] = (mode, sha)
-        return found
+
+        def compute() -> dict[str, tuple[str, str]]:
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", tree)
+            found: dict[str, tuple[str, str]] = {}
+            for record in out.split(b"\0"):
+                if record:
+                    meta, _, path = record.partition(b"\t")
+                    mode, _, sha = meta.decode().split(" ")
+                    found[path.decode("utf-8", "surrogateescape")] = (mode, sha)
+            return found
+
+        if not is_sha(tree):
+            return compute()
+        return dict(self.cached(("flat_tree", tree), compute))
 
     def write_flat_tree(self, files: dict[str, tuple[str, str]]) -> str:
         """The tree holding exactly `files` (path -> (mode, sha)), through a throwaway index."""
@@ -252,11 +507,7 @@ class GitRepository:
 
     def tree_of(self, treeish: str) -> str | None:
         """The tree a tree or commit SHA names, or None."""
-        try:
-            out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{treeish}^{{tree}}")
-        except GitFailure:
-            return None
-        return out.decode().strip() or None
+        return self.peeled(treeish, "tree")
 
     def rev_list(
         self,
@@ -267,39 +518,83 @@ class GitRepository:
         skip: int = 0,
     ) -> list[str]:
         """The commits reachable from `start` and from none of `exclude`, newest first (touching `path`)."""
-        args = ["rev-list", *([f"--max-count={limit}"] if limit is not None else []), f"--skip={skip}"]
-        args += [start, *(f"^{sha}" for sha in exclude or [])]
-        if path:
-            args += ["--", path]
-        return self.run(*args).decode().split()
+        excluded = list(exclude or [])
+
+        def compute() -> list[str]:
+            if path is None and len(excluded) == 1:
+                # a line of single-parent commits down to the one excluded: exactly what rev-list lists
+                line = self.chain(start, excluded[0])
+                if line is not None:
+                    return line[skip:] if limit is None else line[skip : skip + limit]
+            args = ["rev-list", *([f"--max-count={limit}"] if limit is not None else []), f"--skip={skip}"]
+            args += [start, *(f"^{sha}" for sha in excluded)]
+            if path:
+                args += ["--", path]
+            return self.run(*args).decode().split()
+
+        if not is_sha(start, *excluded):
+            return compute()
+        return list(self.cached(("rev_list", start, tuple(excluded), path, limit, skip), compute))
 
     def merge_base(self, one: str, other: str) -> str | None:
-        code, out, _ = self.run_status("merge-base", one, other)
-        return out.decode().strip() if code == 0 else None
+        def compute() -> str | None:
+            if self.object_type(one) == "commit" and self.chain(other, one) is not None:
+                return one  # `one` is an ancestor of `other`: their only merge base
+            code, out, _ = self.run_status("merge-base", one, other)
+            return out.decode().strip() if code == 0 else None
+
+        if not is_sha(one, other):
+            return compute()
+        return self.cached(("merge_base", one, other), compute)
 
     def merge_trees(self, ours: str, theirs: str) -> str | None:
         """The tree of merging two commits (git merge-tree, no worktree), or None when they conflict."""
-        code, out, err = self.run_status("merge-tree", "--write-tree", "--no-messages", ours, theirs)
-        if code == 1:
-            return None
-        if code != 0:
-            raise GitFailure(err.decode("utf-8", "replace").strip())
-        return out.decode().split()[0]
+
+        def compute() -> str | None:
+            if self.object_type(ours) == "commit" and self.chain(theirs, ours) is not None:
+                return self.commit(theirs).tree  # a fast-forward merges to `theirs` as it is
+            code, out, err = self.run_status("merge-tree", "--write-tree", "--no-messages", ours, theirs)
+            if code == 1:
+                return None
+            if code != 0:
+                raise GitFailure(err.decode("utf-8", "replace").strip())
+            return out.decode().split()[0]
+
+        if not is_sha(ours, theirs):
+            return compute()
+        return self.cached(("merge_trees", ours, theirs), compute)
 
     def changed_paths(self, commit: str) -> dict[str, list[str]]:
         """A commit's added, removed and modified paths against its first parent (push payloads)."""
-        info = self.commit(commit)
-        old = info.parents[0] if info.parents else EMPTY_TREE
-        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, commit)
-        fields = [part.decode("utf-8", "replace") for part in out.split(b"\0") if part]
-        found: dict[str, list[str]] = {"added": [], "removed": [], "modified": []}
-        for status, path in zip(fields[0::2], fields[1::2], strict=False):
-            found[{"A": "added", "D": "removed"}.get(status[:1], "modified")].append(path)
-        return found
+
+        def compute() -> dict[str, list[str]]:
+            info = self.commit(commit)
+            old = info.parents[0] if info.parents else EMPTY_TREE
+            out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, commit)
+            fields = [part.decode("utf-8", "replace") for part in out.split(b"\0") if part]
+            found: dict[str, list[str]] = {"added": [], "removed": [], "modified": []}
+            for status, path in zip(fields[0::2], fields[1::2], strict=False):
+                found[{"A": "added", "D": "removed"}.get(status[:1], "modified")].append(path)
+            return found
+
+        if not is_sha(commit):
+            return compute()
+        return {key: list(paths) for key, paths in self.cached(("changed_paths", commit), compute).items()}
 
     def diff(self, old: str | None, new: str, path: str | None = None) -> list[FileChange]:
         """The files `new` changes from `old` (a commit or tree; None: the empty tree), renames found."""
         base = old or EMPTY_TREE
+        if not is_sha(base, new):
+            return self.compute_diff(base, new, path)
+        return list(
+            self.shared.diffs.get(
+                ("diff", base, new, path),
+                lambda: self.compute_diff(base, new, path),
+                lambda changes: 1024 + sum(1024 + len(change.patch or "") for change in changes),
+            )
+        )
+
+    def compute_diff(self, base: str, new: str, path: str | None) -> list[FileChange]:
         limit = ["--", path] if path else []
         raw = self.run("diff-tree", "-r", "-z", "-M", "--raw", base, new, *limit)
         patches = self.run("diff-tree", "-r", "-M", "-p", "--no-color", "--full-index", base, new, *limit)
@@ -320,34 +615,46 @@ class GitRepository:
         for (status, sha, file_path, previous), section in zip(entries, sections, strict=False):
             hunk_start = section.find("\n@@")
             patch = section[hunk_start + 1 :].removesuffix("\n") if hunk_start >= 0 else None
-            additions = deletions = 0
-            for line in (patch or "").split("\n"):
-                if line.startswith("+"):
-                    additions += 1
-                elif line.startswith("-"):
-                    deletions += 1
+            lines = "\n" + (patch or "")
             changes.append(
                 FileChange(
                     {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(status, "modified"),
                     file_path,
                     previous,
                     sha,
-                    additions,
-                    deletions,
+                    lines.count("\n+"),
+                    lines.count("\n-"),
                     patch,
                 )
             )
         return changes
 
 
+def parse_commit(sha: str, raw: str) -> CommitInfo:
+    header, _, message = raw.partition("\n\n")
+    tree, parents = "", []
+    people: dict[str, Signature] = {}
+    for line in header.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "tree":
+            tree = value
+        elif key == "parent":
+            parents.append(value)
+        elif key in ("author", "committer"):
+            identity, _, when = value.rpartition("> ")
+            name, _, email = identity.partition(" <")
+            people[key] = Signature(name, email, int(when.split(" ")[0]))
+    return CommitInfo(sha, tree, parents, people["author"], people["committer"], message)
+
+
 def split_patch(text: str) -> list[str]:
-    """A `git diff -p` output cut into one section per file (each starts with `diff --git`)."""
-    sections: list[str] = []
-    for line in text.split("\n"):
-        if line.startswith("diff --git ") or not sections:
-            sections.append("")
-        sections[-1] += line + "\n"
-    return [section for section in sections if section.startswith("diff --git ")]
+    """A `git diff -p` output cut into one section per file (each starts with `diff --git`), in time
+    linear in its size (a PR's patch may be megabytes)."""
+    starts = [match.start() for match in re.finditer(r"^diff --git ", text, re.MULTILINE)]
+    sections = [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=False)]
+    if sections:
+        sections[-1] += "\n"  # as the line-by-line cut always gave the last one
+    return sections
 
 
 def parse_tree_line(line: str) -> TreeEntry:

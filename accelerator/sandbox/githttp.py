@@ -94,9 +94,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         git = repository_of(sandbox, request)
         service = request.query_params.get("service")
         if service is None:  # a dumb client
-            if not (git.path / "info" / "refs").exists():
-                await run_in_threadpool(git.run, "update-server-info")
-            return FileResponse(git.path / "info" / "refs", media_type="text/plain")
+            return Response(await run_in_threadpool(git.server_info), media_type="text/plain")
         if service != "git-upload-pack":
             raise GitHubError(403, "The sandbox's repositories are read-only over git: write through the API")
         env = environment(request)
