@@ -512,8 +512,8 @@ class PullRequestBot:
                 and relative not in generation.files
                 and (migration_version(parts[2]) is not None or parts[2] in (SUM_FILE, "model.json"))
             ):
-                made = made if made is not None else made_by_turns(session)
-                if path in made:  # the conversation made it and withdrew it (an undo)
+                made = made if made is not None else recorded_files(session)
+                if path in made:  # the conversation's own, withdrawn (an undo) or a baseline caught up
                     files[path] = None
                     generated.setdefault(parts[1], []).append(path)
                 elif migration_version(parts[2]) is not None:
@@ -676,15 +676,12 @@ def elapsed(start: float) -> float:
     return time.perf_counter() - start
 
 
-def made_by_turns(session: ConversationSession) -> set[str]:
-    """The generated files (repository paths) a turn of the conversation made, as its memory
-    records them: not the opening's (the branch had them) nor a hand edit a turn adopted. Only
-    these may be deleted when the generation no longer has them."""
-    return {
-        version.path
-        for version in session.store.turn_files(session.thread_id)
-        if version.turn > 0 and not version.adopted
-    }
+def recorded_files(session: ConversationSession) -> set[str]:
+    """The generated files (repository paths) the conversation's memory holds: its turns' and the
+    opening's, not a hand edit a turn adopted. Only these may be deleted when the generation no
+    longer has them; the generation removes only a migration a turn made (`withdrawable`: never one
+    of the opening) and the baseline model.json of an environment that caught up."""
+    return {version.path for version in session.store.turn_files(session.thread_id) if not version.adopted}
 
 
 def foreign_migration(path: str) -> Finding:
