@@ -85,6 +85,6 @@ def test_the_warehouse_apply_uses_is_configured_and_checked(tmp_path: Path) -> N
     path = write(tmp_path, "project: x\ndatabricks:\n  warehouse_id: abc123DEF\n")
     assert load_config(path).databricks.warehouse_id == "abc123DEF"
     with pytest.raises(PolicyError) as caught:
-        load_config(write(tmp_path, "project: x\ndatabricks:\n  warehouse_id: \"x'; DROP\"\n"))
+        load_config(write(tmp_path, 'project: x\ndatabricks:\n  warehouse_id: "x\'; DROP"\n'))
     assert (caught.value.line, caught.value.column) == (3, 17)
     assert "databricks.warehouse_id" in caught.value.message

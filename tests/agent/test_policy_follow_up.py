@@ -73,7 +73,9 @@ def test_renaming_a_table_the_policy_names_renames_it_in_the_policy_too(
     assert isinstance(yaml.safe_load(text), dict)
     assert error_findings(conversation) == errors_before
     newest = newest_prod_migration(conversation)  # a renamed table keeps its grants and masks
-    assert "ALTER TABLE `prod_retail`.`crm`.`customers` RENAME TO `prod_retail`.`crm`.`clients`;" in newest, newest
+    assert "ALTER TABLE `prod_retail`.`crm`.`customers` RENAME TO `prod_retail`.`crm`.`clients`;" in newest, (
+        newest
+    )
     assert "REVOKE" not in newest and "DROP MASK" not in newest
     notes = result.reply.splitlines()
     assert (

@@ -284,6 +284,6 @@ def test_init_takes_where_the_reusable_workflows_live(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     caller = (tmp_path / "a" / ".github" / "workflows" / "uc-apply.yml").read_text(encoding="utf-8")
     assert "uses: acme/uc/.github/workflows/accelerator-apply.yml@v2" in caller
-    assert "environments: '[\"dev\", \"prod\"]'" in caller  # the project's, so staging is skipped
+    assert 'environments: \'["dev", "prod"]\'' in caller  # the project's, so staging is skipped
     refused = CliRunner().invoke(app, ["init", str(tmp_path / "b"), "--workflows", "acme/uc; rm -rf /"])
     assert refused.exit_code == 2 and not (tmp_path / "b" / "accelerator.yaml").exists()
