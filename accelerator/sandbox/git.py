@@ -11,16 +11,18 @@ between two SHAs) is computed once and kept in memory: a SHA names immutable con
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import tempfile
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 ZERO_SHA = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -71,7 +73,38 @@ class FileChange:
     sha: str  # the blob after the change (before it, for a removed file)
     additions: int
     deletions: int
-    patch: str | None  # from the first `@@`, None for a binary file
+    patches: Patches | None = field(default=None, compare=False, repr=False)
+    index: int = 0  # this file's place in `patches`
+
+    @property
+    def patch(self) -> str | None:
+        """The patch from the first `@@`, None for a binary file (made by git when first asked for)."""
+        return self.patches.patch(self.index) if self.patches is not None else None
+
+
+class Patches:
+    """The patch text of one diff, one section per file, read with one git call on first use (a PR's
+    shape needs only the line counts, which `--numstat` gives without megabytes of patch)."""
+
+    def __init__(self, repository: GitRepository, base: str, new: str, path: str | None) -> None:
+        self.repository = repository
+        self.args = [base, new, *(["--", path] if path else [])]
+        self.sections: list[str] | None = None
+        self.lock = threading.Lock()
+
+    def patch(self, index: int) -> str | None:
+        with self.lock:
+            if self.sections is None:
+                out = self.repository.run(
+                    "diff-tree", "-r", "-M", "-p", "--no-color", "--full-index", *self.args
+                )
+                self.sections = split_patch(out.decode("utf-8", "replace"))
+            sections = self.sections
+        if index >= len(sections):
+            return None
+        section = sections[index]
+        hunk_start = section.find("\n@@")
+        return section[hunk_start + 1 :].removesuffix("\n") if hunk_start >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -114,6 +147,15 @@ class Cache:
         return value
 
 
+class Found(NamedTuple):
+    """What `git cat-file` answers about an object: its SHA, type, size (and content, if asked)."""
+
+    sha: str
+    kind: str
+    size: int
+    content: bytes | None
+
+
 class ObjectReader:
     """One `git cat-file --batch-command` process answering object and ref look-ups one line at a time
     (it sees objects and refs written after it started: git re-reads refs and re-scans packs)."""
@@ -141,7 +183,7 @@ class ObjectReader:
             )
         return self.process
 
-    def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+    def ask(self, command: str, name: str) -> Found | None:
         """(SHA, type, content for `contents`) of the object `name` names, or None when it names none."""
         with self.lock:
             for attempt in (1, 2):
@@ -160,7 +202,7 @@ class ObjectReader:
                     if command == "contents":
                         size = int(parts[2])
                         content = process.stdout.read(size + 1)[:size]
-                    return parts[0], parts[1], content
+                    return Found(parts[0], parts[1], int(parts[2]), content)
                 except (BrokenPipeError, OSError, ValueError):
                     self.close()
                     if attempt == 2:
@@ -237,7 +279,7 @@ class GitRepository:
             **(extra or {}),
         }
 
-    def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+    def ask(self, command: str, name: str) -> Found | None:
         return self.shared.reader.ask(command, name)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
@@ -270,41 +312,43 @@ class GitRepository:
         return repository
 
     def write_blob(self, content: bytes) -> str:
-        return self.run("hash-object", "-w", "--stdin", stdin=content).decode().strip()
+        """Store a blob as git does, as a zlib-compressed loose object (with no git process)."""
+        header = f"blob {len(content)}\0".encode()
+        digest = hashlib.sha1(header, usedforsecurity=False)
+        digest.update(content)
+        sha = digest.hexdigest()
+        if self.object_type(sha) == "blob":
+            return sha
+        directory = self.path / "objects" / sha[:2]
+        directory.mkdir(exist_ok=True)
+        compressor = zlib.compressobj(1)  # git's core.looseCompression default
+        data = compressor.compress(header) + compressor.compress(content) + compressor.flush()
+        handle, scratch = tempfile.mkstemp(prefix="tmp_obj_", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.chmod(scratch, 0o444)
+            os.replace(scratch, directory / sha[2:])
+        except OSError:
+            Path(scratch).unlink(missing_ok=True)
+            raise
+        return sha
 
     def write_blobs(self, contents: list[bytes]) -> list[str]:
-        """Write several blobs with one git process (their SHAs, in order)."""
-        if len(contents) < 2:
-            return [self.write_blob(content) for content in contents]
-        with tempfile.TemporaryDirectory() as scratch:
-            paths = []
-            for index, content in enumerate(contents):
-                path = Path(scratch) / str(index)
-                path.write_bytes(content)
-                paths.append(str(path))
-            out = self.run(
-                "hash-object",
-                "-w",
-                "--no-filters",
-                "--stdin-paths",
-                stdin="".join(f"{p}\n" for p in paths).encode(),
-            )
-        shas = out.decode().split()
-        if len(shas) != len(contents):
-            raise GitFailure(f"git hash-object wrote {len(shas)} blobs of {len(contents)}")
-        return shas
+        """Store several blobs (their SHAs, in order)."""
+        return [self.write_blob(content) for content in contents]
 
     def read_blob(self, sha: str) -> bytes:
         if SAFE_NAME.match(sha):
             found = self.ask("contents", sha)
-            if found is not None and found[1] == "blob" and found[2] is not None:
-                return found[2]
+            if found is not None and found.kind == "blob" and found.content is not None:
+                return found.content
         return self.run("cat-file", "blob", sha)
 
     def object_type(self, sha: str) -> str | None:
         if SAFE_NAME.match(sha):
             found = self.ask("info", sha)
-            return found[1] if found else None
+            return found.kind if found else None
         try:
             return self.run("cat-file", "-t", sha).decode().strip()
         except GitFailure:
@@ -314,7 +358,7 @@ class GitRepository:
         """The `kind` (commit or tree) object a revision names, peeling tags and commits, or None."""
         if SAFE_NAME.match(revision):
             found = self.ask("info", f"{revision}^{{{kind}}}")
-            return found[0] if found else None
+            return found.sha if found else None
         try:
             out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{{kind}}}")
         except GitFailure:
@@ -328,7 +372,7 @@ class GitRepository:
     def ref(self, name: str) -> str | None:
         if SAFE_NAME.match(name):
             found = self.ask("info", name)
-            return found[0] if found else None
+            return found.sha if found else None
         try:
             return self.run("rev-parse", "--verify", "--quiet", "--end-of-options", name).decode().strip()
         except GitFailure:
@@ -402,8 +446,8 @@ class GitRepository:
     def commit(self, sha: str) -> CommitInfo:
         def compute() -> CommitInfo:
             found = self.ask("contents", sha) if SAFE_NAME.match(sha) else None
-            if found is not None and found[1] == "commit" and found[2] is not None:
-                raw = found[2].decode("utf-8", "replace")
+            if found is not None and found.kind == "commit" and found.content is not None:
+                raw = found.content.decode("utf-8", "replace")
             else:
                 raw = self.run("cat-file", "commit", sha).decode("utf-8", "replace")
             return parse_commit(sha, raw)
@@ -418,6 +462,16 @@ class GitRepository:
             return TreeEntry("040000", "tree", self.commit(commit).tree, None, "")
 
         def compute() -> TreeEntry | None:
+            parent = path.rpartition("/")[0]
+            where = f"{commit}:{parent}" if parent else f"{commit}^{{tree}}"
+            found = self.ask("contents", where) if SAFE_NAME.match(where) else None
+            if found is not None and found.kind == "tree" and found.content is not None:
+                for entry in self.tree_entries(found.content, parent):
+                    if entry.path == path:
+                        return entry
+                return None
+            if found is not None or (SAFE_NAME.match(where) and self.tree_of(commit) is not None):
+                return None  # `parent` is a file, or there is no such directory
             for entry in self.ls_tree("--long", commit, "--", path):
                 if entry.path == path:
                     return entry
@@ -429,11 +483,48 @@ class GitRepository:
 
     def list_tree(self, tree: str, recursive: bool = False) -> list[TreeEntry]:
         def compute() -> list[TreeEntry]:
+            if SAFE_NAME.match(tree):
+                found = self.ask("contents", f"{tree}^{{tree}}")
+                if found is not None and found.content is not None:
+                    return self.walk_tree(found.content, "", recursive)
             return self.ls_tree("--long", *(["-r", "-t"] if recursive else []), tree)
 
         if not is_sha(tree):
             return compute()
         return list(self.cached(("list_tree", tree, recursive), compute))
+
+    def tree_entries(self, data: bytes, directory: str) -> list[TreeEntry]:
+        """A tree object's entries, as `git ls-tree --long` gives them (paths under `directory`)."""
+        entries = []
+        position = 0
+        while position < len(data):
+            space = data.index(b" ", position)
+            nul = data.index(b"\0", space)
+            mode = data[position:space].decode().rjust(6, "0")
+            name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+            sha = data[nul + 1 : nul + 21].hex()
+            position = nul + 21
+            kind = {"040000": "tree", "160000": "commit"}.get(mode, "blob")
+            size = None
+            if kind == "blob":
+                found = self.ask("info", sha)
+                if found is None:
+                    raise GitFailure(f"the tree lists a missing blob {sha}")
+                size = found.size
+            entries.append(TreeEntry(mode, kind, sha, size, f"{directory}/{name}" if directory else name))
+        return entries
+
+    def walk_tree(self, data: bytes, directory: str, recursive: bool) -> list[TreeEntry]:
+        """A tree's entries; recursive: each subtree's entry then its own, as `ls-tree -r -t` lists."""
+        found: list[TreeEntry] = []
+        for entry in self.tree_entries(data, directory):
+            found.append(entry)
+            if recursive and entry.kind == "tree":
+                subtree = self.ask("contents", entry.sha)
+                if subtree is None or subtree.content is None:
+                    raise GitFailure(f"the tree lists a missing tree {entry.sha}")
+                found += self.walk_tree(subtree.content, entry.path, True)
+        return found
 
     def ls_tree(self, *args: str) -> list[TreeEntry]:
         out = self.run("ls-tree", "-z", *args)
@@ -503,7 +594,10 @@ class GitRepository:
         with tempfile.TemporaryDirectory() as scratch:
             env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             self.run("update-index", "-z", "--index-info", stdin=lines, env=env)
-            return self.run("write-tree", env=env).decode().strip()
+            tree = self.run("write-tree", env=env).decode().strip()
+        if is_sha(tree):  # the next tree based on this one starts from what it holds
+            self.shared.results.get(("flat_tree", tree), lambda: dict(files))
+        return tree
 
     def tree_of(self, treeish: str) -> str | None:
         """The tree a tree or commit SHA names, or None."""
@@ -590,18 +684,18 @@ class GitRepository:
             self.shared.diffs.get(
                 ("diff", base, new, path),
                 lambda: self.compute_diff(base, new, path),
-                lambda changes: 1024 + sum(1024 + len(change.patch or "") for change in changes),
+                lambda changes: 1024 + sum(1024 + 64 * (c.additions + c.deletions) for c in changes),
             )
         )
 
     def compute_diff(self, base: str, new: str, path: str | None) -> list[FileChange]:
+        """The raw diff and its line counts in one git call; the patch text comes when asked for."""
         limit = ["--", path] if path else []
-        raw = self.run("diff-tree", "-r", "-z", "-M", "--raw", base, new, *limit)
-        patches = self.run("diff-tree", "-r", "-M", "-p", "--no-color", "--full-index", base, new, *limit)
+        raw = self.run("diff-tree", "-r", "-z", "-M", "--raw", "--numstat", base, new, *limit)
         fields = [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
         entries: list[tuple[str, str, str, str | None]] = []
         index = 0
-        while index < len(fields):
+        while index < len(fields) and fields[index].startswith(":"):
             meta = fields[index].lstrip(":").split(" ")
             status = meta[4][:1]
             if status in ("R", "C"):
@@ -610,24 +704,24 @@ class GitRepository:
             else:
                 entries.append((status, meta[3] if status != "D" else meta[2], fields[index + 1], None))
                 index += 2
-        sections = split_patch(patches.decode("utf-8", "replace"))
-        changes = []
-        for (status, sha, file_path, previous), section in zip(entries, sections, strict=False):
-            hunk_start = section.find("\n@@")
-            patch = section[hunk_start + 1 :].removesuffix("\n") if hunk_start >= 0 else None
-            lines = "\n" + (patch or "")
-            changes.append(
-                FileChange(
-                    {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(status, "modified"),
-                    file_path,
-                    previous,
-                    sha,
-                    lines.count("\n+"),
-                    lines.count("\n-"),
-                    patch,
-                )
+        counts: list[tuple[int, int]] = []
+        while index < len(fields):  # "added<TAB>deleted<TAB>path", or for a rename "...<TAB>" old new
+            added, deleted, rest = [*fields[index].split("\t", 2), "", ""][:3]
+            counts.append((int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0))
+            index += 1 if rest else 3
+        patches = Patches(self, base, new, path)
+        return [
+            FileChange(
+                {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(status, "modified"),
+                file_path,
+                previous,
+                sha,
+                *(counts[position] if position < len(counts) else (0, 0)),
+                patches=patches,
+                index=position,
             )
-        return changes
+            for position, (status, sha, file_path, previous) in enumerate(entries)
+        ]
 
 
 def parse_commit(sha: str, raw: str) -> CommitInfo:
