@@ -12,6 +12,7 @@ longer than the lock's lease does not lose it). Tests pass their own.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -189,15 +190,21 @@ def _error_message(response: Any) -> str:
     return message if code is None or message.startswith("[") else f"{message} ({code})"
 
 
+RETRY_TIMEOUT_SECONDS = 30  # how long databricks-sdk retries a failing request (its default: 300)
+
+
 def workspace_client(host: str | None = None, profile: str | None = None) -> WorkspaceClient:
     """The workspace client: databricks-sdk's default authentication (DATABRICKS_HOST and a token,
     DATABRICKS_AUTH_TYPE=github-oidc with DATABRICKS_CLIENT_ID in CI, a profile of ~/.databrickscfg),
     `host`/`profile` overriding; an AcceleratorError naming what is missing when none resolves."""
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
     from databricks.sdk.errors.base import DatabricksError
 
     try:
-        return WorkspaceClient(host=host, profile=profile)
+        # databricks-sdk retries a refused connection for 5 minutes by default: fail in seconds instead
+        retry = int(os.environ.get("DATABRICKS_RETRY_TIMEOUT_SECONDS") or RETRY_TIMEOUT_SECONDS)
+        return WorkspaceClient(config=Config(host=host, profile=profile, retry_timeout_seconds=retry))
     except (DatabricksError, ValueError) as error:
         raise AcceleratorError(
             f"cannot authenticate to Databricks: {error}",

@@ -62,3 +62,16 @@ def test_deploy_commands_exit_with_one_line_when_the_workspace_is_unreachable(
     assert "Traceback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"cannot reach Databricks at {CLOSED}" in errors[0], result.output
+
+
+def test_the_workspace_client_gives_up_in_seconds_not_the_sdks_five_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from accelerator.deploy.runner import RETRY_TIMEOUT_SECONDS, workspace_client
+
+    monkeypatch.delenv("DATABRICKS_RETRY_TIMEOUT_SECONDS", raising=False)
+    monkeypatch.setenv("DATABRICKS_TOKEN", "t")
+    client = workspace_client(host="http://127.0.0.1:1")
+    assert client.config.retry_timeout_seconds == RETRY_TIMEOUT_SECONDS <= 60
+    monkeypatch.setenv("DATABRICKS_RETRY_TIMEOUT_SECONDS", "5")
+    assert workspace_client(host="http://127.0.0.1:1").config.retry_timeout_seconds == 5
