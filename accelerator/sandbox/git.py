@@ -31,7 +31,7 @@ FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 SAFE_NAME = re.compile(r"^[^\s-][^\s]{0,1023}$")  # what may go on one cat-file command line
 CHAIN_STEPS = 64  # parents followed in memory before asking git about ancestry
 REPOSITORIES_KEPT = 32  # repositories whose reader process and caches stay in memory
-RESULTS_KEPT = 4096  # cached small results per repository
+RESULTS_KEPT = 100_000  # cached results per repository, a list or a map weighing its length
 DIFF_BYTES_KEPT = 64 * 1024 * 1024  # cached diffs per repository, by patch size
 T = TypeVar("T")
 
@@ -204,12 +204,16 @@ class ObjectReader:
                         content = process.stdout.read(size + 1)[:size]
                     return Found(parts[0], parts[1], int(parts[2]), content)
                 except (BrokenPipeError, OSError, ValueError):
-                    self.close()
+                    self.stop()
                     if attempt == 2:
                         raise GitFailure(f"git cat-file failed in {self.path}") from None
         return None
 
     def close(self) -> None:
+        with self.lock:
+            self.stop()
+
+    def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
             for stream in (process.stdin, process.stdout):
@@ -259,6 +263,10 @@ def close_all() -> None:
         SHARED.clear()
 
 
+def weight(value: object) -> int:
+    return 1 + len(value) if isinstance(value, list | dict) else 1
+
+
 def is_sha(*values: str | None) -> bool:
     return all(value is not None and FULL_SHA.match(value) for value in values)
 
@@ -283,7 +291,7 @@ class GitRepository:
         return self.shared.reader.ask(command, name)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        return self.shared.results.get(key, compute)
+        return self.shared.results.get(key, compute, weight)
 
     def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
         code, out, err = self.run_status(*args, stdin=stdin, env=env)
