@@ -71,12 +71,10 @@ def permission(github: Github, repository: str, login: str) -> str:
     """The user's permission on the repository (`admin`, `maintain`, `write`, `triage`, `read`,
     `none`); a user GitHub does not know as a collaborator has `none`."""
     try:
-        return github.get_repo(repository).get_collaborator_permission(login)
+        # the role name: the legacy `permission` field says write for maintain and read for triage
+        return github.get_repo(repository).get_collaborator_role_name(login)
     except GithubException as failure:
         if failure.status in (403, 404):
             return "none"
         raise
 
-
-def may_edit(level: str) -> bool:
-    return level in EDITING_PERMISSIONS

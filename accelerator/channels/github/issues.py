@@ -152,7 +152,7 @@ class IssueCommands:
         with session.lock():
             if session.state() is None:
                 session.start({**local.initial, "thread_id": thread, "worktree": None})
-            done.result = session.turn(self.bot._turn(thread, command, head.sha, {}))
+            done.result = session.turn(self.bot._turn(ctx, command, head.sha, {}))
             state = session.state() or done.result.state
             generation = session.generation(state)
         done.findings = list(generation.findings) if generation is not None else []

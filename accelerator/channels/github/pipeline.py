@@ -366,16 +366,18 @@ class PullRequestBot:
         self._write_back(ctx, pull, command, report, inputs)
         return report
 
-    def _turn(self, thread: str, command: Command, head_sha: str, adopted: dict[str, str]) -> Any:
+    def _turn(self, ctx: Context, command: Command, head_sha: str, adopted: dict[str, str]) -> Any:
         from accelerator.agent.state import Turn
 
         turn = Turn(
-            event=f"{thread}:{command.key}",
+            event=f"{ctx.thread_id}:{command.key}",
             text=command.text,
             author=command.author,
             user_id=command.user_id,
             source={"kind": "comment", "id": command.key, "url": command.url},
             commit_sha=head_sha,
+            # `allow`, and `confirm` of somebody else's edits, need maintain or admin (the agent checks)
+            permission=permission(self.github, ctx.repository, command.author),
         )
         if adopted:
             turn["adopted"] = adopted
@@ -414,7 +416,7 @@ class PullRequestBot:
             else:
                 hand = self._hand_edits(ctx.repo, state, head, last_seen)
             if command is not None:
-                result = session.turn(self._turn(ctx.thread_id, command, head.sha, hand))
+                result = session.turn(self._turn(ctx, command, head.sha, hand))
                 if not result.duplicate:
                     hand = {}
             if hand:
