@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -23,6 +24,28 @@ def test_serve_refuses_to_start_without_the_webhook_secret(monkeypatch: pytest.M
     assert "GITHUB_WEBHOOK_SECRET is not set" in result.output
 
 
+def actions_job(
+    tmp_path: Path, sandbox: Any, pull: Any, database_url: str, run_id: str, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """The environment and arguments of an Actions job for `pull`'s `opened` event (run `run_id`)."""
+    event = {
+        "action": "opened",
+        "number": pull.number,
+        "pull_request": {"number": pull.number, "head": {"sha": pull.head.sha, "ref": "feature"}},
+        "repository": {"full_name": "alice/lakehouse"},
+        "sender": {"login": "alice", "type": "User"},
+    }
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    for name, value in {
+        "GITHUB_TOKEN": BOT_LOGIN, "GITHUB_API_URL": sandbox.api_url, "GITHUB_BOT_LOGIN": BOT_LOGIN,
+        "ACCELERATOR_WRITE_SPACING": "0", "GITHUB_RUN_ID": run_id, "GITHUB_RUN_ATTEMPT": "1",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    return ["bot", "--event-name", "pull_request", "--event-path", str(path), "--database-url", database_url]
+
+
 def test_an_actions_event_is_a_turn_run_once(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -31,30 +54,7 @@ def test_an_actions_event_is_a_turn_run_once(
         helper = Harness(sandbox, None, None, None, "")  # type: ignore[arg-type]
         repo = helper.repository()
         pull = helper.open_pull(repo)
-        event = {
-            "action": "opened",
-            "number": pull.number,
-            "pull_request": {"number": pull.number, "head": {"sha": pull.head.sha, "ref": "feature"}},
-            "repository": {"full_name": "alice/lakehouse"},
-            "sender": {"login": "alice", "type": "User"},
-        }
-        path = tmp_path / "event.json"
-        path.write_text(json.dumps(event))
-        for name, value in {
-            "GITHUB_TOKEN": BOT_LOGIN, "GITHUB_API_URL": sandbox.api_url, "GITHUB_BOT_LOGIN": BOT_LOGIN,
-            "ACCELERATOR_WRITE_SPACING": "0", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1",
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        monkeypatch.chdir(tmp_path)
-        arguments = [
-            "bot",
-            "--event-name",
-            "pull_request",
-            "--event-path",
-            str(path),
-            "--database-url",
-            database_url,
-        ]
+        arguments = actions_job(tmp_path, sandbox, pull, database_url, "42", monkeypatch)
         first = CliRunner().invoke(app, arguments)
         assert first.exit_code == 0, first.output
         assert "github:alice/lakehouse#1: 1 delivery(ies) run, 0 failed" in first.output
@@ -93,30 +93,7 @@ def test_an_actions_job_whose_pr_is_busy_waits_for_its_own_event(
         assert store.record_delivery("another-job", "ping", thread, {})
         held = store.claim_next_delivery(thread)  # another job is running this PR's queue
         assert held is not None and held.id == "another-job"
-        event = {
-            "action": "opened",
-            "number": pull.number,
-            "pull_request": {"number": pull.number, "head": {"sha": pull.head.sha, "ref": "feature"}},
-            "repository": {"full_name": "alice/lakehouse"},
-            "sender": {"login": "alice", "type": "User"},
-        }
-        path = tmp_path / "event.json"
-        path.write_text(json.dumps(event))
-        for name, value in {
-            "GITHUB_TOKEN": BOT_LOGIN, "GITHUB_API_URL": sandbox.api_url, "GITHUB_BOT_LOGIN": BOT_LOGIN,
-            "ACCELERATOR_WRITE_SPACING": "0", "GITHUB_RUN_ID": "43", "GITHUB_RUN_ATTEMPT": "1",
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        monkeypatch.chdir(tmp_path)
-        arguments = [
-            "bot",
-            "--event-name",
-            "pull_request",
-            "--event-path",
-            str(path),
-            "--database-url",
-            database_url,
-        ]
+        arguments = actions_job(tmp_path, sandbox, pull, database_url, "43", monkeypatch)
         results: list[object] = []
         job = threading.Thread(target=lambda: results.append(CliRunner().invoke(app, arguments)))
         job.start()
