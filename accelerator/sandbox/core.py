@@ -137,6 +137,17 @@ class Sandbox:
                 after=pull["head_sha"],
                 pull_request=self.shapes.pull(repository, pull, full=True),
             )
+        for upstream, pull in self.state.fork_pulls_moved(repository, branch):  # a fork's PRs upstream
+            self.emit(
+                "pull_request",
+                upstream,
+                sender,
+                action="synchronize",
+                number=pull["number"],
+                before=pull.get("previous_head_sha"),
+                after=pull["head_sha"],
+                pull_request=self.shapes.pull(upstream, pull, full=True),
+            )
 
 
 def resolve(sandbox: Sandbox, repository: Record, ref: str, missing: int = 404) -> str:

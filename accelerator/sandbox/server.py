@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from accelerator.sandbox.api import create_app
+from accelerator.sandbox.git import close_all
 from accelerator.sandbox.state import SandboxState
 from accelerator.sandbox.webhooks import WebhookSender
 
@@ -30,6 +31,7 @@ class RunningSandbox:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.webhooks.stop()
+        close_all()  # each repository's long-lived `git cat-file` reader
 
 
 def bind(host: str, port: int) -> socket.socket:

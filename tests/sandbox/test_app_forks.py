@@ -46,14 +46,21 @@ def test_a_pull_request_from_a_fork(sandbox: RunningSandbox) -> None:
     with pytest.raises(GithubException) as unknown:
         carol.get_repo("alice/lake").create_pull(base="main", head="dave:idea", title="x", body="")
     assert unknown.value.status == 422
-    # a push to the fork's branch moves the pull request (what a `synchronize` reports)
+    # a push to the fork's branch moves the pull request and sends `synchronize` upstream
+    upstream.create_hook("web", {"url": "http://127.0.0.1:9/", "content_type": "json"}, ["pull_request"])
     content = fork.get_contents("idea.md", ref="idea")
     assert not isinstance(content, list)
     fork.update_file("idea.md", "more", "# idea\n\nmore\n", content.sha, branch="idea")
     newer = fork.get_branch("idea").commit.sha
-    state = sandbox.state
-    moved = state.fork_pulls_moved(state.repository("carol", "lake", "carol"), "idea")
-    assert [(repo["name"], p["number"], p["head_sha"]) for repo, p in moved] == [("lake", pull.number, newer)]
+    sandbox.webhooks.wait_idle()
+    sent = [
+        d["request"]["payload"]
+        for d in sandbox.state.data["deliveries"]
+        if (d["event"], d["action"]) == ("pull_request", "synchronize")
+    ]
+    assert [(p["repository"]["full_name"], p["number"], p["after"]) for p in sent] == [
+        ("alice/lake", pull.number, newer)
+    ]
     assert upstream.get_pull(pull.number).head.sha == newer
     # an upstream branch of the same name is another branch: it does not move the fork's PR
     upstream.create_git_ref("refs/heads/idea", upstream.get_branch("main").commit.sha)
