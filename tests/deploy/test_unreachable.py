@@ -67,11 +67,17 @@ def test_deploy_commands_exit_with_one_line_when_the_workspace_is_unreachable(
 def test_the_workspace_client_gives_up_in_seconds_not_the_sdks_five_minutes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import databricks.sdk
+    import databricks.sdk.config
+
     from accelerator.deploy.runner import RETRY_TIMEOUT_SECONDS, workspace_client
 
+    made: list[dict[str, object]] = []  # what the client is configured with, without a connection
+    monkeypatch.setattr(databricks.sdk.config, "Config", lambda **kwargs: made.append(kwargs) or kwargs)
+    monkeypatch.setattr(databricks.sdk, "WorkspaceClient", lambda config: config)
     monkeypatch.delenv("DATABRICKS_RETRY_TIMEOUT_SECONDS", raising=False)
-    monkeypatch.setenv("DATABRICKS_TOKEN", "t")
-    client = workspace_client(host="http://127.0.0.1:1")
-    assert client.config.retry_timeout_seconds == RETRY_TIMEOUT_SECONDS <= 60
+    workspace_client(host="http://127.0.0.1:1")
     monkeypatch.setenv("DATABRICKS_RETRY_TIMEOUT_SECONDS", "5")
-    assert workspace_client(host="http://127.0.0.1:1").config.retry_timeout_seconds == 5
+    workspace_client(host="http://127.0.0.1:1")
+    assert [m["retry_timeout_seconds"] for m in made] == [RETRY_TIMEOUT_SECONDS, 5]
+    assert RETRY_TIMEOUT_SECONDS <= 60 and made[0]["host"] == "http://127.0.0.1:1"

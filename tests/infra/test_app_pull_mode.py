@@ -117,7 +117,13 @@ def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, da
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
-        alice = Github(base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None)
+        alice = Github(
+            base_url=sandbox.api_url,
+            auth=Auth.Token("alice"),
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
         repo = alice.get_user().create_repo("lakehouse", auto_init=True)
         repo.create_file("accelerator.yaml", "config", PROJECT, branch="main")
         repo.create_file(

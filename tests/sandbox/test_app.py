@@ -37,7 +37,13 @@ KEY = pem()
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
     running = start_sandbox(tmp_path / "state", bot_login=BOT)
     register_app(running.state, APP_ID, KEY)
-    alice = Github(base_url=running.api_url, auth=Auth.Token("alice"), retry=None)
+    alice = Github(
+        base_url=running.api_url,
+        auth=Auth.Token("alice"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     alice.get_user().create_repo("lakehouse", auto_init=True)
     try:
         yield running
@@ -63,12 +69,22 @@ def test_an_app_finds_its_installation_and_its_token_acts_as_the_bot(sandbox: Ru
     granted = integration.get_access_token(1)
     assert granted.token.startswith("ghs_")
     assert 3500 < granted.expires_at.timestamp() - time.time() <= 3600
-    bot = Github(base_url=sandbox.api_url, auth=Auth.Token(granted.token), retry=None)
+    bot = Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(granted.token),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     me = bot.get_user()
     assert (me.login, me.type) == (BOT, "Bot")
     # PyGithub's own installation auth works the same way
     installed = Github(
-        base_url=sandbox.api_url, auth=Auth.AppAuth(APP_ID, KEY).get_installation_auth(1), retry=None
+        base_url=sandbox.api_url,
+        auth=Auth.AppAuth(APP_ID, KEY).get_installation_auth(1),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
     )
     assert installed.get_repo("alice/lakehouse").full_name == "alice/lakehouse"
 

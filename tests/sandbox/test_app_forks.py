@@ -23,7 +23,13 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def test_a_pull_request_from_a_fork(sandbox: RunningSandbox) -> None:

@@ -13,7 +13,13 @@ BOT = "accelerator[bot]"
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def annotation(line: int) -> dict[str, object]:

@@ -36,7 +36,13 @@ def web(sandbox: RunningSandbox) -> str:
 @pytest.mark.parametrize("protocol", ["0", "2"])
 def test_git_clone_reads_what_the_api_wrote(sandbox: RunningSandbox, tmp_path: Path, protocol: str) -> None:
     repo = (
-        Github(base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None)
+        Github(
+            base_url=sandbox.api_url,
+            auth=Auth.Token("alice"),
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
         .get_user()
         .create_repo("lake", auto_init=True)
     )
@@ -69,7 +75,13 @@ def test_git_clone_reads_what_the_api_wrote(sandbox: RunningSandbox, tmp_path: P
 
 
 def test_dumb_http_and_a_private_repository(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    alice = Github(base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None).get_user()
+    alice = Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token("alice"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    ).get_user()
     alice.create_repo("open", auto_init=True)
     dumb = tmp_path / "dumb"
     git("-c", "http.version=HTTP/1.1", "clone", f"{web(sandbox)}/alice/open.git", str(dumb), cwd=tmp_path)

@@ -15,7 +15,13 @@ from tests.sandbox.conftest import Receiver
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def test_a_commit_of_several_files_through_git_data(

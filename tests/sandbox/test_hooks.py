@@ -18,7 +18,13 @@ from tests.sandbox.conftest import Receiver
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def test_a_repository_hook_gets_a_ping_and_its_events(sandbox: RunningSandbox, receiver: Receiver) -> None:

@@ -14,7 +14,13 @@ TOO_LONG = "Body is too long (maximum is 65536 characters)"
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def test_issue_comments_are_edited_deleted_and_reacted_to(

@@ -16,7 +16,13 @@ from tests.sandbox.conftest import SECRET, Receiver
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def test_a_pull_request_life_with_pygithub(sandbox: RunningSandbox, receiver: Receiver) -> None:

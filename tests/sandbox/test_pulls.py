@@ -18,7 +18,13 @@ ERD = "".join(f"line {n}\n" for n in range(1, 21))
 
 
 def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(base_url=sandbox.api_url, auth=Auth.Token(login), retry=None)
+    return Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token(login),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
 
 
 def setup(sandbox: RunningSandbox, name: str) -> Repository:

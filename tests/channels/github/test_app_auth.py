@@ -94,7 +94,13 @@ def test_the_bots_client_takes_the_installation_of_the_delivery_or_of_the_reposi
 ) -> None:
     from github import Auth, Github
 
-    Github(base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None).get_user().create_repo("lake")
+    Github(
+        base_url=sandbox.api_url,
+        auth=Auth.Token("alice"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    ).get_user().create_repo("lake")
     settings = BotSettings(api_url=sandbox.api_url, token="", write_spacing=0, app_id=9, app_private_key=KEY)
     client = github_client(settings)
     with installation_scope(1):

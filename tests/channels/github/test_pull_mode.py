@@ -142,7 +142,13 @@ def test_a_delivery_that_also_came_by_push_is_one_turn(harness: Harness) -> None
 
 
 def test_the_apps_deliveries_take_its_jwt_not_a_user_token(unreachable: Unreachable) -> None:
-    alice = Github(base_url=unreachable.harness.sandbox.api_url, auth=Auth.Token("alice"), retry=None)
+    alice = Github(
+        base_url=unreachable.harness.sandbox.api_url,
+        auth=Auth.Token("alice"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     with pytest.raises(GithubException) as refused:
         alice.requester.requestJsonAndCheck("GET", "/app/hook/deliveries")
     assert refused.value.status == 401
