@@ -77,4 +77,3 @@ def permission(github: Github, repository: str, login: str) -> str:
         if failure.status in (403, 404):
             return "none"
         raise
-
