@@ -508,7 +508,16 @@ def undo(state: ConversationState) -> dict[str, Any]:
     if not source:
         return {"outcome": "answered", "reply": f"Nothing to {verb}."}
     revision = source.pop()
-    whose = replies.whose(revision, (state.get("message") or {}).get("author"))
+    message = state.get("message") or {}
+    whose = replies.whose(revision, message.get("author"))
+    author, permission = message.get("author"), message.get("permission")
+    if permission is not None and author != revision["author"] and permission not in APPROVERS:
+        # in a pull request, only the edit's author or a maintainer takes somebody's edit back
+        return {
+            "outcome": "answered",
+            "reply": f"Only {revision['author'] or 'its author'} or a maintainer (maintain or admin "
+            f"permission) can {verb} {whose}; {author} has {permission} permission. Nothing changed.",
+        }
     sources = state["sources"]
     moved = [f for f, digest in sorted(revision["expect"].items()) if sha256(sources.get(f, "")) != digest]
     if moved:

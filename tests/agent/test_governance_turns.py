@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from accelerator.agent.session import ConversationSession
 from accelerator.memory import MemoryStore
 from accelerator.memory.pool import MemoryPool
@@ -88,3 +90,18 @@ def test_propose_outside_a_terminal_says_what_it_does_and_changes_nothing(memory
     result = conversation.say("propose")
     assert "opens a pull request from a terminal conversation" in result.reply, result.reply
     assert result.state["sources"] == (before or {}).get("sources")
+
+
+@pytest.mark.parametrize(("permission", "undone"), [("write", False), ("maintain", True), ("admin", True)])
+def test_in_a_pull_request_only_the_author_or_a_maintainer_undoes_an_edit(
+    memory_pool: MemoryPool, permission: str, undone: bool
+) -> None:
+    conversation = start_conversation(memory_pool, f"test:undo-by-{permission}")
+    edit = "rename column crm.customers.full_name to customer_name"
+    assert conversation.say(edit, author="ana", permission="write").reply.startswith("Applied:")
+    result = conversation.say("undo", author="bob", permission=permission)
+    assert ("customer_name" not in result.state["sources"]["erd/retail.dbml"]) is undone, result.reply
+    if not undone:
+        assert result.reply.startswith("Only ana or a maintainer (maintain or admin permission) can undo")
+    mine = conversation.say("undo", author="ana", permission="write")  # the author always may
+    assert undone or "customer_name" not in mine.state["sources"]["erd/retail.dbml"], mine.reply
