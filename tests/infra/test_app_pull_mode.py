@@ -7,7 +7,6 @@ JWT, and answers with an installation token."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import socket
 import subprocess
@@ -15,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -43,12 +41,6 @@ github: {repository: alice/lakehouse, environments: [prod], app_id: 1}
 app: {pull_interval: 1s, workers: 2}
 ci: {warehouse_id: w1, owner_group: owners}
 """
-
-
-def _pull_mode_exists() -> bool:
-    from accelerator.channels.github.command import serve
-
-    return "pull" in inspect.signature(serve).parameters
 
 
 def _closed_port() -> int:
@@ -95,7 +87,6 @@ def rsa_private_key() -> str:
     ).decode()
 
 
-@pytest.mark.skipif(not _pull_mode_exists(), reason="accelerator serve --pull is not built yet (issue 12)")
 def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, database_url: str) -> None:
     from accelerator.sandbox import start_sandbox
     from accelerator.sandbox.api_app import register_app
