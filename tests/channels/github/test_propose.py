@@ -76,13 +76,17 @@ def test_propose_in_a_chat_opens_a_pull_request_that_continues_its_thread(
     # the PR is the chat's thread: its opening turn had nothing to commit, its undo is the chat's edit's
     assert harness.store.linked_thread(f"github:alice/lakehouse#{pull.number}") == thread.group(1)
     assert repo.get_branch(pull.head.ref).commit.sha == head.sha
+    # the terminal's user made the edit: a writer may not take it back, the owner (admin) may
     bob = harness.client("bob").get_repo("alice/lakehouse")
     bob.get_pull(pull.number).create_issue_comment("/uc undo")
+    harness.settle()
+    assert "customer_name" in harness.text(repo, "erd/retail.dbml", ref=pull.head.ref)
+    repo.get_pull(pull.number).create_issue_comment("/uc undo")
     harness.settle()
     erd = harness.text(repo, "erd/retail.dbml", ref=pull.head.ref)
     assert "full_name varchar(200)" in erd and "customer_name" not in erd
     said = [m.body for m in harness.store.transcript(thread.group(1)) if str(m.role.value) == "user"]
-    assert said == ["rename column crm.customers.full_name to customer_name", "undo"]
+    assert said == ["rename column crm.customers.full_name to customer_name", "undo", "undo"]
     conversation = harness.store.conversation(thread.group(1))
     assert conversation.repo == "alice/lakehouse" and conversation.pr_number == pull.number
 
