@@ -10,7 +10,6 @@ from __future__ import annotations
 import glob
 import os
 import pwd
-import secrets
 import shutil
 import socket
 import subprocess
@@ -20,9 +19,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
-from accelerator.memory import MemoryConfig, MemoryStore, open_pool, resolve_connection
-from accelerator.memory.pool import MemoryPool
 
 
 def _postgres_bin() -> Path | None:
@@ -106,30 +102,3 @@ def private_cluster() -> Iterator[PrivateCluster]:
             cluster.stop(mode="immediate")  # the data is thrown away: no shutdown checkpoint needed
         finally:
             shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def schema_name(module_database_url: str) -> Iterator[str]:
-    """A fresh schema per test in the module's database: much cheaper than CREATE DATABASE per test."""
-    name = f"t_{secrets.token_hex(5)}"
-    yield name
-    with psycopg.connect(module_database_url, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(psycopg.sql.Identifier(name)))
-
-
-@pytest.fixture
-def pool(module_database_url: str, schema_name: str) -> Iterator[MemoryPool]:
-    """A pool whose search_path is the test's schema, so raw SQL in tests may leave names unqualified."""
-    source = resolve_connection(MemoryConfig(schema_name=schema_name), env={}, url=module_database_url)
-    opened = open_pool(source, min_size=1, max_size=8, timeout=10)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-def store(pool: MemoryPool, schema_name: str) -> MemoryStore:
-    memory = MemoryStore(pool, schema=schema_name)
-    memory.migrate()
-    return memory

@@ -21,8 +21,6 @@ from accelerator.channels.github.auth import (
 )
 from accelerator.channels.github.settings import BotSettings
 
-EDITING_PERMISSIONS = frozenset({"admin", "maintain", "write"})
-
 
 def app_tokens(settings: BotSettings) -> InstallationTokens | None:
     """The App's installation tokens when the bot authenticates as a GitHub App (None: a token)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 import socket
 import threading
 import time
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 import uvicorn
 from github import Auth, Github
@@ -29,37 +27,12 @@ from accelerator.channels.github.intake import Metrics, create_app, queue_depth
 from accelerator.channels.github.pipeline import PullRequestBot, TurnReport
 from accelerator.channels.github.settings import BotSettings
 from accelerator.channels.github.workers import Workers
-from accelerator.memory import MemoryConfig, MemoryPool, MemoryStore, open_pool, resolve_connection
+from accelerator.memory import MemoryPool, MemoryStore
 
 if TYPE_CHECKING:
     from accelerator.sandbox import RunningSandbox
 
 SECRET = "webhook secret for tests"
-
-
-@pytest.fixture
-def schema_name(module_database_url: str) -> Iterator[str]:
-    name = f"gh_{secrets.token_hex(5)}"
-    yield name
-    with psycopg.connect(module_database_url, autocommit=True) as conn:
-        conn.execute(psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(psycopg.sql.Identifier(name)))
-
-
-@pytest.fixture
-def pool(module_database_url: str, schema_name: str) -> Iterator[MemoryPool]:
-    source = resolve_connection(MemoryConfig(schema_name=schema_name), env={}, url=module_database_url)
-    opened = open_pool(source, min_size=1, max_size=12, timeout=10)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-def store(pool: MemoryPool, schema_name: str) -> MemoryStore:
-    memory = MemoryStore(pool, schema=schema_name)
-    memory.migrate()
-    return memory
 
 
 def signed(
