@@ -75,7 +75,7 @@ def register_app(state: SandboxState, app_id: int, public_key_pem: str, owner: s
             "webhook_secret": None,
         }
         apps(state)[str(app_id)] = record
-        state.save()
+        state.changed("apps", str(app_id))
     return record
 
 
@@ -237,10 +237,11 @@ def create_access_token(sandbox: Sandbox, call: Call) -> Result:
         current = time.time()
         for stale in [key for key, value in tokens.items() if value["expires_at"] <= current]:
             del tokens[stale]
+            sandbox.state.changed("app_tokens", stale)
         if len(tokens) >= MAX_TOKENS:
             raise GitHubError(403, "Too many installation tokens; let some expire")
         tokens[token] = {"installation_id": INSTALLATION_ID, "expires_at": expires}
-        sandbox.state.save()
+        sandbox.state.changed("app_tokens", token)
     sandbox.state.user(sandbox.state.bot_login)
     return 201, {
         "token": token,
@@ -266,7 +267,7 @@ def convert_manifest(sandbox: Sandbox, call: Call) -> Result:
         owner = call.login if call.login and validate.LOGIN.match(call.login) else None
         app = register_app(sandbox.state, app_id, pem, owner=owner)
         app["webhook_secret"] = secrets.token_hex(16)
-        sandbox.state.save()
+        sandbox.state.changed("apps", str(app_id))
     return 201, {
         **app_shape(sandbox, app),
         "client_secret": secrets.token_hex(20),

@@ -159,6 +159,7 @@ def create_check_run(sandbox: Sandbox, call: Call) -> Result:
         suites: dict[str, int] = repository["check_suites"]
         if head_sha not in suites:
             suites[head_sha] = sandbox.state.new_id()
+            sandbox.state.changed_in(repository, "check_suites", head_sha)
         run: Record = {
             "id": sandbox.state.new_id(),
             "head_sha": head_sha,
@@ -175,7 +176,7 @@ def create_check_run(sandbox: Sandbox, call: Call) -> Result:
         }
         run["annotations"] = apply(run, call.body)
         repository["check_runs"][str(run["id"])] = run
-        sandbox.state.save()
+        sandbox.state.changed_in(repository, "check_runs", str(run["id"]))
     emit_run(sandbox, repository, run, call.user, "created")
     if run["status"] == "completed":
         emit_run(sandbox, repository, run, call.user, "completed")
@@ -199,7 +200,7 @@ def update_check_run(sandbox: Sandbox, call: Call) -> Result:
         added = apply(changed, call.body)  # all checked before anything is kept
         run.update(changed)
         run["annotations"] = [*run["annotations"], *added]
-        sandbox.state.save()
+        sandbox.state.changed_in(repository, "check_runs", str(run["id"]))
     if run["status"] == "completed" and was != "completed":
         emit_run(sandbox, repository, run, call.user, "completed")
     return 200, sandbox.shapes.check_run(repository, run)

@@ -109,7 +109,7 @@ def create_hook(sandbox: Sandbox, call: Call) -> Result:
             "last_response": {"code": None, "status": "unused", "message": None},
         }
         repository["hooks"].append(hook)
-        sandbox.state.save()
+        sandbox.state.item(repository, "hooks", hook)
     if active:
         ping(sandbox, repository, hook, call.user)
     return 201, sandbox.shapes.hook(repository, hook)
@@ -146,7 +146,7 @@ def edit_hook(sandbox: Sandbox, call: Call) -> Result:
         raise invalid("active must be true or false", "active")
     with sandbox.state.lock:
         hook.update(config=config, events=events, active=active, updated_at=now())
-        sandbox.state.save()
+        sandbox.state.item(repository, "hooks", hook)
     return 200, sandbox.shapes.hook(repository, hook)
 
 
@@ -154,7 +154,7 @@ def delete_hook(sandbox: Sandbox, call: Call) -> Result:
     repository, hook = hook_of(sandbox, call)
     with sandbox.state.lock:
         repository["hooks"].remove(hook)
-        sandbox.state.save()
+        sandbox.state.item_gone(repository, "hooks", hook["id"])
     return 204, None
 
 

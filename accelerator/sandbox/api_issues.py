@@ -90,7 +90,7 @@ def edit_record(sandbox: Sandbox, call: Call, repository: Record, record: Record
         if actions:
             record["updated_at"] = now()
             record["last_changes"] = changes
-            sandbox.state.save()
+            sandbox.state.record_changed(repository, record)
     return actions
 
 
@@ -207,9 +207,8 @@ def reactions(sandbox: Sandbox, call: Call, subject: str) -> Result:
     wanted = call.query.get("content")
     found = [
         reaction
-        for reaction in repository["reactions"]
-        if (reaction["subject"], reaction["subject_id"]) == (subject, subject_id)
-        and (wanted is None or reaction["content"] == wanted)
+        for reaction in sandbox.state.reactions(repository, subject, subject_id)
+        if wanted is None or reaction["content"] == wanted
     ]
     return 200, [sandbox.shapes.reaction(reaction) for reaction in paginate(call, found)]
 

@@ -67,7 +67,7 @@ def edit_pull(sandbox: Sandbox, call: Call) -> Result:
             tip = git.resolve_commit(f"refs/heads/{pull['base']}")
             pull["base_sha"] = tip
             pull["updated_at"] = now()
-            sandbox.state.save()
+            sandbox.state.changed_in(repository, "pulls", str(pull["number"]))
         if "edited" not in actions:
             actions.insert(0, "edited")
     for action in actions:
@@ -157,7 +157,8 @@ def merge_pull(sandbox: Sandbox, call: Call) -> Result:
             }
         )
         repository["pushed_at"] = now()
-        sandbox.state.save()
+        sandbox.state.changed_in(repository, "pulls", str(pull["number"]))
+        sandbox.state.changed_in(repository, "pushed_at")
     sandbox.pushed(repository, base_ref, base_tip, merged, call.user)
     emit_pull(sandbox, repository, pull, call.user, "closed")
     return 200, {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}
@@ -354,7 +355,8 @@ def post_review_comment(sandbox: Sandbox, call: Call, reply_to: int | None) -> R
         comment = new_comment(sandbox, pull, review, call.user, body, where, root)
         repository["reviews"].append(review)
         repository["review_comments"].append(comment)
-        sandbox.state.save()
+        sandbox.state.item(repository, "reviews", review)
+        sandbox.state.item(repository, "review_comments", comment)
     shaped = sandbox.shapes.review_comment(repository, comment)
     shaped_pull = sandbox.shapes.pull(repository, pull)
     sandbox.emit(
@@ -427,7 +429,7 @@ def edit_review_comment(sandbox: Sandbox, call: Call) -> Result:
         previous = comment["body"]
         comment["body"] = body
         comment["updated_at"] = now()
-        sandbox.state.save()
+        sandbox.state.item(repository, "review_comments", comment)
     shaped = sandbox.shapes.review_comment(repository, comment)
     pull = sandbox.state.pull(repository, comment["number"])
     sandbox.emit(
@@ -448,7 +450,7 @@ def delete_review_comment(sandbox: Sandbox, call: Call) -> Result:
     shaped = sandbox.shapes.review_comment(repository, comment)
     with sandbox.state.lock:
         repository["review_comments"].remove(comment)
-        sandbox.state.save()
+        sandbox.state.item_gone(repository, "review_comments", comment["id"])
     pull = sandbox.state.pull(repository, comment["number"])
     sandbox.emit(
         "pull_request_review_comment",
@@ -510,7 +512,9 @@ def create_review(sandbox: Sandbox, call: Call) -> Result:
         ]
         repository["reviews"].append(review)
         repository["review_comments"].extend(comments)
-        sandbox.state.save()
+        sandbox.state.item(repository, "reviews", review)
+        for comment in comments:
+            sandbox.state.item(repository, "review_comments", comment)
     shaped = sandbox.shapes.review(repository, review)
     if event is not None:
         shaped_pull = sandbox.shapes.pull(repository, pull)

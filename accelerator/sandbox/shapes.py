@@ -22,15 +22,26 @@ def node_id(kind: str, number: int) -> str:
 
 
 class Shapes:
-    """Renders state records as GitHub objects; `api` is `http://host:port/api/v3`, `web` its site."""
+    """Renders state records as GitHub objects; `api` is `http://host:port/api/v3`, `web` its site.
+
+    A user's shape and a repository's (but its viewer's `permissions`) are made once and copied after:
+    a user record never changes once made, and a repository's shape is made again when the state says
+    something it shows changed (`SandboxState.version`)."""
 
     def __init__(self, state: SandboxState, api: str) -> None:
         self.state = state
         self.api = api.rstrip("/")
         self.web = self.api.removesuffix("/api/v3")
+        self.users: dict[str, dict[str, Any]] = {}
+        self.repositories: dict[int, tuple[int, dict[str, Any]]] = {}
 
     def user(self, login: str) -> dict[str, Any]:
-        record = self.state.user(login)
+        found = self.users.get(login.lower())
+        if found is None:
+            found = self.users[login.lower()] = self.make_user(self.state.user(login))
+        return dict(found)
+
+    def make_user(self, record: Record) -> dict[str, Any]:
         api = f"{self.api}/users/{record['login']}"
         return {
             "login": record["login"],
@@ -76,9 +87,19 @@ class Shapes:
         }
 
     def repository(self, repository: Record, viewer: str | None = None) -> dict[str, Any]:
+        version = self.state.version(repository)
+        cached = self.repositories.get(repository["id"])
+        if cached is None or cached[0] != version:
+            cached = self.repositories[repository["id"]] = (version, self.make_repository(repository))
+        shaped = dict(cached[1])
+        role = self.state.role(repository, viewer)
+        if role is not None:
+            shaped["permissions"] = {name: ROLES.index(role) >= ROLES.index(name) for name in ROLES}
+        return shaped
+
+    def make_repository(self, repository: Record) -> dict[str, Any]:
         full_name = f"{repository['owner']}/{repository['name']}"
         api = f"{self.api}/repos/{full_name}"
-        role = self.state.role(repository, viewer)
         open_issues = sum(
             1 for r in [*repository["issues"].values(), *repository["pulls"].values()] if r["state"] == "open"
         )
@@ -173,8 +194,6 @@ class Shapes:
             "allow_auto_merge": False,
             "delete_branch_on_merge": False,
         }
-        if role is not None:
-            shaped["permissions"] = {name: ROLES.index(role) >= ROLES.index(name) for name in ROLES}
         return shaped
 
     def permission(self, repository: Record, login: str) -> dict[str, Any]:
@@ -367,7 +386,7 @@ class Shapes:
                     "rebaseable": mergeable,
                     "mergeable_state": {True: "clean", False: "dirty", None: "unknown"}[mergeable],
                     "merged_by": self.user(pull["merged_by"]) if pull.get("merged_by") else None,
-                    "comments": sum(1 for c in repository["comments"] if c["number"] == number),
+                    "comments": self.state.comment_count(repository, number),
                     "review_comments": sum(1 for c in repository["review_comments"] if c["number"] == number),
                     "maintainer_can_modify": False,
                     "commits": len(git.rev_list(pull["head_sha"], exclude=[base_sha])),
@@ -387,9 +406,8 @@ class Shapes:
     def reactions(self, repository: Record, url: str, subject: str, subject_id: int) -> dict[str, Any]:
         """The reaction roll-up a comment carries."""
         counts = dict.fromkeys(REACTIONS, 0)
-        for reaction in repository["reactions"]:
-            if reaction["subject"] == subject and reaction["subject_id"] == subject_id:
-                counts[reaction["content"]] += 1
+        for reaction in self.state.reactions(repository, subject, subject_id):
+            counts[reaction["content"]] += 1
         return {"url": f"{url}/reactions", "total_count": sum(counts.values()), **counts}
 
     def reaction(self, reaction: Record) -> dict[str, Any]:
@@ -446,7 +464,7 @@ class Shapes:
             "assignee": None,
             "assignees": [],
             "milestone": None,
-            "comments": sum(1 for c in repository["comments"] if c["number"] == number),
+            "comments": self.state.comment_count(repository, number),
             "created_at": iso(issue["created_at"]),
             "updated_at": iso(issue["updated_at"]),
             "closed_at": iso(issue["closed_at"]) if issue.get("closed_at") else None,

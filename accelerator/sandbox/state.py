@@ -1,7 +1,27 @@
 """The sandbox's state: users, repositories (bare git repositories under `<state>/repos`), their
-collaborators, issues, pull requests, comments, reviews, check runs, hooks, kept in `<state>/state.json`
-(webhook deliveries appended to `<state>/deliveries.jsonl`) so a
-restart on the same directory continues where it was."""
+collaborators, issues, pull requests, comments, reviews, check runs, hooks, Apps and tokens, so a
+restart on the same directory continues where it was.
+
+On disk (`<state>/`):
+- `state.json`: a snapshot of everything, with the generation of the journal that follows it;
+- `journal-<generation>.jsonl`: every change since the snapshot, one line per change (a JSON list of
+  operations: set or delete a key, upsert or drop a record of a list by its id), appended before the
+  request that made it is answered;
+- `deliveries.jsonl`: webhook deliveries, appended one per line as they are made.
+
+A change costs one short append, whatever the state holds (not a rewrite of the whole state); the
+journal is folded into a new snapshot when it outgrows the snapshot (so its cost per change stays
+constant) and at each start. Durability: every change is handed to the operating system (`write`)
+before its lock is released, so before the request is answered: a `kill -9` of the sandbox loses no
+acknowledged write (a change cut mid-line, never acknowledged, is dropped at the next start). Nothing
+is `fsync`ed: a machine crash or power loss may lose the last seconds, as the page cache had them.
+What a kill does lose: webhooks queued but not yet delivered (they are not re-sent after a restart;
+delivered ones are in `deliveries.jsonl`).
+
+Every change made under `state.lock` must be named with `changed`, `changed_in`, `item` or
+`item_gone`: the journal writes what they name (the value as it is when the outermost lock is
+released), and what is not named is lost at a restart (`tests/sandbox/conftest.py` reloads each
+test's state and compares it with the live one)."""
 
 from __future__ import annotations
 
@@ -9,6 +29,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from accelerator.sandbox import validate
@@ -29,10 +50,66 @@ COLLECTIONS: dict[str, type] = {
     "check_suites": dict,
     "hooks": list,
 }
+# The parts of a repository record whose changes do not change its shape (`Shapes.repository`).
+UNSHAPED = {"comments", "review_comments", "reviews", "reactions", "check_runs", "check_suites", "hooks"}
+COMPACT_BYTES = 4 * 1024 * 1024  # a journal this long (and longer than the snapshot) is folded into it
+GENERATION = "journal_generation"  # the snapshot's key naming the journal that follows it
 
 
 def now() -> int:
     return int(time.time())
+
+
+class StateLock:
+    """The state's re-entrant lock: leaving its outermost hold writes the changes made under it to the
+    journal, as one line (so before the request that made them is answered)."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.inner = threading.RLock()
+        self.depth = 0  # changed only by the thread holding `inner`
+
+    def __enter__(self) -> StateLock:
+        self.inner.acquire()
+        self.depth += 1
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.depth -= 1
+        try:
+            if self.depth == 0:
+                self.state.flush()
+        finally:
+            self.inner.release()
+
+
+class Index:
+    """A repository's issue comments by id and by issue, and its reactions by subject (what every
+    comment's shape looks up), kept as the comments and reactions change."""
+
+    def __init__(self, repository: Record) -> None:
+        self.comments: dict[int, Record] = {}
+        self.threads: dict[int, list[Record]] = {}
+        self.reactions: dict[tuple[str, int], list[Record]] = {}
+        for comment in repository["comments"]:
+            self.add_comment(comment)
+        for reaction in repository["reactions"]:
+            self.add_reaction(reaction)
+
+    def add_comment(self, comment: Record) -> None:
+        self.comments[int(comment["id"])] = comment
+        self.threads.setdefault(int(comment["number"]), []).append(comment)
+
+    def remove_comment(self, comment: Record) -> None:
+        self.comments.pop(int(comment["id"]), None)
+        thread = self.threads.get(int(comment["number"]), [])
+        if comment in thread:
+            thread.remove(comment)
+
+    def add_reaction(self, reaction: Record) -> None:
+        self.reactions.setdefault((reaction["subject"], int(reaction["subject_id"])), []).append(reaction)
 
 
 class SandboxState:
@@ -41,7 +118,7 @@ class SandboxState:
     def __init__(self, root: Path, bot_login: str = "accelerator[bot]") -> None:
         self.root = root
         self.bot_login = bot_login
-        self.lock = threading.RLock()
+        self.lock = StateLock(self)
         self.file = root / "state.json"
         # Deliveries (each with its payload) are appended to their own file, one JSON line each, so a
         # delivery does not rewrite the whole state and the state stays small.
@@ -52,6 +129,15 @@ class SandboxState:
             if self.file.exists()
             else {"next_id": 1, "users": {}, "repositories": {}}
         )
+        self.generation = int(self.data.pop(GENERATION, 0))
+        journal = self.journal_path(self.generation)
+        replayed = journal.exists() and journal.stat().st_size > 0
+        self.replay(journal)
+        for stale in root.glob("journal-*.jsonl"):  # a fold cut short left the previous one
+            if stale != self.journal_path(self.generation):
+                stale.unlink()
+        self.data.setdefault("apps", {})
+        self.data.setdefault("app_tokens", {})
         earlier = self.data.setdefault("deliveries", [])
         if earlier and not self.deliveries_file.exists():  # a state.json that kept them itself
             self.deliveries_file.write_text(
@@ -62,29 +148,154 @@ class SandboxState:
             with self.deliveries_file.open(encoding="utf-8") as lines:
                 for line in lines:
                     if line.strip():
-                        self.data["deliveries"].append(json.loads(line))
+                        try:
+                            self.data["deliveries"].append(json.loads(line))
+                        except ValueError:  # the last line, cut by a kill: that delivery is lost
+                            continue
         for repository in self.data["repositories"].values():
             upgrade(repository)
+        self.pending: list[tuple[str, tuple[Any, ...], Any]] = []
+        self.indexes: dict[str, Index] = {}
+        self.versions: dict[str, int] = {}  # per repository: bumped when its shape may change
+        self.journal: Any = None
+        self.journal_bytes = 0
+        self.snapshot_bytes = 0
+        self.deliveries_out: Any = None
+        if replayed or not self.file.exists():
+            self.compact()
+        else:
+            self.snapshot_bytes = self.file.stat().st_size
+            self.open_journal()
 
-    def save(self) -> None:
-        scratch = self.file.with_suffix(".tmp")
+    # the journal
+
+    def journal_path(self, generation: int) -> Path:
+        return self.root / f"journal-{generation}.jsonl"
+
+    def open_journal(self) -> None:
+        path = self.journal_path(self.generation)
+        self.journal = path.open("ab", buffering=0)
+        self.journal_bytes = path.stat().st_size
+
+    def replay(self, path: Path) -> int:
+        """Apply a journal's changes to `data` (a last line cut by a kill is dropped); how many."""
+        if not path.exists():
+            return 0
+        lines = path.read_bytes().split(b"\n")
+        lists: dict[int, tuple[list[Record], dict[int, Record]]] = {}
+        applied = 0
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                operations = json.loads(line)
+            except ValueError:
+                if number >= len(lines) - 1:
+                    break  # the change being written when the sandbox was killed, never acknowledged
+                raise ValueError(f"{path}:{number}: not a JSON line; the state cannot be read") from None
+            for operation in operations:
+                apply(self.data, operation, lists)
+            applied += 1
+        return applied
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot: write it whole, then start an empty journal."""
+        if self.journal is not None:
+            self.journal.close()
+        previous = self.journal_path(self.generation)
+        self.generation += 1
         kept = {key: value for key, value in self.data.items() if key != "deliveries"}
+        kept[GENERATION] = self.generation
+        scratch = self.file.with_suffix(".tmp")
         # compact: json's C encoder (an indented dump takes the pure-Python one, ten times slower)
-        scratch.write_text(json.dumps(kept, separators=(",", ":")), encoding="utf-8")
+        text = json.dumps(kept, separators=(",", ":"))
+        scratch.write_text(text, encoding="utf-8")
         scratch.replace(self.file)  # atomic: a crash never leaves half a state
+        self.snapshot_bytes = len(text)
+        previous.unlink(missing_ok=True)
+        self.journal_path(self.generation).unlink(missing_ok=True)
+        self.open_journal()
+
+    def flush(self) -> None:
+        """Write the changes named since the last flush as one journal line (the lock is held)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        operations = []
+        for kind, path, value in pending:
+            if kind == "set":
+                found = resolve_path(self.data, path)
+                operations.append(["set", list(path), found] if found is not MISSING else ["del", list(path)])
+            elif kind == "item":
+                operations.append(["item", list(path), value])
+            else:
+                operations.append(["drop", list(path), value])
+        line = (json.dumps(operations, separators=(",", ":")) + "\n").encode()
+        view = memoryview(line)
+        while view:
+            view = view[self.journal.write(view) :]
+        self.journal_bytes += len(line)
+        if self.journal_bytes > max(COMPACT_BYTES, 2 * self.snapshot_bytes):
+            self.compact()
+
+    def touch(self, path: tuple[Any, ...]) -> None:
+        if len(path) > 2 and path[0] == "repositories" and path[2] not in UNSHAPED:
+            self.versions[path[1]] = self.versions.get(path[1], 0) + 1
+
+    def changed(self, *path: str) -> None:
+        """Journal the value at `path` (keys from the state's root) as it is when the lock is released
+        (its deletion if it is gone by then). Call with the lock held."""
+        assert self.lock.depth > 0, "a change is journaled under the state's lock"
+        self.pending.append(("set", path, None))
+        self.touch(path)
+
+    def changed_in(self, repository: Record, *path: str) -> None:
+        """`changed` for a path inside a repository's record."""
+        self.changed("repositories", key_of(repository), *path)
+
+    def item(self, repository: Record, collection: str, record: Record) -> None:
+        """Journal a record of one of the repository's lists (comments, reviews, hooks...), new or
+        changed (found again by its id)."""
+        assert self.lock.depth > 0, "a change is journaled under the state's lock"
+        path = ("repositories", key_of(repository), collection)
+        self.pending.append(("item", path, record))
+        self.touch(path)
+
+    def item_gone(self, repository: Record, collection: str, record_id: int) -> None:
+        assert self.lock.depth > 0, "a change is journaled under the state's lock"
+        path = ("repositories", key_of(repository), collection)
+        self.pending.append(("drop", path, record_id))
+        self.touch(path)
+
+    def version(self, repository: Record) -> int:
+        """Changes when anything a repository's shape shows may have changed."""
+        return self.versions.get(key_of(repository), 0)
+
+    def index(self, repository: Record) -> Index:
+        key = key_of(repository)
+        found = self.indexes.get(key)
+        if found is None:
+            with self.lock:
+                found = self.indexes.get(key) or Index(repository)
+                self.indexes[key] = found
+        return found
 
     def new_id(self) -> int:
         value = int(self.data["next_id"])
         self.data["next_id"] = value + 1
+        self.changed("next_id")
         return value
 
     # users
 
     def user(self, login: str) -> Record:
         """The user `login`, created on first use (the bot's login is a Bot)."""
+        users: dict[str, Record] = self.data["users"]
+        key = login.lower()
+        known = users.get(key)
+        if known is not None:
+            return known
         with self.lock:
-            users: dict[str, Record] = self.data["users"]
-            key = login.lower()
             if key not in users:
                 validate.login(login)
                 users[key] = {
@@ -93,7 +304,7 @@ class SandboxState:
                     "type": "Bot" if login == self.bot_login else "User",
                     "created_at": now(),
                 }
-                self.save()
+                self.changed("users", key)
             found: Record = users[key]
             return found
 
@@ -150,7 +361,7 @@ class SandboxState:
                 commit = git.commit_tree(tree, [], "Initial commit", signature, signature)
                 git.update_ref("refs/heads/main", commit, ZERO_SHA)
             self.data["repositories"][key] = repository
-            self.save()
+            self.changed("repositories", key)
             return repository
 
     def role(self, repository: Record, login: str | None) -> str | None:
@@ -177,7 +388,7 @@ class SandboxState:
         with self.lock:
             self.user(login)
             repository["collaborators"][login.lower()] = permission
-            self.save()
+            self.changed_in(repository, "collaborators", login.lower())
 
     # files and refs
 
@@ -213,7 +424,7 @@ class SandboxState:
             commit = git.commit_tree(tree, [head] if head else [], message, signature, signature)
             git.update_ref(f"refs/heads/{branch}", commit, head or ZERO_SHA)
             repository["pushed_at"] = now()
-            self.save()
+            self.changed_in(repository, "pushed_at")
             return commit, current is None, head or ZERO_SHA
 
     def create_ref(self, repository: Record, ref: str, sha: str) -> None:
@@ -242,7 +453,7 @@ class SandboxState:
             except GitFailure as failure:
                 raise GitHubError(422, "Reference update failed") from failure
             repository["pushed_at"] = now()
-            self.save()
+            self.changed_in(repository, "pushed_at")
             return old
 
     # pull requests and comments
@@ -266,7 +477,8 @@ class SandboxState:
             )
             fork["parent"] = source_key
             fork["default_branch"] = source["default_branch"]
-            self.save()
+            self.changed_in(fork, "parent")
+            self.changed_in(fork, "default_branch")
             return fork
 
     def create_pull(
@@ -331,7 +543,8 @@ class SandboxState:
                 pull["head_repo"] = head_key
                 git.update_ref(f"refs/pull/{number}/head", head_sha)
             repository["pulls"][str(number)] = pull
-            self.save()
+            self.changed_in(repository, "next_number")
+            self.changed_in(repository, "pulls", str(number))
             return pull
 
     def pull(self, repository: Record, number: int) -> Record:
@@ -358,7 +571,7 @@ class SandboxState:
                     pull["head_sha"] = sha
                     pull["updated_at"] = now()
                     moved.append(pull)
-            self.save()
+                    self.changed_in(repository, "pulls", str(pull["number"]))
         return moved
 
     def fork_pulls_moved(self, fork: Record, branch: str) -> list[tuple[Record, Record]]:
@@ -383,7 +596,7 @@ class SandboxState:
                 pull["head_sha"] = sha
                 pull["updated_at"] = now()
                 moved.append((upstream, pull))
-            self.save()
+                self.changed_in(upstream, "pulls", str(pull["number"]))
         return moved
 
     def add_comment(self, repository: Record, number: int, author: str, body: str) -> Record:
@@ -398,19 +611,26 @@ class SandboxState:
                 "updated_at": now(),
             }
             repository["comments"].append(comment)
-            self.save()
+            self.index(repository).add_comment(comment)
+            self.item(repository, "comments", comment)
             return comment
 
     def comments(self, repository: Record, number: int) -> list[Record]:
         self.issue(repository, number)
-        return [comment for comment in repository["comments"] if comment["number"] == number]
+        return list(self.index(repository).threads.get(number, []))
+
+    def comment_count(self, repository: Record, number: int) -> int:
+        return len(self.index(repository).threads.get(number, []))
 
     def comment(self, repository: Record, comment_id: int) -> Record:
-        for comment in repository["comments"]:
-            if comment["id"] == comment_id:
-                found: Record = comment
-                return found
-        raise not_found()
+        found = self.index(repository).comments.get(comment_id)
+        if found is None:
+            raise not_found()
+        return found
+
+    def reactions(self, repository: Record, subject: str, subject_id: int) -> list[Record]:
+        """The reactions on one comment (`subject`: issue_comment or review_comment), oldest first."""
+        return list(self.index(repository).reactions.get((subject, subject_id), []))
 
     def edit_comment(self, repository: Record, comment: Record, body: str) -> str:
         """Set a comment's body; returns the body it had."""
@@ -418,18 +638,21 @@ class SandboxState:
             previous = str(comment["body"])
             comment["body"] = body
             comment["updated_at"] = now()
-            self.save()
+            self.item(repository, "comments", comment)
             return previous
 
     def delete_comment(self, repository: Record, comment: Record) -> None:
         with self.lock:
             repository["comments"].remove(comment)
-            repository["reactions"] = [
-                reaction
-                for reaction in repository["reactions"]
-                if (reaction["subject"], reaction["subject_id"]) != ("issue_comment", comment["id"])
-            ]
-            self.save()
+            index = self.index(repository)
+            index.remove_comment(comment)
+            self.item_gone(repository, "comments", comment["id"])
+            gone = index.reactions.pop(("issue_comment", int(comment["id"])), [])
+            if gone:
+                ids = {reaction["id"] for reaction in gone}
+                repository["reactions"] = [r for r in repository["reactions"] if r["id"] not in ids]
+                for reaction_id in ids:
+                    self.item_gone(repository, "reactions", reaction_id)
 
     def react(
         self, repository: Record, subject: str, subject_id: int, login: str, content: str
@@ -437,13 +660,8 @@ class SandboxState:
         """A user's reaction on a comment: (the reaction, whether it is new; one per user and content)."""
         with self.lock:
             login = self.user(login)["login"]
-            for reaction in repository["reactions"]:
-                if (reaction["subject"], reaction["subject_id"], reaction["user"], reaction["content"]) == (
-                    subject,
-                    subject_id,
-                    login,
-                    content,
-                ):
+            for reaction in self.index(repository).reactions.get((subject, subject_id), []):
+                if (reaction["user"], reaction["content"]) == (login, content):
                     return reaction, False
             reaction = {
                 "id": self.new_id(),
@@ -454,7 +672,8 @@ class SandboxState:
                 "created_at": now(),
             }
             repository["reactions"].append(reaction)
-            self.save()
+            self.index(repository).add_reaction(reaction)
+            self.item(repository, "reactions", reaction)
             return reaction, True
 
     # issues (a PR is an issue too: one number sequence for both)
@@ -474,8 +693,16 @@ class SandboxState:
                 "updated_at": now(),
             }
             repository["issues"][str(number)] = issue
-            self.save()
+            self.changed_in(repository, "next_number")
+            self.changed_in(repository, "issues", str(number))
             return issue
+
+    def record_changed(self, repository: Record, record: Record) -> None:
+        """Journal an issue or a PR (one number sequence for both) after a change."""
+        number = str(record["number"])
+        self.changed_in(
+            repository, "pulls" if repository["pulls"].get(number) is record else "issues", number
+        )
 
     def issue(self, repository: Record, number: int) -> Record:
         """The issue or the PR numbered `number`, or 404."""
@@ -524,18 +751,92 @@ class SandboxState:
         with self.lock:
             return self.new_id()
 
-    def record_delivery(self, delivery: Record, response: Record | None = None) -> None:
-        """Keep a delivery; `response` becomes its repository hook's `last_response`."""
+    def record_delivery(
+        self, delivery: Record, response: Record | None = None, line: str | None = None
+    ) -> None:
+        """Keep a delivery (`line`: its JSON, when the caller has it); `response` becomes its repository
+        hook's `last_response`."""
         with self.lock:
             self.data["deliveries"].append(delivery)
-            with self.deliveries_file.open("a", encoding="utf-8") as lines:
-                lines.write(json.dumps(delivery, separators=(",", ":")) + "\n")
+            if self.deliveries_out is None:
+                self.deliveries_out = self.deliveries_file.open("ab", buffering=0)
+                if self.deliveries_out.tell() and not self.deliveries_file.read_bytes().endswith(b"\n"):
+                    self.deliveries_out.write(b"\n")  # after a line a kill cut short
+            text = line if line is not None else json.dumps(delivery, separators=(",", ":"))
+            view = memoryview((text + "\n").encode())
+            while view:
+                view = view[self.deliveries_out.write(view) :]
             if response is not None:
                 for repository in self.data["repositories"].values():
                     for hook in repository["hooks"]:
                         if hook["id"] == delivery.get("hook_id") and hook.get("last_response") != response:
                             hook["last_response"] = response
-                            self.save()
+                            self.item(repository, "hooks", hook)
+
+    def close(self) -> None:
+        """Close the journal's and the deliveries' files (every change is already written)."""
+        with self.lock:
+            for handle in (self.journal, self.deliveries_out):
+                if handle is not None:
+                    handle.close()
+            self.journal = self.deliveries_out = None
+
+
+MISSING = object()
+
+
+def key_of(repository: Record) -> str:
+    """The repository's key in `data["repositories"]`."""
+    return f"{repository['owner']}/{repository['name']}".lower()
+
+
+def resolve_path(data: Record, path: tuple[Any, ...]) -> Any:
+    found: Any = data
+    for key in path:
+        if not isinstance(found, dict) or key not in found:
+            return MISSING
+        found = found[key]
+    return found
+
+
+def apply(
+    data: Record, operation: list[Any], lists: dict[int, tuple[list[Record], dict[int, Record]]]
+) -> None:
+    """One journal operation: `["set", path, value]`, `["del", path]`, `["item", path, record]` (the
+    list at `path` gets the record, replacing the one of its id) or `["drop", path, id]`. `lists` keeps
+    each list's records by id across a replay (the list itself too, so its `id()` stays its own)."""
+    kind, path = operation[0], operation[1]
+    if kind == "del":
+        parent = resolve_path(data, tuple(path[:-1]))
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        return
+    parent = data
+    for key in path[:-1]:
+        parent = parent.setdefault(key, {})
+    if kind == "set":
+        parent[path[-1]] = operation[2]
+        return
+    records: list[Record] = parent.setdefault(path[-1], [])
+    known = lists.get(id(records))
+    if known is None:
+        known = lists[id(records)] = (records, {record["id"]: record for record in records})
+    by_id = known[1]
+    if kind == "item":
+        value: Record = operation[2]
+        existing = by_id.get(value["id"])
+        if existing is None:
+            records.append(value)
+            by_id[value["id"]] = value
+        else:
+            existing.clear()
+            existing.update(value)
+    elif kind == "drop":
+        gone = by_id.pop(operation[2], None)
+        if gone is not None:
+            records.remove(gone)
+    else:
+        raise ValueError(f"unknown journal operation {kind!r}")
 
 
 def upgrade(repository: Record) -> None:

@@ -167,26 +167,39 @@ class WebhookSender:
         except httpx.HTTPError as failure:
             log.warning("webhook %s %s to %s failed: %s", item.event, item.guid, target.url, failure)
             status, message = 0, "failed to connect"
+        record: dict[str, Any] = {
+            "id": self.state.new_delivery_id(),
+            "hook_id": target.hook_id,
+            "guid": item.guid,
+            "event": item.event,
+            "action": item.payload.get("action"),
+            "redelivery": item.redelivery,
+            "repository_id": item.payload.get("repository", {}).get("id"),
+            "installation_id": 1 if target.kind == "integration" else None,
+            "status_code": status,
+            "duration": round(time.monotonic() - started, 4),
+            "delivered_at": now(),
+            "url": target.url,
+        }
+        # the record's JSON line with the payload's JSON as sent (`raw` is exactly it): not encoded again
+        line = (
+            json.dumps(record, separators=(",", ":"))[:-1]
+            + ',"request":{"headers":'
+            + json.dumps(headers, separators=(",", ":"))
+            + ',"payload":'
+            + raw
+            + '},"raw":'
+            + json.dumps(raw)
+            + "}"
+        )
+        record["request"] = {"headers": headers, "payload": item.payload}
+        record["raw"] = raw
         self.state.record_delivery(
-            {
-                "id": self.state.new_delivery_id(),
-                "hook_id": target.hook_id,
-                "guid": item.guid,
-                "event": item.event,
-                "action": item.payload.get("action"),
-                "redelivery": item.redelivery,
-                "repository_id": item.payload.get("repository", {}).get("id"),
-                "installation_id": 1 if target.kind == "integration" else None,
-                "status_code": status,
-                "duration": round(time.monotonic() - started, 4),
-                "delivered_at": now(),
-                "url": target.url,
-                "request": {"headers": headers, "payload": item.payload},
-                "raw": raw,
-            },
+            record,
             {
                 "code": status or None,
                 "status": "active" if 200 <= status < 300 else "failed",
                 "message": message,
             },
+            line,
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from accelerator.sandbox import RunningSandbox, start_sandbox
+from accelerator.sandbox import RunningSandbox, SandboxState, start_sandbox
 
 SECRET = "it's a secret to everybody"
 
@@ -67,8 +67,21 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
+def assert_durable(state: SandboxState) -> None:
+    """What the sandbox holds is what a restart on its directory reads back (every change journaled)."""
+    live = json.loads(json.dumps(state.data))
+    reloaded = SandboxState(state.root, bot_login=state.bot_login).data
+    for key in sorted(set(live) | set(reloaded)):
+        if key == "repositories":
+            for name in sorted(set(live[key]) | set(reloaded[key])):
+                assert reloaded[key].get(name) == live[key].get(name), f"repository {name} after a restart"
+        else:
+            assert reloaded.get(key) == live.get(key), f"{key} after a restart"
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path, receiver: Receiver) -> Iterator[RunningSandbox]:
     running = start_sandbox(tmp_path / "state", webhook_url=receiver.url, webhook_secret=SECRET)
     yield running
     running.stop()
+    assert_durable(running.state)
