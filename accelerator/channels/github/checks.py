@@ -10,6 +10,8 @@ protection should pin the required check to the App too ("Require status checks"
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +23,34 @@ CHECK_NAME = "accelerator/governance"
 BATCH = 50
 MAX_ANNOTATIONS = 1000
 LEVELS = {"error": "failure", "warn": "warning", "info": "notice"}
+
+
+class Published:
+    """The heads (repository key, commit sha) the bot's run is known to be on, in this process: a
+    later turn on the same head lists no runs. A run is never taken back, so this is never stale."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def add(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._items[key] = None
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+PUBLISHED = Published()
 
 
 def annotations_of(findings: Sequence[Finding], files: set[str] | None = None) -> list[dict[str, Any]]:
@@ -61,12 +91,16 @@ def publish_check(
     files: set[str] | None = None,
     *,
     bot_login: str,
+    new_commit: bool = False,
 ) -> int | None:
     """Create the head's check run unless the bot made one; the run's id (None when it existed).
-    A run of the same name by another App or a workflow is not the bot's: it does not count."""
-    existing = repo.get_commit(head).get_check_runs(check_name=CHECK_NAME)
-    if any(run.name == CHECK_NAME and made_by(run, bot_login) for run in existing):
-        return None
+    A run of the same name by another App or a workflow is not the bot's: it does not count.
+    `new_commit`: the caller made the head commit in this very turn, so no run of the bot's can be on
+    it yet (its runs are not listed)."""
+    if not new_commit:
+        existing = repo.get_commit(head).get_check_runs(check_name=CHECK_NAME)
+        if any(run.name == CHECK_NAME and made_by(run, bot_login) for run in existing):
+            return None
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warn")
     title = "does not build" if problem else f"{errors} error(s), {warnings} warning(s)"

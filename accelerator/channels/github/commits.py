@@ -1,23 +1,42 @@
-"""One commit per turn through the Git Data API: blobs -> a tree on `base_tree` -> a commit whose
-parent is the head the turn read -> a fast-forward update of the branch. Never forced: when the
-branch moved meanwhile (422 "not a fast forward"), `BranchMoved` tells the caller to read the new
-head and do the turn on it.
+"""One commit per turn through the Git Data API: a tree on `base_tree` holding the changed files'
+texts -> a commit whose parent is the head the turn read -> a fast-forward update of the branch.
+Never forced: when the branch moved meanwhile (422 "not a fast forward"), `BranchMoved` tells the
+caller to read the new head and do the turn on it.
 
 Each commit carries the trailer `Accelerator-Turn: <delivery id>`, so a worker that died between the
 commit and the reply finds its commit on the branch instead of committing twice, and a push made by
 the bot is known as its own.
+
+Requests: the texts go in the tree request itself (no request per blob; a file over
+`INLINE_MAX_BYTES` is a blob of its own), the parent is named by its sha (no read of it), and what
+a commit holds is remembered by sha (`COMMITS`, `snapshot.TREES`, `snapshot.BLOBS`: immutable), so
+the next turn on the bot's own head reads neither the commit, its tree nor the files it wrote.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import urllib.parse
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from github import GithubException, InputGitTreeElement
+from github.GitCommit import GitCommit
+from github.GitRef import GitRef
 from github.GitTree import GitTree
 from github.Repository import Repository
 
-from accelerator.channels.github.snapshot import BLOBS, git_blob_sha
+from accelerator.channels.github.snapshot import (
+    BLOBS,
+    TREES,
+    Tree,
+    git_blob_sha,
+    repo_key,
+    tree_after,
+    tree_object,
+)
 
 TRAILER = "Accelerator-Turn"
 TRAILER_LINE = re.compile(rf"^{TRAILER}: (\S+)\s*$", re.MULTILINE)
@@ -38,56 +57,184 @@ def commit_message(summary: str, delivery: str) -> str:
     return f"{first}\n\n{TRAILER}: {delivery}\n"
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    """What the bot reads of a commit: its message (the trailer) and its parents."""
+
+    sha: str
+    message: str
+    parents: tuple[str, ...]
+
+
+class CommitCache:
+    """Commits by (repository, sha): read once, or made by the bot (a commit never changes)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], CommitInfo] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, repository: str, sha: str) -> CommitInfo | None:
+        with self._lock:
+            found = self._items.get((repository, sha))
+            if found is not None:
+                self._items.move_to_end((repository, sha))
+            return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def put(self, repository: str, info: CommitInfo) -> None:
+        with self._lock:
+            self._items[(repository, info.sha)] = info
+            self._items.move_to_end((repository, info.sha))
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+COMMITS = CommitCache()
+INLINE_MAX_BYTES = 1024 * 1024  # a larger file is sent as a blob of its own, not in the tree request
+
+
+def commit_info(repo: Repository, sha: str, ahead: int = 1) -> CommitInfo:
+    """The commit, from `COMMITS` or one request; `ahead` > 1: the commit and its ancestors (that
+    many at most) are listed in that request, for a walk that goes on."""
+    key = repo_key(repo)
+    found = COMMITS.get(key, sha)
+    if found is None and ahead > 1:
+        _list_commits(repo, sha, ahead)
+        found = COMMITS.get(key, sha)
+    if found is None:
+        commit = repo.get_git_commit(sha)
+        found = CommitInfo(commit.sha, commit.message, tuple(parent.sha for parent in commit.parents))
+        COMMITS.put(key, found)
+    return found
+
+
+def _list_commits(repo: Repository, sha: str, count: int) -> None:
+    """`count` commits from `sha` (its ancestors, newest first) into `COMMITS`: one request."""
+    _, items = repo.requester.requestJsonAndCheck(
+        "GET", f"{repo.url}/commits", parameters={"sha": sha, "per_page": max(1, min(count, 100))}
+    )
+    key = repo_key(repo)
+    for item in items if isinstance(items, list) else []:
+        commit = item.get("commit") if isinstance(item, dict) else None
+        parents = item.get("parents") if isinstance(item, dict) else None
+        if (
+            not isinstance(commit, dict)
+            or not isinstance(commit.get("message"), str)
+            or not isinstance(parents, list)
+        ):
+            continue
+        shas = tuple(p["sha"] for p in parents if isinstance(p, dict) and isinstance(p.get("sha"), str))
+        if isinstance(item.get("sha"), str) and len(shas) == len(parents):
+            COMMITS.put(key, CommitInfo(item["sha"], commit["message"], shas))
+
+
 def find_turn_commit(repo: Repository, head: str, delivery: str, stop: str | None = None) -> str | None:
     """The commit carrying `delivery`'s trailer among the head's first-parent ancestors, up to the
-    commit the conversation last saw (`stop`) or `MAX_WALK` commits."""
+    commit the conversation last saw (`stop`) or `MAX_WALK` commits: one request when the first
+    parents are in one listing, none on the bot's own head (`COMMITS`)."""
     sha: str | None = head
-    for _ in range(MAX_WALK):
+    for walked in range(MAX_WALK):
         if sha is None:
             return None
-        commit = repo.get_git_commit(sha)
+        commit = commit_info(repo, sha, 1 if sha == stop else MAX_WALK - walked)
         if trailer_of(commit.message) == delivery:
             return sha
         if sha == stop or not commit.parents:
             return None
-        sha = commit.parents[0].sha
+        sha = commit.parents[0]
     return None
 
 
 def head_is_bots(repo: Repository, head: str) -> bool:
-    """Whether the head commit is one of the bot's own (it carries the trailer)."""
-    return trailer_of(repo.get_git_commit(head).message) is not None
+    """Whether the head commit is one of the bot's own (it carries the trailer). A human's push
+    lists its ancestors too: the turn that follows walks them (`find_turn_commit`)."""
+    return trailer_of(commit_info(repo, head, MAX_WALK).message) is not None
+
+
+def commit_object(repo: Repository, sha: str) -> GitCommit:
+    """A commit as the API's object, made without a request: `create_git_commit` names its
+    parents by sha only."""
+    url = f"{repo.url}/git/commits/{sha}"
+    return GitCommit(repo.requester, {}, {"sha": sha, "url": url}, completed=False)
+
+
+def branch_ref(repo: Repository, branch: str) -> GitRef:
+    """The branch's ref as the API's object, made without a request, at the `git/refs/...` url
+    that PATCH takes (`get_git_ref` names it `git/ref/...`, which only GET takes)."""
+    url = f"{repo.url}/git/refs/heads/{urllib.parse.quote(branch)}"
+    return GitRef(repo.requester, {}, {"ref": f"refs/heads/{branch}", "url": url}, completed=False)
+
+
+def make_commit(
+    repo: Repository,
+    parent: str,
+    base_tree: GitTree | Tree,
+    files: Mapping[str, str | None],
+    message: str,
+) -> str:
+    """A commit of `files` (path -> text; None deletes) on `parent` and its tree, no branch moved:
+    the texts go in the tree request itself (two writes whatever the number of files: writes are
+    spaced). With the parent's listing (a `snapshot.Tree`), what the commit holds is remembered."""
+    base = base_tree.obj if isinstance(base_tree, Tree) else base_tree
+    if base is None:
+        assert isinstance(base_tree, Tree)
+        base = tree_object(repo, base_tree.sha)
+    elements = []
+    written: dict[str, bytes | None] = {}
+    for path, text in sorted(files.items()):
+        if text is None:
+            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+            written[path] = None
+            continue
+        data = text.encode("utf-8")
+        written[path] = data
+        if len(data) <= INLINE_MAX_BYTES:
+            elements.append(InputGitTreeElement(path, "100644", "blob", content=text))
+        else:
+            elements.append(
+                InputGitTreeElement(path, "100644", "blob", sha=repo.create_git_blob(text, "utf-8").sha)
+            )
+    tree = repo.create_git_tree(elements, base)
+    commit = repo.create_git_commit(message, tree, [commit_object(repo, parent)])
+    key = repo_key(repo)
+    COMMITS.put(key, CommitInfo(commit.sha, commit.message, tuple(p.sha for p in commit.parents)))
+    for text_bytes in written.values():
+        if text_bytes is not None:  # the next turn reads this head: no need to fetch them
+            BLOBS.put(git_blob_sha(text_bytes), text_bytes)
+    if isinstance(base_tree, Tree):
+        TREES.put(key, tree_after(base_tree, commit.sha, tree.sha, written))
+    return str(commit.sha)
 
 
 def commit_files(
     repo: Repository,
     branch: str,
     parent: str,
-    base_tree: GitTree,
+    base_tree: GitTree | Tree,
     files: Mapping[str, str | None],
     message: str,
 ) -> str:
     """Commit `files` (path -> text; None deletes the file) on top of `parent` and move `branch` to
     it; the new sha."""
-    elements = []
-    for path, text in sorted(files.items()):
-        if text is None:
-            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
-            continue
-        blob = repo.create_git_blob(text, "utf-8")
-        data = text.encode("utf-8")
-        if git_blob_sha(data) == blob.sha:  # the next turn reads this head: no need to fetch it
-            BLOBS.put(blob.sha, data)
-        elements.append(InputGitTreeElement(path, "100644", "blob", sha=blob.sha))
-    tree = repo.create_git_tree(elements, base_tree)
-    commit = repo.create_git_commit(message, tree, [repo.get_git_commit(parent)])
+    sha = make_commit(repo, parent, base_tree, files, message)
+    move_branch(repo, branch, parent, sha)
+    return sha
+
+
+def move_branch(repo: Repository, branch: str, parent: str, sha: str) -> None:
+    """Fast-forward `branch` from `parent` to `sha`; `BranchMoved` when it is elsewhere. The branch
+    is read first: GitHub takes any fast-forward, and a branch reset behind `parent` (a force push
+    during the turn) must not be moved forward over what it dropped."""
     ref = repo.get_git_ref(f"heads/{branch}")
-    if ref.object.sha != parent:  # read first: its url is then GitHub's `git/refs/...`, which PATCH takes
+    if ref.object.sha != parent:
         raise BranchMoved(f"{branch} moved from {parent[:12]} to {ref.object.sha[:12]}")
     try:
-        ref.edit(commit.sha, force=False)
+        branch_ref(repo, branch).edit(sha, force=False)
     except GithubException as failure:
         if failure.status == 422:
             raise BranchMoved(f"{branch} moved from {parent[:12]}") from failure
         raise
-    return commit.sha

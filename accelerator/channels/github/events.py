@@ -187,6 +187,7 @@ class Context:
     installation: int | None = None
     _repo: Repository | None = field(default=None, repr=False)
     thread: str | None = None  # the thread this PR continues (`Registry.links`), when not its own
+    permissions: dict[str, str] = field(default_factory=dict, repr=False)  # read once per delivery
 
     @property
     def key(self) -> str:

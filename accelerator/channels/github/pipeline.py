@@ -34,7 +34,7 @@ from github.Repository import Repository
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import Inputs
 from accelerator.channels.github import commits, summary
-from accelerator.channels.github.checks import publish_check
+from accelerator.channels.github.checks import PUBLISHED, publish_check
 from accelerator.channels.github.client import BotIdentity, permission
 from accelerator.channels.github.events import (
     Command,
@@ -54,7 +54,8 @@ from accelerator.channels.github.snapshot import (
     file_at,
     git_blob_sha,
     read_blob,
-    read_tree,
+    repo_key,
+    tree_at,
 )
 from accelerator.config import CONFIG_NAMES, BotConfig, load_trusted_settings
 from accelerator.errors import AcceleratorError
@@ -278,7 +279,7 @@ class PullRequestBot:
 
     def _refused(self, ctx: Context, config: BotConfig, key: str, text: str) -> TurnReport | None:
         """One polite reply, and nothing else, to someone who may not edit."""
-        level = permission(self.github, ctx.repository, ctx.sender)
+        level = self.permission(ctx, ctx.sender)
         if config.may_edit(level):
             return None
         allowed = ", ".join(config.edit_permissions)
@@ -289,6 +290,14 @@ class PullRequestBot:
         issue = ctx.repo.get_issue(ctx.number)
         replied = self._reply_once(issue, key, summary.reply_body(key, text, note, None))
         return TurnReport(ctx.thread_id, "refused", reply=note, replied=replied)
+
+    def permission(self, ctx: Context, login: str) -> str:
+        """The user's permission on the delivery's repository, asked once per delivery (the refusal
+        and the turn both need it)."""
+        found = ctx.permissions.get(login)
+        if found is None:
+            found = ctx.permissions[login] = permission(self.github, ctx.repository, login)
+        return found
 
     def _acknowledge(self, comment: Any) -> None:
         """The eyes reaction: the comment was heard (before the turn runs)."""
@@ -318,6 +327,7 @@ class PullRequestBot:
             prefix = self.trusted(repo, pull.base.ref).prefix
         inputs = summary.SummaryInputs(prefix=prefix, fork=fork)
         result: TurnResult | None = None
+        made = False  # the turn made the head commit itself (no check run can be on it yet)
         for attempt in range(MAX_REDO + 1):
             last_seen = self._last_seen(thread)
             found = None
@@ -329,7 +339,7 @@ class PullRequestBot:
             try:
                 with checked_out(repo, head_sha) as head:
                     result, files, inputs = self._run(session, ctx, head, last_seen, command, inputs)
-                    base_tree = head.tree.obj
+                    base = head.tree
             except AcceleratorError as problem:  # the head cannot be read (a broken accelerator.yaml)
                 inputs = replace(inputs, problem=problem.format(), head=head_sha)
                 if command is not None:
@@ -339,12 +349,12 @@ class PullRequestBot:
                     report.reply = note
                 break
             report.files = sorted(files)
-            if fork or not files or base_tree is None:
+            if fork or not files:
                 self.store.set_head_sha(thread, head_sha)
                 break
             message = commits.commit_message(_subject(result, command), delivery)
             try:
-                report.commit = commits.commit_files(repo, branch, head_sha, base_tree, files, message)
+                report.commit = commits.commit_files(repo, branch, head_sha, base, files, message)
             except commits.BranchMoved:
                 log.info(
                     "%s moved during turn %s (attempt %d): redone on the new head",
@@ -354,6 +364,7 @@ class PullRequestBot:
                 )
                 head_sha = repo.get_pull(ctx.number).head.sha
                 continue
+            made = True
             crash_point("github.committed")
             self.store.set_head_sha(thread, report.commit)
             break
@@ -363,7 +374,7 @@ class PullRequestBot:
         if result is not None:
             report.duplicate, report.ran = result.duplicate, not result.duplicate
             report.reply = result.reply
-        self._write_back(ctx, pull, command, report, inputs)
+        self._write_back(ctx, pull, command, report, inputs, made=made)
         return report
 
     def _turn(self, ctx: Context, command: Command, head_sha: str, adopted: dict[str, str]) -> Any:
@@ -377,7 +388,7 @@ class PullRequestBot:
             source={"kind": "comment", "id": command.key, "url": command.url},
             commit_sha=head_sha,
             # `allow`, and `confirm` of somebody else's edits, need maintain or admin (the agent checks)
-            permission=permission(self.github, ctx.repository, command.author),
+            permission=self.permission(ctx, command.author),
         )
         if adopted:
             turn["adopted"] = adopted
@@ -459,7 +470,7 @@ class PullRequestBot:
         seen: Tree | None = None
         if last_seen is not None and last_seen != head.sha:
             try:
-                seen = read_tree(repo, last_seen)
+                seen = tree_at(repo, last_seen)
             except GithubException:  # the commit is gone (a force push): compare texts only
                 seen = None
         hand: dict[str, str] = {}
@@ -541,6 +552,8 @@ class PullRequestBot:
         command: Command | None,
         report: TurnReport,
         inputs: summary.SummaryInputs,
+        *,
+        made: bool = False,
     ) -> None:
         issue = ctx.repo.get_issue(ctx.number)
         html = pull.head.repo.html_url if pull.head.repo is not None else None
@@ -581,7 +594,7 @@ class PullRequestBot:
                 issue.create_comment(body)
                 report.replied = True
             crash_point("github.replied")
-        self._check(ctx.repo, report.commit or inputs.head, inputs)
+        self._check(ctx.repo, report.commit or inputs.head, inputs, made=made)
         body = summary.summary_body(inputs)
         sticky = next((c for c in mine if summary.SUMMARY_MARKER in (c.body or "")), None)
         # a turn that ran nothing new (a redelivery, an edited comment already handled) leaves it be
@@ -590,11 +603,20 @@ class PullRequestBot:
         elif sticky.body != body and (report.ran or report.commit is not None or report.files):
             sticky.edit(body)
 
-    def _check(self, repo: Repository, head: str | None, inputs: summary.SummaryInputs) -> None:
+    def _check(
+        self, repo: Repository, head: str | None, inputs: summary.SummaryInputs, *, made: bool = False
+    ) -> None:
+        """The head's check run, once (`made`: the turn made the head commit itself)."""
         if head is None:
             return
+        key = (repo_key(repo), head)
+        if key in PUBLISHED:
+            return
         try:
-            publish_check(repo, head, inputs.findings, inputs.problem, bot_login=self.identity.login)
+            publish_check(
+                repo, head, inputs.findings, inputs.problem, bot_login=self.identity.login, new_commit=made
+            )
+            PUBLISHED.add(key)
         except GithubException as failure:  # a token without checks: write (Actions' default, forks)
             if failure.status not in (403, 404):
                 raise

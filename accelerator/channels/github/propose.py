@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from github import GithubException, InputGitTreeElement
+from github import GithubException
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
@@ -202,28 +202,15 @@ def commit_tree(
     repo: Repository, parent: str, base_tree: Any, files: Mapping[str, str | None], message: str
 ) -> str:
     """A commit of `files` (path -> text; None deletes) on `parent`, no branch moved: the texts go in
-    the tree request itself (two writes, whatever the number of files: writes are spaced)."""
-    elements = [
-        InputGitTreeElement(path, "100644", "blob", sha=None)
-        if text is None
-        else InputGitTreeElement(path, "100644", "blob", content=text)
-        for path, text in sorted(files.items())
-    ]
-    tree = repo.create_git_tree(elements, base_tree)
-    return str(repo.create_git_commit(message, tree, [repo.get_git_commit(parent)]).sha)
+    the tree request itself (two writes, whatever the number of files: writes are spaced).
+    `base_tree`: the parent's `snapshot.Tree` (what the commit holds is then remembered) or its
+    tree as the API's object."""
+    return commits.make_commit(repo, parent, base_tree, files, message)
 
 
 def move_branch(repo: Repository, branch: str, parent: str, sha: str) -> None:
     """Fast-forward `branch` from `parent` to `sha`; `commits.BranchMoved` when it is elsewhere."""
-    ref = repo.get_git_ref(f"heads/{branch}")
-    if ref.object.sha != parent:  # read first: its url is then `git/refs/...`, which PATCH takes
-        raise commits.BranchMoved(f"{branch} moved from {parent[:12]} to {ref.object.sha[:12]}")
-    try:
-        ref.edit(sha, force=False)
-    except GithubException as failure:
-        if failure.status == 422:
-            raise commits.BranchMoved(f"{branch} moved from {parent[:12]}") from failure
-        raise
+    commits.move_branch(repo, branch, parent, sha)
 
 
 def _branch_head(repo: Repository, branch: str) -> str | None:
@@ -269,7 +256,7 @@ def open_proposal(
         start = existing or repo.get_branch(base).commit.sha
         with checked_out(repo, start) as head:
             files = files_of(head)
-            tree = head.tree.obj
+            tree = head.tree
         if not files:
             if existing is None:
                 raise NothingToPropose(
@@ -278,8 +265,6 @@ def open_proposal(
                 )
             store.set_head_sha(thread, start)
             break
-        if tree is None:
-            raise AcceleratorError(f"the tree of {start[:12]} cannot be read", hint="try again")
         made = commit_tree(repo, start, tree, files, message)
         try:
             if existing is None:

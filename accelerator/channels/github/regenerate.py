@@ -91,18 +91,15 @@ class Regenerate:
             if generation is None:
                 return TurnReport(ctx.key, "ignored", note="the default branch's sources do not build")
             files = changed_files({}, generation, out, head)
-            tree = head.tree.obj
+            tree = head.tree
         if not files:
             return TurnReport(ctx.key, "push", note="the generated files are up to date")
-        assert tree is not None
         message = commits.commit_message(TITLE, ctx.event.delivery)
         sha = commit_tree(repo, after, tree, files, message)
         if existing is None:
             repo.create_git_ref(f"refs/heads/{REGENERATE_BRANCH}", sha)
-        else:  # the bot's own branch, moved onto the new head
-            ref = repo.get_git_ref(f"heads/{REGENERATE_BRANCH}")
-            if ref.object.sha != sha:  # read first: its url is then `git/refs/...`, which PATCH takes
-                ref.edit(sha, force=True)
+        elif existing != sha:  # the bot's own branch, moved onto the new head
+            commits.branch_ref(repo, REGENERATE_BRANCH).edit(sha, force=True)
         body = regenerate_body(default, after, sorted(files), list(generation.findings))
         pull, created = open_pull(repo, REGENERATE_BRANCH, default, TITLE, body)
         note = f"{'opened' if created else 'updated'} #{pull.number}"

@@ -85,6 +85,11 @@ class BlobCache:
                 self._items.move_to_end(sha)
             return found
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
     def put(self, sha: str, data: bytes) -> None:
         with self._lock:
             if sha in self._items or len(data) > self.limit:
@@ -99,7 +104,91 @@ class BlobCache:
 BLOBS = BlobCache()
 
 
+def repo_key(repo: Repository) -> str:
+    """The repository as a cache key, without a request (a lazy `Repository` knows only its url)."""
+    requester = repo.requester
+    return f"{requester.base_url}{repo.url.removeprefix(requester.base_url)}".lower()
+
+
+class TreeCache:
+    """Commits' listings by (repository, commit sha), at most `limit_entries` files in all: what a
+    commit holds never changes. It keeps the trees the bot read and those of the commits it made, so
+    the next turn on the bot's own head reads no tree. Shared by the workers of a process."""
+
+    def __init__(self, limit_entries: int = 1_000_000) -> None:
+        self.limit = limit_entries
+        self._items: OrderedDict[tuple[str, str], Tree] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, repository: str, commit: str) -> Tree | None:
+        with self._lock:
+            found = self._items.get((repository, commit))
+            if found is not None:
+                self._items.move_to_end((repository, commit))
+            return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+    def put(self, repository: str, tree: Tree) -> None:
+        size = len(tree.files) + 1
+        with self._lock:
+            if (repository, tree.commit) in self._items or size > self.limit:
+                return
+            self._items[(repository, tree.commit)] = Tree(tree.commit, tree.sha, tree.files)
+            self._size += size
+            while self._size > self.limit:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.files) + 1
+
+
+TREES = TreeCache()
+
+
+def tree_object(repo: Repository, sha: str) -> GitTree:
+    """The tree as the API's object, made without a request: `create_git_tree` and
+    `create_git_commit` use only its sha."""
+    url = f"{repo.url}/git/trees/{sha}"
+    return GitTree(repo.requester, {}, {"sha": sha, "url": url}, completed=False)
+
+
+def tree_at(repo: Repository, commit: str) -> Tree:
+    """`read_tree`, through `TREES`: no request for a commit whose tree the process knows."""
+    key = repo_key(repo)
+    cached = TREES.get(key, commit)
+    if cached is not None:
+        return Tree(cached.commit, cached.sha, cached.files, obj=tree_object(repo, cached.sha))
+    found = read_tree(repo, commit)
+    TREES.put(key, found)
+    return found
+
+
+def tree_after(parent: Tree, commit: str, tree_sha: str, files: dict[str, bytes | None]) -> Tree:
+    """The listing of a commit made on `parent`'s tree by writing `files` (path -> bytes, None:
+    deleted) as regular files, as git builds it: a written path replaces what was at it and below
+    it, and a file where one of its directories goes."""
+    listing = dict(parent.files)
+    directories = {name.rsplit("/", depth)[0] for name in listing for depth in range(1, name.count("/") + 1)}
+    for path, data in files.items():
+        listing.pop(path, None)
+        if path in directories:  # a file where a directory was: what was below it goes
+            below = f"{path}/"
+            for name in [n for n in listing if n.startswith(below)]:
+                del listing[name]
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            listing.pop("/".join(parts[:depth]), None)
+        if data is not None:
+            listing[path] = Entry(path, git_blob_sha(data), len(data))
+            directories.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
+    return Tree(commit, tree_sha, listing)
+
+
 def read_tree(repo: Repository, commit: str) -> Tree:
+    """A commit's listing as GitHub gives it (one request; `tree_at` caches it)."""
     tree = repo.get_git_tree(commit, recursive=True)
     if tree.raw_data.get("truncated"):
         raise AcceleratorError(
@@ -172,7 +261,7 @@ def wanted_paths(config: ProjectConfig, files: dict[str, Entry]) -> list[str]:
 @contextmanager
 def checked_out(repo: Repository, commit: str) -> Iterator[Head]:
     """The head's config, sources and history in a scratch directory, removed afterwards."""
-    tree = read_tree(repo, commit)
+    tree = tree_at(repo, commit)
     root = Path(tempfile.mkdtemp(prefix="accelerator-pr-"))
     try:
         name = next((n for n in CONFIG_NAMES if n in tree.files), None)
@@ -207,4 +296,7 @@ def file_at(repo: Repository, ref: str, path: str) -> str | None:
         raise
     if isinstance(content, list) or content.type != "file" or content.size > MAX_FILE_BYTES:
         return None
-    return content.decoded_content.decode("utf-8", "replace")
+    data = content.decoded_content
+    if git_blob_sha(data) == content.sha:  # a head holding the same file reads it from the cache
+        BLOBS.put(content.sha, data)
+    return data.decode("utf-8", "replace")
