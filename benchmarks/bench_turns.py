@@ -1,14 +1,15 @@
 """Benchmark of a warm conversation turn on a synthetic model (default: 200 tables x 10 columns, DBML).
 
     .venv/bin/python benchmarks/bench_turns.py [--tables 200] [--columns 10] [--turns 30]
-        [--database-url URL] [--terraform] [--edit rename|add]
+        [--database-url URL] [--terraform] [--edit rename|add] [--statements]
 
 A warm turn is what `accelerator chat` does per line once the session is open: interpret the
 command, patch the ERD, govern, render SQL (every environment) and docs, checkpoint, and write the
 messages and changed files, in one transaction. Each turn renames (or, `--edit add`, adds) a
 different column, so every turn re-governs new sources (no hit in the per-sources cache; the
 per-block and per-table caches hit).
-Prints p50/p95/max, database statements per turn (counted by wrapping psycopg's cursor;
+Prints p50/p95/max of wall-clock and of CPU time (time.process_time: this process, so the
+database's own work is not in it), database statements per turn (counted by wrapping psycopg's cursor;
 PostgresSaver pipelines its own), and checkpoint bytes per turn. Terraform synthesis is timed
 separately (`--terraform`): the chat loop leaves it off by default.
 """
@@ -44,6 +45,7 @@ class StatementCounter:
 
     def __init__(self) -> None:
         self.count = 0
+        self.log: list[str] | None = None  # when a list: each statement's first words
         self._originals: dict[str, Any] = {}
 
     def install(self) -> None:
@@ -53,6 +55,10 @@ class StatementCounter:
 
             def counted(cursor: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
                 self.count += 1
+                if self.log is not None and args:
+                    query = args[0]
+                    text = query if isinstance(query, str) else query.as_string(cursor.connection)
+                    self.log.append(" ".join(text.split())[:100])
                 return _original(cursor, *args, **kwargs)
 
             setattr(psycopg.Cursor, name, counted)
@@ -122,6 +128,7 @@ def main() -> None:
         "--edit", choices=["rename", "add"], default="rename",
         help="each turn renames a column (no line moves) or adds one (the tables below move a line)",
     )  # fmt: skip
+    parser.add_argument("--statements", action="store_true", help="list the statements of the last turn")
     args = parser.parse_args()
 
     from accelerator.agent.session import ConversationSession
@@ -158,6 +165,7 @@ def main() -> None:
         counter = StatementCounter()
         counter.install()
         durations: list[float] = []
+        cpu: list[float] = []
         statements: list[int] = []
         checkpoint_bytes: list[int] = []
         file_bytes: list[int] = []
@@ -179,10 +187,14 @@ def main() -> None:
                     measure(FILE_BYTES_SQL),
                     counter.count,
                 )
-                started = time.perf_counter()
+                if args.statements and turn == args.turns - 1:
+                    counter.log = []
+                started, started_cpu = time.perf_counter(), time.process_time()
                 with session.lock():
                     result = session.turn({"event": f"bench:{turn}", "text": text})
                 durations.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
+                log, counter.log = counter.log, None
                 assert result.state["outcome"] == "applied", result.reply
                 statements.append(counter.count - before_count)
                 checkpoint_bytes.append(measure(CHECKPOINT_BYTES_SQL) - before_cp)
@@ -195,9 +207,16 @@ def main() -> None:
             f"warm turn over {args.turns} turns: p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
             f"max {max(ms):.0f} ms (targets: p50 <= 100 ms, p95 <= 250 ms)"
         )
+        cpu_ms = [c * 1000 for c in cpu]
+        print(
+            f"warm turn CPU time (this process): p50 {percentile(cpu_ms, 0.5):.1f} ms, "
+            f"p95 {percentile(cpu_ms, 0.95):.1f} ms"
+        )
         print(
             f"database statements per turn (incl. the advisory lock): median {statistics.median(statements):.0f}"
         )
+        for line in log or []:
+            print(f"  {line}")
         print(f"checkpoint bytes per turn: median {statistics.median(checkpoint_bytes):,.0f}")
         print(
             f"file bytes recorded per turn (ERD + changed generated files): median {statistics.median(file_bytes):,.0f}"

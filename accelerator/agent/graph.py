@@ -11,6 +11,9 @@ files in the memory) and in the channel after the turn's transaction commits (se
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from langgraph.graph import START, StateGraph
 
 from accelerator.agent import nodes
@@ -18,6 +21,9 @@ from accelerator.agent.nodes import AgentContext
 from accelerator.agent.state import ConversationState
 
 GraphBuilder = StateGraph[ConversationState, AgentContext, ConversationState, ConversationState]
+
+_compiled: Any = None
+_compiled_lock = threading.Lock()
 
 
 def build_graph() -> GraphBuilder:
@@ -41,3 +47,16 @@ def build_graph() -> GraphBuilder:
     graph.add_conditional_edges("apply", nodes.after_change, ["govern", "publish"])
     graph.add_conditional_edges("undo", nodes.after_change, ["govern", "publish"])
     return graph
+
+
+def compiled_graph() -> Any:
+    """The graph compiled without a checkpointer, once per process (compiling costs about 20 ms) and
+    shared by every session and thread: a compiled graph keeps no run state (each `invoke` makes its
+    own channels and tasks), and each turn runs a `copy` of it bound to its own connection's
+    checkpointer (`ConversationSession._graph`)."""
+    global _compiled
+    if _compiled is None:
+        with _compiled_lock:
+            if _compiled is None:
+                _compiled = build_graph().compile()
+    return _compiled

@@ -23,7 +23,7 @@ from psycopg.rows import DictRow
 from accelerator.agent import replies
 from accelerator.agent.crash import crash_point
 from accelerator.agent.derived import DerivedCache, Inputs, LedgerMissing
-from accelerator.agent.graph import build_graph
+from accelerator.agent.graph import compiled_graph
 from accelerator.agent.limits import storable
 from accelerator.agent.llm import ToolCallingModel, propose_turn
 from accelerator.agent.nodes import AgentContext
@@ -31,7 +31,9 @@ from accelerator.agent.state import ConversationState, Turn
 from accelerator.errors import AcceleratorError
 from accelerator.gcpause import collection_paused
 from accelerator.generate import Generation, MigrationHistory
-from accelerator.memory import Conversation, MemoryPool, MemoryStore, checkpointer
+from accelerator.memory import Conversation, MemoryPool, MemoryStore
+from accelerator.memory.checkpoints import create_checkpoint_tables
+from accelerator.memory.transactions import pooled_transaction
 from accelerator.model.elements import Project
 from accelerator.plan.migrations import SUM_FILE, migration_version
 
@@ -93,17 +95,6 @@ def storable_turn(turn: Turn) -> Turn:
     return {**turn, "text": clean_text, "author": clean_author}
 
 
-class _OneConnection:
-    """A pool that always hands out the same connection: runs MemoryStore calls in our transaction."""
-
-    def __init__(self, conn: Connection[DictRow]) -> None:
-        self.conn = conn
-
-    @contextmanager
-    def connection(self, timeout: float | None = None) -> Iterator[Connection[DictRow]]:
-        yield self.conn
-
-
 class ConversationSession:
     def __init__(
         self,
@@ -134,10 +125,10 @@ class ConversationSession:
         self.backend = backend
         self.output_prefix = output_prefix
         self.record_generated = record_generated
-        # Compiled once per session; each transaction gets a copy bound to its connection's checkpointer.
-        self.graph = build_graph().compile()
+        # Compiled once per process; each transaction gets a copy bound to its connection's checkpointer.
+        self.graph = compiled_graph()
         self.config: Any = {"configurable": {"thread_id": thread_id}}
-        checkpointer(pool, schema)  # creates the checkpoint tables once per process
+        create_checkpoint_tables(pool, schema)  # once per process, pool and schema
 
     def open(
         self, repo: str | None = None, pr_number: int | None = None, *, created_by: int | None = None
@@ -152,8 +143,7 @@ class ConversationSession:
 
     def state(self) -> ConversationState | None:
         """The state as of the last completed turn, or None for a thread that never started."""
-        with self.pool.connection() as conn:
-            snapshot = self._graph(conn).get_state(self.config)
+        snapshot = self.store._run(lambda conn: self._graph(conn).get_state(self.config), transaction=False)
         return cast(ConversationState, snapshot.values) if snapshot.values else None
 
     def start(self, initial: ConversationState) -> TurnResult:
@@ -283,8 +273,8 @@ class ConversationSession:
 
     @contextmanager
     def _transaction(self) -> Iterator[tuple[Connection[DictRow], AgentContext]]:
-        with self.pool.connection() as conn, conn.transaction():
-            store = MemoryStore(cast(MemoryPool, _OneConnection(conn)), self.schema)
+        with pooled_transaction(self.pool) as conn:
+            store = MemoryStore.in_transaction(conn, self.schema)
             yield (
                 conn,
                 AgentContext(

@@ -18,8 +18,9 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from psycopg import Connection, sql
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
@@ -27,6 +28,7 @@ from psycopg.types.json import Jsonb
 from accelerator.memory import schema as memory_schema
 from accelerator.memory.checkpoints import create_checkpoint_tables
 from accelerator.memory.deliveries import DeliveryQueue
+from accelerator.memory.pool import MemoryPool, connection_lost, is_connection_lost
 from accelerator.memory.records import (
     Conversation,
     ConversationSummary,
@@ -40,7 +42,7 @@ from accelerator.memory.records import (
     TurnFile,
     User,
 )
-from accelerator.memory.transactions import not_found
+from accelerator.memory.transactions import OneConnection, not_found
 
 UPSERT_USER_BY_GITHUB_SQL = """
 INSERT INTO {schema}.users (github_login, databricks_user, display_name)
@@ -72,8 +74,6 @@ RETURNING *"""
 
 SELECT_CONVERSATION_SQL = "SELECT * FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
 
-LOCK_CONVERSATION_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s FOR UPDATE"
-
 SET_HEAD_SHA_SQL = """
 UPDATE {schema}.conversations SET head_sha = %(head_sha)s, updated_at = now()
 WHERE thread_id = %(thread_id)s RETURNING *"""
@@ -82,29 +82,33 @@ CLOSE_CONVERSATION_SQL = """
 UPDATE {schema}.conversations SET status = 'closed', closed_at = now(), updated_at = now()
 WHERE thread_id = %(thread_id)s AND status = 'open' RETURNING id"""
 
-SELECT_MESSAGE_BY_SOURCE_SQL = "SELECT * FROM {schema}.messages WHERE source_id = %(source_id)s"
-
 SELECT_BODY_BY_SOURCE_SQL = "SELECT body FROM {schema}.messages WHERE source_id = %(source_id)s"
 
-# Runs after LOCK_CONVERSATION_SQL: the row lock serializes appends, so last_seq + 1 never skips or repeats.
+# Runs after LOCK_CONVERSATION_SQL: the row lock serializes appends, so last_seq + 1 never skips or repeats,
+# and this statement's snapshot (taken after the lock was granted) sees every message committed before:
+# a `source_id` already stored returns that message, and nothing changes.
 # A message with a user is that user's latest activity. A new message reopens a closed conversation
 # (a PR reopened, a session resumed): `prune` must never delete a turn that came after the close.
 APPEND_MESSAGE_SQL = """
-WITH bumped AS (
+WITH existing AS (
+    SELECT * FROM {schema}.messages WHERE source_id = %(source_id)s
+), bumped AS (
     UPDATE {schema}.conversations
     SET last_seq = last_seq + 1, updated_at = now(), status = 'open', closed_at = NULL
-    WHERE id = %(conversation_id)s
+    WHERE id = %(conversation_id)s AND NOT EXISTS (SELECT FROM existing)
     RETURNING id, last_seq
 ), seen AS (
     UPDATE {schema}.users SET last_active_at = greatest(last_active_at, now())
-    WHERE id = %(user_id)s
+    WHERE id = %(user_id)s AND NOT EXISTS (SELECT FROM existing)
+), inserted AS (
+    INSERT INTO {schema}.messages
+        (conversation_id, seq, role, author, body, payload, source_id, user_id, turn, source, commit_sha)
+    SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s, %(user_id)s, %(turn)s,
+           %(source)s, %(commit_sha)s
+    FROM bumped
+    RETURNING *
 )
-INSERT INTO {schema}.messages
-    (conversation_id, seq, role, author, body, payload, source_id, user_id, turn, source, commit_sha)
-SELECT id, last_seq, %(role)s, %(author)s, %(body)s, %(payload)s, %(source_id)s, %(user_id)s, %(turn)s,
-       %(source)s, %(commit_sha)s
-FROM bumped
-RETURNING *"""
+SELECT * FROM inserted UNION ALL SELECT * FROM existing"""
 
 SELECT_MESSAGES_SQL = """
 SELECT m.* FROM {schema}.messages m JOIN {schema}.conversations c ON c.id = m.conversation_id
@@ -199,7 +203,17 @@ def thread_lock_key(thread_id: str) -> int:
 
 
 class MemoryStore(DeliveryQueue):
-    """Typed access to the memory tables. Thread-safe: every call borrows its own pooled connection."""
+    """Typed access to the memory tables. Thread-safe: every call borrows its own pooled connection
+    (except a store `in_transaction`, which belongs to the thread running that transaction)."""
+
+    @classmethod
+    def in_transaction(cls, conn: Connection[DictRow], schema: str = "accelerator") -> MemoryStore:
+        """A store whose calls all run in `conn`'s open transaction (a conversation turn's), used for
+        that transaction only: it reads a conversation's id, and takes its row lock, once (the lock
+        is held until the transaction ends)."""
+        store = cls(cast(MemoryPool, OneConnection(conn)), schema)
+        store._ids = {}
+        return store
 
     # -- schema ------------------------------------------------------------------------------------
 
@@ -330,16 +344,10 @@ class MemoryStore(DeliveryQueue):
         }
 
         def append(conn: Connection[DictRow]) -> dict[str, Any]:
-            locked = self._fetch_one(conn, LOCK_CONVERSATION_SQL, {"thread_id": thread_id})
-            if locked is None:
-                raise not_found(thread_id)
-            if source_id is not None:
-                existing = self._fetch_one(conn, SELECT_MESSAGE_BY_SOURCE_SQL, {"source_id": source_id})
-                if existing is not None:
-                    return existing
-            inserted = self._fetch_one(conn, APPEND_MESSAGE_SQL, {**params, "conversation_id": locked["id"]})
-            assert inserted is not None  # the locked row exists, so the CTE inserts exactly one message
-            return inserted
+            conversation_id = self._conversation_id(conn, thread_id, lock=True)
+            row = self._fetch_one(conn, APPEND_MESSAGE_SQL, {**params, "conversation_id": conversation_id})
+            assert row is not None  # the locked row exists: the stored message, or the one inserted
+            return row
 
         return Message.from_row(self._run(append))
 
@@ -466,16 +474,27 @@ class MemoryStore(DeliveryQueue):
 
     @contextmanager
     def thread_lock(self, thread_id: str) -> Iterator[None]:
-        """Hold the thread's session advisory lock on a dedicated connection; a second holder waits."""
+        """Hold the thread's session advisory lock on a dedicated connection; a second holder waits.
+        A connection found dead when locking (nothing held yet) is replaced once."""
         key = thread_lock_key(thread_id)
-        with self.pool.connection() as conn:
-            conn.execute(THREAD_LOCK_SQL, {"key": key})
-            try:
-                yield
-            finally:
-                # If the connection died, the server already released the lock with the session.
-                if not conn.closed:
-                    conn.execute(THREAD_UNLOCK_SQL, {"key": key})
+        for attempt in (1, 2):
+            with self.pool.connection() as conn:
+                try:
+                    conn.execute(THREAD_LOCK_SQL, {"key": key})
+                except psycopg.OperationalError as error:
+                    if not is_connection_lost(error):
+                        raise
+                    connection_lost(self.pool)
+                    if attempt == 2:
+                        raise
+                    continue
+                try:
+                    yield
+                finally:
+                    # If the connection died, the server already released the lock with the session.
+                    if not conn.closed:
+                        conn.execute(THREAD_UNLOCK_SQL, {"key": key})
+                return
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 

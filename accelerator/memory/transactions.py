@@ -4,7 +4,8 @@ a fresh connection if the first one was lost (server restart, failover)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 import psycopg
@@ -14,12 +15,25 @@ from psycopg.rows import DictRow
 
 from accelerator.errors import ConversationNotFoundError
 from accelerator.memory import schema as memory_schema
-from accelerator.memory.pool import MemoryPool, is_connection_lost
+from accelerator.memory.pool import MemoryPool, connection_lost, is_connection_lost
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SELECT_CONVERSATION_ID_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s"
+LOCK_CONVERSATION_SQL = "SELECT id FROM {schema}.conversations WHERE thread_id = %(thread_id)s FOR UPDATE"
+
+
+class OneConnection:
+    """A pool that always hands out the same connection: a store on it runs in that connection's
+    transaction (see `MemoryStore.in_transaction`)."""
+
+    def __init__(self, conn: Connection[DictRow]) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection[DictRow]]:
+        yield self.conn
 
 
 class Transactions:
@@ -28,6 +42,11 @@ class Transactions:
     def __init__(self, pool: MemoryPool, schema: str = "accelerator") -> None:
         self.pool = pool
         self.schema = schema
+        # Bound to one transaction (`in_transaction`): the ids of the conversations it has read, and
+        # of those it has locked FOR UPDATE, which stay locked until that transaction ends. None: each
+        # call is its own transaction, nothing is kept between calls.
+        self._ids: dict[str, int] | None = None
+        self._locked: set[str] = set()
 
     def _sql(self, statement: str) -> sql.Composed:
         return memory_schema.compose(statement, self.schema)
@@ -57,16 +76,63 @@ class Transactions:
                     with conn.transaction():
                         return work(conn)
             except psycopg.OperationalError as error:
-                if attempt == 2 or not is_connection_lost(error):
+                if not is_connection_lost(error):
+                    raise
+                connection_lost(self.pool)  # the pool checks its other connections before handing them out
+                if attempt == 2:
                     raise
                 logger.warning("memory database connection lost (%s); retrying once", type(error).__name__)
         raise AssertionError("unreachable")
 
-    def _conversation_id(self, conn: Connection[DictRow], thread_id: str) -> int:
-        found = self._fetch_one(conn, SELECT_CONVERSATION_ID_SQL, {"thread_id": thread_id})
+    def _conversation_id(self, conn: Connection[DictRow], thread_id: str, *, lock: bool = False) -> int:
+        """The conversation's id; `lock`: with its row locked FOR UPDATE until the transaction ends.
+        A store bound to one transaction asks the database once per conversation (and lock)."""
+        bound = self._ids is not None and conn.info.transaction_status == TransactionStatus.INTRANS
+        if (
+            bound
+            and self._ids is not None
+            and thread_id in self._ids
+            and (thread_id in self._locked or not lock)
+        ):
+            return self._ids[thread_id]
+        statement = LOCK_CONVERSATION_SQL if lock else SELECT_CONVERSATION_ID_SQL
+        found = self._fetch_one(conn, statement, {"thread_id": thread_id})
         if found is None:
             raise not_found(thread_id)
+        if bound and self._ids is not None:
+            self._ids[thread_id] = int(found["id"])
+            if lock:
+                self._locked.add(thread_id)
         return int(found["id"])
+
+
+@contextmanager
+def pooled_transaction(pool: MemoryPool) -> Iterator[Connection[DictRow]]:
+    """A pooled connection in an open transaction, committed when the block ends (rolled back if it
+    raises). A connection found dead at BEGIN (nothing done yet: the pool hands out recently used
+    connections unchecked) is replaced once; one lost later is the caller's error, and the pool
+    checks the others before handing them out."""
+    for attempt in (1, 2):
+        with ExitStack() as stack:
+            conn = stack.enter_context(pool.connection())
+            try:
+                stack.enter_context(conn.transaction())
+            except psycopg.OperationalError as error:
+                if not is_connection_lost(error):
+                    raise
+                connection_lost(pool)
+                if attempt == 2:
+                    raise
+                logger.warning("memory database connection lost (%s); retrying once", type(error).__name__)
+                continue
+            try:
+                yield conn
+            except psycopg.OperationalError as error:
+                if is_connection_lost(error):
+                    connection_lost(pool)
+                raise
+            return
+    raise AssertionError("unreachable")
 
 
 def not_found(thread_id: str) -> ConversationNotFoundError:
