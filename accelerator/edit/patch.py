@@ -240,20 +240,24 @@ def _differing(mine: Sequence[BaseModel], theirs: Sequence[BaseModel], plain: bo
 
     A class at a time over the whole list, nested lists flattened, mostly in C loops: a model's
     `__eq__` is a Python call per column, and fails on every table that a patch moved a line."""
-    if not mine:
-        return set()
-    kinds = {*map(type, mine), *map(type, theirs)}
-    if len(kinds) != 1:
-        return set(range(len(mine)))
-    compared = _compared(kinds.pop(), plain)
-    ones, others = list(map(_fields_of, mine)), list(map(_fields_of, theirs))
-    if compared.model_lists:
-        return _differing_fields(compared, ones, others, plain)
-    # Equal field dicts (spans too, nested models by their __eq__) are equal; the rest are looked into.
-    positions = list(compress(range(len(ones)), map(ne, ones, others)))
+    # The same object is equal (a re-parse hands out the columns of blocks that did not move again).
+    positions = list(compress(range(len(mine)), map(is_not, mine, theirs)))
     if not positions:
         return set()
-    ones, others = [ones[i] for i in positions], [others[i] for i in positions]
+    if len(positions) < len(mine):
+        mine, theirs = [mine[i] for i in positions], [theirs[i] for i in positions]
+    kinds = {*map(type, mine), *map(type, theirs)}
+    if len(kinds) != 1:
+        return set(positions)
+    compared = _compared(kinds.pop(), plain)
+    ones, others = list(map(_fields_of, mine)), list(map(_fields_of, theirs))
+    if not compared.model_lists:
+        # Equal field dicts (spans too, nested models by their __eq__) are equal; the rest are looked into.
+        unequal = list(compress(range(len(ones)), map(ne, ones, others)))
+        if not unequal:
+            return set()
+        ones, others = [ones[i] for i in unequal], [others[i] for i in unequal]
+        positions = [positions[i] for i in unequal]
     return {positions[i] for i in _differing_fields(compared, ones, others, plain)}
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from accelerator.model.copying import copied
 from accelerator.model.defaults import column_kind, fit_default
 from accelerator.model.elements import Column, ForeignKey, Located, Schema, Span, Table
 from accelerator.model.findings import Finding
@@ -32,7 +33,9 @@ _NARROWER_INTEGERS = ("TINYINT", "SMALLINT", "INT")
 
 
 def fit_to_databricks(schemas: list[Schema]) -> list[Finding]:
-    """Fit `schemas` in place; the findings say what changed or was left out."""
+    """Fit `schemas` in place; the findings say what changed or was left out. Columns are values
+    (a reader may hand out the same ones to several parses): a column that changes is replaced by a
+    changed copy in its table's list, never changed in place."""
     findings: list[Finding] = []
     tables = {
         (schema.name.lower(), table.name.lower()): table for schema in schemas for table in schema.tables
@@ -42,19 +45,25 @@ def fit_to_databricks(schemas: list[Schema]) -> list[Finding]:
     for schema in schemas:
         for table in schema.tables:
             keys = _key_columns(table)
-            for column in table.columns:
+            for position, column in enumerate(table.columns):
                 if column.identity is not None:
-                    _fit_identity(column, f"{schema.name}.{table.name}.{column.name}", changed, findings)
+                    where = f"{schema.name}.{table.name}.{column.name}"
+                    fitted = _fit_identity(column, where, changed, findings)
                 elif column.name.lower() in keys:
                     where = f"{schema.name}.{table.name}.{column.name}"
-                    _fit_bare_number_key(column, where, table, tables, changed, findings)
+                    fitted = _fit_bare_number_key(column, where, table, tables, changed, findings)
+                else:
+                    continue
+                if fitted is not column:
+                    table.columns[position] = fitted
     for schema in schemas:
         for table in schema.tables:
             if changed:  # a key whose type changed: the foreign keys referencing it follow
                 _follow_referenced_keys(schema, table, tables, changed, findings)
-            for column in table.columns:
+            for position, column in enumerate(table.columns):
                 if column.default is not None:
-                    _fit_default(column, f"{schema.name}.{table.name}.{column.name}", findings)
+                    where = f"{schema.name}.{table.name}.{column.name}"
+                    table.columns[position] = _fit_default(column, where, findings)
             for unique in table.unique_keys:
                 findings.append(_unique_documented_only(schema, table, unique.columns, unique))
         if not schema.tables:
@@ -124,7 +133,7 @@ def _key_columns(table: Table) -> set[str]:
     return names
 
 
-def _fit_identity(column: Column, where: str, changed: set[int], findings: list[Finding]) -> None:
+def _fit_identity(column: Column, where: str, changed: set[int], findings: list[Finding]) -> Column:
     span = _column_span(column)
     if column.default is not None:
         findings.append(
@@ -137,9 +146,9 @@ def _fit_identity(column: Column, where: str, changed: set[int], findings: list[
                 object=where,
             )
         )
-        column.default = None
+        column = copied(column, default=None)
     if column.type == "BIGINT":
-        return
+        return column
     source = column.source_type.strip()
     written = f"{source} ({column.type})" if source and source.upper() != column.type else column.type
     how = "widened to" if column.type in _NARROWER_INTEGERS else "made"
@@ -153,8 +162,9 @@ def _fit_identity(column: Column, where: str, changed: set[int], findings: list[
             object=where,
         )
     )
-    column.type = "BIGINT"
+    column = copied(column, type="BIGINT")
     changed.add(id(column))
+    return column
 
 
 def _fit_bare_number_key(
@@ -164,9 +174,9 @@ def _fit_bare_number_key(
     tables: dict[tuple[str, str], Table],
     changed: set[int],
     findings: list[Finding],
-) -> None:
+) -> Column:
     if column.type != _FLOATING_DECIMAL or not _BARE_NUMBER.fullmatch(column.source_type):
-        return
+        return column
     target = _referenced_type(column, table, tables) or _KEY_DECIMAL
     findings.append(
         Finding(
@@ -178,8 +188,9 @@ def _fit_bare_number_key(
             object=where,
         )
     )
-    column.type = target
+    column = copied(column, type=target)
     changed.add(id(column))
+    return column
 
 
 def _referenced_type(column: Column, table: Table, tables: dict[tuple[str, str], Table]) -> str | None:
@@ -227,16 +238,16 @@ def _follow_referenced_keys(
                     object=where,
                 )
             )
-            column.type = ref.type
+            position = next(i for i, own in enumerate(table.columns) if own is column)
+            table.columns[position] = column = copied(column, type=ref.type)
             changed.add(id(column))
 
 
-def _fit_default(column: Column, where: str, findings: list[Finding]) -> None:
+def _fit_default(column: Column, where: str, findings: list[Finding]) -> Column:
     assert column.default is not None
     fitted, reason = fit_default(column.default, column.type)
     if fitted is not None:
-        column.default = fitted
-        return
+        return column if fitted == column.default else copied(column, default=fitted)
     findings.append(
         Finding(
             rule="types.default.invalid",
@@ -247,7 +258,7 @@ def _fit_default(column: Column, where: str, findings: list[Finding]) -> None:
             object=where,
         )
     )
-    column.default = None
+    return copied(column, default=None)
 
 
 def _unique_documented_only(schema: Schema, table: Table, columns: list[str], unique: Located) -> Finding:

@@ -29,7 +29,7 @@ from accelerator.erd.dbml.syntax import (
 )
 from accelerator.erd.parsed import ParsedErd
 from accelerator.errors import AcceleratorError, SourceError
-from accelerator.model import ForeignKey, Located, Table
+from accelerator.model import Column, ForeignKey, Identity, Located, Mask, Table
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -342,31 +342,56 @@ def test_columns_and_foreign_keys_are_what_validation_would_make() -> None:
                 assert validated.model_fields_set == model.model_fields_set
 
 
-def mutable_ids(value: object) -> Iterator[int]:
-    """The ids of every model, list and dict in `value`."""
+def mutable_ids(value: object, skip: type | None = None) -> Iterator[int]:
+    """The ids of every model, list and dict in `value` (not looking into models of type `skip`)."""
+    if skip is not None and isinstance(value, skip):
+        return
     if isinstance(value, BaseModel):
         yield id(value)
         for name in type(value).model_fields:
-            yield from mutable_ids(getattr(value, name))
+            yield from mutable_ids(getattr(value, name), skip)
     elif isinstance(value, list | dict):
         yield id(value)
         for item in value.values() if isinstance(value, dict) else value:
-            yield from mutable_ids(item)
+            yield from mutable_ids(item, skip)
+
+
+def change_columns_in_place(columns: list[Column]) -> None:
+    """Every way a caller could change the columns it was given in place, which none should
+    (columns are values: copied, then changed), and which a later parse must not hand out."""
+    for position, column in enumerate(columns):
+        change = position % 4
+        if change == 0:
+            column.name, column.type, column.nullable = f"{column.name}_x", "BINARY", not column.nullable
+        elif change == 1:
+            column.comment, column.default, column.classification = "changed", "'x'", "pii.email"
+            column.mask = Mask(function="m")
+        elif change == 2:
+            column.tags["owner"] = "me"
+            if column.allowed_values is not None:
+                column.allowed_values.append("extra")
+        elif column.identity is not None:
+            column.identity.start = 7
+        else:
+            column.identity, column.span = Identity(start=3), None
 
 
 def mutate(parsed: ParsedErd) -> None:
-    """What a caller could do to what it was given (columns are values: replaced, never changed)."""
+    """What a caller could do to what it was given: change its lists, keys and tables, and (what no
+    caller should) its columns in place."""
     schema = parsed.schemas[0]
     table = schema.tables[0]
     schema.tables.append(Table(name="appended"))
     schema.comment = "changed"
     table.foreign_keys.append(ForeignKey(columns=["id"], ref_schema="s", ref_table="t", ref_columns=["id"]))
+    change_columns_in_place(table.columns)
     table.columns[0] = table.columns[0].model_copy(update={"name": "renamed"})
     table.columns.append(table.columns[0].model_copy())
     table.tags["owner"] = "me"
     if table.primary_key is not None:
         table.primary_key.columns.append("extra")
     for other in schema.tables:
+        change_columns_in_place(other.columns[1:2])
         other.columns.reverse()
         for key in other.unique_keys:
             key.columns.clear()
@@ -385,22 +410,47 @@ def test_changing_a_result_does_not_change_the_next_parse(corpus: str) -> None:
         assert outcome(version) == cold_outcome(version)
 
 
-def test_two_parses_share_no_list_dict_or_model() -> None:
-    """Blocks that did not move, moved or changed: every parse hands out objects of its own."""
+def test_parses_share_the_columns_of_blocks_that_did_not_move_and_nothing_else() -> None:
+    """A block that did not move hands out the Column objects it built again (columns are values),
+    a block that moved or changed new ones; no other model, list or dict is shared."""
     text = HANDWRITTEN
-    parses = [
-        parse_dbml(version, "m.dbml", check_with_reference_parser=False)
-        for version in (text, text.replace("label", "title"), text, "// moved\n" + text, text)
+    versions = (text, text.replace("label", "title"), text, "// moved\n" + text, text)
+    parses = [parse_dbml(version, "m.dbml", check_with_reference_parser=False) for version in versions]
+
+    def column_ids(parsed: ParsedErd) -> list[set[int]]:
+        return [{id(c) for c in table.columns} for schema in parsed.schemas for table in schema.tables]
+
+    first, renamed, again, moved, last = map(column_ids, parses)
+    assert first == again == last  # the same text, nothing moved: every column handed out again
+    assert not set().union(*moved) & set().union(*first)  # moved: new columns
+    assert any(not old & new for old, new in zip(first, renamed, strict=True))  # the changed block's
+    assert sum(old == new for old, new in zip(first, renamed, strict=True)) >= len(first) - 2
+    ids = [
+        set(mutable_ids(parsed.schemas, skip=Column)) | set(mutable_ids(parsed.findings)) for parsed in parses
     ]
-    ids = [set(mutable_ids(parsed.schemas)) | set(mutable_ids(parsed.findings)) for parsed in parses]
     assert all(ids)
-    for first in range(len(ids)):
-        for second in range(first + 1, len(ids)):
-            assert not ids[first] & ids[second], (first, second)
-    columns = parses[0].schemas[0].tables[0].columns
-    columns[0].comment = "changed in place"  # what the agent's edits may do to a result
-    for version in (text, "// moved\n" + text):
-        assert outcome(version) == cold_outcome(version)
+    for one in range(len(ids)):
+        for other in range(one + 1, len(ids)):
+            assert not ids[one] & ids[other], (one, other)
+
+
+def test_a_column_changed_in_place_is_not_handed_out_again() -> None:
+    """A caller that changes a shared column in place (which none should) does not change what the
+    next parses give: the block makes that column again."""
+    text = HANDWRITTEN
+    for version in (text, text, "// moved\n" + text):
+        parsed = parse_dbml(version, "m.dbml", check_with_reference_parser=False)
+        for schema in parsed.schemas:
+            for table in schema.tables:
+                change_columns_in_place(table.columns)
+        for checked in (text, "// moved\n" + text):
+            assert outcome(checked) == cold_outcome(checked)
+    parsed = parse_dbml(text, "m.dbml", check_with_reference_parser=False)
+    column = parsed.schemas[0].tables[0].columns[0]
+    column.comment = "changed in place"
+    again = parse_dbml(text, "m.dbml", check_with_reference_parser=False).schemas[0].tables[0].columns
+    assert again[0] is not column and again[0].comment != "changed in place"
+    assert again[1] is parsed.schemas[0].tables[0].columns[1]  # the others are still shared
 
 
 def test_threads_parsing_edits_of_one_file_get_cold_results() -> None:

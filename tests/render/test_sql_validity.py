@@ -356,10 +356,33 @@ def test_a_schema_without_tables_is_told() -> None:
 
 
 def test_an_identity_column_keeps_no_default() -> None:
-    column = Column(name="id", type="INT", default="0", identity=Identity(), source_type="INT")
-    findings = fit_to_databricks([Schema(name="s", tables=[Table(name="t", columns=[column])])])
+    given = Column(name="id", type="INT", default="0", identity=Identity(), source_type="INT")
+    table = Table(name="t", columns=[given])
+    findings = fit_to_databricks([Schema(name="s", tables=[table])])
+    [column] = table.columns
     assert (column.type, column.default) == ("BIGINT", None)
+    assert (given.type, given.default) == ("INT", "0")  # a changed copy: columns are values
     assert {(f.rule, f.severity) for f in findings} == {
         ("types.default.identity", "warn"),
         ("types.identity.bigint", "info"),
     }
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_the_fit_replaces_the_columns_it_changes_and_changes_none_in_place(name: str) -> None:
+    """A reader may hand out one Column to several parses (DBML blocks that did not move), so the
+    fit changes a column by putting a changed copy in its table's list, never in place."""
+    from accelerator.erd import FORMATS, detect_format
+
+    file, dialect, text = SOURCES[name]
+    parsed = FORMATS[detect_format(file)].read(text, file, dialect, "default")
+    given = [(c, c.model_dump()) for s in parsed.schemas for t in s.tables for c in t.columns]
+    findings = fit_to_databricks(parsed.schemas)
+    assert [(c, c.model_dump()) for c, _ in given] == given
+    fitted = [c for s in parsed.schemas for t in s.tables for c in t.columns]
+    replaced = {id(c) for c in fitted} - {id(c) for c, _ in given}
+    columns_named = {f.object for f in findings if f.rule.startswith("types.")}
+    assert len(replaced) >= len(columns_named) > 0 or not columns_named
+    for column in fitted:
+        if id(column) not in replaced:
+            assert any(column is original for original, _ in given)

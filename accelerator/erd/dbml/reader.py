@@ -14,9 +14,13 @@ Table again but for the lines of its spans, provided it starts at the same colum
 (which type its columns) are the same; so the table is made from the template instead, its lines
 moved by as many as the block moved. The rest (schemas, references, findings) is built again for
 each text, and so are the blocks that no template fits, which makes their errors those of a full
-parse. Every parse hands out new objects only (tables, columns, keys, lists): callers change what
-they are given (`build_project` takes schemas over, references add foreign keys, the agent's edits
-change columns), made without validation by `model.copying` (`deep_copied`, `made`).
+parse. Every parse hands out tables, keys and lists of its own: callers change what they are given
+(`build_project` takes schemas over, references add foreign keys), made without validation by
+`model.copying` (`deep_copied`, `made`). Columns are values (the fit, governance, the agent's edits
+and plan's replay replace a column by a changed copy): a block that did not move hands out the
+Column objects it built again, so a warm re-parse makes no columns and the patch check compares
+unchanged tables by identity; one that a caller changed in place anyway is made again
+(`_shared_columns`), so a parse gives what a cold parse would whatever was done to earlier results.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, eq
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -90,7 +95,7 @@ def parse_dbml(
     if check_with_reference_parser is None:
         check_with_reference_parser = len(text) <= PYDBML_CHECK_LIMIT
     if check_with_reference_parser:
-        check_with_pydbml(text, file, scan.document)
+        check_with_pydbml(text, file, scan)  # per block, remembered: a turn reads what it changed
     return _ModelBuilder(text, file, default_schema).build(scan)
 
 
@@ -196,7 +201,8 @@ def _new_column(spec: _ColumnSpec, lines: int) -> Column:
 
 class _TableTemplate(NamedTuple):
     """What a table block built, and where: its Table before references, as a table without columns
-    (which no caller sees), and the specs of its columns: what new tables are made of."""
+    (which no caller sees), the specs of its columns, what moved copies are made of, and the columns
+    as built at `line`, handed out again while the block stays there."""
 
     line: int  # of the block's start
     column: int
@@ -205,16 +211,41 @@ class _TableTemplate(NamedTuple):
     columns: tuple[_ColumnSpec, ...]
     names: Mapping[str, str]  # of its columns, as `_column_names` gives them
     references: tuple[_InlineRef, ...]
-    findings: tuple[Finding, ...] = ()  # what building it found (a CHECK left out), given again on reuse
+    findings: tuple[Finding, ...]  # what building it found (a CHECK left out), given again on reuse
+    shared: list[Column]  # the columns as built at `line` (`_shared_columns`)
+    built: tuple[dict[str, Any], ...]  # their fields as built (values of their own), to compare with
 
     def table(self, line: int) -> Table:
-        """A new table (new columns too), as the block builds it when it starts on `line`."""
+        """A new table, as the block builds it when it starts on `line`: with the columns built
+        there (`_shared_columns`), or new ones moved by as many lines as the block moved."""
         lines = line - self.line
         table = deep_copied(self.shell, lines)
-        table.columns.extend(
-            [_new_column(spec, lines) for spec in self.columns]
-        )  # not marked as set, as before
+        if lines == 0:
+            table.columns.extend(_shared_columns(self))
+        else:
+            table.columns.extend(
+                [_new_column(spec, lines) for spec in self.columns]
+            )  # not marked as set, as before
         return table
+
+
+def _shared_columns(template: _TableTemplate) -> list[Column]:
+    """The columns a block built, handed out to every parse in which it did not move. Columns are
+    values (governance, the fit, the agent's edits and plan's replay copy one before changing it),
+    so a parse and the next share them: a warm re-parse makes no columns and the patch check
+    compares unchanged tables by identity. One that a caller changed in place anyway (its fields no
+    longer those it was built with, `built`) is made again, so a parse still hands out what a cold
+    parse would: a C-level comparison of their field dicts, far cheaper than new columns."""
+    shared, built = template.shared, template.built
+    if shared and all(map(eq, map(_fields_of, shared), built)):
+        return shared
+    for position, (column, values) in enumerate(zip(shared, built, strict=True)):
+        if column.__dict__ != values:
+            shared[position] = _new_column(template.columns[position], 0)
+    return shared
+
+
+_fields_of = attrgetter("__dict__")  # a model's field values by name
 
 
 class _ModelBuilder:
@@ -298,8 +329,10 @@ class _ModelBuilder:
         shell = deep_copied(table, without="columns")
         findings = tuple(self.findings[found:])
         block.built = _TableTemplate(
-            line, column, enums, shell, tuple(columns), names, tuple(references), findings
-        )
+            line, column, enums, shell, tuple(columns), names, tuple(references), findings,
+            shared=list(table.columns),  # what this parse hands out too
+            built=tuple(_new_column(spec, 0).__dict__ for spec in columns),
+        )  # fmt: skip
         return table, references, names
 
     # -- enums and columns ----------------------------------------------------------------------
