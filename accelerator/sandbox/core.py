@@ -93,7 +93,8 @@ class Sandbox:
             shas: list[str] = []
         elif before == ZERO_SHA:
             others = [sha for name, sha in git.refs("refs/heads/").items() if name != ref]
-            shas = git.rev_list(after, exclude=others, limit=PUSH_COMMITS)
+            # a branch made where another is (the usual new branch) brings no commit: no git process
+            shas = [] if after in others else git.rev_list(after, exclude=others, limit=PUSH_COMMITS)
         else:
             shas = git.rev_list(after, exclude=[before], limit=PUSH_COMMITS)
         commits = [

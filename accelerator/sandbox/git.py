@@ -30,6 +30,7 @@ MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree",
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 SAFE_NAME = re.compile(r"^[^\s-][^\s]{0,1023}$")  # what may go on one cat-file command line
 CHAIN_STEPS = 64  # parents followed in memory before asking git about ancestry
+REF_WRITERS = {"update-ref", "fetch", "init", "pack-refs", "receive-pack", "push", "symbolic-ref"}
 REPOSITORIES_KEPT = 32  # repositories whose reader process and caches stay in memory
 RESULTS_KEPT = 100_000  # cached results per repository, a list or a map weighing its length
 DIFF_BYTES_KEPT = 64 * 1024 * 1024  # cached diffs per repository, by patch size
@@ -234,6 +235,15 @@ class Shared:
         self.results = Cache(RESULTS_KEPT)
         self.diffs = Cache(DIFF_BYTES_KEPT)
         self.server_info = threading.Lock()
+        # `for-each-ref`'s answers by prefix, dropped whenever a git command that writes refs runs
+        self.refs: dict[str, dict[str, str]] = {}
+        self.refs_generation = 0
+        self.refs_lock = threading.Lock()
+
+    def refs_moved(self) -> None:
+        with self.refs_lock:
+            self.refs.clear()
+            self.refs_generation += 1
 
     def close(self) -> None:
         self.reader.close()
@@ -303,6 +313,17 @@ class GitRepository:
         self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
     ) -> tuple[int, bytes, bytes]:
         """git's exit status, output and errors, for commands whose non-zero status is an answer."""
+        if args and args[0] in REF_WRITERS:
+            self.shared.refs_moved()  # before and after: a reader between them computes again
+            try:
+                return self.spawn(args, stdin, env)
+            finally:
+                self.shared.refs_moved()
+        return self.spawn(args, stdin, env)
+
+    def spawn(
+        self, args: tuple[str, ...], stdin: bytes | None, env: dict[str, str] | None
+    ) -> tuple[int, bytes, bytes]:
         result = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
             input=stdin,
@@ -321,11 +342,15 @@ class GitRepository:
 
     def write_blob(self, content: bytes) -> str:
         """Store a blob as git does, as a zlib-compressed loose object (with no git process)."""
-        header = f"blob {len(content)}\0".encode()
+        return self.write_object("blob", content)
+
+    def write_object(self, kind: str, content: bytes) -> str:
+        """Store an object (blob, tree) as git does, as a zlib-compressed loose object; its SHA."""
+        header = f"{kind} {len(content)}\0".encode()
         digest = hashlib.sha1(header, usedforsecurity=False)
         digest.update(content)
         sha = digest.hexdigest()
-        if self.object_type(sha) == "blob":
+        if self.object_type(sha) == kind:
             return sha
         directory = self.path / "objects" / sha[:2]
         directory.mkdir(exist_ok=True)
@@ -340,6 +365,26 @@ class GitRepository:
         except OSError:
             Path(scratch).unlink(missing_ok=True)
             raise
+        return sha
+
+    def write_tree(self, entries: dict[str, tuple[str, str]]) -> str:
+        """Store a tree of `entries` (name -> (mode, SHA); a subtree's mode is 40000), its entries in
+        git's order (a subtree's name compared as if it ended with `/`)."""
+
+        def order(name: str) -> bytes:
+            raw = name.encode("utf-8", "surrogateescape")
+            return raw + b"/" if entries[name][0] == "40000" else raw
+
+        content = b"".join(
+            entries[name][0].encode()
+            + b" "
+            + name.encode("utf-8", "surrogateescape")
+            + b"\0"
+            + bytes.fromhex(entries[name][1])
+            for name in sorted(entries, key=order)
+        )
+        sha = self.write_object("tree", content)
+        self.shared.results.get(("tree_items", sha), lambda: dict(entries), weight)
         return sha
 
     def write_blobs(self, contents: list[bytes]) -> list[str]:
@@ -387,12 +432,22 @@ class GitRepository:
             return None
 
     def refs(self, prefix: str = "refs/") -> dict[str, str]:
+        """Every ref under `prefix` and its object (kept until a git command that writes refs runs)."""
+        shared = self.shared
+        with shared.refs_lock:
+            known = shared.refs.get(prefix)
+            generation = shared.refs_generation
+        if known is not None:
+            return dict(known)
         out = self.run("for-each-ref", "--format=%(refname) %(objectname)", prefix).decode()
         found: dict[str, str] = {}
         for line in out.splitlines():
             name, _, sha = line.partition(" ")
             found[name] = sha
-        return found
+        with shared.refs_lock:
+            if shared.refs_generation == generation:
+                shared.refs[prefix] = found
+        return dict(found)
 
     def update_ref(self, name: str, new: str, old: str | None = None) -> None:
         """Set a ref; with `old`, only if it still points there (ZERO_SHA: only if it does not exist)."""
@@ -559,13 +614,30 @@ class GitRepository:
         return found
 
     def tree_with_file(self, base_commit: str | None, path: str, blob: str, mode: str = "100644") -> str:
-        """A new tree: the base commit's tree with `path` set to `blob`, through a throwaway index."""
-        with tempfile.TemporaryDirectory() as scratch:
-            env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-            if base_commit is not None:
-                self.run("read-tree", base_commit, env=env)
-            self.run("update-index", "--add", "--cacheinfo", f"{mode},{blob},{path}", env=env)
-            return self.run("write-tree", env=env).decode().strip()
+        """A new tree: the base commit's tree with `path` set to `blob` (the trees along the path written
+        again, the others shared; no git process)."""
+        parts = path.split("/")
+        check_path(path)
+        trees: list[dict[str, tuple[str, str]]] = []
+        tree: str | None = self.commit(base_commit).tree if base_commit is not None else None
+        for depth, part in enumerate(parts):
+            known = self.tree_items(tree) if tree is not None else {}
+            if known is None:
+                raise GitFailure(f"cannot read the tree {tree}")
+            items = dict(known)
+            trees.append(items)
+            below = items.get(part)
+            if depth < len(parts) - 1:
+                if below is not None and below[0] != "40000":
+                    raise GitFailure(f"{'/'.join(parts[: depth + 1])} is a file, not a directory: {path}")
+                tree = below[1] if below is not None else None
+            elif below is not None and below[0] == "40000":
+                raise GitFailure(f"{path} is a directory")
+        sha, entry_mode = blob, mode
+        for part, items in zip(reversed(parts), reversed(trees), strict=True):
+            items[part] = (entry_mode, sha)
+            sha, entry_mode = self.write_tree(items), "40000"
+        return sha
 
     def commit_tree(
         self, tree: str, parents: list[str], message: str, author: Signature, committer: Signature
@@ -577,11 +649,27 @@ class GitRepository:
         return self.run(*args, stdin=message.encode(), env=env).decode().strip()
 
     def flat_tree(self, tree: str) -> dict[str, tuple[str, str]]:
-        """Every file (blob or gitlink) under `tree`: path -> (mode, sha)."""
+        """Every file (blob or gitlink) under `tree`: path -> (mode, sha), read through the object
+        reader (`git ls-tree -r` when a tree cannot be read so)."""
+
+        def walk(sha: str, prefix: str, found: dict[str, tuple[str, str]]) -> bool:
+            items = self.tree_items(sha)
+            if items is None:
+                return False
+            for name, (mode, child) in items.items():
+                if mode == "40000":
+                    if not walk(child, f"{prefix}{name}/", found):
+                        return False
+                else:
+                    found[f"{prefix}{name}"] = (mode.rjust(6, "0"), child)
+            return True
 
         def compute() -> dict[str, tuple[str, str]]:
-            out = self.run("ls-tree", "-r", "-z", "--full-tree", tree)
             found: dict[str, tuple[str, str]] = {}
+            if is_sha(tree) and walk(tree, "", found):
+                return found
+            out = self.run("ls-tree", "-r", "-z", "--full-tree", tree)
+            found = {}
             for record in out.split(b"\0"):
                 if record:
                     meta, _, path = record.partition(b"\t")
@@ -594,17 +682,33 @@ class GitRepository:
         return dict(self.cached(("flat_tree", tree), compute))
 
     def write_flat_tree(self, files: dict[str, tuple[str, str]]) -> str:
-        """The tree holding exactly `files` (path -> (mode, sha)), through a throwaway index."""
-        lines = b"".join(
-            f"{mode} {sha}\t".encode() + path.encode("utf-8", "surrogateescape") + b"\0"
-            for path, (mode, sha) in sorted(files.items())
-        )
-        with tempfile.TemporaryDirectory() as scratch:
-            env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-            self.run("update-index", "-z", "--index-info", stdin=lines, env=env)
-            tree = self.run("write-tree", env=env).decode().strip()
-        if is_sha(tree):  # the next tree based on this one starts from what it holds
-            self.shared.results.get(("flat_tree", tree), lambda: dict(files))
+        """The tree holding exactly `files` (path -> (mode, sha)), its subtrees written bottom up (no
+        git process); a path that is a file and a directory at once is refused, as git refuses it."""
+        root: dict[str, Any] = {}
+        for path, entry in files.items():
+            check_path(path)
+            parts = path.split("/")
+            node = root
+            for depth, part in enumerate(parts[:-1]):
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    raise GitFailure(f"{'/'.join(parts[: depth + 1])} is both a file and a directory")
+                node = child
+            if parts[-1] in node:
+                raise GitFailure(f"{path} is both a file and a directory")
+            node[parts[-1]] = entry
+
+        def write(node: dict[str, Any]) -> str:
+            return self.write_tree(
+                {
+                    name: ("40000", write(child)) if isinstance(child, dict) else child
+                    for name, child in node.items()
+                }
+            )
+
+        tree = write(root)
+        # the next tree based on this one starts from what it holds
+        self.shared.results.get(("flat_tree", tree), lambda: dict(files), weight)
         return tree
 
     def tree_of(self, treeish: str) -> str | None:
@@ -667,21 +771,93 @@ class GitRepository:
         return self.cached(("merge_trees", ours, theirs), compute)
 
     def changed_paths(self, commit: str) -> dict[str, list[str]]:
-        """A commit's added, removed and modified paths against its first parent (push payloads)."""
+        """A commit's added, removed and modified paths against its first parent (push payloads), as
+        `git diff-tree -r --no-renames --name-status` lists them, each list in path order. Found by
+        comparing the two commits' trees through the object reader, descending only into subtrees
+        that differ (no git process: a push of a one-file commit reads a few trees)."""
 
         def compute() -> dict[str, list[str]]:
             info = self.commit(commit)
-            old = info.parents[0] if info.parents else EMPTY_TREE
-            out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, commit)
-            fields = [part.decode("utf-8", "replace") for part in out.split(b"\0") if part]
+            old = self.commit(info.parents[0]).tree if info.parents else None
             found: dict[str, list[str]] = {"added": [], "removed": [], "modified": []}
-            for status, path in zip(fields[0::2], fields[1::2], strict=False):
-                found[{"A": "added", "D": "removed"}.get(status[:1], "modified")].append(path)
-            return found
+            if not self.diff_trees(old, info.tree, "", found):
+                return self.changed_paths_by_git(info)
+            return {
+                kind: [
+                    path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    for path in sorted(paths, key=lambda path: path.encode("utf-8", "surrogateescape"))
+                ]
+                for kind, paths in found.items()
+            }
 
         if not is_sha(commit):
             return compute()
         return {key: list(paths) for key, paths in self.cached(("changed_paths", commit), compute).items()}
+
+    def changed_paths_by_git(self, info: CommitInfo) -> dict[str, list[str]]:
+        old = info.parents[0] if info.parents else EMPTY_TREE
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", "--name-status", old, info.sha)
+        fields = [part.decode("utf-8", "replace") for part in out.split(b"\0") if part]
+        found: dict[str, list[str]] = {"added": [], "removed": [], "modified": []}
+        for status, path in zip(fields[0::2], fields[1::2], strict=False):
+            found[{"A": "added", "D": "removed"}.get(status[:1], "modified")].append(path)
+        return found
+
+    def tree_items(self, tree: str) -> dict[str, tuple[str, str]] | None:
+        """A tree object's entries, name -> (mode as git writes it, SHA), or None if it is not a tree."""
+
+        def compute() -> dict[str, tuple[str, str]] | None:
+            found = self.ask("contents", tree)
+            if found is None or found.kind != "tree" or found.content is None:
+                return None
+            data, position, items = found.content, 0, {}
+            while position < len(data):
+                space = data.index(b" ", position)
+                nul = data.index(b"\0", space)
+                name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+                items[name] = (data[position:space].decode(), data[nul + 1 : nul + 21].hex())
+                position = nul + 21
+            return items
+
+        if not is_sha(tree):
+            return None
+        return self.cached(("tree_items", tree), compute)
+
+    def diff_trees(self, old: str | None, new: str | None, prefix: str, found: dict[str, list[str]]) -> bool:
+        """Add the files (blobs and gitlinks) that differ between two trees (None: no tree) to
+        `found`'s added, removed and modified lists; False when a tree could not be read."""
+        if old == new:
+            return True
+        before = self.tree_items(old) if old is not None else {}
+        after = self.tree_items(new) if new is not None else {}
+        if before is None or after is None:
+            return False
+        for name in before.keys() | after.keys():
+            was, now = before.get(name), after.get(name)
+            if was == now:
+                continue
+            path = f"{prefix}{name}"
+            was_tree = was is not None and was[0] == "40000"
+            now_tree = now is not None and now[0] == "40000"
+            if was_tree or now_tree:
+                if not self.diff_trees(
+                    was[1] if was is not None and was_tree else None,
+                    now[1] if now is not None and now_tree else None,
+                    f"{path}/",
+                    found,
+                ):
+                    return False
+                if was is not None and not was_tree:
+                    found["removed"].append(path)
+                if now is not None and not now_tree:
+                    found["added"].append(path)
+            elif was is None:
+                found["added"].append(path)
+            elif now is None:
+                found["removed"].append(path)
+            else:
+                found["modified"].append(path)
+        return True
 
     def diff(self, old: str | None, new: str, path: str | None = None) -> list[FileChange]:
         """The files `new` changes from `old` (a commit or tree; None: the empty tree), renames found."""
@@ -730,6 +906,13 @@ class GitRepository:
             )
             for position, (status, sha, file_path, previous) in enumerate(entries)
         ]
+
+
+def check_path(path: str) -> None:
+    """A path git keeps in a tree: relative, no empty, `.`, `..` or `.git` component (as git's
+    `verify_path` refuses them)."""
+    if any(part in ("", ".", "..") or part.lower() == ".git" for part in path.split("/")):
+        raise GitFailure(f"invalid path {path!r}")
 
 
 def parse_commit(sha: str, raw: str) -> CommitInfo:

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import queue
+import select
+import ssl
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
-
-import httpx
+from urllib.parse import urlencode, urlsplit
 
 from accelerator.sandbox.state import SandboxState, now
 
@@ -50,6 +51,60 @@ class Pending:
     redelivery: bool
     target: Target
     raw: str | None = None  # a redelivery's JSON, byte for byte the first delivery's
+
+
+class Poster:
+    """POSTs with one kept-alive connection per receiver (`http.client`: a delivery costs little more
+    than its bytes). A connection the receiver closed while idle is opened again before it is used;
+    a POST is never sent twice."""
+
+    def __init__(self, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self.connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+
+    def connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+        key = (scheme, host, port)
+        found = self.connections.get(key)
+        if found is not None and found.sock is not None:
+            readable, _, _ = select.select([found.sock], [], [], 0)
+            if readable:  # closed by the receiver (or stray bytes): not to be trusted with a POST
+                found.close()
+                found = None
+        if found is None:
+            if scheme == "https":
+                found = http.client.HTTPSConnection(
+                    host, port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                found = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            self.connections[key] = found
+        return found
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """The receiver's status code; OSError or http.client.HTTPException when there is none."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection = self.connection(scheme, host, port)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            self.connections.pop((scheme, host, port), None)
+            raise
+        if response.will_close:
+            connection.close()
+            self.connections.pop((scheme, host, port), None)
+        return response.status
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+        self.connections.clear()
 
 
 class WebhookSender:
@@ -130,19 +185,22 @@ class WebhookSender:
             self.pending.put(Pending(delivery["event"], payload, delivery["guid"], True, target, raw))
 
     def run(self) -> None:
-        with httpx.Client(timeout=10.0) as client:
+        poster = Poster()
+        try:
             while True:
                 item = self.pending.get()
                 try:
                     if item is None:
                         return
-                    self.deliver(client, item)
+                    self.deliver(poster, item)
                 except Exception:  # one broken delivery must not stop the others
                     log.exception("webhook delivery failed")
                 finally:
                     self.pending.task_done()
+        finally:
+            poster.close()
 
-    def deliver(self, client: httpx.Client, item: Pending) -> None:
+    def deliver(self, poster: Poster, item: Pending) -> None:
         target = item.target
         raw = item.raw or json.dumps(item.payload, separators=(",", ":"))
         if target.content_type == "form":
@@ -163,8 +221,8 @@ class WebhookSender:
         started = time.monotonic()
         message = "OK"
         try:
-            status = client.post(target.url, content=body, headers=headers).status_code
-        except httpx.HTTPError as failure:
+            status = poster.post(target.url, body, headers)
+        except (OSError, http.client.HTTPException) as failure:
             log.warning("webhook %s %s to %s failed: %s", item.event, item.guid, target.url, failure)
             status, message = 0, "failed to connect"
         record: dict[str, Any] = {

@@ -197,6 +197,89 @@ def test_blobs_are_written_as_git_writes_them(repo: GitRepository) -> None:
     assert check.returncode == 0, check.stderr
 
 
+def test_a_commits_changed_paths_are_git_diff_trees(repo: GitRepository) -> None:
+    """Read from the trees without git: files added, removed, modified (content, mode, file <-> symlink),
+    a file becoming a directory and back, a directory removed whole, a gitlink, names git sorts apart
+    from Python's string order, non-ASCII names; each list in git's order."""
+    link = "1" * 40
+    states: list[dict[str, tuple[str, bytes]]] = [
+        {
+            "a.txt": ("100644", b"1"),
+            "d/x": ("100644", b"x"),
+            "d/e/y": ("100644", b"y"),
+            "z": ("100644", b"z"),
+        },
+        {
+            "a.txt": ("100755", b"1"),
+            "d/x": ("100644", b"x2"),
+            "d-e": ("100644", b"n"),
+            "d0": ("120000", b"d"),
+        },
+        {
+            "a.txt": ("120000", b"1"),
+            "d": ("100644", b"now a file"),
+            "é/ü.txt": ("100644", b"u"),
+            "z": ("100644", b"z"),
+        },
+        {"a.txt/inner": ("100644", b"i"), "d/q/r/s": ("100644", b"deep"), "é/ü.txt": ("100644", b"v")},
+        {},
+    ]
+    parent: list[str] = []
+    for number, files in enumerate(states):
+        entries = {path: (mode, repo.write_blob(content)) for path, (mode, content) in files.items()}
+        if number == 3:
+            entries["sub"] = ("160000", link)
+        tree = repo.write_flat_tree(entries)
+        sha = repo.commit_tree(tree, parent, f"state {number}", ME, ME)
+        info = repo.commit(sha)
+        assert repo.changed_paths(sha) == repo.changed_paths_by_git(info), number
+        parent = [sha]
+
+
+def git_tree(repo: GitRepository, files: dict[str, tuple[str, str]], tmp_path: Path) -> str:
+    """The tree git's own update-index and write-tree make of `files`."""
+    env = {"GIT_INDEX_FILE": str(tmp_path / "index")}
+    (tmp_path / "index").unlink(missing_ok=True)
+    lines = b"".join(f"{mode} {sha}\t{path}".encode() + b"\0" for path, (mode, sha) in files.items())
+    repo.run("update-index", "-z", "--index-info", stdin=lines, env=env)
+    return repo.run("write-tree", env=env).decode().strip()
+
+
+def test_trees_are_written_as_git_writes_them(repo: GitRepository, tmp_path: Path) -> None:
+    """Written without git (every tree along the paths, entries in git's order: `a-b` < `a.b` < `a/` <
+    `a0`), each tree is the one git writes, and `flat_tree` reads back what was written."""
+    blob, other = repo.write_blob(b"x\n"), repo.write_blob(b"y\n")
+    files = {
+        "a-b": ("100644", blob),
+        "a.b": ("100755", blob),
+        "a/x": ("100644", other),
+        "a/deep/er/f": ("100644", blob),
+        "a0": ("120000", other),
+        "sub": ("160000", "1" * 40),
+        "é/ü.txt": ("100644", blob),
+    }
+    tree = repo.write_flat_tree(files)
+    assert tree == git_tree(repo, files, tmp_path)
+    repo.shared.results = git_module.Cache(git_module.RESULTS_KEPT)  # read back from the objects
+    assert repo.flat_tree(tree) == files
+    base = repo.commit_tree(tree, [], "base", ME, ME)
+    for path in ("a/x", "a/new/file", "top", "a/deep/er/g"):
+        expected = git_tree(repo, {**files, path: ("100644", other)}, tmp_path)
+        assert repo.tree_with_file(base, path, other) == expected, path
+    assert repo.tree_with_file(None, "README.md", blob) == git_tree(
+        repo, {"README.md": ("100644", blob)}, tmp_path
+    )
+    for refused in ({"a": ("100644", blob), "a/b": ("100644", blob)}, {"a/../b": ("100644", blob)}):
+        with pytest.raises(git_module.GitFailure):
+            repo.write_flat_tree(refused)
+    with pytest.raises(git_module.GitFailure):
+        repo.tree_with_file(base, "a0/x", blob)  # a0 is a file
+    check = subprocess.run(
+        ["git", "--git-dir", str(repo.path), "fsck", "--full"], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stderr
+
+
 @pytest.fixture
 def processes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     started: list[str] = []
@@ -239,7 +322,7 @@ def test_a_bot_turn_reads_the_pr_without_git_processes(sandbox: RunningSandbox, 
             continue
         processes.clear()
         call("alice", "PATCH", f"{base}/git/refs/heads/feature", json={"sha": head})
-        assert len(processes) <= 3, processes  # update-ref, the push's paths, the PR's diff
+        assert len(processes) <= 2, processes  # update-ref, the PR's diff (the push's paths: no git)
         processes.clear()
         pull = call("alice", "GET", f"{base}/pulls/1")
         call("alice", "GET", f"{base}/contents/f0.txt", params={"ref": head})
