@@ -12,12 +12,15 @@ after). Prints figures; asserts nothing.
 2. turn: a PR on a synthetic ERD of `--tables` tables (10 columns each, DBML), opened (its first turn
    timed too); then `--turns` comments, one after another, each renaming another column, write spacing
    0: from posting the comment (the sandbox's API) to the bot's reply existing (the sandbox's
-   `issue_comment` webhook of the reply, received here) p50/p95/max, the first two left out (warm-up).
+   `issue_comment` webhook of the reply, received here) p50/p95/max, the first two left out (warm-up);
+   and the GitHub requests each turn made (serve logs them per delivery: `N GitHub request(s)`).
 3. throughput: `--prs` PRs opened on the retail ERD, then `--comments` comments on each, posted all at
-   once: the deliveries run per second for each wave (webhooks received by serve and run by the
-   workers of `--replicas` serve processes sharing the database), then lost and duplicated turns
-   counted in the database (each comment's delivery done once, its user message recorded once) and on
-   the branches (one bot commit per turn delivery, by its `Accelerator-Turn` trailer).
+   once. For each wave, two rates: the webhooks serve's intake received per second (its /metrics,
+   ignored ones included: the bot's own pushes and comments come back as deliveries too), and the
+   deliveries stored and run per second (turns, by the workers of `--replicas` serve processes sharing
+   the database). Then lost and duplicated turns counted in the database (each comment's delivery done
+   once, its user message recorded once) and on the branches (one bot commit per turn delivery, by its
+   `Accelerator-Turn` trailer).
 """
 
 from __future__ import annotations
@@ -78,6 +81,11 @@ terraform:
 REPLY = re.compile(r"<!-- accelerator:reply comment:(\d+) -->")
 USER_SOURCE = re.compile(r"comment:(\d+):user$")
 TRAILER = re.compile(r"^Accelerator-Turn: (\S+)\s*$", re.MULTILINE)
+REQUESTS_LINE = re.compile(r"^(\S+ \S+) .*delivery \S+ \(([\w.]+)\) done in \d+ ms, (\d+) GitHub request")
+METRIC_LINE = re.compile(
+    r'^accelerator_deliveries_total\{event="([^"]*)",status="([^"]*)"\} (\d+)$', re.MULTILINE
+)
+INTAKE_STATUSES = ("received", "duplicate", "ignored", "error", "unauthorized")  # what POST /webhook counts
 CLIENTS = 32  # concurrent connections the load comes from (an answer late does not delay the next)
 PHASES = ("ack", "turn", "throughput")
 
@@ -273,6 +281,39 @@ def open_pull(repo: Repository, branch: str, erd: str, addition: str, sha: str, 
     return repo.create_pull(base="main", head=branch, title=branch, body="bench").number
 
 
+def requests_per_turn(stack: Stack) -> dict[str, list[int]]:
+    """The GitHub requests of each delivery run so far, by event key, in the order they finished
+    (serve logs `delivery ID (KEY) done in T ms, N GitHub request(s)`)."""
+    found: list[tuple[str, str, int]] = []
+    for log in sorted(stack.scratch.glob("serve-*.log")):
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = REQUESTS_LINE.match(line)
+            if match:
+                found.append((match.group(1), match.group(2), int(match.group(3))))
+    by_key: dict[str, list[int]] = {}
+    for _, key, count in sorted(found):
+        by_key.setdefault(key, []).append(count)
+    return by_key
+
+
+def counts(values: list[int]) -> str:
+    if not values:
+        return "not logged (a serve without the per-delivery request count)"
+    ordered = sorted(values)
+    return f"p50 {ordered[len(ordered) // 2]}, min {ordered[0]}, max {ordered[-1]}, n={len(values)}"
+
+
+def intake_received(stack: Stack) -> tuple[int, int]:
+    """(webhooks serve's intake received, of which ignored) so far: its /metrics counters."""
+    text = httpx.get(stack.hook_url.removesuffix("/webhook") + "/metrics", timeout=30).text
+    received = ignored = 0
+    for _event, status, value in METRIC_LINE.findall(text):
+        if status in INTAKE_STATUSES:
+            received += int(value)
+            ignored += int(value) if status == "ignored" else 0
+    return received, ignored
+
+
 # -- 1. acknowledgement latency ---------------------------------------------------------------------------
 
 
@@ -368,6 +409,11 @@ def bench_turn(stack: Stack, tables: int, columns: int, turns: int, replies: Rep
     )
     print(f"   PR opened -> generated files committed and summary posted: {opened:.1f} s (cold)")
     print(f"   warm turn, comment posted -> reply exists: {ms(latencies, 0.5, 0.95)}; no reply: {lost}")
+    made = requests_per_turn(stack)
+    print(
+        f"   GitHub requests: the opening turn {counts(made.get('pull_request.opened', []))}; "
+        f"a warm comment turn {counts(made.get('issue_comment.created', [])[2:])}"
+    )
 
 
 # -- 3. sustained throughput across many PRs --------------------------------------------------------------
@@ -380,6 +426,7 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     sha = repo.get_contents("erd/model.dbml", ref="main")
     assert not isinstance(sha, list)
     before = sum(queue(stack.database_url).values())
+    heard = intake_received(stack)
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = list(pool.map(
@@ -393,12 +440,14 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     ran = sum(queue(stack.database_url).values()) - before
     print(f"3. throughput across {prs} PRs, {stack.replicas} serve process(es) x {stack.workers} workers:")
     print(
-        f"   opened: {ran} deliveries in {took:.1f} s = {ran / took:.1f}/s (PRs opened through the API in {posted:.1f} s)"
+        f"   opened ({prs} PRs opened through the API in {posted:.1f} s, all run {took:.1f} s after the first was posted):"
     )
+    rates(stack, heard, ran, took)
 
     bob = stack.client("bob").get_repo(repo.full_name)
     jobs = [(number, k) for k in range(comments) for number in numbers]
     before = sum(queue(stack.database_url).values())
+    heard = intake_received(stack)
     start = time.perf_counter()
 
     def post(job: tuple[int, int]) -> tuple[int, int]:
@@ -416,9 +465,20 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     took = time.perf_counter() - start
     ran = sum(queue(stack.database_url).values()) - before
     print(
-        f"   comments: {len(made)} posted in {posted:.1f} s; {ran} deliveries run in {took:.1f} s = {ran / took:.1f}/s"
+        f"   comments ({len(made)} posted in {posted:.1f} s, all run {took:.1f} s after the first was posted):"
     )
+    rates(stack, heard, ran, took)
     count_turns(stack, repo, numbers, made)
+
+
+def rates(stack: Stack, heard: tuple[int, int], ran: int, took: float) -> None:
+    """A wave's two rates: webhooks received (ignored ones included) and deliveries run."""
+    received, ignored = (now - then for now, then in zip(intake_received(stack), heard, strict=True))
+    print(
+        f"     webhooks received by serve's intake: {received} in {took:.1f} s = {received / took:.1f}/s "
+        f"({ignored} ignored on arrival: the bot's own pushes and comments, ...)"
+    )
+    print(f"     deliveries stored and run (turns): {ran} in {took:.1f} s = {ran / took:.1f}/s")
 
 
 def count_turns(stack: Stack, repo: Repository, numbers: list[int], made: list[tuple[int, int]]) -> None:

@@ -30,10 +30,53 @@ def app_tokens(settings: BotSettings) -> InstallationTokens | None:
     return installation_tokens(credentials, settings.api_url)
 
 
+class RequestCounter:
+    """The GitHub requests each thread sent through the bot's client (a worker runs one delivery at
+    a time: `reset` before it, `count` after). Transport retries are not counted."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def add(self) -> None:
+        self._local.count = getattr(self._local, "count", 0) + 1
+
+    def reset(self) -> None:
+        self._local.count = 0
+
+    def count(self) -> int:
+        return int(getattr(self._local, "count", 0))
+
+
+REQUESTS = RequestCounter()
+
+
+class CountedAuth(Auth.Auth):
+    """The client's `Auth`, counting in `REQUESTS` each request it authenticates (one per API call)."""
+
+    def __init__(self, inner: Auth.Auth) -> None:
+        self.inner = inner
+
+    @property
+    def token_type(self) -> str:
+        return self.inner.token_type
+
+    @property
+    def token(self) -> str:
+        return self.inner.token
+
+    def authentication(self, headers: dict[str, str]) -> None:
+        REQUESTS.add()
+        self.inner.authentication(headers)
+
+    def mask_authentication(self, headers: dict[str, str]) -> None:
+        self.inner.mask_authentication(headers)
+
+
 def github_client(settings: BotSettings) -> Github:
     """The bot's client: the current installation's token (a GitHub App), or GITHUB_TOKEN."""
     tokens = app_tokens(settings)
-    auth: Auth.Auth = InstallationAuth(tokens) if tokens is not None else Auth.Token(settings.token)
+    inner: Auth.Auth = InstallationAuth(tokens) if tokens is not None else Auth.Token(settings.token)
+    auth = CountedAuth(inner)
     return Github(
         base_url=settings.api_url,
         auth=auth,

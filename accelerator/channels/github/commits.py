@@ -8,13 +8,14 @@ commit and the reply finds its commit on the branch instead of committing twice,
 the bot is known as its own.
 
 Requests: the texts go in the tree request itself (no request per blob; a file over
-`INLINE_MAX_BYTES` is a blob of its own), the parent is named by its sha (no read of it), and what
+`INLINE_MAX_BYTES`, or beyond `INLINE_BUDGET` in all, is a blob of its own), the parent is named by its sha (no read of it), and what
 a commit holds is remembered by sha (`COMMITS`, `snapshot.TREES`, `snapshot.BLOBS`: immutable), so
 the next turn on the bot's own head reads neither the commit, its tree nor the files it wrote.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import urllib.parse
@@ -94,7 +95,8 @@ class CommitCache:
 
 
 COMMITS = CommitCache()
-INLINE_MAX_BYTES = 1024 * 1024  # a larger file is sent as a blob of its own, not in the tree request
+INLINE_MAX_BYTES = 8 * 1024 * 1024  # a larger file is sent as a blob of its own, not in the tree request
+INLINE_BUDGET = 12 * 1024 * 1024  # the texts of one tree request, as JSON; the files beyond are blobs
 
 
 def commit_info(repo: Repository, sha: str, ahead: int = 1) -> CommitInfo:
@@ -185,6 +187,7 @@ def make_commit(
         base = tree_object(repo, base_tree.sha)
     elements = []
     written: dict[str, bytes | None] = {}
+    budget = INLINE_BUDGET
     for path, text in sorted(files.items()):
         if text is None:
             elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
@@ -192,7 +195,9 @@ def make_commit(
             continue
         data = text.encode("utf-8")
         written[path] = data
-        if len(data) <= INLINE_MAX_BYTES:
+        size = len(json.dumps(text)) if len(data) <= INLINE_MAX_BYTES else budget + 1
+        if size <= budget:
+            budget -= size
             elements.append(InputGitTreeElement(path, "100644", "blob", content=text))
         else:
             elements.append(

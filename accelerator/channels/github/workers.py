@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from accelerator.channels.github.auth import installation_scope
+from accelerator.channels.github.client import REQUESTS
 from accelerator.channels.github.events import Event
 from accelerator.channels.github.intake import Metrics
 
@@ -115,6 +116,7 @@ class Workers:
         payload = delivery.payload if isinstance(delivery.payload, dict) else {}
         event = Event(delivery.event, delivery.id, payload)
         start = time.perf_counter()
+        REQUESTS.reset()
         try:
             with installation_scope(event.installation, event.repository):  # a GitHub App's token
                 self.run(event)
@@ -126,6 +128,14 @@ class Workers:
             self.metrics.count(delivery.event, "failed" if status == DeliveryStatus.FAILED else "retried")
             return
         finally:
-            self.metrics.observe_turn(time.perf_counter() - start)
+            took = time.perf_counter() - start
+            self.metrics.observe_turn(took)
         self.store.finish_delivery(delivery.id, DeliveryStatus.DONE)
         self.metrics.count(delivery.event, "done")
+        log.info(
+            "delivery %s (%s) done in %.0f ms, %d GitHub request(s)",
+            delivery.id,
+            event.key,
+            took * 1000,
+            REQUESTS.count(),
+        )

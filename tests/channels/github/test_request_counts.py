@@ -207,6 +207,25 @@ def test_a_file_too_large_for_the_tree_request_is_a_blob_of_its_own(
     assert repo.get_branch("scratch").commit.sha == made
 
 
+def test_the_texts_beyond_the_tree_requests_budget_are_blobs(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, requests_of: RequestLog
+) -> None:
+    monkeypatch.setattr(commits, "INLINE_BUDGET", 34)  # each text is 17 characters as JSON
+    repo = harness.repository()
+    main = repo.get_branch("main").commit.sha
+    repo.create_git_ref("refs/heads/scratch", main)
+    bot_repo = harness.bot.github.get_repo("alice/lakehouse")
+    requests_of.running(Event("test", "budget", {}))
+    try:
+        files: dict[str, str | None] = {f"f{index}.txt": "a\n" * 5 for index in range(3)}
+        commits.commit_files(bot_repo, "scratch", main, tree_at(bot_repo, main), files, "budget\n")
+    finally:
+        requests_of._current.delivery = None
+    sent = requests_of.by_delivery["budget"]
+    assert count(sent, "POST", "/git/blobs") == 1, show(sent)  # two fit the budget, the third does not
+    assert [harness.text(repo, f"f{index}.txt", ref="scratch") for index in range(3)] == ["a\n" * 5] * 3
+
+
 def test_who_may_not_edit_costs_one_permission_read(harness: Harness, requests_of: RequestLog) -> None:
     repo = harness.repository()
     pull = harness.open_pull(repo)
