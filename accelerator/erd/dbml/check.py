@@ -52,7 +52,9 @@ _ACCEPTED = _Verdict(0, "", None)
 # The verdicts on recent stretches, by their text (which is all a verdict depends on): a conversation
 # turn that changes one table reads that table's stretch only.
 CHECKED_STRETCHES = 4096
+CHECKED_CHARACTERS = 4_000_000  # of their texts, all together
 _checked: OrderedDict[str, _Verdict] = OrderedDict()
+_checked_characters = 0
 _checked_lock = threading.Lock()
 
 
@@ -96,10 +98,7 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
                 _checked.move_to_end(stretch)
         if verdict is None:
             verdict = _verdict(_pydbml_readable(stretch, nodes), first)
-            with _checked_lock:
-                _checked[stretch] = verdict
-                while len(_checked) > CHECKED_STRETCHES:
-                    _checked.popitem(last=False)
+            _remember(stretch, verdict)
         if verdict is not _ACCEPTED:
             # The grammar over the whole file is where this stretch starts, all before it accepted.
             # It may read on into the next stretches (a block the scanner ended, pydbml does not):
@@ -111,10 +110,23 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
             return
 
 
+def _remember(stretch: str, verdict: _Verdict) -> None:
+    global _checked_characters
+    with _checked_lock:
+        if stretch in _checked:  # another thread checked it meanwhile
+            return
+        _checked[stretch] = verdict
+        _checked_characters += len(stretch)
+        while len(_checked) > CHECKED_STRETCHES or _checked_characters > CHECKED_CHARACTERS:
+            _checked_characters -= len(_checked.popitem(last=False)[0])
+
+
 def forget_checks() -> None:
     """Forget every remembered verdict: the next check reads every stretch with the grammar again."""
+    global _checked_characters
     with _checked_lock:
         _checked.clear()
+        _checked_characters = 0
 
 
 def _stretches(

@@ -187,3 +187,14 @@ def test_remembered_verdicts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
     parse_dbml(text, "retail.dbml")
     assert len(check._checked) == 3
     assert list(check._checked)[-1] == text[text.rindex("}") + 2 :]  # the most recent: the end
+
+
+def test_remembered_verdicts_are_bounded_in_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = RETAIL.read_text()
+    stretches = [stretch for _, stretch, _, _ in check._stretches(text, scan_dbml(text, "retail.dbml"))]
+    monkeypatch.setattr(check, "CHECKED_CHARACTERS", len(stretches[-1]) + len(stretches[-2]))
+    parse_dbml(text, "retail.dbml")
+    assert list(check._checked) == stretches[-2:]
+    assert check._checked_characters == len(stretches[-1]) + len(stretches[-2])
+    forget_checks()
+    assert not check._checked and check._checked_characters == 0
