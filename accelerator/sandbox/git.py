@@ -6,7 +6,10 @@ reaches git after validation, as an object id, a checked ref name, a path behind
 Fast by design, since every API call of a bot turn reads the repository: objects and refs are read
 through one `git cat-file --batch-command` process kept open per repository (not a process per
 object), and what a commit SHA determines (its files, a diff, a merge base, a merge, a commit list
-between two SHAs) is computed once and kept in memory: a SHA names immutable content.
+between two SHAs) is computed once and kept in memory: a SHA names immutable content. Objects are
+written without git where git's format is simple (blobs, trees: loose objects), and what a ref names
+is kept until a ref-writing git command run here (`update-ref`, `fetch`...) moves one: the sandbox is
+the only writer of its repositories' refs (git over HTTP only reads).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 SAFE_NAME = re.compile(r"^[^\s-][^\s]{0,1023}$")  # what may go on one cat-file command line
 CHAIN_STEPS = 64  # parents followed in memory before asking git about ancestry
 REF_WRITERS = {"update-ref", "fetch", "init", "pack-refs", "receive-pack", "push", "symbolic-ref"}
-REPOSITORIES_KEPT = 32  # repositories whose reader process and caches stay in memory
+REPOSITORIES_KEPT = 32
+NAMES_KEPT = 10_000  # ref-relative answers kept per repository between two ref moves  # repositories whose reader process and caches stay in memory
 RESULTS_KEPT = 100_000  # cached results per repository, a list or a map weighing its length
 DIFF_BYTES_KEPT = 64 * 1024 * 1024  # cached diffs per repository, by patch size
 T = TypeVar("T")
@@ -126,6 +130,12 @@ class Cache:
         self.weight = 0
         self.items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
         self.lock = threading.Lock()
+
+    def drop(self, key: tuple[Any, ...]) -> None:
+        with self.lock:
+            found = self.items.pop(key, None)
+            if found is not None:
+                self.weight -= found[1]
 
     def get(
         self, key: tuple[Any, ...], compute: Callable[[], T], weigh: Callable[[T], int] | None = None
@@ -237,12 +247,15 @@ class Shared:
         self.server_info = threading.Lock()
         # `for-each-ref`'s answers by prefix, dropped whenever a git command that writes refs runs
         self.refs: dict[str, dict[str, str]] = {}
+        # `info` answers about names that go through a ref (`refs/heads/main^{commit}`), likewise
+        self.named: dict[str, Found | None] = {}
         self.refs_generation = 0
         self.refs_lock = threading.Lock()
 
     def refs_moved(self) -> None:
         with self.refs_lock:
             self.refs.clear()
+            self.named.clear()
             self.refs_generation += 1
 
     def close(self) -> None:
@@ -298,7 +311,27 @@ class GitRepository:
         }
 
     def ask(self, command: str, name: str) -> Found | None:
-        return self.shared.reader.ask(command, name)
+        """`git cat-file`'s answer. An `info` answer is kept: for a name that starts with a SHA, once
+        the object exists (objects never change); for any other name, until a ref moves."""
+        if command != "info":
+            return self.shared.reader.ask(command, name)
+        if FULL_SHA.match(name[:40]) and name[40:41] in ("", "^", ":"):
+            found = self.shared.results.get(("info", name), lambda: self.shared.reader.ask("info", name))
+            if found is None:  # not (yet) there: asked again next time
+                self.shared.results.drop(("info", name))
+            return found
+        shared = self.shared
+        with shared.refs_lock:
+            if name in shared.named:
+                return shared.named[name]
+            generation = shared.refs_generation
+        found = shared.reader.ask("info", name)
+        with shared.refs_lock:
+            if shared.refs_generation == generation:
+                if len(shared.named) >= NAMES_KEPT:
+                    shared.named.clear()
+                shared.named[name] = found
+        return found
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         return self.shared.results.get(key, compute, weight)
@@ -350,9 +383,9 @@ class GitRepository:
         digest = hashlib.sha1(header, usedforsecurity=False)
         digest.update(content)
         sha = digest.hexdigest()
-        if self.object_type(sha) == kind:
-            return sha
         directory = self.path / "objects" / sha[:2]
+        if (directory / sha[2:]).exists():
+            return sha  # already loose (one in a pack is written loose again, as git may do: harmless)
         directory.mkdir(exist_ok=True)
         compressor = zlib.compressobj(1)  # git's core.looseCompression default
         data = compressor.compress(header) + compressor.compress(content) + compressor.flush()

@@ -62,15 +62,18 @@ def test_the_reader_sees_what_other_git_processes_write(repo: GitRepository) -> 
     first = commit(repo, {"a": ("100644", b"1\n")}, [], "one")
     repo.update_ref("refs/heads/main", first)
     assert repo.resolve_commit("refs/heads/main") == first
-    git(repo, "pack-refs", "--all")
+    repo.run("pack-refs", "--all")
     second = commit(repo, {"a": ("100644", b"2\n")}, [first], "two")
-    git(repo, "update-ref", "refs/heads/main", second)
+    repo.run("update-ref", "refs/heads/main", second)  # answers about refs are kept until a ref moves
     assert repo.ref("refs/heads/main") == second
     git(repo, "repack", "-a", "-d", "-q")
     git(repo, "prune-packed")
     assert repo.commit(second).parents == [first]
     assert repo.object_type(repo.commit(second).tree) == "tree"
-    git(repo, "update-ref", "-d", "refs/heads/main")
+    git(repo, "update-ref", "refs/heads/other", first)  # the reader sees another process's refs
+    other = repo.shared.reader.ask("info", "refs/heads/other")
+    assert other is not None and other.sha == first
+    repo.delete_ref("refs/heads/main")
     assert repo.ref("refs/heads/main") is None
     assert repo.tree_of("refs/heads/main") is None
     assert repo.object_types([first, "0" * 40]) == {first: "commit", "0" * 40: None}
