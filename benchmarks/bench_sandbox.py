@@ -1,12 +1,16 @@
 """Benchmark of `accelerator sandbox`: a comment POST's round trip, and webhook dispatch under a steady load.
 
-    .venv/bin/python benchmarks/bench_sandbox.py [--round-trips 300] [--rate 50] [--seconds 10] [--in-process]
+    .venv/bin/python benchmarks/bench_sandbox.py [--round-trips 300] [--rate 50] [--seconds 10] [--backlog 3000]
+        [--in-process]
 
 The sandbox runs as users run it, `accelerator sandbox` in its own process (`--in-process`: in a thread
 of this one, sharing its interpreter lock with the load and the receiver).
 
 1. Round trip: `POST /repos/{o}/{r}/issues/{n}/comments` one after another on a kept-alive connection,
-   with httpx and with PyGithub (the bot's client); p50/p95/max.
+   with httpx and with PyGithub (the bot's client); p50/p95/max, and the sandbox process's CPU per
+   request (its webhook's delivery included).
+   Then `--backlog` more comments spread over 50 more issues, and the httpx round trip again: a
+   request's cost should not grow with what the sandbox holds.
 2. Dispatch: comments POSTed open-loop at `--rate` per second for `--seconds` (each at its scheduled
    time, from a pool of clients, so a slow answer does not slow the schedule). Each makes the sandbox
    send one signed `issue_comment` webhook to a receiver in this process. Prints the achieved request
@@ -21,6 +25,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -110,17 +115,60 @@ def summary(values: list[float]) -> str:
     )
 
 
-def round_trips(api_url: str, comments_path: str, count: int) -> None:
+def cpu_seconds(pid: int | None) -> float | None:
+    """A process's CPU time so far (user + system), None when it is not a process of its own."""
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def httpx_round_trips(api_url: str, comments_path: str, count: int, pid: int | None, label: str) -> None:
     with httpx.Client(base_url=api_url, headers={"Authorization": "token bob"}) as client:
         for _ in range(10):  # warm-up
             client.post(comments_path, json={"body": "warm-up"}).raise_for_status()
         timings = []
+        time.sleep(0.5)  # the warm-up's webhooks delivered
+        cpu = cpu_seconds(pid)
         for index in range(count):
             started = time.perf_counter()
             answer = client.post(comments_path, json={"body": f"round trip {index}"})
             timings.append(time.perf_counter() - started)
             answer.raise_for_status()
-    print(f"comment POST round trip (httpx, keep-alive): {summary(timings)}")
+        time.sleep(0.5)  # their webhooks delivered
+        after = cpu_seconds(pid)
+    used = (
+        f"; sandbox CPU {(after - cpu) / count * 1000:.2f} ms per request"
+        if cpu is not None and after
+        else ""
+    )
+    print(f"comment POST round trip (httpx, keep-alive){label}: {summary(timings)}{used}")
+
+
+def backlog(api_url: str, count: int) -> tuple[int, int]:
+    """`count` comments over 50 new issues, posted from 8 clients; (issues, comments) made."""
+    with httpx.Client(base_url=api_url, headers={"Authorization": "token alice"}, timeout=60) as client:
+        numbers = [
+            client.post("/repos/alice/bench/issues", json={"title": f"backlog {n}"}).json()["number"]
+            for n in range(50)
+        ]
+    local = threading.local()
+
+    def post(index: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=api_url, headers={"Authorization": "token bob"}, timeout=60)
+        number = numbers[index % len(numbers)]
+        local.client.post(
+            f"/repos/alice/bench/issues/{number}/comments", json={"body": f"b{index}"}
+        ).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(post, range(count)))
+    return len(numbers), count
+
+
+def round_trips(api_url: str, comments_path: str, count: int, pid: int | None) -> None:
+    httpx_round_trips(api_url, comments_path, count, pid, "")
     pull = pygithub(api_url, "bob").get_repo("alice/bench").get_pull(1)
     timings = []
     for index in range(count):
@@ -182,8 +230,8 @@ def dispatch(api_url: str, comments_path: str, receiver: Receiver, rate: float, 
 
 
 @contextlib.contextmanager
-def sandbox_process(state: Path, webhook_url: str) -> Iterator[str]:
-    """`accelerator sandbox` in a child process; yields its API URL (the first line it prints)."""
+def sandbox_process(state: Path, webhook_url: str) -> Iterator[tuple[str, int | None]]:
+    """`accelerator sandbox` in a child process; yields its API URL (the first line it prints) and pid."""
     command = [sys.executable, "-m", "accelerator", "sandbox", "--port", "0", "--state", str(state)]
     command += ["--webhook-url", webhook_url, "--webhook-secret", SECRET]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -192,17 +240,17 @@ def sandbox_process(state: Path, webhook_url: str) -> Iterator[str]:
         first = child.stdout.readline().strip()
         if not first.startswith("sandbox: "):
             raise SystemExit(f"accelerator sandbox did not start: {first!r}")
-        yield first.removeprefix("sandbox: ")
+        yield first.removeprefix("sandbox: "), child.pid
     finally:
         child.terminate()
         child.wait(timeout=10)
 
 
 @contextlib.contextmanager
-def sandbox_thread(state: Path, webhook_url: str) -> Iterator[str]:
+def sandbox_thread(state: Path, webhook_url: str) -> Iterator[tuple[str, int | None]]:
     running = start_sandbox(state, webhook_url=webhook_url, webhook_secret=SECRET)
     try:
-        yield running.api_url
+        yield running.api_url, None
     finally:
         running.stop()
 
@@ -223,6 +271,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
+        "--backlog", type=int, default=3000, help="comments added before the second round trip"
+    )
+    parser.add_argument(
         "--in-process", action="store_true", help="serve the sandbox from a thread of this process"
     )
     options = parser.parse_args()
@@ -230,7 +281,7 @@ def main() -> int:
     with (
         tempfile.TemporaryDirectory() as state,
         Receiver() as receiver,
-        serve(Path(state), receiver.url) as api_url,
+        serve(Path(state), receiver.url) as (api_url, pid),
     ):
         print(
             f"sandbox: {'a thread of this process' if options.in_process else 'its own process'}, {api_url}"
@@ -242,7 +293,12 @@ def main() -> int:
         repo.create_file("erd/sales.dbml", "add sales", "Table customers {}\n", branch="feature")
         pull = repo.create_pull(base="main", head="feature", title="bench", body="")
         path = f"/repos/alice/bench/issues/{pull.number}/comments"
-        round_trips(api_url, path, options.round_trips)
+        round_trips(api_url, path, options.round_trips, pid)
+        if options.backlog:
+            issues, comments = backlog(api_url, options.backlog)
+            drain(receiver)
+            label = f" after {comments} more comments on {issues} more issues"
+            httpx_round_trips(api_url, path, options.round_trips, pid, label)
         drain(receiver)
         with receiver.lock:
             receiver.arrived.clear()
