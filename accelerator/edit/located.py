@@ -11,7 +11,7 @@ from typing import Protocol
 
 from accelerator.edit.names import ModelNames
 from accelerator.errors import EditConflictError
-from accelerator.model.copying import copy_project, deep_copied
+from accelerator.model.copying import copy_for_tables, copy_project
 from accelerator.model.elements import Catalog, Column, ForeignKey, Project, Schema, Table
 
 
@@ -93,20 +93,18 @@ def references_table(fk: ForeignKey, schema: str, table: str) -> bool:
 
 def copied_for(project: Project, resolved: Address) -> Project:
     """A copy that `resolved` may change in place: fresh containers down to every table (see
-    `copy_project`), and deep copies of the tables it can touch, the target and, in its catalog,
-    the tables whose foreign keys reference it. The other tables' columns and keys stay shared."""
-    updated = copy_project(project)
+    `copy_project`) for a catalog or schema edit; for a table's, fresh containers down to the
+    schemas of its catalog and deep copies of the tables it can touch, the target and, in its
+    catalog, the tables whose foreign keys reference it (`copy_for_tables`). The other tables are
+    shared: an edit changes no other (tests/agent/test_apply.py checks every edit's input)."""
     if resolved.table is None or resolved.schema is None:
-        return updated  # catalog and schema edits assign new values to the copied objects
-    catalog = updated.catalog(resolved.catalog)
-    assert catalog is not None  # resolved against this project
+        return copy_project(project)  # catalog and schema edits assign new values to the copied objects
     schema_name, table_name = resolved.schema.lower(), resolved.table.lower()
-    for schema in catalog.schemas:
-        schema.tables = [
-            deep_copied(table)
-            if (schema.name.lower() == schema_name and table.name.lower() == table_name)
-            or any(references_table(fk, schema_name, table_name) for fk in table.foreign_keys)
-            else table
-            for table in schema.tables
-        ]
-    return updated
+
+    def touched(schema: Schema, table: Table) -> bool:
+        return (schema.name.lower() == schema_name and table.name.lower() == table_name) or any(
+            references_table(fk, schema_name, table_name) for fk in table.foreign_keys
+        )
+
+    assert project.catalog(resolved.catalog) is not None  # resolved against this project
+    return copy_for_tables(project, touched, resolved.catalog)

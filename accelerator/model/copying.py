@@ -7,6 +7,8 @@
 - `copy_project(project)`: copy-on-write below the table, for governance: catalogs, schemas and
   tables are shallow copies with fresh containers; columns, keys, grants and masks are shared until
   a step replaces one (with `copied`); none is ever changed in place.
+- `copy_for_tables(project, touched, catalog)`: for a change of some tables (an edit's): deep
+  copies of those, fresh containers above them, every other table shared.
 
 An edit changes the tables it touches in place, so it deep-copies those (`edit.effects`).
 A deep copy follows the shape of each model class (`_shape`, read once per class from its fields):
@@ -16,7 +18,7 @@ costs more than the copy. A field of a kind it cannot copy is a TypeError at its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from types import UnionType
 from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
@@ -114,6 +116,36 @@ def copy_project(project: Project) -> Project:
     return copied(
         project,
         catalogs=[_copy_catalog(c) for c in project.catalogs],
+        environments=list(project.environments),
+    )
+
+
+def copy_for_tables(
+    project: Project, touched: Callable[[Schema, Table], bool], catalog_name: str | None = None
+) -> Project:
+    """A copy for a change of some tables (of one catalog, `catalog_name`, or of any): the project,
+    the catalogs and their schemas with containers of their own (as `copy_project` makes them), deep
+    copies of the tables that `touched` names, and every other table (and catalog) shared: the
+    change does not touch them, so they need no copy (`copy_project` makes one of every table)."""
+    lowered = catalog_name.lower() if catalog_name is not None else None
+
+    def catalog_copy(catalog: Catalog) -> Catalog:
+        if lowered is not None and catalog.name.lower() != lowered:
+            return catalog
+        schemas = [
+            copied(
+                schema,
+                tables=[deep_copied(t) if touched(schema, t) else t for t in schema.tables],
+                tags=dict(schema.tags),
+                grants=list(schema.grants),
+            )
+            for schema in catalog.schemas
+        ]
+        return copied(catalog, schemas=schemas, tags=dict(catalog.tags), grants=list(catalog.grants))
+
+    return copied(
+        project,
+        catalogs=[catalog_copy(c) for c in project.catalogs],
         environments=list(project.environments),
     )
 

@@ -42,28 +42,35 @@ def fit_to_databricks(schemas: list[Schema]) -> list[Finding]:
     }
     _drop_tables_without_columns(schemas, findings)
     changed: set[int] = set()  # id() of the columns whose type this fit changed
+    defaults: list[list[int]] = []  # per table, in order: the positions of its columns with a default
     for schema in schemas:
         for table in schema.tables:
-            keys = _key_columns(table)
+            keys: set[str] | None = None  # only a bare-number column needs them
+            with_default: list[int] = []
             for position, column in enumerate(table.columns):
+                fitted = column
                 if column.identity is not None:
                     where = f"{schema.name}.{table.name}.{column.name}"
                     fitted = _fit_identity(column, where, changed, findings)
-                elif column.name.lower() in keys:
-                    where = f"{schema.name}.{table.name}.{column.name}"
-                    fitted = _fit_bare_number_key(column, where, table, tables, changed, findings)
-                else:
-                    continue
+                elif column.type == _FLOATING_DECIMAL:
+                    keys = _key_columns(table) if keys is None else keys
+                    if column.name.lower() in keys:
+                        where = f"{schema.name}.{table.name}.{column.name}"
+                        fitted = _fit_bare_number_key(column, where, table, tables, changed, findings)
                 if fitted is not column:
                     table.columns[position] = fitted
+                if fitted.default is not None:
+                    with_default.append(position)
+            defaults.append(with_default)
+    with_defaults = iter(defaults)
     for schema in schemas:
         for table in schema.tables:
             if changed:  # a key whose type changed: the foreign keys referencing it follow
                 _follow_referenced_keys(schema, table, tables, changed, findings)
-            for position, column in enumerate(table.columns):
-                if column.default is not None:
-                    where = f"{schema.name}.{table.name}.{column.name}"
-                    table.columns[position] = _fit_default(column, where, findings)
+            for position in next(with_defaults):  # following a key changes a type, never a default
+                column = table.columns[position]
+                where = f"{schema.name}.{table.name}.{column.name}"
+                table.columns[position] = _fit_default(column, where, findings)
             for unique in table.unique_keys:
                 findings.append(_unique_documented_only(schema, table, unique.columns, unique))
         if not schema.tables:
