@@ -100,9 +100,7 @@ class Shapes:
     def make_repository(self, repository: Record) -> dict[str, Any]:
         full_name = f"{repository['owner']}/{repository['name']}"
         api = f"{self.api}/repos/{full_name}"
-        open_issues = sum(
-            1 for r in [*repository["issues"].values(), *repository["pulls"].values()] if r["state"] == "open"
-        )
+        open_issues = len(self.state.index(repository).open)
         templates = {
             "archive_url": "/{archive_format}{/ref}",
             "assignees_url": "/assignees{/user}",
@@ -705,8 +703,7 @@ class Shapes:
                     "repo": {"id": repository["id"], "url": api, "name": repository["name"]},
                 },
             }
-            for pull in repository["pulls"].values()
-            if pull["state"] == "open" and pull["head_sha"] == run["head_sha"]
+            for pull in self.state.pulls_at(repository, run["head_sha"])
         ]
         suite: dict[str, Any] = {"id": run["suite_id"]}
         if webhook:

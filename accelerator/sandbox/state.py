@@ -86,17 +86,50 @@ class StateLock:
 
 
 class Index:
-    """A repository's issue comments by id and by issue, and its reactions by subject (what every
-    comment's shape looks up), kept as the comments and reactions change."""
+    """A repository's issue comments by id and by issue, its reactions by subject (what every
+    comment's shape looks up), its open issues and PRs, and its open PRs by head branch and head
+    commit (what a push, a new PR and a check run look up), kept as they change: the comments and
+    reactions by the state's methods that change them, the issues and PRs by `changed_in`."""
 
     def __init__(self, repository: Record) -> None:
         self.comments: dict[int, Record] = {}
         self.threads: dict[int, list[Record]] = {}
         self.reactions: dict[tuple[str, int], list[Record]] = {}
+        self.open: set[tuple[str, str]] = set()  # ("pulls" or "issues", number)
+        self.by_branch: dict[str, set[str]] = {}  # open PRs' numbers by head branch (forks' too)
+        self.by_sha: dict[str, set[str]] = {}  # open PRs' numbers by head commit
+        self.filed: dict[str, tuple[str, str] | None] = {}  # a PR's (branch, sha) as filed above
         for comment in repository["comments"]:
             self.add_comment(comment)
         for reaction in repository["reactions"]:
             self.add_reaction(reaction)
+        for kind in ("pulls", "issues"):
+            for number, record in repository[kind].items():
+                self.record_changed(kind, number, record)
+
+    def record_changed(self, kind: str, number: str, record: Record | None) -> None:
+        """File an issue or a PR again as it is now (None: it is gone)."""
+        is_open = record is not None and record.get("state") == "open"
+        if is_open:
+            self.open.add((kind, number))
+        else:
+            self.open.discard((kind, number))
+        if kind != "pulls":
+            return
+        was = self.filed.pop(number, None)
+        if was is not None:
+            self.by_branch.get(was[0], set()).discard(number)
+            self.by_sha.get(was[1], set()).discard(number)
+        if record is not None and is_open:
+            branch, sha = str(record["head"]), str(record["head_sha"])
+            self.by_branch.setdefault(branch, set()).add(number)
+            self.by_sha.setdefault(sha, set()).add(number)
+            self.filed[number] = (branch, sha)
+
+    def open_pulls(self, repository: Record, numbers: set[str] | None) -> list[Record]:
+        """The open PRs of `numbers` (from `by_branch` or `by_sha`), oldest first."""
+        found = [repository["pulls"].get(number) for number in sorted(numbers or (), key=int)]
+        return [pull for pull in found if pull is not None and pull["state"] == "open"]
 
     def add_comment(self, comment: Record) -> None:
         self.comments[int(comment["id"])] = comment
@@ -241,6 +274,10 @@ class SandboxState:
     def touch(self, path: tuple[Any, ...]) -> None:
         if len(path) > 2 and path[0] == "repositories" and path[2] not in UNSHAPED:
             self.versions[path[1]] = self.versions.get(path[1], 0) + 1
+            index = self.indexes.get(path[1])
+            if index is not None and len(path) == 4 and path[2] in ("pulls", "issues"):
+                record = self.data["repositories"][path[1]][path[2]].get(path[3])
+                index.record_changed(path[2], path[3], record)
 
     def changed(self, *path: str) -> None:
         """Journal the value at `path` (keys from the state's root) as it is when the lock is released
@@ -511,7 +548,8 @@ class SandboxState:
             head_key = None
             if head_repository is not None:
                 head_key = f"{head_repository['owner']}/{head_repository['name']}".lower()
-            for other in repository["pulls"].values():
+            index = self.index(repository)
+            for other in index.open_pulls(repository, index.by_branch.get(head)):
                 if (
                     other["state"] == "open"
                     and other["head"] == head
@@ -559,7 +597,8 @@ class SandboxState:
         moved = []
         with self.lock:
             sha = git.resolve_commit(f"refs/heads/{branch}")
-            for pull in repository["pulls"].values():
+            index = self.index(repository)
+            for pull in index.open_pulls(repository, index.by_branch.get(branch)):
                 if (
                     pull["state"] == "open"
                     and pull["head"] == branch
@@ -627,6 +666,13 @@ class SandboxState:
         if found is None:
             raise not_found()
         return found
+
+    def pulls_at(self, repository: Record, sha: str) -> list[Record]:
+        """The open PRs whose head is the commit `sha`, oldest first."""
+        index = self.index(repository)
+        return [
+            pull for pull in index.open_pulls(repository, index.by_sha.get(sha)) if pull["head_sha"] == sha
+        ]
 
     def reactions(self, repository: Record, subject: str, subject_id: int) -> list[Record]:
         """The reactions on one comment (`subject`: issue_comment or review_comment), oldest first."""

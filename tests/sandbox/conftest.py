@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from accelerator.sandbox import RunningSandbox, SandboxState, start_sandbox
+from accelerator.sandbox.state import Index
 
 SECRET = "it's a secret to everybody"
 
@@ -68,7 +69,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def assert_durable(state: SandboxState) -> None:
-    """What the sandbox holds is what a restart on its directory reads back (every change journaled)."""
+    """What the sandbox holds is what a restart on its directory reads back (every change journaled),
+    and its indexes are what they would be made anew."""
     live = json.loads(json.dumps(state.data))
     reloaded = SandboxState(state.root, bot_login=state.bot_login).data
     for key in sorted(set(live) | set(reloaded)):
@@ -77,6 +79,13 @@ def assert_durable(state: SandboxState) -> None:
                 assert reloaded[key].get(name) == live[key].get(name), f"repository {name} after a restart"
         else:
             assert reloaded.get(key) == live.get(key), f"{key} after a restart"
+    for name, index in state.indexes.items():  # the indexes kept as things changed, as made anew
+        fresh = Index(state.data["repositories"][name])
+        for part in ("comments", "open", "filed"):
+            assert getattr(index, part) == getattr(fresh, part), f"{name}'s index of {part}"
+        for part in ("threads", "reactions", "by_branch", "by_sha"):
+            kept = {key: value for key, value in getattr(index, part).items() if value}
+            assert kept == getattr(fresh, part), f"{name}'s index of {part}"
 
 
 @pytest.fixture
