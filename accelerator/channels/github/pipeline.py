@@ -485,8 +485,12 @@ class PullRequestBot:
             if before is not None and entry is not None and before.sha == entry.sha:
                 continue  # the branch did not touch it: the conversation's text is the newer
             if before is not None:  # both may have changed it: the human's change on the conversation's
-                merged = merge3(read_blob(repo, before).decode("utf-8", "replace"), text, current)
-                if merged is None:
+                try:
+                    base = read_blob(repo, before).decode("utf-8", "replace")
+                except GithubException:  # gone (the tree was remembered, a force push): no merge
+                    base = None
+                merged = None if base is None else merge3(base, text, current)
+                if base is not None and merged is None:
                     log.warning("%s: a hand edit overlaps the conversation's; the hand edit is kept", file)
                 current = current if merged is None else merged
                 if current == text:

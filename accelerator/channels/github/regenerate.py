@@ -64,7 +64,7 @@ class Regenerate:
             return TurnReport(ctx.key, "ignored", note="superseded by a newer push (queued behind)")
         existing = _branch_head(repo, REGENERATE_BRANCH)
         if existing is not None:
-            done = repo.get_git_commit(existing)
+            done = commits.commit_info(repo, existing)
             if commits.trailer_of(done.message) == ctx.event.delivery:  # a redelivery: committed already
                 pull, _ = open_pull(repo, REGENERATE_BRANCH, default, TITLE, done.message)
                 return TurnReport(ctx.key, "push", commit=existing, note=f"#{pull.number}")
