@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from github import GithubException
 from github.Requester import Requester
 
 from accelerator.channels.github import commits
 from accelerator.channels.github.checks import PUBLISHED
 from accelerator.channels.github.commits import COMMITS
 from accelerator.channels.github.events import Event
-from accelerator.channels.github.snapshot import BLOBS, TREES, read_tree, repo_key, tree_at
+from accelerator.channels.github.snapshot import BLOBS, TREES, Entry, Head, Tree, read_tree, repo_key, tree_at
 from tests.channels.github.conftest import Harness
 
 RENAME = "/uc rename column crm.customers.full_name to customer_name"
@@ -236,3 +239,25 @@ def test_who_may_not_edit_costs_one_permission_read(harness: Harness, requests_o
     assert count(turn, "GET", "/permission") == 1, show(turn)
     assert count(turn, "POST", "/issues/1/comments") == 1, show(turn)
     assert count(turn, "POST", "/git/") == 0, show(turn)
+
+
+def test_a_hand_edit_whose_merge_base_is_gone_is_kept(tmp_path: Path, harness: Harness) -> None:
+    """The tree the conversation last saw is remembered but its blob is gone from GitHub (a force
+    push dropped the commit): the hand edit is kept as it is, as when the tree could not be read."""
+
+    class Gone:
+        url = "/repos/alice/gone"
+        requester = SimpleNamespace(base_url="http://github.invalid/api/v3", is_not_lazy=False)
+
+        def get_git_blob(self, sha: str) -> Any:
+            raise GithubException(404, {"message": "Not Found"}, {})
+
+    repo = Gone()
+    seen = Tree("a" * 40, "b" * 40, {"erd/x.dbml": Entry("erd/x.dbml", "c" * 40, 10)})
+    TREES.put(repo_key(repo), seen)  # type: ignore[arg-type]
+    (tmp_path / "erd").mkdir()
+    (tmp_path / "erd" / "x.dbml").write_text("Table human {}\n")
+    head = Head(Tree("d" * 40, "e" * 40, {"erd/x.dbml": Entry("erd/x.dbml", "f" * 40, 15)}), tmp_path, None)
+    state: Any = {"sources": {"erd/x.dbml": "Table conversation {}\n"}}
+    hand = harness.bot._hand_edits(repo, state, head, "a" * 40)  # type: ignore[arg-type]
+    assert hand == {"erd/x.dbml": "Table human {}\n"}
