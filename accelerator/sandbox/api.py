@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,8 +24,21 @@ from accelerator.sandbox.api_app import authenticate
 from accelerator.sandbox.api_checks import ROUTES as CHECK_ROUTES
 from accelerator.sandbox.api_git import ROUTES as GIT_ROUTES
 from accelerator.sandbox.api_hooks import ROUTES as HOOK_ROUTES
+from accelerator.sandbox.api_hooks import get_hook, list_hooks
 from accelerator.sandbox.api_issues import ROUTES as ISSUE_ROUTES
+from accelerator.sandbox.api_issues import (
+    get_comment,
+    get_issue,
+    issue_comment_reactions,
+    review_comment_reactions,
+)
 from accelerator.sandbox.api_pulls import ROUTES as PULL_ROUTES
+from accelerator.sandbox.api_pulls import (
+    get_review,
+    get_review_comment,
+    list_review_comments,
+    list_reviews,
+)
 from accelerator.sandbox.core import Call, Handler, Result, Sandbox, number, paginate, resolve
 from accelerator.sandbox.databricks import create_databricks_routes
 from accelerator.sandbox.errors import GitHubError, not_found, validation_failed
@@ -317,6 +331,31 @@ ROUTES: list[tuple[str, str, Handler]] = [
 ]
 
 
+# Reads answered from memory alone (no git, no waiting but for a new user's journal line): run on the
+# event loop itself, which spares them a hop to a worker thread and back (a fifth of their cost).
+IN_MEMORY: set[Handler] = {
+    get_user,
+    get_named_user,
+    rate_limit,
+    get_repository,
+    get_permission,
+    list_issue_comments,
+    get_issue,
+    get_comment,
+    issue_comment_reactions,
+    review_comment_reactions,
+    list_hooks,
+    get_hook,
+    list_review_comments,
+    get_review_comment,
+    list_reviews,
+    get_review,
+}
+# The other handlers (git reads, and every write: they wait for the state's lock and git processes)
+# run on worker threads, so one slow call does not hold the others up.
+WORKERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="sandbox-api")
+
+
 def rate_headers() -> dict[str, str]:
     return {
         "x-ratelimit-limit": str(RATE_LIMIT),
@@ -352,7 +391,11 @@ def endpoint(sandbox: Sandbox, handler: Handler) -> Callable[[Request], Any]:
             )
             if call.login is None and request.method != "GET":
                 raise GitHubError(401, "Requires authentication")
-            status, payload = await run_in_threadpool(handler, sandbox, call)
+            if handler in IN_MEMORY:
+                status, payload = handler(sandbox, call)
+            else:
+                loop = asyncio.get_running_loop()
+                status, payload = await loop.run_in_executor(WORKERS, handler, sandbox, call)
         except GitHubError as error:
             return error_response(error)
         except GitFailure as failure:
