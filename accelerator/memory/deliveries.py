@@ -84,20 +84,18 @@ class DeliveryQueue(Transactions):
 
     def begin_delivery(self, delivery_id: str, event: str) -> bool:
         """Claim an external event; False if it was seen before (and did not fail): process it exactly once."""
-        claimed = self._run(
-            lambda conn: self._fetch_one(conn, BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
-        )
+        claimed = self._single(BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
         return claimed is not None
 
     def finish_delivery(
         self, delivery_id: str, status: DeliveryStatus | str, error: str | None = None
     ) -> None:
         params = {"id": delivery_id, "status": DeliveryStatus(status).value, "error": error}
-        if self._run(lambda conn: self._fetch_one(conn, FINISH_DELIVERY_SQL, params)) is None:
+        if self._single(FINISH_DELIVERY_SQL, params) is None:
             raise KeyError(f"no delivery {delivery_id!r} was begun")
 
     def delivery_status(self, delivery_id: str) -> DeliveryStatus | None:
-        row = self._run(lambda conn: self._fetch_one(conn, SELECT_DELIVERY_STATUS_SQL, {"id": delivery_id}))
+        row = self._single(SELECT_DELIVERY_STATUS_SQL, {"id": delivery_id})
         return None if row is None else DeliveryStatus(row["status"])
 
     # -- the per-conversation delivery queue --------------------------------------------------------------
@@ -116,7 +114,8 @@ class DeliveryQueue(Transactions):
             }
             return self._fetch_one(conn, RECORD_DELIVERY_SQL, params) is not None
 
-        return self._run(record)
+        # No transaction: the id read first never changes, and the INSERT is atomic by itself.
+        return self._run(record, transaction=False)
 
     def claim_next_delivery(self, thread_id: str | None = None) -> Delivery | None:
         """Mark the conversation's oldest queued delivery running and return it; None while one of that
@@ -126,25 +125,22 @@ class DeliveryQueue(Transactions):
             conversation_id = None if thread_id is None else self._conversation_id(conn, thread_id)
             return self._fetch_one(conn, CLAIM_NEXT_DELIVERY_SQL, {"conversation_id": conversation_id})
 
-        row = self._run(claim)
+        # No transaction: the id read first never changes, and the claim is one statement.
+        row = self._run(claim, transaction=False)
         return None if row is None else Delivery.from_row(row)
 
     def fail_delivery(self, delivery_id: str, error: str, max_attempts: int = 3) -> DeliveryStatus:
         """A running delivery failed: queued again at its place while it has had fewer than
         `max_attempts` attempts (the conversation waits for it), else failed for good."""
         params = {"id": delivery_id, "error": error, "max_attempts": max_attempts}
-        row = self._run(lambda conn: self._fetch_one(conn, FAIL_DELIVERY_SQL, params))
+        row = self._single(FAIL_DELIVERY_SQL, params)
         if row is None:
             raise KeyError(f"no running delivery {delivery_id!r}")
         return DeliveryStatus(row["status"])
 
     def requeue_stalled_deliveries(self, running_longer_than: timedelta) -> int:
         """Queue again the deliveries whose worker died while running them; how many."""
-        rows = self._run(
-            lambda conn: conn.execute(
-                self._sql(REQUEUE_STALLED_DELIVERIES_SQL), {"age": running_longer_than}
-            ).fetchall()
-        )
+        rows = self._all(REQUEUE_STALLED_DELIVERIES_SQL, {"age": running_longer_than})
         return len(rows)
 
     def deliveries(self, thread_id: str) -> list[Delivery]:

@@ -6,7 +6,8 @@ of a conversation with their last activity (`participants`), who said what in or
 the files each turn produced (`turn_files`), and the deliveries of a conversation in arrival order
 with their status (`deliveries`).
 
-Each method is one transaction on a pooled connection, retried once on a fresh connection if that one
+Each method is one transaction on a pooled connection (a method that sends one statement, or reads an
+id and then writes with one statement, sends no BEGIN and COMMIT: the statement is atomic by itself), retried once on a fresh connection if that one
 died (transactions.py); every write is idempotent or keyed so that the retry cannot duplicate it, except
 `append_message` without a `source_id` if the connection dies exactly while its COMMIT is in flight.
 The deliveries' methods are in deliveries.py.
@@ -224,7 +225,7 @@ class MemoryStore(DeliveryQueue):
         return self._run(lambda conn: memory_schema.migrate(conn, self.schema), transaction=False)
 
     def schema_version(self) -> int:
-        return self._run(lambda conn: memory_schema.current_version(conn, self.schema))
+        return self._run(lambda conn: memory_schema.current_version(conn, self.schema), transaction=False)
 
     # -- users and conversations ---------------------------------------------------------------------
 
@@ -264,17 +265,13 @@ class MemoryStore(DeliveryQueue):
         return Conversation.from_row(self._one(OPEN_CONVERSATION_SQL, params))
 
     def conversation(self, thread_id: str) -> Conversation:
-        row = self._run(lambda conn: self._fetch_one(conn, SELECT_CONVERSATION_SQL, {"thread_id": thread_id}))
+        row = self._single(SELECT_CONVERSATION_SQL, {"thread_id": thread_id})
         if row is None:
             raise not_found(thread_id)
         return Conversation.from_row(row)
 
     def set_head_sha(self, thread_id: str, head_sha: str) -> Conversation:
-        row = self._run(
-            lambda conn: self._fetch_one(
-                conn, SET_HEAD_SHA_SQL, {"thread_id": thread_id, "head_sha": head_sha}
-            )
-        )
+        row = self._single(SET_HEAD_SHA_SQL, {"thread_id": thread_id, "head_sha": head_sha})
         if row is None:
             raise not_found(thread_id)
         return Conversation.from_row(row)
@@ -284,13 +281,11 @@ class MemoryStore(DeliveryQueue):
         closed long enough, and a new message reopens it. False if it was already closed; unknown
         threads raise."""
         self.conversation(thread_id)
-        closed = self._run(
-            lambda conn: self._fetch_one(conn, CLOSE_CONVERSATION_SQL, {"thread_id": thread_id})
-        )
+        closed = self._single(CLOSE_CONVERSATION_SQL, {"thread_id": thread_id})
         return closed is not None
 
     def list_conversations(self) -> list[ConversationSummary]:
-        rows = self._run(lambda conn: conn.execute(self._sql(LIST_CONVERSATIONS_SQL)).fetchall())
+        rows = self._all(LIST_CONVERSATIONS_SQL, {})
         return [ConversationSummary.from_row(row) for row in rows]
 
     def participants(self, thread_id: str) -> list[Participant]:
@@ -305,7 +300,7 @@ class MemoryStore(DeliveryQueue):
 
     def linked_thread(self, alias: str) -> str | None:
         """The thread `alias` continues, None when it is its own thread."""
-        row = self._run(lambda conn: self._fetch_one(conn, LINKED_THREAD_SQL, {"alias": alias}))
+        row = self._single(LINKED_THREAD_SQL, {"alias": alias})
         return None if row is None else str(row["thread_id"])
 
     # -- messages -------------------------------------------------------------------------------------
@@ -360,9 +355,7 @@ class MemoryStore(DeliveryQueue):
 
     def stored_reply(self, source_id: str) -> str | None:
         """The body of the message stored under `source_id` (the reply to an event already handled)."""
-        row = self._run(
-            lambda conn: self._fetch_one(conn, SELECT_BODY_BY_SOURCE_SQL, {"source_id": source_id})
-        )
+        row = self._single(SELECT_BODY_BY_SOURCE_SQL, {"source_id": source_id})
         return None if row is None else str(row["body"])
 
     # -- files ------------------------------------------------------------------------------------------
@@ -394,7 +387,8 @@ class MemoryStore(DeliveryQueue):
             assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
             return {**row, "content": content}  # not sent back: equal to what was stored, by its hash
 
-        return StoredFile.from_row(self._run(record))
+        # No transaction: the id read first never changes, and the INSERT is atomic by itself.
+        return StoredFile.from_row(self._run(record, transaction=False))
 
     def record_files(
         self,

@@ -56,11 +56,20 @@ class Transactions:
     ) -> dict[str, Any] | None:
         return conn.execute(self._sql(statement), params).fetchone()
 
+    # One statement is atomic by itself: on an autocommit connection it needs no BEGIN and COMMIT, two
+    # round trips of the three an explicit transaction costs.
+
     def _all(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._run(lambda conn: conn.execute(self._sql(statement), params).fetchall())
+        return self._run(
+            lambda conn: conn.execute(self._sql(statement), params).fetchall(), transaction=False
+        )
+
+    def _single(self, statement: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of one statement, run on its own (or in the caller's transaction)."""
+        return self._run(lambda conn: self._fetch_one(conn, statement, params), transaction=False)
 
     def _one(self, statement: str, params: dict[str, Any]) -> dict[str, Any]:
-        row = self._run(lambda conn: self._fetch_one(conn, statement, params))
+        row = self._single(statement, params)
         assert row is not None  # only used for INSERT .. RETURNING, which always returns a row
         return row
 

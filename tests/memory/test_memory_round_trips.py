@@ -56,7 +56,10 @@ def _kill_idle_connection(pool: MemoryPool, admin_url: str) -> int:
     return pid
 
 
-def test_a_connection_just_used_is_handed_out_unchecked_an_idle_one_checked(pool: MemoryPool) -> None:
+def test_a_connection_just_used_is_handed_out_unchecked_an_idle_one_checked(
+    one_connection_pool: MemoryPool,
+) -> None:
+    pool = one_connection_pool  # one connection: which one the pool hands out is never in question
     check = idle_check(pool)
     assert check is not None
     with pool.connection():
