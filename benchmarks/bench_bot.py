@@ -303,14 +303,15 @@ def counts(values: list[int]) -> str:
     return f"p50 {ordered[len(ordered) // 2]}, min {ordered[0]}, max {ordered[-1]}, n={len(values)}"
 
 
-def intake_received(stack: Stack) -> tuple[int, int]:
-    """(webhooks serve's intake received, of which ignored) so far: its /metrics counters."""
+def intake_received(stack: Stack) -> tuple[int, Counter[str]]:
+    """(webhooks serve's intake received, those it ignored by event) so far: its /metrics counters."""
     text = httpx.get(stack.hook_url.removesuffix("/webhook") + "/metrics", timeout=30).text
-    received = ignored = 0
-    for _event, status, value in METRIC_LINE.findall(text):
+    received, ignored = 0, Counter[str]()
+    for event, status, value in METRIC_LINE.findall(text):
         if status in INTAKE_STATUSES:
             received += int(value)
-            ignored += int(value) if status == "ignored" else 0
+        if status == "ignored":
+            ignored[event] += int(value)
     return received, ignored
 
 
@@ -471,12 +472,15 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     count_turns(stack, repo, numbers, made)
 
 
-def rates(stack: Stack, heard: tuple[int, int], ran: int, took: float) -> None:
+def rates(stack: Stack, heard: tuple[int, Counter[str]], ran: int, took: float) -> None:
     """A wave's two rates: webhooks received (ignored ones included) and deliveries run."""
-    received, ignored = (now - then for now, then in zip(intake_received(stack), heard, strict=True))
+    received, ignored = intake_received(stack)
+    received -= heard[0]
+    ignored.subtract(heard[1])
+    which = ", ".join(f"{event} {n}" for event, n in ignored.most_common() if n > 0)
     print(
         f"     webhooks received by serve's intake: {received} in {took:.1f} s = {received / took:.1f}/s "
-        f"({ignored} ignored on arrival: the bot's own pushes and comments, ...)"
+        f"(ignored on arrival: the bot's own pushes, comments and check runs, branch pushes: {which or 'none'})"
     )
     print(f"     deliveries stored and run (turns): {ran} in {took:.1f} s = {ran / took:.1f}/s")
 
