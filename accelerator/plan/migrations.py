@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from accelerator.model.elements import Environment, Project, Span
 from accelerator.model.findings import Finding
@@ -55,6 +56,7 @@ class Migration:
         return f"V{self.version:04d}__{self.slug}.sql"
 
 
+@lru_cache(maxsize=8192)  # a turn asks again about every migration of a conversation's environments
 def migration_version(name: str) -> int | None:
     """The version of a migration file name, None for any other file."""
     match = MIGRATION_FILE.fullmatch(name)

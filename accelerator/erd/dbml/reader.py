@@ -212,6 +212,7 @@ class _TableTemplate(NamedTuple):
     names: Mapping[str, str]  # of its columns, as `_column_names` gives them
     references: tuple[_InlineRef, ...]
     findings: tuple[Finding, ...]  # what building it found (a CHECK left out), given again on reuse
+    ranged: bool  # whether a column is of a range type (`note_range_columns`)
     shared: list[Column]  # the columns as built at `line` (`_shared_columns`)
     built: tuple[dict[str, Any], ...]  # their fields as built (values of their own), to compare with
 
@@ -260,6 +261,7 @@ class _ModelBuilder:
         self.enums: dict[str, list[str]] = {}
         self.mapped_types: dict[str, MappedType] = {}  # the same few types repeat over thousands of columns
         self.findings: list[Finding] = []
+        self.ranged: set[int] = set()  # id() of the tables with a range-typed column
 
     def name_span(self, token: Token, shift: int = 0) -> Span:
         """The name itself: inside the quotes of a "quoted name", so a rename keeps them."""
@@ -295,7 +297,8 @@ class _ModelBuilder:
                 self.aliases.setdefault(node.alias.value.lower(), key)
         for references, schema_name, table, names in built:  # references need every table of the file first
             self.inline_references(references, schema_name, table, names)
-            self.note_range_columns(table)
+            if id(table) in self.ranged:
+                self.note_range_columns(table)
         for shift, block in scan.blocks:
             if isinstance(block.node, RefNode):
                 ref = moved_ref(block.node, shift) if shift else block.node
@@ -319,7 +322,10 @@ class _ModelBuilder:
                 f.model_copy(update={"span": moved(f.span, lines)}) if lines and f.span else f
                 for f in template.findings
             )
-            return template.table(line), references, template.names
+            table = template.table(line)
+            if template.ranged:
+                self.ranged.add(id(table))
+            return table, references, template.names
         if shift:
             node = moved_table(node, shift)
         found = len(self.findings)
@@ -328,8 +334,11 @@ class _ModelBuilder:
         names = _column_names(spec["name"] for spec in columns)
         shell = deep_copied(table, without="columns")
         findings = tuple(self.findings[found:])
+        ranged = any(spec["source_type"].lower() in _RANGE_TYPES for spec in columns)
+        if ranged:
+            self.ranged.add(id(table))
         block.built = _TableTemplate(
-            line, column, enums, shell, tuple(columns), names, tuple(references), findings,
+            line, column, enums, shell, tuple(columns), names, tuple(references), findings, ranged,
             shared=list(table.columns),  # what this parse hands out too
             built=tuple(_new_column(spec, 0).__dict__ for spec in columns),
         )  # fmt: skip
