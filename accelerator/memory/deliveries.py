@@ -84,7 +84,9 @@ class DeliveryQueue(Transactions):
 
     def begin_delivery(self, delivery_id: str, event: str) -> bool:
         """Claim an external event; False if it was seen before (and did not fail): process it exactly once."""
-        claimed = self._single(BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
+        claimed = self._run(  # in a transaction: see claim_next_delivery
+            lambda conn: self._fetch_one(conn, BEGIN_DELIVERY_SQL, {"id": delivery_id, "event": event})
+        )
         return claimed is not None
 
     def finish_delivery(
@@ -125,15 +127,19 @@ class DeliveryQueue(Transactions):
             conversation_id = None if thread_id is None else self._conversation_id(conn, thread_id)
             return self._fetch_one(conn, CLAIM_NEXT_DELIVERY_SQL, {"conversation_id": conversation_id})
 
-        # No transaction: the id read first never changes, and the claim is one statement.
-        row = self._run(claim, transaction=False)
+        # In a transaction, unlike single statements elsewhere: a claim retried after its connection
+        # died would find its delivery taken (by itself) and not report it. In a transaction only a
+        # COMMIT in flight leaves that doubt; on its own, the whole statement would.
+        row = self._run(claim)
         return None if row is None else Delivery.from_row(row)
 
     def fail_delivery(self, delivery_id: str, error: str, max_attempts: int = 3) -> DeliveryStatus:
         """A running delivery failed: queued again at its place while it has had fewer than
         `max_attempts` attempts (the conversation waits for it), else failed for good."""
         params = {"id": delivery_id, "error": error, "max_attempts": max_attempts}
-        row = self._single(FAIL_DELIVERY_SQL, params)
+        row = self._run(
+            lambda conn: self._fetch_one(conn, FAIL_DELIVERY_SQL, params)
+        )  # see claim_next_delivery
         if row is None:
             raise KeyError(f"no running delivery {delivery_id!r}")
         return DeliveryStatus(row["status"])

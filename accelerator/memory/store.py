@@ -6,10 +6,12 @@ of a conversation with their last activity (`participants`), who said what in or
 the files each turn produced (`turn_files`), and the deliveries of a conversation in arrival order
 with their status (`deliveries`).
 
-Each method is one transaction on a pooled connection (a method that sends one statement, or reads an
-id and then writes with one statement, sends no BEGIN and COMMIT: the statement is atomic by itself), retried once on a fresh connection if that one
+Each method is one transaction on a pooled connection, retried once on a fresh connection if that one
 died (transactions.py); every write is idempotent or keyed so that the retry cannot duplicate it, except
 `append_message` without a `source_id` if the connection dies exactly while its COMMIT is in flight.
+A method that sends one statement (or reads an id, then writes with one idempotent statement) sends no
+BEGIN and COMMIT around it, two round trips of three: the statement is atomic by itself. The claims of
+deliveries.py keep their transaction (see `claim_next_delivery`).
 The deliveries' methods are in deliveries.py.
 """
 
