@@ -21,7 +21,7 @@ from accelerator.model.elements import Span
 from accelerator.policy.identifiers import safe_name_problem
 from accelerator.policy.policy import Locations, Path, Policy
 from accelerator.policy.schema import PolicySpec
-from accelerator.yamlsource import check_aliases, nesting_error
+from accelerator.yamlsource import FAST_LOADER, check_aliases, compose_fast, nesting_error
 
 
 class PolicyYamlLoader(yaml.SafeLoader):
@@ -35,18 +35,24 @@ PolicyYamlLoader.yaml_implicit_resolvers = {
 PolicyYamlLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+# The same resolvers on libyaml's parser (see yamlsource.compose_fast), where PyYAML has it.
+PolicyYamlFastLoader: type[Any] | None = (
+    type(
+        "PolicyYamlFastLoader",
+        (FAST_LOADER,),
+        {"yaml_implicit_resolvers": PolicyYamlLoader.yaml_implicit_resolvers},
+    )
+    if FAST_LOADER is not None
+    else None
+)
 
 
 def parse_policy(text: str, file: str) -> Policy:
     """Parse and validate a policy; raise a located PolicyError on any problem."""
     try:
-        loader = PolicyYamlLoader(text)
-        try:
-            node = loader.get_single_node()
-            check_aliases(node, text, file)  # an alias bomb or a self-reference is a located error
-            data = loader.construct_document(node) if node is not None else {}
-        finally:
-            loader.dispose()
+        node = compose_fast(text, PolicyYamlFastLoader, PolicyYamlLoader)
+        check_aliases(node, text, file)  # an alias bomb or a self-reference is a located error
+        data = PolicyYamlLoader("").construct_document(node) if node is not None else {}
     except RecursionError:  # the composer recurses once per level of nesting
         raise nesting_error(text, file) from None
     except yaml.MarkedYAMLError as bad:
