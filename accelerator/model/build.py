@@ -71,16 +71,37 @@ def validate_project(project: Project, sources: dict[str, str] | None = None) ->
     sources = sources or {}
     for catalog in project.catalogs:
         _check_unique(catalog.schemas, "schema", catalog.name, sources)
+        # what `catalog.schema(s).table(t)` finds, and its column names (lower-cased), looked up once
+        tables: dict[tuple[str, str], tuple[Table, set[str]]] = {}
+        schemas: set[str] = set()
+        for schema in catalog.schemas:
+            lowered = schema.name.lower()
+            if lowered in schemas:
+                continue  # `catalog.schema` finds the first one (a duplicate was refused above)
+            schemas.add(lowered)
+            for table in schema.tables:
+                names = {c.name.lower() for c in table.columns}
+                tables.setdefault((lowered, table.name.lower()), (table, names))
         for schema in catalog.schemas:
             _check_unique(schema.tables, "table", f"{catalog.name}.{schema.name}", sources)
             for table in schema.tables:
-                _validate_table(catalog, schema, table, sources)
+                _validate_table(catalog, schema, table, sources, tables)
 
 
-def _validate_table(catalog: Catalog, schema: Schema, table: Table, sources: dict[str, str]) -> None:
+def _validate_table(
+    catalog: Catalog,
+    schema: Schema,
+    table: Table,
+    sources: dict[str, str],
+    tables: dict[tuple[str, str], tuple[Table, set[str]]],
+) -> None:
     where = f"{schema.name}.{table.name}"
-    _check_unique(table.columns, "column", where, sources)
-    names = {c.name.lower() for c in table.columns}
+    indexed = tables.get((schema.name.lower(), table.name.lower()))
+    names = (
+        indexed[1] if indexed is not None and indexed[0] is table else {c.name.lower() for c in table.columns}
+    )
+    if len(names) != len(table.columns):  # two columns of one name: say which
+        _check_unique(table.columns, "column", where, sources)
 
     def require_columns(columns: Iterable[str], element: Located, what: str) -> None:
         for column in columns:
@@ -99,9 +120,8 @@ def _validate_table(catalog: Catalog, schema: Schema, table: Table, sources: dic
     require_columns(table.cluster_by, table, "the clustering keys")
     for fk in table.foreign_keys:
         require_columns(fk.columns, fk, "a foreign key")
-        target_schema = catalog.schema(fk.ref_schema)
-        target = target_schema.table(fk.ref_table) if target_schema else None
-        if target is None:
+        found = tables.get((fk.ref_schema.lower(), fk.ref_table.lower()))
+        if found is None:
             known = [f"{s.name}.{t.name}" for s in catalog.schemas for t in s.tables]
             raise _error(
                 f"foreign key of {where} references table {fk.ref_schema}.{fk.ref_table}, "
@@ -110,9 +130,10 @@ def _validate_table(catalog: Catalog, schema: Schema, table: Table, sources: dic
                 sources,
                 hint=_closest_hint(f"{fk.ref_schema}.{fk.ref_table}", known),
             )
-        target_names = [c.name for c in target.columns]
+        target, target_lowered = found
         for column in fk.ref_columns:
-            if target.column(column) is None:
+            if column.lower() not in target_lowered:
+                target_names = [c.name for c in target.columns]
                 raise _error(
                     f"foreign key of {where} references column {fk.ref_table}.{column}, "
                     f"which {fk.ref_schema}.{fk.ref_table} does not have",
