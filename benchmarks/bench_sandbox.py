@@ -11,7 +11,12 @@ of this one, sharing its interpreter lock with the load and the receiver).
    request (its webhook's delivery included).
    Then `--backlog` more comments spread over 50 more issues, and the httpx round trip again: a
    request's cost should not grow with what the sandbox holds.
-2. Dispatch: comments POSTed open-loop at `--rate` per second for `--seconds` (each at its scheduled
+2. Turns (`--turn-prs 100,400`): that many PRs opened on a 20 kB file (more for each next count),
+   then a bot turn's calls on 40 of them, one turn after another: a comment, the PR, its files, a
+   permission, a reaction, the file, a check run, a commit (a tree, a commit, a ref move: a push and
+   a synchronize), the check run completed, a reply and its edit. Prints the sandbox's CPU and the
+   wall time per turn at each PR count: neither should grow with it.
+3. Dispatch: comments POSTed open-loop at `--rate` per second for `--seconds` (each at its scheduled
    time, from a pool of clients, so a slow answer does not slow the schedule). Each makes the sandbox
    send one signed `issue_comment` webhook to a receiver in this process. Prints the achieved request
    rate, the webhook latency (request sent -> webhook received) p50/p95/p99/max, and the deliveries
@@ -21,6 +26,7 @@ of this one, sharing its interpreter lock with the load and the receiver).
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -167,6 +173,105 @@ def backlog(api_url: str, count: int) -> tuple[int, int]:
     return len(numbers), count
 
 
+BOT = "accelerator[bot]"
+FILE = "erd/model.dbml"
+
+
+def open_pulls(api_url: str, first: int, last: int, main: str, content: str) -> dict[int, int]:
+    """PRs `first`..`last - 1` of alice/turns, each on its branch `pr{n}` changing FILE: n -> PR number."""
+    local = threading.local()
+
+    def open_one(number: int) -> tuple[int, int]:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=api_url, headers={"Authorization": "token alice"}, timeout=60
+            )
+        client: httpx.Client = local.client
+        base = "/repos/alice/turns"
+        client.post(
+            f"{base}/git/refs", json={"ref": f"refs/heads/pr{number}", "sha": main}
+        ).raise_for_status()
+        current = client.get(f"{base}/contents/{FILE}", params={"ref": f"pr{number}"}).json()["sha"]
+        changed = base64.b64encode(f"{content}Table t{number} {{ id int }}\n".encode()).decode()
+        client.put(
+            f"{base}/contents/{FILE}",
+            json={"message": f"pr {number}", "content": changed, "branch": f"pr{number}", "sha": current},
+        ).raise_for_status()
+        made = client.post(
+            f"{base}/pulls", json={"title": f"pr {number}", "head": f"pr{number}", "base": "main"}
+        )
+        made.raise_for_status()
+        return number, int(made.json()["number"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(pool.map(open_one, range(first, last)))
+
+
+def turn(api_url: str, number: int, pr: int, step: int) -> None:
+    """A bot turn's calls on the PR `pr` of branch `pr{number}`."""
+    base = "/repos/alice/turns"
+    with (
+        httpx.Client(base_url=api_url, headers={"Authorization": "token bob"}) as bob,
+        httpx.Client(base_url=api_url, headers={"Authorization": f"token {BOT}"}) as bot,
+    ):
+        comment = bob.post(f"{base}/issues/{pr}/comments", json={"body": f"/uc turn {step}"}).json()
+        pull = bot.get(f"{base}/pulls/{pr}").json()
+        head = pull["head"]["sha"]
+        bot.get(f"{base}/pulls/{pr}/files").raise_for_status()
+        bot.get(f"{base}/collaborators/bob/permission").raise_for_status()
+        bot.post(
+            f"{base}/issues/comments/{comment['id']}/reactions", json={"content": "eyes"}
+        ).raise_for_status()
+        text = base64.b64decode(bot.get(f"{base}/contents/{FILE}", params={"ref": head}).json()["content"])
+        run = bot.post(
+            f"{base}/check-runs", json={"name": "uc", "head_sha": head, "status": "in_progress"}
+        ).json()
+        entry = {"path": FILE, "mode": "100644", "content": f"{text.decode()}// {step}\n"}
+        tree = bot.post(f"{base}/git/trees", json={"base_tree": head, "tree": [entry]}).json()["sha"]
+        commit = bot.post(
+            f"{base}/git/commits", json={"message": f"turn {step}", "tree": tree, "parents": [head]}
+        )
+        bot.patch(f"{base}/git/refs/heads/pr{number}", json={"sha": commit.json()["sha"]}).raise_for_status()
+        done = {"status": "completed", "conclusion": "success"}
+        bot.patch(f"{base}/check-runs/{run['id']}", json=done).raise_for_status()
+        reply = bot.post(f"{base}/issues/{pr}/comments", json={"body": f"done {step}"}).json()
+        bot.patch(
+            f"{base}/issues/comments/{reply['id']}", json={"body": f"done {step}, edited"}
+        ).raise_for_status()
+
+
+def turns(api_url: str, counts: list[int], pid: int | None) -> None:
+    with httpx.Client(base_url=api_url, headers={"Authorization": "token alice"}, timeout=60) as alice:
+        alice.post("/user/repos", json={"name": "turns", "auto_init": True}).raise_for_status()
+        for login in ("bob", BOT):
+            alice.put(f"/repos/alice/turns/collaborators/{login}", json={"permission": "push"})
+        content = "".join(f"Table sales.t{n} {{\n  id bigint [pk]\n  name text\n}}\n\n" for n in range(400))
+        encoded = base64.b64encode(content.encode()).decode()
+        made = alice.put(f"/repos/alice/turns/contents/{FILE}", json={"message": "erd", "content": encoded})
+        made.raise_for_status()
+        main = alice.get("/repos/alice/turns/git/ref/heads/main").json()["object"]["sha"]
+    opened, step, pulls = 0, 0, {}
+    for count in counts:
+        pulls.update(open_pulls(api_url, opened, count, main, content))
+        opened = count
+        time.sleep(1.0)  # their webhooks delivered
+        sample = [count * k // 40 for k in range(40)]
+        cpu, walls = cpu_seconds(pid), []
+        for number in sample:
+            started = time.perf_counter()
+            turn(api_url, number, pulls[number], step)
+            walls.append(time.perf_counter() - started)
+            step += 1
+        time.sleep(0.5)
+        after = cpu_seconds(pid)
+        used = (
+            f"sandbox CPU {(after - cpu) / len(sample) * 1000:.1f} ms per turn, "
+            if cpu is not None and after
+            else ""
+        )
+        print(f"bot turns with {count} PRs open: {used}wall {summary(walls)}")
+
+
 def round_trips(api_url: str, comments_path: str, count: int, pid: int | None) -> None:
     httpx_round_trips(api_url, comments_path, count, pid, "")
     pull = pygithub(api_url, "bob").get_repo("alice/bench").get_pull(1)
@@ -273,6 +378,7 @@ def main() -> int:
     parser.add_argument(
         "--backlog", type=int, default=3000, help="comments added before the second round trip"
     )
+    parser.add_argument("--turn-prs", default="100,400", help="PR counts to time bot turns at (empty: none)")
     parser.add_argument(
         "--in-process", action="store_true", help="serve the sandbox from a thread of this process"
     )
@@ -300,6 +406,9 @@ def main() -> int:
             label = f" after {comments} more comments on {issues} more issues"
             httpx_round_trips(api_url, path, options.round_trips, pid, label)
         drain(receiver)
+        if options.turn_prs:
+            turns(api_url, [int(count) for count in options.turn_prs.split(",")], pid)
+            drain(receiver)
         with receiver.lock:
             receiver.arrived.clear()
         return 1 if dispatch(api_url, path, receiver, options.rate, options.seconds) else 0
