@@ -318,10 +318,11 @@ class _ModelBuilder:
         if isinstance(template, _TableTemplate) and (template.column, template.enums) == (column, enums):
             lines = line - template.line
             references = [ref.moved(lines) for ref in template.references] if lines else template.references
-            self.findings.extend(
-                f.model_copy(update={"span": moved(f.span, lines)}) if lines and f.span else f
-                for f in template.findings
-            )
+            if template.findings:
+                self.findings.extend(
+                    f.model_copy(update={"span": moved(f.span, lines)}) if lines and f.span else f
+                    for f in template.findings
+                )
             table = template.table(line)
             if template.ranged:
                 self.ranged.add(id(table))
@@ -638,9 +639,10 @@ class _ModelBuilder:
         differ from the referencing ones' is a warning (with the same types it may be meant)."""
         assert holder.table is not None and target.table is not None
         wanted = [c.lower() for c in target.columns]
-        keys = [target.table.primary_key.columns] if target.table.primary_key else []
-        keys.extend(u.columns for u in target.table.unique_keys)
-        if any([c.lower() for c in key] == wanted for key in keys):
+        primary_key = target.table.primary_key
+        if primary_key is not None and [c.lower() for c in primary_key.columns] == wanted:
+            return  # the usual case, without a list of the keys
+        if any([c.lower() for c in key.columns] == wanted for key in target.table.unique_keys):
             return
         for own, referenced in zip(holder.columns, target.columns, strict=False):
             own_column, referenced_column = holder.table.column(own), target.table.column(referenced)
