@@ -9,6 +9,7 @@ the channel writes the working tree from the committed state, idempotently. Call
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -95,6 +96,12 @@ def storable_turn(turn: Turn) -> Turn:
     return {**turn, "text": clean_text, "author": clean_author}
 
 
+def _state_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The thread's state as `get_state` reads it back, from what `invoke` returned (which adds the
+    pending interrupt)."""
+    return {key: value for key, value in values.items() if key != "__interrupt__"}
+
+
 class ConversationSession:
     def __init__(
         self,
@@ -129,6 +136,10 @@ class ConversationSession:
         self.graph = compiled_graph()
         self.config: Any = {"configurable": {"thread_id": thread_id}}
         create_checkpoint_tables(pool, schema)  # once per process, pool and schema
+        # While this session holds the thread's lock (in the thread that took it), nobody else can
+        # change the thread's state: `state()` answers from the last state read or committed since.
+        self._lock_holder: int | None = None
+        self._known: dict[str, Any] | None = None
 
     def open(
         self, repo: str | None = None, pr_number: int | None = None, *, created_by: int | None = None
@@ -139,19 +150,39 @@ class ConversationSession:
         )
 
     def lock(self) -> AbstractContextManager[None]:
-        return self.store.thread_lock(self.thread_id)
+        return self._locked()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self.store.thread_lock(self.thread_id):
+            self._lock_holder, self._known = threading.get_ident(), None
+            try:
+                yield
+            finally:
+                self._lock_holder, self._known = None, None
+
+    def _remember(self, values: dict[str, Any] | None) -> None:
+        """The thread's state now, as read or committed under the lock (None: not known)."""
+        if self._lock_holder == threading.get_ident():
+            self._known = values
 
     def state(self) -> ConversationState | None:
-        """The state as of the last completed turn, or None for a thread that never started."""
+        """The state as of the last completed turn, or None for a thread that never started. Under
+        `lock()` it is read once: after that, the turns this session commits are the only changes."""
+        if self._known is not None and self._lock_holder == threading.get_ident():
+            return cast(ConversationState, dict(self._known))
         snapshot = self.store._run(lambda conn: self._graph(conn).get_state(self.config), transaction=False)
+        self._remember(dict(snapshot.values) if snapshot.values else None)
         return cast(ConversationState, snapshot.values) if snapshot.values else None
 
     def start(self, initial: ConversationState) -> TurnResult:
         """Load the sources into a new thread; a thread that already started is returned as it is."""
+        self._remember(None)  # until committed: a failed COMMIT may or may not have happened
         with self._transaction() as (conn, context):
             graph = self._graph(conn)
             existing = graph.get_state(self.config).values
             if existing:
+                self._remember(dict(existing))
                 return TurnResult(
                     existing.get("reply", ""), cast(ConversationState, existing), duplicate=True
                 )
@@ -159,6 +190,7 @@ class ConversationSession:
                 values = self._invoke(graph, initial, context)
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
+        self._remember(_state_of(values))
         return TurnResult(values["reply"], cast(ConversationState, values), generation=context.generation)
 
     def turn(self, turn: Turn) -> TurnResult:
@@ -169,18 +201,23 @@ class ConversationSession:
         holds no lock either."""
         crash_point("turn.begin")
         turn = self.propose(storable_turn(turn))
+        known, self._known = self._known, None  # until committed (see start)
         with self._transaction() as (conn, context):
             graph = self._graph(conn)
             stored = context.store.stored_reply(f"{turn['event']}:assistant")
             crash_point("turn.event_checked")
             if stored is not None:
-                state = cast(ConversationState, graph.get_state(self.config).values)
+                if known is None or self._lock_holder != threading.get_ident():
+                    known = dict(graph.get_state(self.config).values)
+                self._remember(known)
+                state = cast(ConversationState, dict(known))
                 since = _since(context.store, self.thread_id, f"{turn['event']}:assistant")
                 return TurnResult(stored, state, duplicate=True, since=since)
             with collection_paused():
                 values = self._invoke(graph, Command(resume=turn), context)
             crash_point("turn.checkpointed")
         crash_point("turn.committed")
+        self._remember(_state_of(values))
         return TurnResult(values["reply"], cast(ConversationState, values), generation=context.generation)
 
     def _invoke(self, graph: Any, value: Any, context: AgentContext) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from accelerator.agent.session import ConversationSession
 from accelerator.memory import MemoryStore, open_pool, resolve_connection
 from accelerator.memory.pool import MemoryPool, idle_check
-from tests.agent.test_graph import start_conversation
+from tests.agent.test_graph import initial_state, start_conversation
 
 
 @pytest.fixture
@@ -135,3 +135,44 @@ def test_a_turn_on_connections_that_died_in_the_pool_runs_once(
     assert again.duplicate and again.reply == result.reply
     messages = [m.body for m in MemoryStore(pool).messages("test:thread")]
     assert messages.count(result.reply) == 1
+
+
+def test_under_the_lock_the_state_is_read_once_and_is_what_the_memory_holds(
+    two_connection_pool: MemoryPool, statements: list[str]
+) -> None:
+    pool = two_connection_pool
+    session = ConversationSession(pool, "test:known")
+    session.open()
+    with session.lock():
+        assert session.state() is None
+        opened = session.start(initial_state("test:known"))
+        statements.clear()
+        after_opening = session.state()
+        assert statements == []  # known: this session committed it under the lock
+        assert after_opening == ConversationSession(pool, "test:known").state()  # as a fresh read
+        result = session.turn({"event": "k:1", "text": "rename column crm.customers.email to mail"})
+        assert result.state["outcome"] == "applied"
+        statements.clear()
+        after_turn = session.state()
+        assert statements == []
+        assert after_turn == ConversationSession(pool, "test:known").state()
+        assert after_turn is not None and after_turn != after_opening
+        assert "mail" in after_turn["sources"]["erd/retail.dbml"]
+        again = session.turn({"event": "k:1", "text": "rename column crm.customers.email to mail"})
+        assert again.duplicate and again.state == after_turn
+    assert opened.state["outcome"] == "opened"
+    # Without the lock, another process may have changed it: read every time.
+    statements.clear()
+    assert session.state() == after_turn
+    assert statements != []
+
+
+def test_a_turn_that_fails_forgets_the_state(two_connection_pool: MemoryPool) -> None:
+    conversation = start_conversation(two_connection_pool, "test:fails")
+    session = conversation.session
+    with session.lock():
+        before = session.state()
+        with pytest.raises(KeyError):
+            session.turn({"text": "no event"})  # type: ignore[typeddict-item]
+        assert session._known is None
+        assert session.state() == before  # read again: the memory is as it was
