@@ -49,7 +49,7 @@ errors located in the file.
 bot:                              # trusted: honoured only from the base branch / the operator
   prefix: /uc                     # what a comment line starts with to be a command
   edit_permissions: [write, maintain, admin]   # GitHub permission levels allowed to edit
-  write_spacing_seconds: 1        # between mutating GitHub requests (0 against the sandbox)
+  write_spacing_seconds: 1        # between a worker's mutating GitHub requests (0 against the sandbox)
 memory:                           # trusted: see accelerator.memory.config.MemoryConfig
   endpoint: projects/p/branches/b/endpoints/e
 ```

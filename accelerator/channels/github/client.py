@@ -1,7 +1,8 @@
 """The PyGithub client of one installation, and who may edit.
 
-The write governor is PyGithub's own: one client per installation, `seconds_between_writes` from the
-settings (GitHub asks for at least a second between mutating requests; 0 against the sandbox) and
+The write governor is PyGithub's own: `seconds_between_writes` from the settings (GitHub asks for at
+least a second between mutating requests; 0 against the sandbox), kept by each worker thread's client
+(`PullRequestBot.github`: PyGithub's connection is not thread-safe, so threads never share one), and
 its `GithubRetry`, which waits out `Retry-After` and the rate-limit reset before trying again. Reads
 are not spaced. Every write of the bot is idempotent by construction (markers, trailers), so a
 retried request never posts twice.

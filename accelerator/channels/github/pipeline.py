@@ -128,7 +128,8 @@ class PullRequestBot:
         self.pool = pool
         self.schema = schema
         self.settings = settings
-        self.github = github
+        self._github = github
+        self._clients = threading.local()
         self.identity = BotIdentity(settings, github)
         self.store: MemoryStore = MemoryStore(pool, schema)
         self.terraform = terraform
@@ -158,6 +159,16 @@ class PullRequestBot:
         from accelerator.channels.github.issues import install
 
         install(self)  # issue commands, the regenerate PR, a PR continuing a conversation's thread
+
+    @property
+    def github(self) -> Github:
+        """This thread's client: the one given, cloned per worker thread (same token, retries and
+        write spacing). PyGithub's connection is not thread-safe: one client shared by threads can send
+        one thread's request with another's verb, URL and body (PyGithub/PyGithub#2052)."""
+        client: Github | None = getattr(self._clients, "github", None)
+        if client is None:
+            client = self._clients.github = self._github.withLazy(True)
+        return client
 
     # -- entry ----------------------------------------------------------------------------------------
 

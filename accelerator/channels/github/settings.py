@@ -24,7 +24,7 @@ class BotSettings:
     webhook_secret: str | None = None
     bot_login: str | None = None  # None: asked once from the API (GET /user)
     prefix: str = DEFAULT_PREFIX
-    write_spacing: float = DEFAULT_WRITE_SPACING  # seconds between two writes of one installation
+    write_spacing: float = DEFAULT_WRITE_SPACING  # seconds between two writes of one worker thread
     app_id: int | None = None  # GITHUB_APP_ID: installation tokens from the App's key, not a token
     app_private_key: str | None = None
     installation_id: int | None = None  # GITHUB_APP_INSTALLATION_ID: outside a delivery, if several
