@@ -9,13 +9,13 @@ import hmac
 import http.client
 import json
 import logging
-import queue
 import select
 import ssl
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from queue import Queue
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -107,32 +107,56 @@ class Poster:
         self.connections.clear()
 
 
-class WebhookSender:
-    """Sends every event from one thread, so each receiver sees them in the order they happened."""
+LANES = 4  # deliveries sent at once, as GitHub sends them (each pull request's or issue's in order)
 
-    def __init__(self, state: SandboxState, url: str | None, secret: str | None) -> None:
+
+class WebhookSender:
+    """Sends the events from `LANES` threads, as GitHub delivers them concurrently: a pull request's or
+    an issue's events (and each repository's others) go through one lane, so a receiver sees them in
+    the order they happened; different pull requests' are sent side by side."""
+
+    def __init__(self, state: SandboxState, url: str | None, secret: str | None, lanes: int = LANES) -> None:
         self.state = state
         self.url = url
         self.secret = secret
-        self.pending: queue.Queue[Pending | None] = queue.Queue()
-        self.thread: threading.Thread | None = None
+        self.lanes: list[Queue[Pending | None]] = [Queue() for _ in range(max(1, lanes))]
+        self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self.run, name="sandbox-webhooks", daemon=True)
-            self.thread.start()
+        if not self.threads:
+            self.threads = [
+                threading.Thread(target=self.run, args=(lane,), name=f"sandbox-webhooks-{n}", daemon=True)
+                for n, lane in enumerate(self.lanes)
+            ]
+            for thread in self.threads:
+                thread.start()
 
     def stop(self) -> None:
-        if self.thread is not None:
-            self.pending.put(None)
-            self.thread.join(timeout=10)
-            self.thread = None
+        for lane in self.lanes if self.threads else []:
+            lane.put(None)
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.threads = []
+
+    @property
+    def unfinished(self) -> int:
+        return sum(lane.unfinished_tasks for lane in self.lanes)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until every queued event is delivered (tests and a clean shutdown need it)."""
         deadline = time.monotonic() + timeout
-        while self.pending.unfinished_tasks and time.monotonic() < deadline:
+        while self.unfinished and time.monotonic() < deadline:
             time.sleep(0.01)
+
+    def put(self, item: Pending) -> None:
+        """Into the lane of the item's subject: its pull request or issue (consecutive numbers of a
+        repository in different lanes), else its repository's."""
+        payload = item.payload
+        subject = payload.get("pull_request") or payload.get("issue")
+        number = subject.get("number") if isinstance(subject, dict) else None
+        repository = payload.get("repository") or {}
+        base = hash((item.target.hook_id, repository.get("id")))
+        self.lanes[(base + (number if isinstance(number, int) else -1)) % len(self.lanes)].put(item)
 
     def app_target(self) -> Target | None:
         if not self.url:
@@ -164,7 +188,7 @@ class WebhookSender:
         """One delivery; a repository hook's payload has no `installation` (only an App's has)."""
         if target.kind == "repository":
             payload = {key: value for key, value in payload.items() if key != "installation"}
-        self.pending.put(Pending(event, payload, guid or str(uuid.uuid4()), guid is not None, target))
+        self.put(Pending(event, payload, guid or str(uuid.uuid4()), guid is not None, target))
 
     def target_of(self, delivery: dict[str, Any]) -> Target | None:
         """Where a recorded delivery goes again: its hook as configured now (None: the hook is gone)."""
@@ -182,13 +206,13 @@ class WebhookSender:
         target = self.target_of(delivery)
         if target is not None:
             payload, raw = delivery["request"]["payload"], delivery.get("raw")
-            self.pending.put(Pending(delivery["event"], payload, delivery["guid"], True, target, raw))
+            self.put(Pending(delivery["event"], payload, delivery["guid"], True, target, raw))
 
-    def run(self) -> None:
+    def run(self, lane: Queue[Pending | None]) -> None:
         poster = Poster()
         try:
             while True:
-                item = self.pending.get()
+                item = lane.get()
                 try:
                     if item is None:
                         return
@@ -196,7 +220,7 @@ class WebhookSender:
                 except Exception:  # one broken delivery must not stop the others
                     log.exception("webhook delivery failed")
                 finally:
-                    self.pending.task_done()
+                    lane.task_done()
         finally:
             poster.close()
 

@@ -1,0 +1,55 @@
+"""The sandbox delivers webhooks as GitHub does, several at once: one pull request's or issue's events in
+the order they happened, another's beside them (a slow receiver of one does not hold up the others)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from github import Auth, Github
+
+from accelerator.sandbox import start_sandbox
+
+
+def test_a_blocked_delivery_of_one_issue_does_not_hold_up_anothers(tmp_path: Path) -> None:
+    second_arrived = threading.Event()
+    seen: list[tuple[int, str]] = []
+    waited_out: list[bool] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            issue = (payload.get("issue") or {}).get("number")
+            if issue is not None:
+                seen.append((issue, self.headers["X-GitHub-Event"]))
+                if issue == 2:
+                    second_arrived.set()
+                elif issue == 1 and self.headers["X-GitHub-Event"] == "issues":
+                    waited_out.append(not second_arrived.wait(timeout=10))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sandbox = start_sandbox(tmp_path / "state", webhook_url=f"http://127.0.0.1:{server.server_port}/")
+    try:
+        alice = Github(
+            base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None, seconds_between_writes=None
+        )
+        repo = alice.get_user().create_repo("lanes", auto_init=True)
+        first = repo.create_issue("one")  # its delivery blocks until the second issue's arrives
+        first.create_comment("a")
+        first.create_comment("b")
+        repo.create_issue("two")
+        sandbox.webhooks.wait_idle(timeout=30)
+    finally:
+        sandbox.stop()
+        server.shutdown()
+    assert waited_out == [False], "the second issue's delivery waited behind the first's"
+    assert [event for issue, event in seen if issue == 1] == ["issues", "issue_comment", "issue_comment"]
