@@ -16,7 +16,6 @@ from accelerator.erd import ParsedErd, parse_erd
 from accelerator.errors import AcceleratorError
 from accelerator.model import Finding, Project, sorted_findings
 from accelerator.model.build import build_project
-from accelerator.model.copying import copy_for_tables
 from accelerator.plan import Rename
 from accelerator.plan.changes import Change
 from accelerator.plan.gates import Approval
@@ -131,27 +130,11 @@ def govern_inputs(
         parts.append((erd.catalog, part))
         findings.extend(part.findings)
     project = build_project(name, parts)
-    result = govern(_own_columns_for_objects(project, policy), policy)
+    result = govern(project, policy)
     sources = {erd.file: erd.text for erd in erds}
     if policy_input.file and policy_input.text is not None:
         sources[policy_input.file] = policy_input.text
     return Governed(result.project, sorted_findings(findings + result.findings), policy, sources, project)
-
-
-def _own_columns_for_objects(project: Project, policy: Policy) -> Project:
-    """`project`, or a copy in which the tables that the policy's `objects` entries may tag a column
-    of are deep copies. Governance sets those tags by assignment on the column it was given
-    (`policy/object_settings.py`), and a parse's columns are shared with the model before the
-    policy and with other parses (a DBML block that did not move hands its columns out again): set
-    in place, the tags would reach those too. Over-approximated by the entry's last three names."""
-    named = {
-        tuple(part.strip().lower() for part in key.split("."))[-3:-1]
-        for key, settings in policy.spec.objects.items()
-        if settings.tags and key.count(".") >= 2
-    }
-    if not named:
-        return project
-    return copy_for_tables(project, lambda schema, table: (schema.name.lower(), table.name.lower()) in named)
 
 
 def select_environments(project: Project, requested: Sequence[str], configured: Sequence[str]) -> list[str]:

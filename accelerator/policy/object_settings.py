@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 
+from accelerator.model.copying import copied
 from accelerator.model.elements import Catalog, Column, Project, Schema, Table
 from accelerator.policy.policy import Policy
 from accelerator.policy.reporting import Reporter
@@ -75,11 +76,11 @@ def _matches(project: Project, parts: tuple[str, ...]) -> dict[str, list[Target]
                 t = table.name.lower()
                 if parts in ((s, t), (c, s, t)):
                     found["table"].append(table)
-                found["column"] += [
-                    column
-                    for column in table.columns
-                    if parts in ((s, t, column.name.lower()), (c, s, t, column.name.lower()))
-                ]
+                for position, column in enumerate(table.columns):
+                    if parts in ((s, t, column.name.lower()), (c, s, t, column.name.lower())):
+                        # governance's copy owns the table's list, not its columns (a parse shares them)
+                        table.columns[position] = column = copied(column)
+                        found["column"].append(column)
     return found
 
 
