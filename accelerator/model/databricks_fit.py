@@ -41,7 +41,9 @@ def fit_to_databricks(schemas: list[Schema]) -> list[Finding]:
         (schema.name.lower(), table.name.lower()): table for schema in schemas for table in schema.tables
     }
     _drop_tables_without_columns(schemas, findings)
-    changed: set[int] = set()  # id() of the columns whose type this fit changed
+    # the columns whose type this fit changed, by id(); held here, so that no other column (a copy the
+    # fit makes later) can be given the id of one that was replaced meanwhile
+    changed: dict[int, Column] = {}
     defaults: list[list[int]] = []  # per table, in order: the positions of its columns with a default
     for schema in schemas:
         for table in schema.tables:
@@ -140,7 +142,7 @@ def _key_columns(table: Table) -> set[str]:
     return names
 
 
-def _fit_identity(column: Column, where: str, changed: set[int], findings: list[Finding]) -> Column:
+def _fit_identity(column: Column, where: str, changed: dict[int, Column], findings: list[Finding]) -> Column:
     span = _column_span(column)
     if column.default is not None:
         findings.append(
@@ -170,7 +172,7 @@ def _fit_identity(column: Column, where: str, changed: set[int], findings: list[
         )
     )
     column = copied(column, type="BIGINT")
-    changed.add(id(column))
+    changed[id(column)] = column
     return column
 
 
@@ -179,7 +181,7 @@ def _fit_bare_number_key(
     where: str,
     table: Table,
     tables: dict[tuple[str, str], Table],
-    changed: set[int],
+    changed: dict[int, Column],
     findings: list[Finding],
 ) -> Column:
     if column.type != _FLOATING_DECIMAL or not _BARE_NUMBER.fullmatch(column.source_type):
@@ -196,7 +198,7 @@ def _fit_bare_number_key(
         )
     )
     column = copied(column, type=target)
-    changed.add(id(column))
+    changed[id(column)] = column
     return column
 
 
@@ -221,7 +223,7 @@ def _follow_referenced_keys(
     schema: Schema,
     table: Table,
     tables: dict[tuple[str, str], Table],
-    changed: set[int],
+    changed: dict[int, Column],
     findings: list[Finding],
 ) -> None:
     for fk in table.foreign_keys:
@@ -230,7 +232,7 @@ def _follow_referenced_keys(
             continue
         for name, ref_name in zip(fk.columns, fk.ref_columns, strict=False):
             column, ref = table.column(name), target.column(ref_name)
-            if column is None or ref is None or id(ref) not in changed or column.type == ref.type:
+            if column is None or ref is None or changed.get(id(ref)) is not ref or column.type == ref.type:
                 continue
             if column.type not in _NARROWER_INTEGERS and column.type not in (_FLOATING_DECIMAL, _KEY_DECIMAL):
                 continue
@@ -247,7 +249,7 @@ def _follow_referenced_keys(
             )
             position = next(i for i, own in enumerate(table.columns) if own is column)
             table.columns[position] = column = copied(column, type=ref.type)
-            changed.add(id(column))
+            changed[id(column)] = column
 
 
 def _fit_default(column: Column, where: str, findings: list[Finding]) -> Column:
