@@ -39,7 +39,7 @@ def compose_fast(text: str, fast: type[Any] | None, slow: type[Any]) -> yaml.Nod
         return yaml.compose(text, Loader=slow)
     try:
         root = yaml.compose(text, Loader=fast)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError):  # libyaml cannot encode a lone surrogate
         return yaml.compose(text, Loader=slow)
     _plain_styles(root)
     return root
@@ -57,7 +57,7 @@ def _deeper_than(text: str, limit: int, fast: type[Any]) -> bool:
                     return True
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError):
         return False
     return False
 
@@ -98,8 +98,25 @@ def compose(text: str, file: str) -> yaml.Node | None:
             hint="check indentation and quoting around this position",
             source=text,
         ) from None
+    except yaml.reader.ReaderError as bad:
+        raise reader_error(bad, text, file) from None
     check_aliases(root, text, file)
     return root
+
+
+def reader_error(bad: yaml.reader.ReaderError, text: str, file: str) -> PolicyError:
+    """A character YAML does not allow (a NUL, a control character, a lone surrogate), located."""
+    before = text[: bad.position]
+    line = before.count("\n") + 1
+    column = bad.position - (before.rfind("\n") + 1) + 1
+    return PolicyError(
+        f"invalid YAML: the character #x{bad.character:04x} is not allowed in a YAML file",
+        file=file,
+        line=line,
+        column=column,
+        hint="remove it, or write it as an escape (\\uXXXX) inside a double-quoted string",
+        source=text,
+    )
 
 
 def nesting_error(text: str, file: str) -> PolicyError:

@@ -87,3 +87,12 @@ def test_deep_nesting_never_reaches_libyamls_recursive_composer() -> None:
         "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
     )  # the pure Python loader takes it
     assert compose(shallow_enough, "p.yaml") is not None
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: \x00\n", "a: 1\nb: \ud800\n"])
+def test_a_character_yaml_does_not_allow_is_a_located_error(text: str) -> None:
+    for read in (compose, parse_policy):
+        with pytest.raises(PolicyError) as raised:
+            read(text, "p.yaml")
+        assert (raised.value.line, raised.value.column) == (2, 4)
+        assert "is not allowed in a YAML file" in str(raised.value)

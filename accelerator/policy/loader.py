@@ -21,7 +21,7 @@ from accelerator.model.elements import Span
 from accelerator.policy.identifiers import safe_name_problem
 from accelerator.policy.policy import Locations, Path, Policy
 from accelerator.policy.schema import PolicySpec
-from accelerator.yamlsource import FAST_LOADER, check_aliases, compose_fast, nesting_error
+from accelerator.yamlsource import FAST_LOADER, check_aliases, compose_fast, nesting_error, reader_error
 
 
 class PolicyYamlLoader(yaml.SafeLoader):
@@ -67,6 +67,8 @@ def parse_policy(text: str, file: str) -> Policy:
             hint="check indentation, and quote values that contain ': ' or start with '{' or '*'",
             source=text,
         ) from None
+    except yaml.reader.ReaderError as bad:
+        raise reader_error(bad, text, file) from None
     locations = Locations()
     if node is not None:
         _index(node, (), locations, file, text)

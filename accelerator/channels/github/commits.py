@@ -58,13 +58,23 @@ def commit_message(summary: str, delivery: str) -> str:
     return f"{first}\n\n{TRAILER}: {delivery}\n"
 
 
+MAX_KEPT_MESSAGE = 65_536  # characters of a commit message the cache keeps (the bot's are a few lines)
+
+
 @dataclass(frozen=True)
 class CommitInfo:
-    """What the bot reads of a commit: its message (the trailer) and its parents."""
+    """What the bot reads of a commit: its trailer, its parents, and its message when it is short (a
+    pushed commit's message is untrusted and may be megabytes: the cache keeps it bounded)."""
 
     sha: str
-    message: str
+    trailer: str | None
     parents: tuple[str, ...]
+    message: str = ""
+
+    @classmethod
+    def of(cls, sha: str, message: str, parents: tuple[str, ...]) -> CommitInfo:
+        kept = message if len(message) <= MAX_KEPT_MESSAGE else ""
+        return cls(sha, trailer_of(message), parents, kept)
 
 
 class CommitCache:
@@ -109,7 +119,7 @@ def commit_info(repo: Repository, sha: str, ahead: int = 1) -> CommitInfo:
         found = COMMITS.get(key, sha)
     if found is None:
         commit = repo.get_git_commit(sha)
-        found = CommitInfo(commit.sha, commit.message, tuple(parent.sha for parent in commit.parents))
+        found = CommitInfo.of(commit.sha, commit.message, tuple(parent.sha for parent in commit.parents))
         COMMITS.put(key, found)
     return found
 
@@ -131,7 +141,7 @@ def _list_commits(repo: Repository, sha: str, count: int) -> None:
             continue
         shas = tuple(p["sha"] for p in parents if isinstance(p, dict) and isinstance(p.get("sha"), str))
         if isinstance(item.get("sha"), str) and len(shas) == len(parents):
-            COMMITS.put(key, CommitInfo(item["sha"], commit["message"], shas))
+            COMMITS.put(key, CommitInfo.of(item["sha"], commit["message"], shas))
 
 
 def find_turn_commit(repo: Repository, head: str, delivery: str, stop: str | None = None) -> str | None:
@@ -143,7 +153,7 @@ def find_turn_commit(repo: Repository, head: str, delivery: str, stop: str | Non
         if sha is None:
             return None
         commit = commit_info(repo, sha, 1 if sha == stop else MAX_WALK - walked)
-        if trailer_of(commit.message) == delivery:
+        if commit.trailer == delivery:
             return sha
         if sha == stop or not commit.parents:
             return None
@@ -154,7 +164,7 @@ def find_turn_commit(repo: Repository, head: str, delivery: str, stop: str | Non
 def head_is_bots(repo: Repository, head: str) -> bool:
     """Whether the head commit is one of the bot's own (it carries the trailer). A human's push
     lists its ancestors too: the turn that follows walks them (`find_turn_commit`)."""
-    return trailer_of(commit_info(repo, head, MAX_WALK).message) is not None
+    return commit_info(repo, head, MAX_WALK).trailer is not None
 
 
 def commit_object(repo: Repository, sha: str) -> GitCommit:
@@ -206,7 +216,7 @@ def make_commit(
     tree = repo.create_git_tree(elements, base)
     commit = repo.create_git_commit(message, tree, [commit_object(repo, parent)])
     key = repo_key(repo)
-    COMMITS.put(key, CommitInfo(commit.sha, commit.message, tuple(p.sha for p in commit.parents)))
+    COMMITS.put(key, CommitInfo.of(commit.sha, commit.message, tuple(p.sha for p in commit.parents)))
     for text_bytes in written.values():
         if text_bytes is not None:  # the next turn reads this head: no need to fetch them
             BLOBS.put(git_blob_sha(text_bytes), text_bytes)

@@ -65,7 +65,7 @@ class Regenerate:
         existing = _branch_head(repo, REGENERATE_BRANCH)
         if existing is not None:
             done = commits.commit_info(repo, existing)
-            if commits.trailer_of(done.message) == ctx.event.delivery:  # a redelivery: committed already
+            if done.trailer == ctx.event.delivery:  # a redelivery: committed already
                 pull, _ = open_pull(repo, REGENERATE_BRANCH, default, TITLE, done.message)
                 return TurnReport(ctx.key, "push", commit=existing, note=f"#{pull.number}")
         with checked_out(repo, after) as head:

@@ -24,7 +24,7 @@ def test_each_worker_thread_has_its_own_client_with_the_same_settings(harness: H
     for thread in threads:
         thread.join()
     assert len({id(client.requester) for client in clients}) == 3
-    mine = harness.bot.github.requester
+    configured = harness.bot._github.requester  # what serve made: token, retries, write spacing
     for client in clients:
-        assert client.requester.kwargs == {**mine.kwargs, "lazy": True}
-        assert client.requester.base_url == mine.base_url
+        assert client.requester.kwargs == {**configured.kwargs, "lazy": True}
+        assert client.requester.base_url == configured.base_url
