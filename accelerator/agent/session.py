@@ -168,7 +168,9 @@ class ConversationSession:
 
     def state(self) -> ConversationState | None:
         """The state as of the last completed turn, or None for a thread that never started. Under
-        `lock()` it is read once: after that, the turns this session commits are the only changes."""
+        `lock()` it is read once: after that, the turns this session commits are the only changes.
+        Read-only: the top level is a copy, the values (sources, findings, ...) are the remembered
+        state's own; a caller that changes one must copy it first."""
         if self._known is not None and self._lock_holder == threading.get_ident():
             return cast(ConversationState, dict(self._known))
         snapshot = self.store._run(lambda conn: self._graph(conn).get_state(self.config), transaction=False)
