@@ -10,13 +10,12 @@ protection should pin the required check to the App too ("Require status checks"
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from github.Repository import Repository
 
+from accelerator.lru import BoundedLru
 from accelerator.model import Finding
 
 CHECK_NAME = "accelerator/governance"
@@ -25,29 +24,15 @@ MAX_ANNOTATIONS = 1000
 LEVELS = {"error": "failure", "warn": "warning", "info": "notice"}
 
 
-class Published:
+class Published(BoundedLru[tuple[str, str], None]):
     """The heads (repository key, commit sha) the bot's run is known to be on, in this process: a
     later turn on the same head lists no runs. A run is never taken back, so this is never stale."""
 
     def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            return key in self._items
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        super().__init__(size)
 
     def add(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._items[key] = None
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self.put(key, None)
 
 
 PUBLISHED = Published()

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +36,7 @@ from accelerator.channels.github.snapshot import (
     tree_after,
     tree_object,
 )
+from accelerator.lru import BoundedLru
 
 TRAILER = "Accelerator-Turn"
 TRAILER_LINE = re.compile(rf"^{TRAILER}: (\S+)\s*$", re.MULTILINE)
@@ -77,34 +76,14 @@ class CommitInfo:
         return cls(sha, trailer_of(message), parents, kept)
 
 
-class CommitCache:
-    """Commits by (repository, sha): read once, or made by the bot (a commit never changes)."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], CommitInfo] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, repository: str, sha: str) -> CommitInfo | None:
-        with self._lock:
-            found = self._items.get((repository, sha))
-            if found is not None:
-                self._items.move_to_end((repository, sha))
-            return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def put(self, repository: str, info: CommitInfo) -> None:
-        with self._lock:
-            self._items[(repository, info.sha)] = info
-            self._items.move_to_end((repository, info.sha))
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+# Commits by (repository, sha): read once, or made by the bot (a commit never changes).
+COMMITS: BoundedLru[tuple[str, str], CommitInfo] = BoundedLru(4096)
 
 
-COMMITS = CommitCache()
+def _remember(repository: str, info: CommitInfo) -> None:
+    COMMITS.put((repository, info.sha), info)
+
+
 INLINE_MAX_BYTES = 8 * 1024 * 1024  # a larger file is sent as a blob of its own, not in the tree request
 INLINE_BUDGET = 12 * 1024 * 1024  # the texts of one tree request, as JSON; the files beyond are blobs
 
@@ -113,14 +92,14 @@ def commit_info(repo: Repository, sha: str, ahead: int = 1) -> CommitInfo:
     """The commit, from `COMMITS` or one request; `ahead` > 1: the commit and its ancestors (that
     many at most) are listed in that request, for a walk that goes on."""
     key = repo_key(repo)
-    found = COMMITS.get(key, sha)
+    found = COMMITS.get((key, sha))
     if found is None and ahead > 1:
         _list_commits(repo, sha, ahead)
-        found = COMMITS.get(key, sha)
+        found = COMMITS.get((key, sha))
     if found is None:
         commit = repo.get_git_commit(sha)
         found = CommitInfo.of(commit.sha, commit.message, tuple(parent.sha for parent in commit.parents))
-        COMMITS.put(key, found)
+        _remember(key, found)
     return found
 
 
@@ -141,7 +120,7 @@ def _list_commits(repo: Repository, sha: str, count: int) -> None:
             continue
         shas = tuple(p["sha"] for p in parents if isinstance(p, dict) and isinstance(p.get("sha"), str))
         if isinstance(item.get("sha"), str) and len(shas) == len(parents):
-            COMMITS.put(key, CommitInfo.of(item["sha"], commit["message"], shas))
+            _remember(key, CommitInfo.of(item["sha"], commit["message"], shas))
 
 
 def find_turn_commit(repo: Repository, head: str, delivery: str, stop: str | None = None) -> str | None:
@@ -216,10 +195,10 @@ def make_commit(
     tree = repo.create_git_tree(elements, base)
     commit = repo.create_git_commit(message, tree, [commit_object(repo, parent)])
     key = repo_key(repo)
-    COMMITS.put(key, CommitInfo.of(commit.sha, commit.message, tuple(p.sha for p in commit.parents)))
+    _remember(key, CommitInfo.of(commit.sha, commit.message, tuple(p.sha for p in commit.parents)))
     for text_bytes in written.values():
         if text_bytes is not None:  # the next turn reads this head: no need to fetch them
-            BLOBS.put(git_blob_sha(text_bytes), text_bytes)
+            BLOBS.put_new(git_blob_sha(text_bytes), text_bytes)
     if isinstance(base_tree, Tree):
         TREES.put(key, tree_after(base_tree, commit.sha, tree.sha, written))
     return str(commit.sha)

@@ -198,21 +198,6 @@ def proposal_body(
 # -- opening it ---------------------------------------------------------------------------------------
 
 
-def commit_tree(
-    repo: Repository, parent: str, base_tree: Any, files: Mapping[str, str | None], message: str
-) -> str:
-    """A commit of `files` (path -> text; None deletes) on `parent`, no branch moved: the texts go in
-    the tree request itself (two writes, whatever the number of files: writes are spaced).
-    `base_tree`: the parent's `snapshot.Tree` (what the commit holds is then remembered) or its
-    tree as the API's object."""
-    return commits.make_commit(repo, parent, base_tree, files, message)
-
-
-def move_branch(repo: Repository, branch: str, parent: str, sha: str) -> None:
-    """Fast-forward `branch` from `parent` to `sha`; `commits.BranchMoved` when it is elsewhere."""
-    commits.move_branch(repo, branch, parent, sha)
-
-
 def _branch_head(repo: Repository, branch: str) -> str | None:
     try:
         return str(repo.get_git_ref(f"heads/{branch}").object.sha)
@@ -265,12 +250,12 @@ def open_proposal(
                 )
             store.set_head_sha(thread, start)
             break
-        made = commit_tree(repo, start, tree, files, message)
+        made = commits.make_commit(repo, start, tree, files, message)
         try:
             if existing is None:
                 repo.create_git_ref(f"refs/heads/{branch}", made)
             else:
-                move_branch(repo, branch, start, made)
+                commits.move_branch(repo, branch, start, made)
         except commits.BranchMoved:
             continue
         except GithubException as failure:

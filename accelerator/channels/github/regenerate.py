@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from accelerator.channels.github import commits, summary
 from accelerator.channels.github.events import Context, TurnReport
-from accelerator.channels.github.propose import Bot, _branch_head, changed_files, commit_tree, open_pull
+from accelerator.channels.github.propose import Bot, _branch_head, changed_files, open_pull
 from accelerator.channels.github.snapshot import checked_out
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class Regenerate:
         if not files:
             return TurnReport(ctx.key, "push", note="the generated files are up to date")
         message = commits.commit_message(TITLE, ctx.event.delivery)
-        sha = commit_tree(repo, after, tree, files, message)
+        sha = commits.make_commit(repo, after, tree, files, message)
         if existing is None:
             repo.create_git_ref(f"refs/heads/{REGENERATE_BRANCH}", sha)
         elif existing != sha:  # the bot's own branch, moved onto the new head

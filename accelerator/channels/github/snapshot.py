@@ -16,8 +16,6 @@ import hashlib
 import re
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from github.Repository import Repository
 
 from accelerator.config import CONFIG_NAMES, ProjectConfig, load_config
 from accelerator.errors import AcceleratorError
+from accelerator.lru import BoundedLru
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_HEAD_BYTES = 64 * 1024 * 1024
@@ -69,39 +68,8 @@ def _normal(path: str) -> str:
     return PurePosixPath(path).as_posix().removeprefix("./")
 
 
-class BlobCache:
-    """Blob texts by sha, a few tens of megabytes at most; shared by the workers of a process."""
-
-    def __init__(self, limit_bytes: int = 64 * 1024 * 1024) -> None:
-        self.limit = limit_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, sha: str) -> bytes | None:
-        with self._lock:
-            found = self._items.get(sha)
-            if found is not None:
-                self._items.move_to_end(sha)
-            return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._size = 0
-
-    def put(self, sha: str, data: bytes) -> None:
-        with self._lock:
-            if sha in self._items or len(data) > self.limit:
-                return
-            self._items[sha] = data
-            self._size += len(data)
-            while self._size > self.limit:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= len(dropped)
-
-
-BLOBS = BlobCache()
+# Blob texts by sha, a few tens of megabytes at most; shared by the workers of a process.
+BLOBS: BoundedLru[str, bytes] = BoundedLru(max_size=64 * 1024 * 1024, size=lambda _sha, data: len(data))
 
 
 def repo_key(repo: Repository) -> str:
@@ -116,33 +84,19 @@ class TreeCache:
     the next turn on the bot's own head reads no tree. Shared by the workers of a process."""
 
     def __init__(self, limit_entries: int = 1_000_000) -> None:
-        self.limit = limit_entries
-        self._items: OrderedDict[tuple[str, str], Tree] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._trees: BoundedLru[tuple[str, str], Tree] = BoundedLru(
+            max_size=limit_entries, size=lambda _key, tree: len(tree.files) + 1
+        )
 
     def get(self, repository: str, commit: str) -> Tree | None:
-        with self._lock:
-            found = self._items.get((repository, commit))
-            if found is not None:
-                self._items.move_to_end((repository, commit))
-            return found
+        return self._trees.get((repository, commit))
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._size = 0
+        self._trees.clear()
 
     def put(self, repository: str, tree: Tree) -> None:
-        size = len(tree.files) + 1
-        with self._lock:
-            if (repository, tree.commit) in self._items or size > self.limit:
-                return
-            self._items[(repository, tree.commit)] = Tree(tree.commit, tree.sha, tree.files)
-            self._size += size
-            while self._size > self.limit:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= len(dropped.files) + 1
+        """Keep the listing (not the API's object) unless the commit's is kept already."""
+        self._trees.put_new((repository, tree.commit), Tree(tree.commit, tree.sha, tree.files))
 
 
 TREES = TreeCache()
@@ -215,7 +169,7 @@ def read_blob(repo: Repository, entry: Entry) -> bytes:
     data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode("utf-8")
     if git_blob_sha(data) != entry.sha:
         raise AcceleratorError(f"{entry.path}: the blob read does not match its sha {entry.sha}")
-    BLOBS.put(entry.sha, data)
+    BLOBS.put_new(entry.sha, data)
     return data
 
 
@@ -298,5 +252,5 @@ def file_at(repo: Repository, ref: str, path: str) -> str | None:
         return None
     data = content.decoded_content
     if git_blob_sha(data) == content.sha:  # a head holding the same file reads it from the cache
-        BLOBS.put(content.sha, data)
+        BLOBS.put_new(content.sha, data)
     return data.decode("utf-8", "replace")

@@ -21,9 +21,7 @@ the error (or none, where pydbml reads a block on into the next) is the whole fi
 from __future__ import annotations
 
 import re
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import NamedTuple
@@ -33,6 +31,7 @@ import pyparsing as pp
 from accelerator.erd.dbml.nodes import DbmlDocument, EnumNode, RefNode, TableNode, Token
 from accelerator.erd.dbml.syntax import Scan
 from accelerator.errors import ErdSyntaxError
+from accelerator.lru import BoundedLru
 
 # Types pydbml reads itself: `int`, `int[]`, `schema.enum`, `varchar(255)`; others get a placeholder.
 _PYDBML_TYPE = re.compile(r"[A-Za-z0-9_]+(?:\[\]|\.[A-Za-z0-9_]+|\([^()]*\))?")
@@ -53,9 +52,15 @@ _ACCEPTED = _Verdict(0, "", None)
 # turn that changes one table reads that table's stretch only.
 CHECKED_STRETCHES = 4096
 CHECKED_CHARACTERS = 4_000_000  # of their texts, all together
-_checked: OrderedDict[str, _Verdict] = OrderedDict()
-_checked_characters = 0
-_checked_lock = threading.Lock()
+_checked: BoundedLru[str, _Verdict] = BoundedLru(
+    CHECKED_STRETCHES, max_size=CHECKED_CHARACTERS, size=lambda stretch, _: len(stretch)
+)
+
+
+def __getattr__(name: str) -> int:
+    if name == "_checked_characters":  # the characters of the remembered stretches, all together
+        return _checked.total_size
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
@@ -92,10 +97,7 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
         return
     stretches = list(_stretches(text, scanned))
     for index, (start, stretch, first, nodes) in enumerate(stretches):
-        with _checked_lock:
-            verdict = _checked.get(stretch)
-            if verdict is not None:
-                _checked.move_to_end(stretch)
+        verdict = _checked.get(stretch)
         if verdict is None:
             verdict = _verdict(_pydbml_readable(stretch, nodes), first)
             _remember(stretch, verdict)
@@ -111,22 +113,15 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
 
 
 def _remember(stretch: str, verdict: _Verdict) -> None:
-    global _checked_characters
-    with _checked_lock:
-        if stretch in _checked:  # another thread checked it meanwhile
-            return
-        _checked[stretch] = verdict
-        _checked_characters += len(stretch)
-        while len(_checked) > CHECKED_STRETCHES or _checked_characters > CHECKED_CHARACTERS:
-            _checked_characters -= len(_checked.popitem(last=False)[0])
+    """Remember the verdict unless another thread did meanwhile, within the bounds (read here: a
+    test lowers them)."""
+    _checked.max_entries, _checked.max_size = CHECKED_STRETCHES, CHECKED_CHARACTERS
+    _checked.put_new(stretch, verdict)
 
 
 def forget_checks() -> None:
     """Forget every remembered verdict: the next check reads every stretch with the grammar again."""
-    global _checked_characters
-    with _checked_lock:
-        _checked.clear()
-        _checked_characters = 0
+    _checked.clear()
 
 
 def _stretches(
