@@ -50,17 +50,11 @@ class _Verdict(NamedTuple):
 _ACCEPTED = _Verdict(0, "", None)
 # The verdicts on recent stretches, by their text (which is all a verdict depends on): a conversation
 # turn that changes one table reads that table's stretch only.
-CHECKED_STRETCHES = 4096
-CHECKED_CHARACTERS = 4_000_000  # of their texts, all together
 _checked: BoundedLru[str, _Verdict] = BoundedLru(
-    CHECKED_STRETCHES, max_size=CHECKED_CHARACTERS, size=lambda stretch, _: len(stretch)
+    4096,
+    max_size=4_000_000,
+    size=lambda stretch, _: len(stretch),  # stretches; their characters
 )
-
-
-def __getattr__(name: str) -> int:
-    if name == "_checked_characters":  # the characters of the remembered stretches, all together
-        return _checked.total_size
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
@@ -100,7 +94,7 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
         verdict = _checked.get(stretch)
         if verdict is None:
             verdict = _verdict(_pydbml_readable(stretch, nodes), first)
-            _remember(stretch, verdict)
+            _checked.put_new(stretch, verdict)  # unless another thread did meanwhile
         if verdict is not _ACCEPTED:
             # The grammar over the whole file is where this stretch starts, all before it accepted.
             # It may read on into the next stretches (a block the scanner ended, pydbml does not):
@@ -110,13 +104,6 @@ def check_with_pydbml(text: str, file: str, scanned: Scan | DbmlDocument) -> Non
             ]
             _raise_rejection(text, file, start, _verdict(_pydbml_readable(text[start:], rest), first))
             return
-
-
-def _remember(stretch: str, verdict: _Verdict) -> None:
-    """Remember the verdict unless another thread did meanwhile, within the bounds (read here: a
-    test lowers them)."""
-    _checked.max_entries, _checked.max_size = CHECKED_STRETCHES, CHECKED_CHARACTERS
-    _checked.put_new(stretch, verdict)
 
 
 def forget_checks() -> None:

@@ -182,7 +182,7 @@ def test_a_changed_table_is_the_only_text_the_grammar_reads_again(monkeypatch: p
 
 
 def test_remembered_verdicts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(check, "CHECKED_STRETCHES", 3)
+    monkeypatch.setattr(check._checked, "max_entries", 3)
     text = RETAIL.read_text()
     parse_dbml(text, "retail.dbml")
     assert len(check._checked) == 3
@@ -192,9 +192,9 @@ def test_remembered_verdicts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_remembered_verdicts_are_bounded_in_characters(monkeypatch: pytest.MonkeyPatch) -> None:
     text = RETAIL.read_text()
     stretches = [stretch for _, stretch, _, _ in check._stretches(text, scan_dbml(text, "retail.dbml"))]
-    monkeypatch.setattr(check, "CHECKED_CHARACTERS", len(stretches[-1]) + len(stretches[-2]))
+    monkeypatch.setattr(check._checked, "max_size", len(stretches[-1]) + len(stretches[-2]))
     parse_dbml(text, "retail.dbml")
     assert list(check._checked) == stretches[-2:]
-    assert check._checked_characters == len(stretches[-1]) + len(stretches[-2])
+    assert check._checked.total_size == len(stretches[-1]) + len(stretches[-2])
     forget_checks()
-    assert not check._checked and check._checked_characters == 0
+    assert not check._checked and check._checked.total_size == 0
