@@ -38,8 +38,10 @@ def create_blob(sandbox: Sandbox, call: Call) -> Result:
         raise invalid("encoding", "encoding must be one of utf-8, base64", "Blob")
     if len(data) > validate.MAX_FILE_BYTES:
         raise invalid("content", "content is too large (maximum is 10 MB)", "Blob")
-    with sandbox.state.lock:
-        sha = sandbox.state.git(repository).write_blob(data)
+    # No state lock for an object: it is content-addressed and written atomically (a temporary file
+    # renamed), so two requests writing objects at once cannot harm each other; holding the state's
+    # lock here held up every other write and every webhook lane behind this one's work.
+    sha = sandbox.state.git(repository).write_blob(data)
     api, _ = sandbox.shapes.links(repository)
     return 201, {"url": f"{api}/git/blobs/{sha}", "sha": sha}
 
@@ -127,30 +129,28 @@ def tree_changes(sandbox: Sandbox, call: Call) -> list[tuple[str, str, str, str 
 def create_tree(sandbox: Sandbox, call: Call) -> Result:
     repository = sandbox.writable(call)
     git = sandbox.state.git(repository)
-    with sandbox.state.lock:
-        changes = tree_changes(sandbox, call)
-        base = call.body.get("base_tree")
-        files: dict[str, tuple[str, str]] = {}
-        if base is not None:
-            base_tree = git.tree_of(validate.sha(base, "base_tree")) if isinstance(base, str) else None
-            if base_tree is None:
-                raise invalid("base_tree", f"base_tree {base} is not a tree or a commit")
-            files = git.flat_tree(base_tree)
-        for path, mode, kind, sha in changes:
-            below = f"{path}/"
-            files = {
-                name: value for name, value in files.items() if name != path and not name.startswith(below)
-            }
-            parts = path.split("/")
-            for depth in range(1, len(parts)):
-                files.pop("/".join(parts[:depth]), None)  # a file where a directory now goes
-            if sha is None:
-                continue
-            if kind == "tree":
-                files.update({f"{path}/{name}": value for name, value in git.flat_tree(sha).items()})
-            else:
-                files[path] = (mode, sha)
-        tree = git.write_flat_tree(files)
+    # objects only (no state): no state lock, as for a blob
+    changes = tree_changes(sandbox, call)
+    base = call.body.get("base_tree")
+    files: dict[str, tuple[str, str]] = {}
+    if base is not None:
+        base_tree = git.tree_of(validate.sha(base, "base_tree")) if isinstance(base, str) else None
+        if base_tree is None:
+            raise invalid("base_tree", f"base_tree {base} is not a tree or a commit")
+        files = git.flat_tree(base_tree)
+    for path, mode, kind, sha in changes:
+        below = f"{path}/"
+        files = {name: value for name, value in files.items() if name != path and not name.startswith(below)}
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            files.pop("/".join(parts[:depth]), None)  # a file where a directory now goes
+        if sha is None:
+            continue
+        if kind == "tree":
+            files.update({f"{path}/{name}": value for name, value in git.flat_tree(sha).items()})
+        else:
+            files[path] = (mode, sha)
+    tree = git.write_flat_tree(files)
     return 201, sandbox.shapes.tree(repository, tree, git.list_tree(tree))
 
 
@@ -216,8 +216,7 @@ def create_commit(sandbox: Sandbox, call: Call) -> Result:
     me = Signature(user, f"{user}@users.noreply.sandbox", now())
     author = signature(call.body.get("author"), "author", me)
     committer = signature(call.body.get("committer"), "committer", author)
-    with sandbox.state.lock:
-        sha = git.commit_tree(tree, list(parents), message, author, committer)
+    sha = git.commit_tree(tree, list(parents), message, author, committer)  # an object: no state lock
     return 201, sandbox.shapes.commit(repository, git.commit(sha))
 
 

@@ -25,6 +25,7 @@ test's state and compares it with the live one)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -53,6 +54,7 @@ COLLECTIONS: dict[str, type] = {
 # The parts of a repository record whose changes do not change its shape (`Shapes.repository`).
 UNSHAPED = {"comments", "review_comments", "reviews", "reactions", "check_runs", "check_suites", "hooks"}
 COMPACT_BYTES = 4 * 1024 * 1024  # a journal this long (and longer than the snapshot) is folded into it
+PUT_ATTEMPTS = 3  # a file write's attempts (the last under the lock) when its branch moves under it
 GENERATION = "journal_generation"  # the snapshot's key naming the journal that follows it
 
 
@@ -440,26 +442,51 @@ class SandboxState:
         author: str,
     ) -> tuple[str, bool, str]:
         """Commit `content` at `path` on `branch`: (the commit's SHA, whether the file is new, the
-        branch's previous commit or ZERO_SHA)."""
+        branch's previous commit or ZERO_SHA). The blob, trees and commit are written without the
+        state's lock (objects, content-addressed: a `git commit-tree` process under it held every other
+        write and webhook lane up); the lock is taken to move the branch, only if it is still where
+        the commit was made on, else it is made again on the branch's new tip, as if the writes had
+        come one after the other (the last attempt holds the lock throughout, so a write always ends)."""
+        for attempt in range(PUT_ATTEMPTS):
+            with self.lock if attempt == PUT_ATTEMPTS - 1 else contextlib.nullcontext():
+                done = self.put_file_once(repository, path, content, message, branch, expected_sha, author)
+            if done is not None:
+                return done
+        raise AssertionError("the last attempt holds the lock: the branch cannot move under it")
+
+    def put_file_once(
+        self,
+        repository: Record,
+        path: str,
+        content: bytes,
+        message: str,
+        branch: str,
+        expected_sha: str | None,
+        author: str,
+    ) -> tuple[str, bool, str] | None:
+        """`put_file`'s work once; None when the branch moved before the commit could be put on it."""
         git = self.git(repository)
+        ref = f"refs/heads/{branch}"
+        head = git.resolve_commit(ref)
+        if head is None and git.refs("refs/heads/"):
+            raise GitHubError(404, f"Branch {branch} not found")
+        current = git.entry(head, path) if head else None
+        if current is not None and current.kind != "blob":
+            raise validation_failed("Content", "path", f"{path} is a directory")
+        if current is not None and expected_sha is None:
+            raise validation_failed("Content", "sha", '"sha" wasn\'t supplied.', code="missing_field")
+        if current is not None and expected_sha != current.sha:
+            raise GitHubError(409, f"{path} does not match {expected_sha}")
+        if current is None and expected_sha is not None:
+            raise GitHubError(409, f"{path} does not match {expected_sha}")
+        blob = git.write_blob(content)
+        tree = git.tree_with_file(head, path, blob)
+        signature = Signature(author, f"{author}@users.noreply.sandbox", now())
+        commit = git.commit_tree(tree, [head] if head else [], message, signature, signature)
         with self.lock:
-            head = git.resolve_commit(f"refs/heads/{branch}")
-            if head is None and git.refs("refs/heads/"):
-                raise GitHubError(404, f"Branch {branch} not found")
-            current = git.entry(head, path) if head else None
-            if current is not None and current.kind != "blob":
-                raise validation_failed("Content", "path", f"{path} is a directory")
-            if current is not None and expected_sha is None:
-                raise validation_failed("Content", "sha", '"sha" wasn\'t supplied.', code="missing_field")
-            if current is not None and expected_sha != current.sha:
-                raise GitHubError(409, f"{path} does not match {expected_sha}")
-            if current is None and expected_sha is not None:
-                raise GitHubError(409, f"{path} does not match {expected_sha}")
-            blob = git.write_blob(content)
-            tree = git.tree_with_file(head, path, blob)
-            signature = Signature(author, f"{author}@users.noreply.sandbox", now())
-            commit = git.commit_tree(tree, [head] if head else [], message, signature, signature)
-            git.update_ref(f"refs/heads/{branch}", commit, head or ZERO_SHA)
+            if git.resolve_commit(ref) != head or (head is None and git.refs("refs/heads/")):
+                return None  # the branch moved (or the first branch was made) meanwhile
+            git.update_ref(ref, commit, head or ZERO_SHA)
             repository["pushed_at"] = now()
             self.changed_in(repository, "pushed_at")
             return commit, current is None, head or ZERO_SHA
@@ -793,16 +820,17 @@ class SandboxState:
 
     # webhook deliveries
 
-    def new_delivery_id(self) -> int:
-        with self.lock:
-            return self.new_id()
-
     def record_delivery(
         self, delivery: Record, response: Record | None = None, line: str | None = None
     ) -> None:
         """Keep a delivery (`line`: its JSON, when the caller has it); `response` becomes its repository
-        hook's `last_response`."""
+        hook's `last_response`. A delivery without an `id` gets the next one here, under the same hold
+        of the lock (`line` then is its JSON without the id)."""
         with self.lock:
+            if delivery.get("id") is None:
+                delivery["id"] = self.new_id()
+                if line is not None:
+                    line = f'{{"id":{delivery["id"]},{line[1:]}'
             self.data["deliveries"].append(delivery)
             if self.deliveries_out is None:
                 self.deliveries_out = self.deliveries_file.open("ab", buffering=0)

@@ -249,8 +249,7 @@ class WebhookSender:
         except (OSError, http.client.HTTPException) as failure:
             log.warning("webhook %s %s to %s failed: %s", item.event, item.guid, target.url, failure)
             status, message = 0, "failed to connect"
-        record: dict[str, Any] = {
-            "id": self.state.new_delivery_id(),
+        record: dict[str, Any] = {  # its id given by `record_delivery` (one hold of the state's lock)
             "hook_id": target.hook_id,
             "guid": item.guid,
             "event": item.event,

@@ -53,3 +53,42 @@ def test_a_blocked_delivery_of_one_issue_does_not_hold_up_anothers(tmp_path: Pat
         server.shutdown()
     assert waited_out == [False], "the second issue's delivery waited behind the first's"
     assert [event for issue, event in seen if issue == 1] == ["issues", "issue_comment", "issue_comment"]
+
+
+def test_each_delivery_is_numbered_when_it_is_recorded(tmp_path: Path) -> None:
+    """A delivery gets its id in the same hold of the state's lock that records it (one hold per
+    delivery, not two): the ids rise in the order the deliveries are kept, and `deliveries.jsonl`
+    reads back the same ids."""
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sandbox = start_sandbox(tmp_path / "state", webhook_url=f"http://127.0.0.1:{server.server_port}/")
+    try:
+        alice = Github(
+            base_url=sandbox.api_url, auth=Auth.Token("alice"), retry=None, seconds_between_writes=None
+        )
+        repo = alice.get_user().create_repo("numbered", auto_init=True)
+        for title in ("one", "two", "three"):
+            repo.create_issue(title).create_comment("a")
+        sandbox.webhooks.wait_idle(timeout=30)
+        deliveries = list(sandbox.state.data["deliveries"])
+    finally:
+        sandbox.stop()
+        server.shutdown()
+    ids = [delivery["id"] for delivery in deliveries]
+    assert len(ids) == 6 and ids == sorted(ids) and len(set(ids)) == 6
+    lines = (tmp_path / "state" / "deliveries.jsonl").read_text(encoding="utf-8").splitlines()
+    reread = [json.loads(line) for line in lines]
+    assert [delivery["id"] for delivery in reread] == ids
+    assert [delivery["guid"] for delivery in reread] == [delivery["guid"] for delivery in deliveries]
+    assert reread[0]["request"]["payload"] == deliveries[0]["request"]["payload"]
