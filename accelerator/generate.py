@@ -155,14 +155,17 @@ def generate(
     environments: Sequence[str],
     *,
     terraform: bool = True,
+    terraform_owns: bool | None = None,
     backend: dict[str, dict[str, Any]] | None = None,
     history: MigrationHistory | None = None,
     sql: bool = True,
 ) -> Generation:
-    """Render model.json, SQL per environment, Terraform per environment and the docs. With
-    `history`, the SQL of an environment is its versioned migrations (`sql/<env>/V*.sql`, the new
-    one holding the delta since `history.previous`) and their migrations.sum; without, one
+    """Render model.json, SQL per environment, Terraform per environment (`terraform`) and the docs.
+    With `history`, the SQL of an environment is its versioned migrations (`sql/<env>/V*.sql`, the
+    new one holding the delta since `history.previous`) and their migrations.sum, leaving catalogs
+    and schemas to Terraform where `terraform_owns` (default: `terraform`); without, one
     whole-model script per catalog; with `sql=False`, none (`with_migrations` adds them)."""
+    owns = terraform if terraform_owns is None else terraform_owns
     from accelerator.render import render_docs, render_model_json, render_sql, render_terraform
     from accelerator.render.cache import render_pass
 
@@ -171,7 +174,7 @@ def generate(
         files: dict[str, str] = {"model.json": render_model_json(project)}
         for env in environments if sql else ():
             if history is not None:
-                files.update(migration_files(project, env, history, terraform=terraform))
+                files.update(migration_files(project, env, history, terraform=owns))
                 continue
             for path, text in render_sql(project, env).items():
                 files[f"sql/{env}/{path}"] = text

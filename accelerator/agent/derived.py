@@ -101,6 +101,7 @@ class Inputs:
     # whole-model script per catalog (as `generate` without a history)
     ledger_files: tuple[tuple[str, str], ...] | None = None
     renames: tuple[Rename, ...] = ()  # from the last generation's model to this one
+    terraform_owns: bool = False  # Terraform owns catalogs and schemas: the migrations leave them out
 
     @property
     def ledger(self) -> str | None:
@@ -115,6 +116,7 @@ class Inputs:
             environments=tuple(state.get("environments") or ()),
             ledger_files=ledger_files(state.get("artifacts") or {}),
             renames=renames_of(state),
+            terraform_owns=bool(state.get("terraform_owns")),
         )
 
     def erd_inputs(self, sources: Mapping[str, str]) -> list[ErdInput]:
@@ -148,7 +150,7 @@ class Inputs:
         return {spec["file"]: spec["default_schema"] for spec in self.erds}
 
     def key(self, sources: Mapping[str, str]) -> str:
-        return f"{self.project}|{self.policy_file}|{self.erds!r}|{sources_key(dict(sources))}"
+        return f"{self.project}|{self.policy_file}|{self.erds!r}|{self.terraform_owns}|{sources_key(dict(sources))}"
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,14 @@ class DerivedCache:
             governed = self.governed(inputs, sources)
             environments = select_environments(governed.project, [], list(inputs.environments))
             sql = inputs.ledger_files is None
-            found = generate(governed, environments, terraform=terraform, backend=backend, sql=sql)
+            found = generate(
+                governed,
+                environments,
+                terraform=terraform,
+                terraform_owns=inputs.terraform_owns,
+                backend=backend,
+                sql=sql,
+            )
             self._remember(self._generated, whole, found)
         else:
             self._generated.move_to_end(whole)
@@ -290,7 +299,9 @@ class DerivedCache:
         versioned = self._versioned.get(key)
         if versioned is None:
             before = self.ledger(inputs.ledger_files)
-            versioned = with_migrations(found, replace(before, renames=inputs.renames), terraform=terraform)
+            versioned = with_migrations(
+                found, replace(before, renames=inputs.renames), terraform=inputs.terraform_owns
+            )
             model_before = dict(inputs.ledger_files).get("model.json")
             opening = not inputs.ledger_files
             after = Ledger.of(versioned, before, opening=opening, model_before=model_before).history

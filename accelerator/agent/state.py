@@ -147,6 +147,9 @@ class ConversationState(TypedDict, total=False):
     erds: list[ErdSpec]
     policy_file: str | None
     environments: list[str]
+    # accelerator.yaml's terraform.enabled: Terraform owns catalogs and schemas, so the migrations
+    # leave them out (whether the turn also writes Terraform's files is the channel's choice)
+    terraform_owns: bool
     sources: dict[str, str]  # file -> text: the ERDs and the policy as of the last completed turn
     worktree: str | None  # the local working tree a terminal thread mirrors (None: a PR's thread)
     hashes: dict[str, str]  # file -> sha256 of `sources`

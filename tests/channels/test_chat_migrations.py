@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from accelerator.cli import app
@@ -150,3 +151,20 @@ def test_the_memory_restores_the_migrations_and_model_json_deleted_from_the_tree
     [third] = [name for name in after if name not in before]
     assert third.startswith("V0003__") and "alias" in after[third] and "nickname" not in after[third]
     assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_conversations_migrations_leave_catalogs_to_terraform_as_accelerator_yaml_says(
+    project: Path, database_url: str, tmp_path: Path, enabled: bool
+) -> None:
+    """chat writes no Terraform by default (it is slow), but who owns the catalogs and schemas is
+    the project's choice: with terraform.enabled its migrations leave them to Terraform, as
+    `accelerator generate` and `plan` do, so the pull request's SQL does not depend on the channel."""
+    config = project / "accelerator.yaml"
+    config.write_text(config.read_text().replace("enabled: true", f"enabled: {str(enabled).lower()}"))
+    result = invoke("chat", turns="status\n", database_url=database_url, directory=tmp_path)
+    assert result.exit_code == 0, result.output
+    opening = (project / "generated" / "sql" / "dev" / "V0001__initial.sql").read_text()
+    assert "CREATE TABLE" in opening
+    assert ("CREATE CATALOG" in opening) is not enabled, opening[:400]
+    assert not (project / "generated" / "terraform").exists()

@@ -128,6 +128,7 @@ def read_inputs(
         erds=specs,
         policy_file=policy_key,
         environments=list(config.environments),
+        terraform_owns=config.terraform.enabled,
         sources=sources,
         worktree=str(root),
     )
