@@ -18,7 +18,8 @@ after). Prints figures; asserts nothing.
    once. For each wave, two rates: the webhooks serve's intake received per second (its /metrics,
    ignored ones included: the bot's own pushes and comments come back as deliveries too), and the
    deliveries stored and run per second (turns, by the workers of `--replicas` serve processes sharing
-   the database). Then lost and duplicated turns counted in the database (each comment's delivery done
+   the database), and how long each webhook the sandbox sent took to be answered (its deliveries'
+   `duration`: a slow intake shows there first). Then lost and duplicated turns counted in the database (each comment's delivery done
    once, its user message recorded once) and on the branches (one bot commit per turn delivery, by its
    `Accelerator-Turn` trailer).
 """
@@ -315,6 +316,21 @@ def intake_received(stack: Stack) -> tuple[int, Counter[str]]:
     return received, ignored
 
 
+def deliveries_sent(stack: Stack) -> list[float]:
+    """How long each webhook the sandbox sent so far took (POST to the receiver's answer read), in the
+    order sent: its `deliveries.jsonl` (a slow intake shows here before it shows in the rates)."""
+    path = stack.scratch / "state" / "deliveries.jsonl"
+    if not path.exists():
+        return []
+    took: list[float] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            took.append(float(json.loads(line)["duration"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # a line being written
+    return took
+
+
 # -- 1. acknowledgement latency ---------------------------------------------------------------------------
 
 
@@ -428,6 +444,7 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     assert not isinstance(sha, list)
     before = sum(queue(stack.database_url).values())
     heard = intake_received(stack)
+    sent = len(deliveries_sent(stack))
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=8) as pool:
         numbers = list(pool.map(
@@ -443,12 +460,13 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     print(
         f"   opened ({prs} PRs opened through the API in {posted:.1f} s, all run {took:.1f} s after the first was posted):"
     )
-    rates(stack, heard, ran, took)
+    rates(stack, heard, ran, took, sent)
 
     bob = stack.client("bob").get_repo(repo.full_name)
     jobs = [(number, k) for k in range(comments) for number in numbers]
     before = sum(queue(stack.database_url).values())
     heard = intake_received(stack)
+    sent = len(deliveries_sent(stack))
     start = time.perf_counter()
 
     def post(job: tuple[int, int]) -> tuple[int, int]:
@@ -468,12 +486,13 @@ def bench_throughput(stack: Stack, prs: int, comments: int) -> None:
     print(
         f"   comments ({len(made)} posted in {posted:.1f} s, all run {took:.1f} s after the first was posted):"
     )
-    rates(stack, heard, ran, took)
+    rates(stack, heard, ran, took, sent)
     count_turns(stack, repo, numbers, made)
 
 
-def rates(stack: Stack, heard: tuple[int, Counter[str]], ran: int, took: float) -> None:
-    """A wave's two rates: webhooks received (ignored ones included) and deliveries run."""
+def rates(stack: Stack, heard: tuple[int, Counter[str]], ran: int, took: float, sent: int) -> None:
+    """A wave's two rates: webhooks received (ignored ones included) and deliveries run; and how long
+    the sandbox's webhooks of the wave took to be answered (`sent`: how many it had sent before)."""
     received, ignored = intake_received(stack)
     received -= heard[0]
     ignored.subtract(heard[1])
@@ -483,6 +502,7 @@ def rates(stack: Stack, heard: tuple[int, Counter[str]], ran: int, took: float) 
         f"(ignored on arrival: the bot's own pushes, comments and check runs, branch pushes: {which or 'none'})"
     )
     print(f"     deliveries stored and run (turns): {ran} in {took:.1f} s = {ran / took:.1f}/s")
+    print(f"     each webhook's POST until serve's answer (the sandbox's record): {ms(deliveries_sent(stack)[sent:], 0.5, 0.9, 0.99)}")  # fmt: skip
 
 
 def count_turns(stack: Stack, repo: Repository, numbers: list[int], made: list[tuple[int, int]]) -> None:
