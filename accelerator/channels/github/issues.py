@@ -150,9 +150,13 @@ class IssueCommands:
         session = self.bot.sessions.get(thread, output, base_history(local))
         session.open(repo=ctx.repository, created_by=user_id)
         with session.lock():
-            if session.state() is None:
+            state = session.state()
+            hand: dict[str, str] = {}
+            if state is None:
                 session.start({**local.initial, "thread_id": thread, "worktree": None})
-            done.result = session.turn(self.bot._turn(ctx, command, head.sha, {}))
+            else:  # what was pushed to the proposal's branch by hand is adopted, never overwritten
+                hand = self.bot._hand_edits(ctx.repo, state, head, self.bot._last_seen(thread))
+            done.result = session.turn(self.bot._turn(ctx, command, head.sha, hand))
             state = session.state() or done.result.state
             generation = session.generation(state)
         done.findings = list(generation.findings) if generation is not None else []

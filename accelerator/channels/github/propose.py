@@ -31,7 +31,7 @@ from accelerator.plan.migrations import SUM_FILE, migration_version
 
 if TYPE_CHECKING:
     from accelerator.agent.session import ConversationSession
-    from accelerator.agent.state import Turn
+    from accelerator.agent.state import ConversationState, Turn
     from accelerator.channels.github.client import BotIdentity
     from accelerator.channels.github.events import Command, Registry, TurnReport
     from accelerator.config import BotConfig
@@ -74,6 +74,12 @@ class Bot(Protocol):
     def _reply_once(self, issue: Any, key: str, body: str) -> bool: ...
 
     def _turn(self, ctx: Context, command: Command, head_sha: str, adopted: dict[str, str]) -> Turn: ...
+
+    def _hand_edits(
+        self, repo: Repository, state: ConversationState, head: Head, last_seen: str | None
+    ) -> dict[str, str]: ...
+
+    def _last_seen(self, thread_id: str) -> str | None: ...
 
 
 def branch_key(repository: str, branch: str) -> str:

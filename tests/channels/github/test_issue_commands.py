@@ -96,3 +96,33 @@ def test_an_unauthorised_issue_command_gets_the_polite_refusal(harness: Harness)
     assert missing.value.status == 404
     replies = bot_comments(repo.get_issue(issue.number))
     assert len(replies) == 1 and "Sorry @carol" in replies[0] and "Nothing was changed" in replies[0]
+
+
+def test_a_second_issue_command_adopts_a_hand_edit_pushed_to_the_proposals_branch(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's command turn itself adopts what was pushed to accelerator/issue-N by hand (here the
+    PR's synchronize, which adopts it too, is kept out: the two may arrive in either order)."""
+    ignored = harness.bot.ignored
+    monkeypatch.setattr(
+        harness.bot, "ignored", lambda e: "test" if e.key == "pull_request.synchronize" else ignored(e)
+    )
+    repo = harness.repository()
+    harness.settle()
+    bob = harness.client("bob").get_repo("alice/lakehouse")
+    issue = bob.create_issue("Two renames")
+    issue.create_comment("/uc rename column crm.customers.full_name to customer_name")
+    harness.settle()
+    branch = issue_branch(issue.number)
+    erd = repo.get_contents("erd/retail.dbml", ref=branch)
+    assert not isinstance(erd, list)
+    by_hand = erd.decoded_content.decode().replace(
+        "Table crm.customers {", "Table crm.customers {\n  nickname varchar(40)", 1
+    )
+    repo.update_file("erd/retail.dbml", "a column by hand", by_hand, erd.sha, branch=branch)
+    issue.create_comment("/uc rename column crm.customers.email to email_address")
+    harness.settle()
+    erd_text = harness.text(repo, "erd/retail.dbml", ref=branch)
+    assert "nickname varchar(40)" in erd_text, "the hand edit was overwritten"
+    assert "customer_name" in erd_text and "email_address" in erd_text
+    assert "nickname" in harness.text(repo, "generated/model.json", ref=branch)
