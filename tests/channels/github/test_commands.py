@@ -108,3 +108,21 @@ def test_an_actions_job_whose_pr_is_busy_waits_for_its_own_event(
     finally:
         pool.close()
         sandbox.stop()
+
+
+def test_serves_connections_send_at_once() -> None:
+    """Without TCP_NODELAY on the accepted connections (asyncio sets it only on sockets made with
+    IPPROTO_TCP), an answer's body waited ~40 ms for the sender's delayed ACK of its head: webhooks
+    were answered at ~20 a second per connection."""
+    import socket
+
+    from accelerator.channels.github.command import bind
+
+    server = bind("127.0.0.1", 0)
+    client = socket.create_connection(server.getsockname()[:2])
+    accepted, _ = server.accept()
+    try:
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for sock in (accepted, client, server):
+            sock.close()
