@@ -538,6 +538,46 @@ def create_review(sandbox: Sandbox, call: Call) -> Result:
     return 200, shaped
 
 
+def submit_review(sandbox: Sandbox, call: Call) -> Result:
+    """`POST .../reviews/{review_id}/events`: its author submits a PENDING review (its comments then
+    reach everyone, with the webhooks GitHub sends on submission); `body` replaces the review's."""
+    repository, review = review_of(sandbox, call)
+    _, pull = pull_of(sandbox, call)
+    event = call.body.get("event")
+    if event not in REVIEW_STATES:
+        raise unprocessable(f"Unknown event {event!r}: use APPROVE, REQUEST_CHANGES or COMMENT")
+    body = body_text(call, "PullRequestReview") if call.body.get("body") is not None else review["body"]
+    own = call.user.lower() == str(pull["user"]).lower()
+    if event == "APPROVE" and own:
+        raise unprocessable("Can not approve your own pull request")
+    if event == "REQUEST_CHANGES" and own:
+        raise unprocessable("Can not request changes on your own pull request")
+    if pull["state"] != "open":
+        raise unprocessable("Can not review a closed pull request")
+    with sandbox.state.lock:
+        if review["state"] != "PENDING":
+            raise unprocessable("Can not submit a review that is not pending")
+        comments = [c for c in repository["review_comments"] if c["review_id"] == review["id"]]
+        if event in ("REQUEST_CHANGES", "COMMENT") and not body and not comments:
+            raise unprocessable(f"Body is required when using {event} events")
+        review.update(state=REVIEW_STATES[event], body=body, submitted_at=now())
+        sandbox.state.item(repository, "reviews", review)
+    shaped_pull = sandbox.shapes.pull(repository, pull)
+    for comment in comments:
+        sandbox.emit(
+            "pull_request_review_comment",
+            repository,
+            call.user,
+            action="created",
+            comment=sandbox.shapes.review_comment(repository, comment),
+            pull_request=shaped_pull,
+        )
+    review_hook = webhook_review(sandbox, repository, review)
+    sandbox.emit("pull_request_review", repository, call.user, action="submitted", review=review_hook,
+                 pull_request=shaped_pull)  # fmt: skip
+    return 200, sandbox.shapes.review(repository, review)
+
+
 def list_reviews(sandbox: Sandbox, call: Call) -> Result:
     repository, pull = pull_of(sandbox, call)
     found = [
@@ -603,4 +643,5 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", REPO + "/pulls/{number}/reviews", list_reviews),
     ("GET", REPO + "/pulls/{number}/reviews/{review_id}", get_review),
     ("GET", REPO + "/pulls/{number}/reviews/{review_id}/comments", review_comments),
+    ("POST", REPO + "/pulls/{number}/reviews/{review_id}/events", submit_review),
 ]

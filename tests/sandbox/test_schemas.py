@@ -124,6 +124,7 @@ SCHEMAS: dict[tuple[str, str], tuple[int, str | None]] = {
     ("GET", "/repos/{}/{}/pulls/{}/merge"): (204, None),
     ("GET", "/repos/{}/{}/pulls/{}/reviews/{}"): (200, "PullRequestReview"),
     ("GET", "/repos/{}/{}/pulls/{}/reviews/{}/comments"): (200, "list[ReviewComment]"),
+    ("POST", "/repos/{}/{}/pulls/{}/reviews/{}/events"): (200, "PullRequestReview"),
     ("DELETE", "/repos/{}/{}/git/refs/{}"): (204, None),
     ("POST", "/repos/{}/{}/issues"): (201, "Issue"),
     ("GET", "/repos/{}/{}/issues"): (200, "list[Issue]"),
@@ -687,6 +688,29 @@ def drive(tour: Tour, receiver_url: str) -> None:
         if review:
             tour.call("GET", "/repos/{}/{}/pulls/{}/reviews/{}", OWNER, NAME, number, review["id"])
             tour.call("GET", "/repos/{}/{}/pulls/{}/reviews/{}/comments", OWNER, NAME, number, review["id"])
+        pending = tour.call(  # a review left pending, submitted later
+            "POST",
+            "/repos/{}/{}/pulls/{}/reviews",
+            OWNER,
+            NAME,
+            number,
+            login="bob",
+            json={
+                "commit_id": head_sha,
+                "comments": [{"path": "erd/sales.dbml", "line": 2, "body": "later"}],
+            },
+        )
+        if pending:
+            tour.call(
+                "POST",
+                "/repos/{}/{}/pulls/{}/reviews/{}/events",
+                OWNER,
+                NAME,
+                number,
+                pending["id"],
+                login="bob",
+                json={"event": "COMMENT", "body": "Submitted later."},
+            )
         # a check run with 120 annotations in three requests
         run = tour.call(
             "POST",

@@ -294,3 +294,35 @@ def test_a_review_with_three_inline_comments_is_one_turn(harness: Harness) -> No
     assert len(thread) == 1 and "rename this to mobile" in thread[0].body
     users = [m for m in harness.store.messages("github:alice/lakehouse#1") if m.role == "user"]
     assert sum("mobile" in m.body for m in users) == 1
+
+
+def test_a_review_left_pending_is_a_turn_when_it_is_submitted(harness: Harness) -> None:
+    """A pending review sends no webhook; submitting it later (`POST .../reviews/{id}/events`) sends
+    its comments and `submitted`: then it is one turn, like a review made in one go."""
+    repo = harness.repository()
+    pull = harness.open_pull(
+        repo, lambda text: text.replace("full_name varchar(200)", "full_name varchar(250)")
+    )
+    harness.settle()
+    before = repo.get_branch("feature").commit
+    line = next(
+        n
+        for n, t in enumerate(harness.text(repo, "erd/retail.dbml").splitlines(), 1)
+        if t.startswith("  full_name ")
+    )
+    bob = harness.client("bob").get_repo("alice/lakehouse").get_pull(pull.number)
+    pending = bob.create_review(
+        before,
+        comments=[{"path": "erd/retail.dbml", "line": line, "body": "/uc rename this to customer_name"}],
+    )
+    assert pending.state == "PENDING"
+    harness.settle()
+    assert repo.get_branch("feature").commit.sha == before.sha  # nothing happened yet
+    _, submitted = bob.requester.requestJsonAndCheck(
+        "POST", f"{bob.url}/reviews/{pending.id}/events", input={"event": "COMMENT", "body": "done reviewing"}
+    )
+    assert submitted["state"] == "COMMENTED" and submitted["body"] == "done reviewing"
+    harness.settle()
+    head = repo.get_branch("feature").commit
+    assert head.commit.parents[0].sha == before.sha
+    assert "  customer_name varchar(250)" in harness.text(repo, "erd/retail.dbml")
