@@ -468,28 +468,52 @@ def delete_review_comment(sandbox: Sandbox, call: Call) -> Result:
 REVIEW_STATES = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "COMMENT": "COMMENTED"}
 
 
+def check_review_event(event: str | None, user: str, pull: Record, body: str, comments: int) -> None:
+    """GitHub's refusals of a review's `event` (None: a review left pending)."""
+    if event is not None and event not in REVIEW_STATES:
+        raise unprocessable(f"Unknown event {event!r}: use APPROVE, REQUEST_CHANGES or COMMENT")
+    own = user.lower() == str(pull["user"]).lower()
+    if event == "APPROVE" and own:
+        raise unprocessable("Can not approve your own pull request")
+    if event == "REQUEST_CHANGES" and own:
+        raise unprocessable("Can not request changes on your own pull request")
+    if event in ("REQUEST_CHANGES", "COMMENT") and not body and not comments:
+        raise unprocessable(f"Body is required when using {event} events")
+    if pull["state"] != "open" and event is not None:
+        raise unprocessable("Can not review a closed pull request")
+
+
+def emit_submitted(
+    sandbox: Sandbox, repository: Record, pull: Record, user: str, review: Record, comments: list[Record]
+) -> None:
+    """The webhooks of a submitted review: each inline comment's, then the review's."""
+    shaped_pull = sandbox.shapes.pull(repository, pull)
+    for comment in comments:
+        sandbox.emit(
+            "pull_request_review_comment",
+            repository,
+            user,
+            action="created",
+            comment=sandbox.shapes.review_comment(repository, comment),
+            pull_request=shaped_pull,
+        )
+    review_hook = webhook_review(sandbox, repository, review)
+    sandbox.emit("pull_request_review", repository, user, action="submitted", review=review_hook,
+                 pull_request=shaped_pull)  # fmt: skip
+
+
 def create_review(sandbox: Sandbox, call: Call) -> Result:
     """A review with a body and inline comments, all or nothing; without `event` it stays PENDING."""
     repository, pull = pull_of(sandbox, call)
     sandbox.state.require(repository, call.user, "pull")
     body = body_text(call, "PullRequestReview")
     event = call.body.get("event")
-    if event is not None and event not in REVIEW_STATES:
-        raise unprocessable(f"Unknown event {event!r}: use APPROVE, REQUEST_CHANGES or COMMENT")
     entries = call.body.get("comments") or []
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise validation_failed(
             "PullRequestReview", "comments", "comments must be a list of objects", code="invalid"
         )
-    own = call.user.lower() == str(pull["user"]).lower()
-    if event == "APPROVE" and own:
-        raise unprocessable("Can not approve your own pull request")
-    if event == "REQUEST_CHANGES" and own:
-        raise unprocessable("Can not request changes on your own pull request")
-    if event in ("REQUEST_CHANGES", "COMMENT") and not body and not entries:
-        raise unprocessable(f"Body is required when using {event} events")
-    if pull["state"] != "open" and event is not None:
-        raise unprocessable("Can not review a closed pull request")
+    check_review_event(event, call.user, pull, body, len(entries))
     commit = commit_of(sandbox, repository, pull, call.body.get("commit_id"))
     placed = []
     for entry in entries:
@@ -517,24 +541,7 @@ def create_review(sandbox: Sandbox, call: Call) -> Result:
             sandbox.state.item(repository, "review_comments", comment)
     shaped = sandbox.shapes.review(repository, review)
     if event is not None:
-        shaped_pull = sandbox.shapes.pull(repository, pull)
-        for comment in comments:
-            sandbox.emit(
-                "pull_request_review_comment",
-                repository,
-                call.user,
-                action="created",
-                comment=sandbox.shapes.review_comment(repository, comment),
-                pull_request=shaped_pull,
-            )
-        sandbox.emit(
-            "pull_request_review",
-            repository,
-            call.user,
-            action="submitted",
-            review=webhook_review(sandbox, repository, review),
-            pull_request=shaped_pull,
-        )
+        emit_submitted(sandbox, repository, pull, call.user, review, comments)
     return 200, shaped
 
 
@@ -544,37 +551,17 @@ def submit_review(sandbox: Sandbox, call: Call) -> Result:
     repository, review = review_of(sandbox, call)
     _, pull = pull_of(sandbox, call)
     event = call.body.get("event")
-    if event not in REVIEW_STATES:
-        raise unprocessable(f"Unknown event {event!r}: use APPROVE, REQUEST_CHANGES or COMMENT")
+    if event is None:
+        raise unprocessable("Unknown event None: use APPROVE, REQUEST_CHANGES or COMMENT")
     body = body_text(call, "PullRequestReview") if call.body.get("body") is not None else review["body"]
-    own = call.user.lower() == str(pull["user"]).lower()
-    if event == "APPROVE" and own:
-        raise unprocessable("Can not approve your own pull request")
-    if event == "REQUEST_CHANGES" and own:
-        raise unprocessable("Can not request changes on your own pull request")
-    if pull["state"] != "open":
-        raise unprocessable("Can not review a closed pull request")
     with sandbox.state.lock:
         if review["state"] != "PENDING":
             raise unprocessable("Can not submit a review that is not pending")
         comments = [c for c in repository["review_comments"] if c["review_id"] == review["id"]]
-        if event in ("REQUEST_CHANGES", "COMMENT") and not body and not comments:
-            raise unprocessable(f"Body is required when using {event} events")
+        check_review_event(event, call.user, pull, body, len(comments))
         review.update(state=REVIEW_STATES[event], body=body, submitted_at=now())
         sandbox.state.item(repository, "reviews", review)
-    shaped_pull = sandbox.shapes.pull(repository, pull)
-    for comment in comments:
-        sandbox.emit(
-            "pull_request_review_comment",
-            repository,
-            call.user,
-            action="created",
-            comment=sandbox.shapes.review_comment(repository, comment),
-            pull_request=shaped_pull,
-        )
-    review_hook = webhook_review(sandbox, repository, review)
-    sandbox.emit("pull_request_review", repository, call.user, action="submitted", review=review_hook,
-                 pull_request=shaped_pull)  # fmt: skip
+    emit_submitted(sandbox, repository, pull, call.user, review, comments)
     return 200, sandbox.shapes.review(repository, review)
 
 
