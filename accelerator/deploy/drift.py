@@ -13,7 +13,9 @@ difference is a `DriftFinding`:
 Names compare case-insensitively (Unity Catalog lower-cases them); types after Databricks' aliases
 (`INTEGER` is `INT`, `DECIMAL` is `DECIMAL(10,0)`). The history schema (`_accelerator`) and
 `information_schema` are not the model's and are left out (by the query itself), as are `system.`
-tags. Catalog and schema grants are Terraform's: `terraform plan` reports their drift.
+tags. Catalog and schema grants are Terraform's where it owns them (`terraform plan` reports their
+drift); where the migrations write them (Terraform disabled, or `deployment.grants_in: sql`),
+`catalog_privileges` and `schema_privileges` are read too and compared (direct grants only).
 
 Each view is read in pages of `PAGE_ROWS` rows (`ORDER BY ... LIMIT ... OFFSET`), only the columns
 compared, so that no one result comes near the Statement Execution API's 25 MiB inline limit on a
@@ -53,7 +55,10 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "column_tags": (*_TAGGED, "column_name", "tag_name", "tag_value"),
     "table_constraints": (*_TABLE, "constraint_name", "constraint_type"),
     "table_privileges": (*_TABLE, "grantee", "privilege_type", "inherited_from"),
+    "catalog_privileges": ("catalog_name", "grantee", "privilege_type", "inherited_from"),
+    "schema_privileges": ("catalog_name", "schema_name", "grantee", "privilege_type", "inherited_from"),
 }
+GRANT_VIEWS = ("catalog_privileges", "schema_privileges")  # read where the migrations own those grants
 PAGE_ROWS = 20_000  # rows of one statement: a few MiB at most, under the API's 25 MiB inline limit
 MAX_MARKDOWN_CHARS = 60_000  # an issue body holds 65,536
 
@@ -175,22 +180,27 @@ def view_query(catalog: str, view: str, offset: int = 0, limit: int | None = Non
     schemas left out, in a stable order."""
     limit = PAGE_ROWS if limit is None else limit
     columns = ", ".join(quote_identifier(name) for name in VIEW_COLUMNS[view])
-    schema = quote_identifier(VIEW_COLUMNS[view][1])
     ignored = ", ".join(f"'{name}'" for name in sorted(IGNORED_SCHEMAS))
+    where = (
+        ""
+        if view == "catalog_privileges"
+        else f"WHERE {quote_identifier(VIEW_COLUMNS[view][1])} NOT IN ({ignored}) "
+    )
     return (
         f"SELECT {columns} FROM {quote_identifier((catalog, 'information_schema', view))} "
-        f"WHERE {schema} NOT IN ({ignored}) ORDER BY {columns} LIMIT {limit} OFFSET {offset}"
+        f"{where}ORDER BY {columns} LIMIT {limit} OFFSET {offset}"
     )
 
 
-def read_views(runner: StatementRunner, catalog: str) -> dict[str, Rows] | None:
-    """The six views of `catalog`'s information_schema; None when the catalog does not exist."""
+def read_views(runner: StatementRunner, catalog: str, views: Iterable[str] = VIEWS) -> dict[str, Rows] | None:
+    """The views of `catalog`'s information_schema (the six of tables by default); None when the
+    catalog does not exist."""
     found: dict[str, Rows] = {}
-    for view in VIEWS:
+    for view in views:
         try:
             found[view] = _read_pages(runner, catalog, view)
         except StatementFailed as error:
-            if view == VIEWS[0] and missing_object(error):
+            if not found and missing_object(error):
                 return None
             raise
     return found
@@ -362,17 +372,92 @@ class DriftReport:
         return not self.findings and not self.missing_catalogs
 
 
-def drift(runner: StatementRunner, project: Project, environment: str) -> DriftReport:
-    """Read the environment's catalogs and compare them with the model."""
+Grants = set[tuple[str, str]]  # (principal, PRIVILEGE)
+
+
+def declared_grants(project: Project, environment: str) -> dict[tuple[str, ...], tuple[str, Grants]]:
+    """The grants the model declares on each catalog and schema: lower-cased (catalog,) or (catalog,
+    schema) of the physical names -> (the name shown, the grants)."""
+    env = project.environment(environment)
+    assert env is not None  # declared_state checked it
+    found: dict[tuple[str, ...], tuple[str, Grants]] = {}
+    for catalog in project.catalogs:
+        physical = env.catalog_name(catalog)
+        securables: list[tuple[tuple[str, ...], str, list[Grant]]] = [
+            ((physical.lower(),), physical, catalog.grants)
+        ]
+        securables += [
+            ((physical.lower(), schema.name.lower()), f"{physical}.{schema.name}", schema.grants)
+            for schema in catalog.schemas
+        ]
+        for key, shown, declared in securables:
+            found[key] = (
+                shown,
+                {
+                    (grant.principal, normal_privilege(privilege))
+                    for grant in declared
+                    if _applies(grant, environment)
+                    for privilege in grant.privileges
+                },
+            )
+    return found
+
+
+def observed_grants(views: Mapping[str, Rows]) -> dict[tuple[str, ...], Grants]:
+    """The direct grants on the catalog and its schemas (not the information_schema's, nor the history's)."""
+    grants: dict[tuple[str, ...], Grants] = {}
+    for view, names in (
+        ("catalog_privileges", ("catalog_name",)),
+        ("schema_privileges", ("catalog_name", "schema_name")),
+    ):
+        for row in views.get(view, ()):
+            key = tuple(str(row.get(name) or "").lower() for name in names)
+            grantee, privilege = row.get("grantee"), row.get("privilege_type")
+            if (
+                (row.get("inherited_from") or "NONE").upper() != "NONE"
+                or not all(key)
+                or not grantee
+                or not privilege
+            ):
+                continue
+            if len(key) == 2 and key[1] in IGNORED_SCHEMAS:
+                continue
+            grants.setdefault(key, set()).add((str(grantee), normal_privilege(str(privilege))))
+    return grants
+
+
+def grant_drift(
+    declared: Mapping[tuple[str, ...], tuple[str, Grants]], observed: Mapping[tuple[str, ...], Grants]
+) -> list[DriftFinding]:
+    """Missing and undeclared grants of the catalogs and schemas the model declares."""
+    found: list[DriftFinding] = []
+    for key, (name, want) in declared.items():
+        have = observed.get(key, set())
+        found += [
+            DriftFinding(name, "grant", "missing", expected=f"{v} to {p}") for p, v in sorted(want - have)
+        ]
+        found += [
+            DriftFinding(name, "grant", "undeclared", actual=f"{v} to {p}") for p, v in sorted(have - want)
+        ]
+    return found
+
+
+def drift(
+    runner: StatementRunner, project: Project, environment: str, *, securable_grants: bool = False
+) -> DriftReport:
+    """Read the environment's catalogs and compare them with the model; `securable_grants`: the
+    migrations own the catalogs' and schemas' grants (Terraform does not), so compare those too."""
     catalogs, declared = declared_state(project, environment)
     observed: dict[TableKey, TableState] = {}
     missing: list[str] = []
+    grants: dict[tuple[str, ...], Grants] = {}
     for catalog in catalogs:
-        views = read_views(runner, catalog)
+        views = read_views(runner, catalog, (*VIEWS, *GRANT_VIEWS) if securable_grants else VIEWS)
         if views is None:
             missing.append(catalog)
             continue
         observed.update(observed_state(views))
+        grants.update(observed_grants(views))
     wanted = {key: state for key, state in declared.items() if key[0] not in {c.lower() for c in missing}}
     shown = {
         (
@@ -384,7 +469,12 @@ def drift(runner: StatementRunner, project: Project, environment: str) -> DriftR
         for schema in catalog.schemas
         for table in schema.tables
     }
-    return DriftReport(environment, catalogs, compare(wanted, observed, shown), missing)
+    findings = compare(wanted, observed, shown)
+    if securable_grants:
+        gone = {c.lower() for c in missing}
+        want_grants = {k: v for k, v in declared_grants(project, environment).items() if k[0] not in gone}
+        findings = sorted(findings + grant_drift(want_grants, grants))
+    return DriftReport(environment, catalogs, findings, missing)
 
 
 # --- output -------------------------------------------------------------------------------------

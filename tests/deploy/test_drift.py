@@ -225,3 +225,42 @@ def test_drift_on_the_sandbox_after_a_change_by_hand() -> None:
         DriftFinding("dev_retail.crm.customers.coupon", "column", "undeclared", actual="STRING"),
         DriftFinding("dev_retail.crm.customers.email", "column tag", "differs", "pii=email", "pii=contact"),
     ]
+
+
+def test_catalog_and_schema_grants_drift_where_the_migrations_own_them() -> None:
+    """Terraform disabled (or grants_in: sql): the migrations write the catalogs' and schemas' grants,
+    so drift reads catalog_privileges and schema_privileges too; with Terraform they are its business."""
+    model = project()
+    catalog = model.catalogs[0]
+    catalog.grants = [Grant(principal="analysts", privileges=["USE_CATALOG"])]
+    catalog.schemas[0].grants = [
+        Grant(principal="analysts", privileges=["USE_SCHEMA", "SELECT"]),
+        Grant(principal="auditors", privileges=["USE_SCHEMA"], environments=["prod"]),
+    ]
+    engine = EngineRunner()
+    for statement in (
+        "CREATE CATALOG `dev_retail`",
+        "CREATE SCHEMA `dev_retail`.`crm`",
+        "CREATE TABLE `dev_retail`.`crm`.`customers` (`customer_id` BIGINT NOT NULL, `email` STRING COMMENT 'Login',"
+        " `score` DECIMAL(10,2), CONSTRAINT `pk_customers` PRIMARY KEY (`customer_id`))",
+        "CREATE TABLE `dev_retail`.`crm`.`addresses` (`address_id` BIGINT NOT NULL, `customer_id` BIGINT)",
+        "ALTER TABLE `dev_retail`.`crm`.`addresses` ADD CONSTRAINT `fk_addresses_customer_id` FOREIGN KEY "
+        "(`customer_id`) REFERENCES `dev_retail`.`crm`.`customers` (`customer_id`)",
+        "ALTER TABLE `dev_retail`.`crm`.`customers` SET TAGS ('domain' = 'crm')",
+        "ALTER TABLE `dev_retail`.`crm`.`customers` ALTER COLUMN `email` SET TAGS ('pii' = 'email')",
+        "GRANT SELECT, MODIFY ON TABLE `dev_retail`.`crm`.`customers` TO `crm_app`",
+        "ALTER TABLE `dev_retail`.`crm`.`customers` OWNER TO `data_platform`",
+        "GRANT USE CATALOG ON CATALOG `dev_retail` TO `analysts`",
+        "GRANT USE SCHEMA, SELECT ON SCHEMA `dev_retail`.`crm` TO `analysts`",
+    ):
+        engine.execute(statement)
+    assert drift(engine, model, "dev", securable_grants=True).findings == []
+    engine.execute("REVOKE SELECT ON SCHEMA `dev_retail`.`crm` FROM `analysts`")
+    engine.execute("GRANT MODIFY ON SCHEMA `dev_retail`.`crm` TO `interns`")
+    engine.execute("GRANT CREATE SCHEMA ON CATALOG `dev_retail` TO `analysts`")
+    assert drift(engine, model, "dev", securable_grants=True).findings == [
+        DriftFinding("dev_retail", "grant", "undeclared", actual="CREATE_SCHEMA to analysts"),
+        DriftFinding("dev_retail.crm", "grant", "missing", expected="SELECT to analysts"),
+        DriftFinding("dev_retail.crm", "grant", "undeclared", actual="MODIFY to interns"),
+    ]
+    assert drift(engine, model, "dev").findings == []  # Terraform's: not read

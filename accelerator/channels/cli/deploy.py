@@ -312,13 +312,16 @@ def drift_command(
     out_dir: OutOption = None,
 ) -> None:
     """Compare ENV's tables, columns, tags, constraints and table grants in the workspace
-    (information_schema) with the model. Exit 0 no drift, 1 drift found, 2 bad input."""
+    (information_schema) with the model, and the catalogs' and schemas' grants where the migrations
+    own them (Terraform disabled, or grants_in: sql). Exit 0 no drift, 1 drift found, 2 bad input."""
     try:
         project_config = resolve_config(config)
         model = environment_model(project_config, _output(project_config, out_dir), env)
         history_catalog(model, env)  # the environment is the model's
         connection = connect(host, profile, _warehouse(project_config, warehouse))
-        report = drift(connection.runner, model, env)
+        # the catalogs' and schemas' grants are the migrations' unless Terraform writes them
+        sql_grants = not project_config.terraform.enabled or model.deployment.grants_in == "sql"
+        report = drift(connection.runner, model, env, securable_grants=sql_grants)
     except StatementFailed as error:
         err.print(f"error: reading information_schema: {error.message}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
