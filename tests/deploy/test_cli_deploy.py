@@ -186,3 +186,24 @@ def test_terraform_enabled_without_its_generated_files_is_refused(workspace: Fai
     refused = run("apply", "--env", "dev", code=2)
     assert "generated/terraform/dev/cdk.tf.json is missing: nothing for Terraform to apply" in refused
     assert workspace.engine.executed == []
+
+
+def test_without_terraform_drift_compares_the_catalog_and_schema_grants_the_migrations_wrote(
+    workspace: Failing,
+) -> None:
+    """Terraform disabled in accelerator.yaml: the migrations write every grant (the implied USE
+    CATALOG / USE SCHEMA too), and drift after apply finds them all, then a grant revoked by hand."""
+    config = Path("accelerator.yaml")
+    config.write_text(config.read_text().replace("enabled: true", "enabled: false"))
+    generate()
+    run("apply", "--env", "dev")
+    assert "clean: the workspace matches the model" in run("drift", "--env", "dev")
+    granted = next(
+        line
+        for line in Path("generated/sql/dev/V0001__initial.sql").read_text().splitlines()
+        if line.startswith("GRANT ") and " ON SCHEMA " in line
+    )
+    revoke = granted.replace("GRANT ", "REVOKE ", 1).replace(" TO ", " FROM ", 1)
+    workspace.engine.execute(revoke.rstrip(";"))
+    found = run("drift", "--env", "dev", code=1)
+    assert "grant declared but missing" in found, found
