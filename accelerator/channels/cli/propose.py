@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from accelerator.channels.github.propose import Proposal
     from accelerator.memory import MemoryStore
 
-DEFAULT_API_URL = "https://api.github.com"
 FULL_NAME = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
 REMOTE = re.compile(r"[:/]([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100}?)(?:\.git)?/?$")
 TitleOption = Annotated[str | None, typer.Option("--title", help="the pull request's title")]
@@ -84,6 +83,8 @@ def github_from_env(env: Mapping[str, str] | None = None) -> Github:
     """A PyGithub client for GITHUB_API_URL with GITHUB_TOKEN."""
     from github import Auth, Github, GithubRetry
 
+    from accelerator.channels.github.settings import api_url_from, write_spacing_from
+
     env = os.environ if env is None else env
     token = env.get("GITHUB_TOKEN") or ""
     if not token:
@@ -91,21 +92,9 @@ def github_from_env(env: Mapping[str, str] | None = None) -> Github:
             "GITHUB_TOKEN is not set: the pull request cannot be opened",
             hint="export GITHUB_TOKEN=<a token with contents and pull-requests write> (e.g. `gh auth token`)",
         )
-    api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-    if not api_url.startswith(("https://", "http://")):
-        raise AcceleratorError(f"GITHUB_API_URL {api_url!r} is not an http(s) URL", hint=DEFAULT_API_URL)
-    spacing_text = env.get("ACCELERATOR_WRITE_SPACING", "1")
-    try:
-        spacing = float(spacing_text)
-    except ValueError:
-        spacing = -1.0
-    if not 0 <= spacing <= 60:
-        raise AcceleratorError(
-            f"ACCELERATOR_WRITE_SPACING {spacing_text!r} is not a number of seconds from 0 to 60",
-            hint="GitHub asks for 1 second between writes; 0 against the sandbox",
-        )
+    spacing = write_spacing_from(env)
     return Github(
-        base_url=api_url,
+        base_url=api_url_from(env),
         auth=Auth.Token(token),
         retry=GithubRetry(total=3),
         timeout=30,

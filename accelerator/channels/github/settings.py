@@ -50,22 +50,7 @@ class BotSettings:
                 hint="set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_PATH) of the "
                 "GitHub App, or GITHUB_TOKEN to a token with contents, pull-requests and checks write",
             )
-        api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-        if not api_url.startswith(("http://", "https://")):
-            raise AcceleratorError(
-                f"GITHUB_API_URL {api_url!r} is not an http(s) URL",
-                hint="leave it unset for api.github.com, or give the sandbox's URL (http://host:port/api/v3)",
-            )
-        spacing_text = env.get("ACCELERATOR_WRITE_SPACING", str(DEFAULT_WRITE_SPACING))
-        try:
-            spacing = float(spacing_text)
-        except ValueError:
-            spacing = -1.0
-        if not 0 <= spacing <= 60:
-            raise AcceleratorError(
-                f"ACCELERATOR_WRITE_SPACING {spacing_text!r} is not a number of seconds from 0 to 60",
-                hint="1 against GitHub (its guidance for mutating requests), 0 against the sandbox",
-            )
+        api_url, spacing = api_url_from(env), write_spacing_from(env)
         return cls(
             api_url=api_url,
             token=token,
@@ -119,3 +104,29 @@ def _app_credentials(env: Mapping[str, str]) -> tuple[int | None, str | None, in
             raise AcceleratorError(f"GITHUB_APP_INSTALLATION_ID {installation_text!r} is not a number")
         installation = int(installation_text)
     return int(text), key + "\n", installation
+
+
+def api_url_from(env: Mapping[str, str]) -> str:
+    """GITHUB_API_URL (default: api.github.com), an http(s) URL."""
+    api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not api_url.startswith(("http://", "https://")):
+        raise AcceleratorError(
+            f"GITHUB_API_URL {api_url!r} is not an http(s) URL",
+            hint="leave it unset for api.github.com, or give the sandbox's URL (http://host:port/api/v3)",
+        )
+    return api_url
+
+
+def write_spacing_from(env: Mapping[str, str]) -> float:
+    """ACCELERATOR_WRITE_SPACING: seconds between a client's writes, 0 to 60 (default 1)."""
+    spacing_text = env.get("ACCELERATOR_WRITE_SPACING", str(DEFAULT_WRITE_SPACING))
+    try:
+        spacing = float(spacing_text)
+    except ValueError:
+        spacing = -1.0
+    if not 0 <= spacing <= 60:
+        raise AcceleratorError(
+            f"ACCELERATOR_WRITE_SPACING {spacing_text!r} is not a number of seconds from 0 to 60",
+            hint="1 against GitHub (its guidance for mutating requests), 0 against the sandbox",
+        )
+    return spacing
