@@ -8,20 +8,17 @@ JWT, and answers with an installation token."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import yaml
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from github import Auth, Github
 from psycopg.conninfo import conninfo_to_dict
 
 from accelerator.infra import load_infra_config
 from accelerator.infra.app_files import app_files
+from tests.sandbox.helpers import closed_port, github_as, rsa_private_key
 
 ROOT = Path(__file__).resolve().parents[2]
 RETAIL = ROOT / "examples" / "retail"
@@ -41,12 +38,6 @@ github: {repository: alice/lakehouse, environments: [prod], app_id: 1}
 app: {pull_interval: 1s, workers: 2}
 ci: {warehouse_id: w1, owner_group: owners}
 """
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def app_environment(
@@ -78,15 +69,6 @@ def app_environment(
     return env
 
 
-def rsa_private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, database_url: str) -> None:
     from accelerator.sandbox import start_sandbox
     from accelerator.sandbox.api_app import register_app
@@ -97,7 +79,7 @@ def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, da
     command[command.index("--port") + 1] = "0"  # any free port here; 8000 in the App
     sandbox = start_sandbox(
         tmp_path / "sandbox",
-        webhook_url=f"http://127.0.0.1:{_closed_port()}/webhook",
+        webhook_url=f"http://127.0.0.1:{closed_port()}/webhook",
         webhook_secret="unused",
         bot_login=BOT,
     )
@@ -108,13 +90,7 @@ def test_the_apps_command_answers_a_pull_request_in_pull_mode(tmp_path: Path, da
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
-        alice = Github(
-            base_url=sandbox.api_url,
-            auth=Auth.Token("alice"),
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
+        alice = github_as(sandbox.api_url, "alice")
         repo = alice.get_user().create_repo("lakehouse", auto_init=True)
         repo.create_file("accelerator.yaml", "config", PROJECT, branch="main")
         repo.create_file(

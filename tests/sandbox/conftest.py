@@ -12,11 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from github import Github
 
 from accelerator.sandbox import RunningSandbox, SandboxState, start_sandbox
 from accelerator.sandbox.state import Index
+from tests.sandbox.helpers import github_as
 
 SECRET = "it's a secret to everybody"
+
+
+def client(sandbox: RunningSandbox, login: str) -> Github:
+    """PyGithub acting as `login` on `sandbox`, without retries or pacing."""
+    return github_as(sandbox.api_url, login)
 
 
 @dataclass

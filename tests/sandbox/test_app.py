@@ -10,40 +10,25 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github, GithubException, GithubIntegration
 
 from accelerator.sandbox import RunningSandbox, start_sandbox
 from accelerator.sandbox.api_app import register_app
+from tests.sandbox.conftest import client
+from tests.sandbox.helpers import rsa_private_key
 
 BOT = "accelerator[bot]"
 APP_ID = 77
 
 
-def pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-KEY = pem()
+KEY = rsa_private_key()
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
     running = start_sandbox(tmp_path / "state", bot_login=BOT)
     register_app(running.state, APP_ID, KEY)
-    alice = Github(
-        base_url=running.api_url,
-        auth=Auth.Token("alice"),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+    alice = client(running, "alice")
     alice.get_user().create_repo("lakehouse", auto_init=True)
     try:
         yield running
@@ -93,7 +78,7 @@ def test_forged_expired_long_and_misplaced_jwts_are_refused(sandbox: RunningSand
     now = int(time.time())
     good = {"iat": now - 60, "exp": now + 540, "iss": str(APP_ID)}
     assert status(sandbox, "/app", token(good)) == 200
-    assert status(sandbox, "/app", token(good, pem())) == 401  # another key
+    assert status(sandbox, "/app", token(good, rsa_private_key())) == 401  # another key
     assert status(sandbox, "/app", token({**good, "iss": "999"})) == 401  # no such App
     assert status(sandbox, "/app", token({**good, "iat": now - 1200, "exp": now - 600})) == 401  # expired
     assert status(sandbox, "/app", token({**good, "exp": now + 3600})) == 401  # over 10 minutes

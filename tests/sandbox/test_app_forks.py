@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox, start_sandbox
+from tests.sandbox.conftest import client
 
 
 @pytest.fixture
@@ -20,16 +21,6 @@ def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
         yield running
     finally:
         running.stop()
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
 
 
 def test_a_pull_request_from_a_fork(sandbox: RunningSandbox) -> None:

@@ -4,22 +4,12 @@ the runs of a commit, and the `check_run` webhooks."""
 from __future__ import annotations
 
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox
-from tests.sandbox.conftest import Receiver
+from tests.sandbox.conftest import Receiver, client
 
 BOT = "accelerator[bot]"
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
 
 
 def annotation(line: int) -> dict[str, object]:

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github import Auth, Github
 
 from accelerator.sandbox import RunningSandbox
+from tests.sandbox.conftest import client
 
 
 def git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -35,17 +35,7 @@ def web(sandbox: RunningSandbox) -> str:
 
 @pytest.mark.parametrize("protocol", ["0", "2"])
 def test_git_clone_reads_what_the_api_wrote(sandbox: RunningSandbox, tmp_path: Path, protocol: str) -> None:
-    repo = (
-        Github(
-            base_url=sandbox.api_url,
-            auth=Auth.Token("alice"),
-            retry=None,
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
-        .get_user()
-        .create_repo("lake", auto_init=True)
-    )
+    repo = client(sandbox, "alice").get_user().create_repo("lake", auto_init=True)
     repo.create_git_ref("refs/heads/feature", repo.get_branch("main").commit.sha)
     repo.create_file("erd/sales.dbml", "sales", "Table sales {}\n", branch="feature")
     clone = tmp_path / "clone"
@@ -75,13 +65,7 @@ def test_git_clone_reads_what_the_api_wrote(sandbox: RunningSandbox, tmp_path: P
 
 
 def test_dumb_http_and_a_private_repository(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    alice = Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token("alice"),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    ).get_user()
+    alice = client(sandbox, "alice").get_user()
     alice.create_repo("open", auto_init=True)
     dumb = tmp_path / "dumb"
     git("-c", "http.version=HTTP/1.1", "clone", f"{web(sandbox)}/alice/open.git", str(dumb), cwd=tmp_path)

@@ -8,20 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from github import Auth, Github, GithubException, InputGitAuthor, InputGitTreeElement
+from github import GithubException, InputGitAuthor, InputGitTreeElement
 
 from accelerator.sandbox import RunningSandbox
-from tests.sandbox.conftest import Receiver
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+from tests.sandbox.conftest import Receiver, client
 
 
 def test_a_commit_of_several_files_through_git_data(

@@ -11,20 +11,10 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox, SandboxState, start_sandbox
-from tests.sandbox.conftest import Receiver
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+from tests.sandbox.conftest import Receiver, client
 
 
 def test_a_repository_hook_gets_a_ping_and_its_events(sandbox: RunningSandbox, receiver: Receiver) -> None:

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox
-from tests.sandbox.conftest import Receiver
+from tests.sandbox.conftest import Receiver, client
 
 TOO_LONG = "Body is too long (maximum is 65536 characters)"
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
 
 
 def test_issue_comments_are_edited_deleted_and_reacted_to(

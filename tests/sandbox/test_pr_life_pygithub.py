@@ -14,24 +14,14 @@ import re
 from typing import Any
 
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox
-from tests.sandbox.conftest import SECRET, Delivery, Receiver
+from tests.sandbox.conftest import SECRET, Delivery, Receiver, client
 
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BOT = "accelerator[bot]"
 DBML = "Table customers {\n  id bigint [pk]\n  email string\n}\n"
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,  # PyGithub paces GitHub.com writes at 1 s; the sandbox needs none
-        seconds_between_writes=None,
-    )
 
 
 def annotations(count: int, start: int) -> list[dict[str, Any]]:

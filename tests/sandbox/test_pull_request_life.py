@@ -9,20 +9,10 @@ import uuid
 
 import httpx
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.sandbox import RunningSandbox
-from tests.sandbox.conftest import SECRET, Receiver
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+from tests.sandbox.conftest import SECRET, Receiver, client
 
 
 def test_a_pull_request_life_with_pygithub(sandbox: RunningSandbox, receiver: Receiver) -> None:

@@ -7,24 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github import Auth, Github, GithubException
+from github import GithubException
 from github.Repository import Repository
 
 from accelerator.sandbox import RunningSandbox
 from accelerator.sandbox.api_pulls import NOT_IN_DIFF, spots
-from tests.sandbox.conftest import Receiver
+from tests.sandbox.conftest import Receiver, client
 
 ERD = "".join(f"line {n}\n" for n in range(1, 21))
-
-
-def client(sandbox: RunningSandbox, login: str) -> Github:
-    return Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token(login),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
 
 
 def setup(sandbox: RunningSandbox, name: str) -> Repository:

@@ -22,6 +22,7 @@ from accelerator.channels.github.settings import BotSettings
 from accelerator.errors import AcceleratorError
 from accelerator.sandbox import RunningSandbox, start_sandbox
 from accelerator.sandbox.api_app import register_app
+from tests.sandbox.helpers import github_as
 
 BOT = "accelerator[bot]"
 KEY = (
@@ -92,15 +93,8 @@ def test_tokens_are_kept_and_replaced_before_they_expire(sandbox: RunningSandbox
 def test_the_bots_client_takes_the_installation_of_the_delivery_or_of_the_repository(
     sandbox: RunningSandbox,
 ) -> None:
-    from github import Auth, Github
 
-    Github(
-        base_url=sandbox.api_url,
-        auth=Auth.Token("alice"),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    ).get_user().create_repo("lake")
+    github_as(sandbox.api_url, "alice").get_user().create_repo("lake")
     settings = BotSettings(api_url=sandbox.api_url, token="", write_spacing=0, app_id=9, app_private_key=KEY)
     client = github_client(settings)
     with installation_scope(1):

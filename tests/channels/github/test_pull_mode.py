@@ -4,15 +4,12 @@ installation token; a delivery that also came by push is one turn, not two."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from github import Auth, Github, GithubException
+from github import GithubException
 
 from accelerator.channels.github.client import app_tokens, github_client
 from accelerator.channels.github.commits import trailer_of
@@ -25,23 +22,9 @@ from accelerator.channels.github.workers import Workers
 from accelerator.memory import MemoryPool, MemoryStore
 from accelerator.sandbox.api_app import register_app
 from tests.channels.github.conftest import BOT_LOGIN, Harness
+from tests.sandbox.helpers import closed_port, github_as, rsa_private_key
 
 APP_ID = 4242
-
-
-def private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def app_settings(api_url: str, key: str) -> BotSettings:
@@ -69,7 +52,7 @@ def unreachable(
         webhook_secret="unused",
         bot_login=BOT_LOGIN,
     )
-    key = private_key()
+    key = rsa_private_key()
     register_app(sandbox.state, APP_ID, key)
     settings = app_settings(sandbox.api_url, key)
     bot = PullRequestBot(pool, settings, github_client(settings), schema=schema_name)
@@ -120,7 +103,7 @@ def test_deliveries_the_server_never_received_are_read_and_answered(unreachable:
 
 
 def test_a_delivery_that_also_came_by_push_is_one_turn(harness: Harness) -> None:
-    key = private_key()
+    key = rsa_private_key()
     register_app(harness.sandbox.state, APP_ID, key)
     tokens = app_tokens(app_settings(harness.sandbox.api_url, key))
     assert tokens is not None
@@ -142,13 +125,7 @@ def test_a_delivery_that_also_came_by_push_is_one_turn(harness: Harness) -> None
 
 
 def test_the_apps_deliveries_take_its_jwt_not_a_user_token(unreachable: Unreachable) -> None:
-    alice = Github(
-        base_url=unreachable.harness.sandbox.api_url,
-        auth=Auth.Token("alice"),
-        retry=None,
-        seconds_between_requests=None,
-        seconds_between_writes=None,
-    )
+    alice = github_as(unreachable.harness.sandbox.api_url, "alice")
     with pytest.raises(GithubException) as refused:
         alice.requester.requestJsonAndCheck("GET", "/app/hook/deliveries")
     assert refused.value.status == 401
