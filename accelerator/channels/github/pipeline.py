@@ -46,20 +46,20 @@ from accelerator.channels.github.events import (
     ignored_because,
 )
 from accelerator.channels.github.merge import merge3
+from accelerator.channels.github.propose import differing, not_generated
 from accelerator.channels.github.settings import BotSettings
 from accelerator.channels.github.snapshot import (
     Head,
     Tree,
     checked_out,
     file_at,
-    git_blob_sha,
     read_blob,
     repo_key,
     tree_at,
 )
 from accelerator.config import CONFIG_NAMES, BotConfig, load_trusted_settings
 from accelerator.errors import AcceleratorError
-from accelerator.plan.migrations import SUM_FILE, migration_version
+from accelerator.plan.migrations import migration_version
 
 if TYPE_CHECKING:
     from github import Github
@@ -517,45 +517,31 @@ class PullRequestBot:
         migration an undo withdrew), and the changed ones by group. A migration of the head that the
         conversation did not make (another pull request's, brought in by "Update branch", or one
         written by hand) is never deleted: it is kept, with a `migrations.foreign` error."""
-        files: dict[str, str | None] = {}
-        for path, text in state["sources"].items():
-            entry = head.tree.files.get(path)
-            if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
-                files[path] = text
+        files: dict[str, str | None] = dict(differing(head, state["sources"].items()))
         generation = session.generation(state)
         generated: dict[str, list[str]] = {}
         if generation is None or head.config is None:
             return files, generated, generation
         out = PurePosixPath(head.config.output).as_posix().strip("/")
-        environments = set(generation.environments)
         made: set[str] | None = None  # read from the memory only when the head has such a file
         foreign: list[Finding] = []
-        for path in sorted(head.tree.files):  # the migrations of the head that the generation does not have
-            relative = path.removeprefix(f"{out}/")
-            parts = relative.split("/")
-            if (
-                path.startswith(f"{out}/sql/")
-                and len(parts) == 3
-                and parts[1] in environments
-                and relative not in generation.files
-                and (migration_version(parts[2]) is not None or parts[2] in (SUM_FILE, "model.json"))
-            ):
-                made = made if made is not None else recorded_files(session)
-                if path in made:  # the conversation's own, withdrawn (an undo) or a baseline caught up
-                    files[path] = None
-                    generated.setdefault(parts[1], []).append(path)
-                elif migration_version(parts[2]) is not None:
-                    foreign.append(foreign_migration(path))
+        for path in not_generated(head, out, generation):
+            made = made if made is not None else recorded_files(session)
+            if path in made:  # the conversation's own, withdrawn (an undo) or a baseline caught up
+                files[path] = None
+                generated.setdefault(path.removeprefix(f"{out}/").split("/")[1], []).append(path)
+            elif migration_version(path.rsplit("/", 1)[1]) is not None:
+                foreign.append(foreign_migration(path))
         if foreign:
             generation = replace(generation, gates=[*generation.gates, *foreign])
-        for relative, text in sorted(generation.files.items()):
-            path = f"{out}/{relative}"
-            entry = head.tree.files.get(path)
-            if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
-                files[path] = text
-                parts = relative.split("/")
-                group = parts[1] if parts[0] in ("sql", "terraform") and len(parts) > 2 else "model and docs"
-                generated.setdefault(group, []).append(path)
+        changed = differing(
+            head, ((f"{out}/{relative}", text) for relative, text in generation.files.items())
+        )
+        for path, text in changed:
+            files[path] = text
+            parts = path.removeprefix(f"{out}/").split("/")
+            group = parts[1] if parts[0] in ("sql", "terraform") and len(parts) > 2 else "model and docs"
+            generated.setdefault(group, []).append(path)
         return files, generated, generation
 
     # -- writing back ---------------------------------------------------------------------------------

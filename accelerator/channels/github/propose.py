@@ -14,7 +14,7 @@ repository itself (never a fork's) named `accelerator/...` is looked up by branc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -117,16 +117,31 @@ def changed_files(
 ) -> dict[str, str | None]:
     """The sources and generated files that differ from `head`: path -> text; None deletes a
     versioned migration (or its sum, or model.json) the generation no longer has."""
-    files: dict[str, str | None] = {}
-    for path, text in sources.items():
-        entry = head.tree.files.get(path)
-        if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
-            files[path] = text
+    files: dict[str, str | None] = dict(differing(head, sources.items()))
     if generation is None:
         return files
     out = (PurePosixPath(head.config.output) if head.config else PurePosixPath(output)).as_posix().strip("/")
+    files.update((path, None) for path in not_generated(head, out, generation))
+    files.update(
+        differing(head, ((f"{out}/{relative}", text) for relative, text in generation.files.items()))
+    )
+    return files
+
+
+def differing(head: Head, files: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """The (path, text) of `files` that `head` does not hold as they are, in path order."""
+    for path, text in sorted(files):
+        entry = head.tree.files.get(path)
+        if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
+            yield path, text
+
+
+def not_generated(head: Head, out: str, generation: Generation) -> list[str]:
+    """The head's versioned migrations, migrations.sum and baseline model.json files (of the
+    generation's environments, under the output directory `out`) that the generation does not have."""
     environments = set(generation.environments)
-    for path in head.tree.files:
+    found = []
+    for path in sorted(head.tree.files):
         relative = path.removeprefix(f"{out}/")
         parts = relative.split("/")
         if (
@@ -136,13 +151,8 @@ def changed_files(
             and relative not in generation.files
             and (migration_version(parts[2]) is not None or parts[2] in (SUM_FILE, "model.json"))
         ):
-            files[path] = None
-    for relative, text in sorted(generation.files.items()):
-        path = f"{out}/{relative}"
-        entry = head.tree.files.get(path)
-        if entry is None or entry.sha != git_blob_sha(text.encode("utf-8")):
-            files[path] = text
-    return files
+            found.append(path)
+    return found
 
 
 def thread_edits(store: MemoryStore, thread: str) -> list[str]:
