@@ -200,21 +200,25 @@ def test_types_compare_in_one_spelling(written: str, normal: str) -> None:
     assert normal_type(written) == normal
 
 
+# dev as `project()` declares it, made on the sandbox's engine
+AS_DECLARED = (
+    "CREATE CATALOG `dev_retail`",
+    "CREATE SCHEMA `dev_retail`.`crm`",
+    "CREATE TABLE `dev_retail`.`crm`.`customers` (`customer_id` BIGINT NOT NULL, `email` STRING COMMENT 'Login',"
+    " `score` DECIMAL(10,2), CONSTRAINT `pk_customers` PRIMARY KEY (`customer_id`))",
+    "CREATE TABLE `dev_retail`.`crm`.`addresses` (`address_id` BIGINT NOT NULL, `customer_id` BIGINT)",
+    "ALTER TABLE `dev_retail`.`crm`.`addresses` ADD CONSTRAINT `fk_addresses_customer_id` FOREIGN KEY "
+    "(`customer_id`) REFERENCES `dev_retail`.`crm`.`customers` (`customer_id`)",
+    "ALTER TABLE `dev_retail`.`crm`.`customers` SET TAGS ('domain' = 'crm')",
+    "ALTER TABLE `dev_retail`.`crm`.`customers` ALTER COLUMN `email` SET TAGS ('pii' = 'email')",
+    "GRANT SELECT, MODIFY ON TABLE `dev_retail`.`crm`.`customers` TO `crm_app`",
+    "ALTER TABLE `dev_retail`.`crm`.`customers` OWNER TO `data_platform`",
+)
+
+
 def test_drift_on_the_sandbox_after_a_change_by_hand() -> None:
     engine = EngineRunner()
-    for statement in (
-        "CREATE CATALOG `dev_retail`",
-        "CREATE SCHEMA `dev_retail`.`crm`",
-        "CREATE TABLE `dev_retail`.`crm`.`customers` (`customer_id` BIGINT NOT NULL, `email` STRING COMMENT 'Login',"
-        " `score` DECIMAL(10,2), CONSTRAINT `pk_customers` PRIMARY KEY (`customer_id`))",
-        "CREATE TABLE `dev_retail`.`crm`.`addresses` (`address_id` BIGINT NOT NULL, `customer_id` BIGINT)",
-        "ALTER TABLE `dev_retail`.`crm`.`addresses` ADD CONSTRAINT `fk_addresses_customer_id` FOREIGN KEY "
-        "(`customer_id`) REFERENCES `dev_retail`.`crm`.`customers` (`customer_id`)",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` SET TAGS ('domain' = 'crm')",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` ALTER COLUMN `email` SET TAGS ('pii' = 'email')",
-        "GRANT SELECT, MODIFY ON TABLE `dev_retail`.`crm`.`customers` TO `crm_app`",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` OWNER TO `data_platform`",
-    ):
+    for statement in AS_DECLARED:
         engine.execute(statement)
     assert drift(engine, project(), "dev").findings == []
     engine.execute(
@@ -239,17 +243,7 @@ def test_catalog_and_schema_grants_drift_where_the_migrations_own_them() -> None
     ]
     engine = EngineRunner()
     for statement in (
-        "CREATE CATALOG `dev_retail`",
-        "CREATE SCHEMA `dev_retail`.`crm`",
-        "CREATE TABLE `dev_retail`.`crm`.`customers` (`customer_id` BIGINT NOT NULL, `email` STRING COMMENT 'Login',"
-        " `score` DECIMAL(10,2), CONSTRAINT `pk_customers` PRIMARY KEY (`customer_id`))",
-        "CREATE TABLE `dev_retail`.`crm`.`addresses` (`address_id` BIGINT NOT NULL, `customer_id` BIGINT)",
-        "ALTER TABLE `dev_retail`.`crm`.`addresses` ADD CONSTRAINT `fk_addresses_customer_id` FOREIGN KEY "
-        "(`customer_id`) REFERENCES `dev_retail`.`crm`.`customers` (`customer_id`)",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` SET TAGS ('domain' = 'crm')",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` ALTER COLUMN `email` SET TAGS ('pii' = 'email')",
-        "GRANT SELECT, MODIFY ON TABLE `dev_retail`.`crm`.`customers` TO `crm_app`",
-        "ALTER TABLE `dev_retail`.`crm`.`customers` OWNER TO `data_platform`",
+        *AS_DECLARED,
         "GRANT USE CATALOG ON CATALOG `dev_retail` TO `analysts`",
         "GRANT USE SCHEMA, SELECT ON SCHEMA `dev_retail`.`crm` TO `analysts`",
     ):
