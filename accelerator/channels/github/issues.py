@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from accelerator.channels.github import summary
-from accelerator.channels.github.events import Command, Context, TurnReport, command_text
+from accelerator.channels.github.events import Command, Context, TurnReport
 from accelerator.channels.github.propose import (
     Bot,
     NothingToPropose,
@@ -65,27 +65,18 @@ class IssueCommands:
         from accelerator.channels.github.commits import commit_message
 
         bot = self.bot
-        comment = ctx.event.comment
-        comment_id, body, url = comment.get("id"), comment.get("body"), comment.get("html_url")
         repo = ctx.repo
         base = repo.default_branch
         config = bot.trusted(repo, base)
-        text = command_text(body, config.prefix, bot.identity.login) if isinstance(body, str) else None
-        if not isinstance(comment_id, int) or text is None:
-            return TurnReport(ctx.thread_id, "ignored", note="not addressed to the bot")
-        key = f"comment:{comment_id}"
-        refused = bot._refused(ctx, config, key, text)
-        if refused is not None:
-            return refused
-        issue = repo.get_issue(ctx.number)
-        bot._acknowledge(issue.get_comment(comment_id))
-        user = bot.store.upsert_user(github_login=ctx.sender)
-        command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
+        command = bot.comment_command(ctx, config)
+        if isinstance(command, TurnReport):
+            return command
+        key, issue = command.key, repo.get_issue(ctx.number)
         thread = ctx.thread_id
         done = _Turn()
 
         def files_of(head: Head) -> dict[str, str | None]:
-            return self._turn(ctx, head, command, user.id, done)
+            return self._turn(ctx, head, command, command.user_id, done)
 
         def body_of(files: Any) -> str:
             return proposal_body(

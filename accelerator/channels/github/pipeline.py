@@ -225,10 +225,18 @@ class PullRequestBot:
 
     def on_comment(self, ctx: Context) -> TurnReport:
         """A comment on the pull request (its conversation tab)."""
-        comment = ctx.event.comment
-        comment_id, body, url = comment.get("id"), comment.get("body"), comment.get("html_url")
         pull = ctx.repo.get_pull(ctx.number)
         config = self.trusted(ctx.repo, pull.base.ref)
+        command = self.comment_command(ctx, config)
+        if isinstance(command, TurnReport):
+            return command
+        return self.turn(ctx, pull, command, command.user_id, prefix=config.prefix)
+
+    def comment_command(self, ctx: Context, config: BotConfig) -> Command | TurnReport:
+        """The event's comment (on a pull request or an issue) as a command: ignored when it is not
+        addressed to the bot, one polite reply to who may not edit; else acknowledged (eyes)."""
+        comment = ctx.event.comment
+        comment_id, body, url = comment.get("id"), comment.get("body"), comment.get("html_url")
         text = command_text(body, config.prefix, self.identity.login) if isinstance(body, str) else None
         if not isinstance(comment_id, int) or text is None:
             return TurnReport(ctx.thread_id, "ignored", note="not addressed to the bot")
@@ -238,8 +246,7 @@ class PullRequestBot:
             return refused
         self._acknowledge(ctx.repo.get_issue(ctx.number).get_comment(comment_id))
         user = self.store.upsert_user(github_login=ctx.sender)
-        command = Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
-        return self.turn(ctx, pull, command, user.id, prefix=config.prefix)
+        return Command(key, text or "help", ctx.sender, user.id, url if isinstance(url, str) else None)
 
     def on_review(self, ctx: Context) -> TurnReport:
         """A submitted review: its body and its inline comments addressed to the bot are ONE turn;
