@@ -127,27 +127,18 @@ class Sandbox:
 
     def branch_moved(self, repository: Record, branch: str, sender: str) -> None:
         """Every open PR whose head moved gets `pull_request` `synchronize`, as any push does."""
-        for pull in self.state.synchronize(repository, branch):
+        moved = [(repository, pull) for pull in self.state.synchronize(repository, branch)]
+        moved += self.state.fork_pulls_moved(repository, branch)  # a fork's PRs upstream
+        for base, pull in moved:
             self.emit(
                 "pull_request",
-                repository,
+                base,
                 sender,
                 action="synchronize",
                 number=pull["number"],
                 before=pull.get("previous_head_sha"),
                 after=pull["head_sha"],
-                pull_request=self.shapes.pull(repository, pull, full=True),
-            )
-        for upstream, pull in self.state.fork_pulls_moved(repository, branch):  # a fork's PRs upstream
-            self.emit(
-                "pull_request",
-                upstream,
-                sender,
-                action="synchronize",
-                number=pull["number"],
-                before=pull.get("previous_head_sha"),
-                after=pull["head_sha"],
-                pull_request=self.shapes.pull(upstream, pull, full=True),
+                pull_request=self.shapes.pull(base, pull, full=True),
             )
 
 
